@@ -1,0 +1,117 @@
+#pragma once
+// The hardware abstraction the drivers and the firmware core are written against.
+// A board (host process over the sim wire, mps2-an386 under QEMU, a real MCU) implements
+// these interfaces; nothing above them knows which board it runs on.
+//
+// Every wait is bounded by a timeout and every wait is a HAL call, so the simulator can
+// own time (DESIGN 3): on the host board each call becomes one sim-wire request.
+#include <cstddef>
+#include <cstdint>
+
+#include "idr/status.h"
+
+namespace idr::hal {
+
+// SPI master to one device; chip select is asserted for the whole call.
+class Spi {
+ public:
+  // Full-duplex: clocks out tx[0..len) and stores what came back in rx[0..len).
+  [[nodiscard]] virtual Status transfer(const uint8_t* tx, uint8_t* rx, size_t len) = 0;
+
+ protected:
+  ~Spi() = default;
+};
+
+// An interrupt input (e.g. the CLRC663 IRQ pin, configured active high).
+class IrqLine {
+ public:
+  // Returns Ok as soon as the line is asserted (at once if it already is), or Timeout
+  // when timeout_us passes first. timeout_us == 0 only samples the line.
+  [[nodiscard]] virtual Status wait_asserted(uint32_t timeout_us) = 0;
+
+ protected:
+  ~IrqLine() = default;
+};
+
+// Monotonic time since boot and busy waiting.
+class Clock {
+ public:
+  [[nodiscard]] virtual uint64_t now_us() = 0;
+  virtual void delay_us(uint32_t us) = 0;
+
+ protected:
+  ~Clock() = default;
+};
+
+// A byte-stream serial port (8N1). write() queues and returns; bytes leave at the baud rate.
+class Uart {
+ public:
+  [[nodiscard]] virtual Status write(const uint8_t* data, size_t len) = 0;
+  // Reads up to max bytes. Returns Ok with got > 0 as soon as at least one byte is there,
+  // Timeout with got == 0 if none arrived within timeout_us.
+  [[nodiscard]] virtual Status read(uint8_t* buf, size_t max, size_t& got,
+                                    uint32_t timeout_us) = 0;
+  [[nodiscard]] virtual Status set_baud(uint32_t baud) = 0;
+  // Drops whatever was received and not read yet.
+  virtual void flush_input() = 0;
+
+ protected:
+  ~Uart() = default;
+};
+
+// NOR-like flash: erase sets a page to 0xFF, program can only clear bits (1 -> 0).
+class Flash {
+ public:
+  [[nodiscard]] virtual uint32_t page_size() const = 0;
+  [[nodiscard]] virtual uint32_t page_count() const = 0;
+  [[nodiscard]] virtual Status read(uint32_t addr, uint8_t* buf, size_t len) = 0;
+  [[nodiscard]] virtual Status program(uint32_t addr, const uint8_t* data, size_t len) = 0;
+  [[nodiscard]] virtual Status erase_page(uint32_t page) = 0;
+
+ protected:
+  ~Flash() = default;
+};
+
+// Hardware random number generator (TRNG).
+class Rng {
+ public:
+  [[nodiscard]] virtual Status fill(uint8_t* buf, size_t len) = 0;
+
+ protected:
+  ~Rng() = default;
+};
+
+// The link to the host computer: frames of DESIGN 4 travel over it as a byte stream.
+class HostLink {
+ public:
+  // Same contract as Uart::read. Returns Io when the host has gone (connection closed).
+  [[nodiscard]] virtual Status read(uint8_t* buf, size_t max, size_t& got,
+                                    uint32_t timeout_us) = 0;
+  [[nodiscard]] virtual Status write(const uint8_t* data, size_t len) = 0;
+
+ protected:
+  ~HostLink() = default;
+};
+
+// Diagnostic log sink; may drop messages.
+class Log {
+ public:
+  virtual void write(const char* message) = 0;
+
+ protected:
+  ~Log() = default;
+};
+
+// Everything a board hands to the firmware core.
+struct Board {
+  Spi& rc663_spi;
+  IrqLine& rc663_irq;
+  Uart& sam_uart;
+  Clock& clock;
+  Flash& flash;
+  Rng& rng;
+  HostLink& host;
+  Log& log;
+};
+
+}  // namespace idr::hal

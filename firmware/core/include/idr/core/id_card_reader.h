@@ -1,0 +1,52 @@
+#pragma once
+// The reader application's card side: find, select, authenticate through the SAM and read
+// the resident ID card. Used by the host-link server (legacy commands) and by tests.
+// Single-threaded; no allocation; every wait bounded.
+//
+// State machine, per ISO/IEC 14443-3 Type B and the legacy host protocol (DESIGN 8):
+//   find_card()   field on, REQB (slots as needed). Ok when exactly one card in IDLE
+//                 answered (it is now READY); NoCard when none; Collision when several
+//                 cards answered and slotting could not separate them.
+//   select_card() ATTRIB + GET UID on the card found. Ok -> card ACTIVE, uid out.
+//   read_*()      SELECT file, mutual authentication through the SAM (once per
+//                 selection), READ 80 B0 in 0xE6 chunks, each chunk unwrapped by the SAM,
+//                 issuer MACs checked by the SAM. Only on a selected card.
+// A card that leaves the field mid-read gives CardRemoved (or Timeout from the air); the
+// reader drops the selection and the next find starts clean.
+#include <cstddef>
+#include <cstdint>
+
+#include "idr/hal/hal.h"
+#include "idr/proto/card_layout.h"
+#include "idr/status.h"
+
+namespace idr::core {
+
+class IdCardReader {
+ public:
+  virtual ~IdCardReader() = default;
+
+  // Brings up the CLRC663 (soft reset, LoadProtocol Type B 106) and the SAM link.
+  [[nodiscard]] virtual Status init() = 0;
+
+  [[nodiscard]] virtual Status sam_reset() = 0;
+  [[nodiscard]] virtual Status sam_self_test() = 0;
+  [[nodiscard]] virtual Status sam_id(uint8_t (&id)[16]) = 0;
+
+  [[nodiscard]] virtual Status find_card() = 0;
+  [[nodiscard]] virtual Status select_card(uint8_t (&uid)[card::kUidSize]) = 0;
+
+  // text: kTextSize bytes, photo: kPhotoSize bytes.
+  [[nodiscard]] virtual Status read_base(uint8_t* text, uint8_t* photo) = 0;
+  // fp: kFingerprintSize bytes; fp_len = 0 when the card has no fingerprint, else 1024
+  // (or 512 when only one template is stored).
+  [[nodiscard]] virtual Status read_fingerprint(uint8_t* fp, size_t& fp_len) = 0;
+  // buf: kAddressFileSize bytes; the non-empty 70-byte entries, in order, len = 70 * n.
+  // NoSuchContent when the card has none.
+  [[nodiscard]] virtual Status read_addresses(uint8_t* buf, size_t& len) = 0;
+
+  // Turns the RF field off (cards power down) and forgets any selection.
+  virtual void field_off() = 0;
+};
+
+}  // namespace idr::core
