@@ -1,8 +1,10 @@
 // Request handling of the sim wire (hw-sim/README.md is the protocol's documentation).
 #include "idr/sim/simulator.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <string>
 #include <utility>
 
 #include "idr/simwire.h"
@@ -54,6 +56,23 @@ Time Simulator::cpu_time(uint32_t instructions) const {
 }
 
 size_t Simulator::handle(const uint8_t* msg, size_t len, uint8_t* out, size_t cap) {
+  // A model that meets behaviour it does not implement throws; the board gets an explicit
+  // Unsupported error instead of silence or a dead simulator (DESIGN 3).
+  try {
+    return handle_request(msg, len, out, cap);
+  } catch (const std::exception& e) {
+    ++error_responses_;
+    note(std::string("model error: ") + e.what());
+    simwire::Writer w(out, cap);
+    w.begin(Type::Error);
+    w.u8(static_cast<uint8_t>(ErrorCode::Unsupported));
+    const std::string text = e.what();
+    w.bytes(text.data(), std::min(text.size(), simwire::kMaxPayload - 1));
+    return w.finish();
+  }
+}
+
+size_t Simulator::handle_request(const uint8_t* msg, size_t len, uint8_t* out, size_t cap) {
   simwire::Writer w(out, cap);
   auto error = [&](ErrorCode code, const std::string& text) {
     ++error_responses_;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <stdexcept>
 
 #include "idr/sim/simulator.h"
 
@@ -13,6 +14,7 @@ namespace idr::test {
 class FakeRc663 : public sim::SpiPeripheral {
  public:
   std::vector<uint8_t> spi_transfer(const std::vector<uint8_t>& mosi) override {
+    if (mosi.at(0) == 0xEE) throw std::runtime_error("register 0x77 write not modelled");
     std::vector<uint8_t> miso(mosi);
     for (auto& b : miso) b = static_cast<uint8_t>(~b);
     transfers.push_back(mosi);

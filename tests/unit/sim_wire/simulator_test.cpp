@@ -290,3 +290,13 @@ TEST_CASE("serve_connection answers requests over a stream and drops an unframea
   CHECK(resp[3] == static_cast<uint8_t>(ErrorCode::Malformed));
   ::close(sv[0]);
 }
+
+TEST_CASE("a model that meets unimplemented behaviour gives an explicit Unsupported error") {
+  Fixture f;
+  auto r = call(f.sim, Type::SpiTransfer, [](auto& w) { w.u8(0xEE); });
+  require_error(r, ErrorCode::Unsupported);
+  const std::string text(r.payload.begin() + 1, r.payload.end());
+  CHECK(text.find("not modelled") != std::string::npos);
+  // The simulator keeps serving.
+  CHECK(call(f.sim, Type::ClockNow).type == ok_type(Type::ClockNow));
+}

@@ -70,6 +70,7 @@ class Simulator {
   static constexpr size_t kMaxEvents = 10000;  // oldest dropped: a server may run for days
 
  private:
+  size_t handle_request(const uint8_t* msg, size_t len, uint8_t* out, size_t cap);
   void note(std::string what);
   Time cpu_time(uint32_t instructions) const;
 
