@@ -1,0 +1,66 @@
+#pragma once
+// SAM link driver: the frames of idr/proto/sam_link.h over a HAL UART.
+// One request, one reply; replies are found again after line garbage (resync on SOF, LEN
+// and checksum); every read is bounded by a deadline.
+#include <cstddef>
+#include <cstdint>
+
+#include "idr/drivers/sam.h"
+#include "idr/hal/hal.h"
+#include "idr/proto/sam_link.h"
+#include "idr/status.h"
+
+namespace idr::drivers {
+
+// Maps a SAM reply status byte to the firmware status (sam::Reply, DESIGN 8 SW3 codes).
+[[nodiscard]] Status sam_reply_status(uint8_t reply);
+
+// Builds a request frame into out; returns its length, 0 if it does not fit.
+[[nodiscard]] size_t build_sam_frame(uint8_t cmd_or_status, const uint8_t* data, size_t len,
+                                     uint8_t* out, size_t cap);
+
+class SamLink final : public Sam {
+ public:
+  SamLink(hal::Uart& uart, hal::Clock& clock);
+
+  [[nodiscard]] Status reset() override;
+  [[nodiscard]] Status self_test() override;
+  [[nodiscard]] Status get_id(uint8_t (&id)[16]) override;
+  [[nodiscard]] Status set_baud(uint32_t baud) override;
+  [[nodiscard]] Status auth_start(const uint8_t (&uid)[8], uint8_t* apdu, size_t cap,
+                                  size_t& apdu_len) override;
+  [[nodiscard]] Status auth_next(const uint8_t* card_resp, size_t resp_len, uint8_t* apdu,
+                                 size_t cap, size_t& apdu_len) override;
+  [[nodiscard]] Status unwrap_send(uint8_t file, uint16_t offset, const uint8_t* card_resp,
+                                   size_t resp_len) override;
+  [[nodiscard]] Status unwrap_receive(uint8_t* plain, size_t cap, size_t& plain_len) override;
+
+  [[nodiscard]] uint32_t baud() const { return baud_; }
+  // Time allowed for the SAM's processing on top of the wire time of request and reply.
+  void set_processing_budget_us(uint32_t us) { processing_budget_us_ = us; }
+
+  // One request/reply exchange; the reply DATA lands in data (cap bytes), status in Ok or
+  // the mapped SAM status. Public so tests and tools can send any command.
+  [[nodiscard]] Status exchange(sam::Cmd cmd, const uint8_t* req, size_t req_len, uint8_t* data,
+                                size_t cap, size_t& data_len);
+
+ private:
+  [[nodiscard]] Status send_request(sam::Cmd cmd, const uint8_t* req, size_t req_len);
+  [[nodiscard]] Status receive_reply(uint8_t* data, size_t cap, size_t& data_len);
+  // Looks for the first complete frame with a plausible LEN and a correct checksum in rx_.
+  [[nodiscard]] bool find_frame(size_t& start, size_t& frame_len) const;
+  void drop_front(size_t n);
+  [[nodiscard]] uint32_t reply_timeout_us() const;
+
+  hal::Uart& uart_;
+  hal::Clock& clock_;
+  uint32_t baud_ = sam::kPowerUpBaud;
+  uint32_t processing_budget_us_ = 100'000;
+  bool awaiting_reply_ = false;
+  size_t pending_request_len_ = 0;
+  uint8_t tx_[sam::kMaxFrame] = {};
+  uint8_t rx_[2 * sam::kMaxFrame] = {};
+  size_t rx_len_ = 0;
+};
+
+}  // namespace idr::drivers

@@ -1,0 +1,202 @@
+#include "idr/drivers/sam_link.h"
+
+namespace idr::drivers {
+
+namespace {
+constexpr size_t kLenOffset = 1;
+constexpr size_t kBodyOffset = sam::kHeaderSize;  // CMD or STATUS
+constexpr size_t kMinLen = 2;                     // STATUS + CHK
+constexpr size_t kMaxLen = 1 + sam::kMaxData + 1;
+constexpr uint32_t kBitsPerByte = 10;  // 8N1
+constexpr uint64_t kUsPerSecond = 1'000'000;
+// Every successful UART read yields at least one byte, so this bounds the receive loop even
+// when the line floods us with garbage.
+constexpr int kMaxReads = 4 * static_cast<int>(sam::kMaxFrame);
+}  // namespace
+
+Status sam_reply_status(uint8_t reply) {
+  switch (static_cast<sam::Reply>(reply)) {
+    case sam::Reply::Ok:
+      return Status::Ok;
+    case sam::Reply::CardRejectedSam:
+      return Status::CardAuthFailed;
+    case sam::Reply::SamRejectedCard:
+      return Status::SamAuthFailed;
+    case sam::Reply::DataCheckFailed:
+      return Status::DataCheckFailed;
+    default:
+      return Status::SamError;
+  }
+}
+
+size_t build_sam_frame(uint8_t cmd_or_status, const uint8_t* data, size_t len, uint8_t* out,
+                       size_t cap) {
+  if (len > sam::kMaxData || (data == nullptr && len != 0)) return 0;
+  const size_t frame_len = sam::kHeaderSize + 1 + len + 1;
+  if (frame_len > cap) return 0;
+  const size_t field = 1 + len + 1;  // LEN counts CMD, DATA and CHK
+  out[0] = sam::kSof;
+  out[kLenOffset] = static_cast<uint8_t>(field >> 8);
+  out[kLenOffset + 1] = static_cast<uint8_t>(field & 0xFF);
+  out[kBodyOffset] = cmd_or_status;
+  for (size_t i = 0; i < len; ++i) out[kBodyOffset + 1 + i] = data[i];
+  out[frame_len - 1] = sam::checksum(out + kLenOffset, frame_len - 1 - kLenOffset);
+  return frame_len;
+}
+
+SamLink::SamLink(hal::Uart& uart, hal::Clock& clock) : uart_(uart), clock_(clock) {}
+
+Status SamLink::send_request(sam::Cmd cmd, const uint8_t* req, size_t req_len) {
+  const size_t n = build_sam_frame(static_cast<uint8_t>(cmd), req, req_len, tx_, sizeof tx_);
+  if (n == 0) return Status::InvalidArgument;
+  // The SAM never speaks unasked: whatever is pending is stale (e.g. a late reply to a
+  // request we gave up on) and would be mistaken for this request's reply.
+  uart_.flush_input();
+  rx_len_ = 0;
+  awaiting_reply_ = false;
+  const Status st = uart_.write(tx_, n);
+  if (st != Status::Ok) return st;
+  pending_request_len_ = n;
+  awaiting_reply_ = true;
+  return Status::Ok;
+}
+
+bool SamLink::find_frame(size_t& start, size_t& frame_len) const {
+  for (size_t i = 0; i + sam::kHeaderSize <= rx_len_; ++i) {
+    if (rx_[i] != sam::kSof) continue;
+    const size_t len = (static_cast<size_t>(rx_[i + 1]) << 8) | rx_[i + 2];
+    if (len < kMinLen || len > kMaxLen) continue;  // not a real SOF
+    const size_t total = sam::kHeaderSize + len;
+    if (i + total > rx_len_) continue;  // incomplete; a later SOF may still be complete
+    const uint8_t chk = sam::checksum(rx_ + i + kLenOffset, total - 1 - kLenOffset);
+    if (chk != rx_[i + total - 1]) continue;  // garbage that looked like a frame
+    start = i;
+    frame_len = total;
+    return true;
+  }
+  return false;
+}
+
+void SamLink::drop_front(size_t n) {
+  if (n >= rx_len_) {
+    rx_len_ = 0;
+    return;
+  }
+  for (size_t i = n; i < rx_len_; ++i) rx_[i - n] = rx_[i];
+  rx_len_ -= n;
+}
+
+uint32_t SamLink::reply_timeout_us() const {
+  const uint64_t bytes = pending_request_len_ + sam::kMaxFrame;
+  const uint64_t wire_us = bytes * kBitsPerByte * kUsPerSecond / baud_;
+  const uint64_t total = wire_us + processing_budget_us_;
+  return total > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(total);
+}
+
+Status SamLink::receive_reply(uint8_t* data, size_t cap, size_t& data_len) {
+  data_len = 0;
+  if (!awaiting_reply_) return Status::InvalidArgument;
+  awaiting_reply_ = false;
+  const uint64_t deadline = clock_.now_us() + reply_timeout_us();
+  for (int reads = 0; reads < kMaxReads; ++reads) {
+    size_t start = 0;
+    size_t frame_len = 0;
+    if (find_frame(start, frame_len)) {
+      const uint8_t status = rx_[start + kBodyOffset];
+      const size_t n = frame_len - sam::kHeaderSize - 2;
+      const uint8_t* body = rx_ + start + kBodyOffset + 1;
+      Status st = sam_reply_status(status);
+      if (st == Status::Ok) {
+        if (n > cap || (data == nullptr && n != 0)) {
+          st = Status::BufferTooSmall;
+        } else {
+          for (size_t i = 0; i < n; ++i) data[i] = body[i];
+          data_len = n;
+        }
+      }
+      drop_front(start + frame_len);
+      return st;
+    }
+    if (rx_len_ == sizeof rx_) drop_front(sizeof rx_ / 2);  // garbage only: keep the tail
+    const uint64_t now = clock_.now_us();
+    if (now >= deadline) break;
+    size_t got = 0;
+    const Status st =
+        uart_.read(rx_ + rx_len_, sizeof rx_ - rx_len_, got, static_cast<uint32_t>(deadline - now));
+    if (st == Status::Timeout) break;
+    if (st != Status::Ok) return Status::Io;
+    rx_len_ += got;
+  }
+  // Silence, a truncated frame or garbage only: the SAM did not answer usably.
+  rx_len_ = 0;
+  return Status::SamError;
+}
+
+Status SamLink::exchange(sam::Cmd cmd, const uint8_t* req, size_t req_len, uint8_t* data,
+                         size_t cap, size_t& data_len) {
+  data_len = 0;
+  const Status st = send_request(cmd, req, req_len);
+  if (st != Status::Ok) return st;
+  return receive_reply(data, cap, data_len);
+}
+
+Status SamLink::reset() {
+  size_t n = 0;
+  return exchange(sam::Cmd::Reset, nullptr, 0, nullptr, 0, n);
+}
+
+Status SamLink::self_test() {
+  size_t n = 0;
+  return exchange(sam::Cmd::SelfTest, nullptr, 0, nullptr, 0, n);
+}
+
+Status SamLink::get_id(uint8_t (&id)[16]) {
+  uint8_t buf[sizeof id] = {};
+  size_t n = 0;
+  const Status st = exchange(sam::Cmd::GetId, nullptr, 0, buf, sizeof buf, n);
+  if (st != Status::Ok) return st == Status::BufferTooSmall ? Status::Protocol : st;
+  if (n != sizeof id) return Status::Protocol;
+  for (size_t i = 0; i < sizeof id; ++i) id[i] = buf[i];
+  return Status::Ok;
+}
+
+Status SamLink::set_baud(uint32_t baud) {
+  if (baud != 115200 && baud != 230400 && baud != 460800 && baud != 921600)
+    return Status::InvalidArgument;
+  const uint8_t req[4] = {static_cast<uint8_t>(baud >> 24), static_cast<uint8_t>(baud >> 16),
+                          static_cast<uint8_t>(baud >> 8), static_cast<uint8_t>(baud)};
+  size_t n = 0;
+  const Status st = exchange(sam::Cmd::SetBaud, req, sizeof req, nullptr, 0, n);
+  if (st != Status::Ok) return st;
+  // The OK came at the old rate; from now on both sides use the new one.
+  const Status b = uart_.set_baud(baud);
+  if (b != Status::Ok) return b;
+  baud_ = baud;
+  return Status::Ok;
+}
+
+Status SamLink::auth_start(const uint8_t (&uid)[8], uint8_t* apdu, size_t cap, size_t& apdu_len) {
+  return exchange(sam::Cmd::AuthStart, uid, sizeof uid, apdu, cap, apdu_len);
+}
+
+Status SamLink::auth_next(const uint8_t* card_resp, size_t resp_len, uint8_t* apdu, size_t cap,
+                          size_t& apdu_len) {
+  return exchange(sam::Cmd::AuthNext, card_resp, resp_len, apdu, cap, apdu_len);
+}
+
+Status SamLink::unwrap_send(uint8_t file, uint16_t offset, const uint8_t* card_resp,
+                            size_t resp_len) {
+  if (card_resp == nullptr || resp_len + 3 > sam::kMaxData) return Status::InvalidArgument;
+  uint8_t req[sam::kMaxData];
+  req[0] = file;
+  req[1] = static_cast<uint8_t>(offset >> 8);
+  req[2] = static_cast<uint8_t>(offset & 0xFF);
+  for (size_t i = 0; i < resp_len; ++i) req[3 + i] = card_resp[i];
+  return send_request(sam::Cmd::Unwrap, req, resp_len + 3);
+}
+
+Status SamLink::unwrap_receive(uint8_t* plain, size_t cap, size_t& plain_len) {
+  return receive_reply(plain, cap, plain_len);
+}
+
+}  // namespace idr::drivers
