@@ -1,0 +1,830 @@
+#include "idr/sim/clrc663_model.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <utility>
+
+#include "idr/sim/clrc663_crc.h"
+
+namespace idr::sim {
+
+using namespace rc663;
+
+namespace {
+
+std::string hex(unsigned v) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%02Xh", v);
+  return buf;
+}
+
+// One etu in carrier cycles at 106/212/424/848 kbit/s (ISO/IEC 14443-3: 128/fc .. 16/fc; data
+// sheet Table 8).
+uint64_t etu_fc(uint32_t kbps) {
+  return 128 * 106 / kbps;
+}
+
+// DBFreq / Baudrate code 4h..7h -> kbit/s (Tables 160, 204).
+std::optional<uint32_t> kbps_from_code(uint8_t code) {
+  switch (code) {
+    case 4:
+      return 106;
+    case 5:
+      return 212;
+    case 6:
+      return 424;
+    case 7:
+      return 848;
+    default:
+      return std::nullopt;
+  }
+}
+
+bool in_rx_phase(ComState s) {
+  return s == ComState::RxWait || s == ComState::WaitForData || s == ComState::Receiving;
+}
+
+}  // namespace
+
+Clrc663Model::Clrc663Model(EventQueue& q, Air& air, TimeAccounts& accounts)
+    : q_(q),
+      air_(air),
+      accounts_(accounts),
+      timers_(
+          q, regs_, [this](int t) { regs_[kIrq1] |= static_cast<uint8_t>(1u << t); },
+          [this](const std::string& msg) { error(msg); }) {
+  hard_reset();
+}
+
+Clrc663Model::~Clrc663Model() {
+  cancel_events();
+}
+
+void Clrc663Model::error(const std::string& msg) {
+  errors_.push_back("CLRC663: " + msg);
+}
+
+void Clrc663Model::cancel_events() {
+  for (EventQueue::Id* id :
+       {&tx_event_, &rx_start_event_, &rx_bits_event_, &rx_end_event_, &rx_wait_event_}) {
+    if (*id != 0) q_.cancel(*id);
+    *id = 0;
+  }
+}
+
+void Clrc663Model::hard_reset() {
+  cancel_events();
+  timers_.reset();
+  regs_.fill(0);
+  std::copy(kResetValues.begin(), kResetValues.end(), regs_.begin());
+  regs_[kVersion] = kVersionValue;
+  fifo_.flush();
+  fifo_.set_small((regs_[kFifoControl] & kFifoSize255) != 0);
+  hi_alert_ = fifo_.hi_alert(water_level());  // initial levels raise no IRQ (IRQ0 resets to 00h)
+  lo_alert_ = fifo_.lo_alert(water_level());
+  active_ = Active::None;
+  com_state_ = ComState::Idle;
+  last_kbps_ = 106;
+  last_tx_end_.reset();
+  last_rx_end_.reset();
+  reply_.reset();
+  update_field();
+}
+
+// ---------------------------------------------------------------------------------------------
+// SPI (8.4.2)
+
+std::vector<uint8_t> Clrc663Model::spi_transfer(const std::vector<uint8_t>& mosi) {
+  std::vector<uint8_t> miso(mosi.size(), 0x00);
+  if (mosi.empty()) return miso;
+  uint8_t addr = static_cast<uint8_t>(mosi[0] >> 1);
+  const bool read = (mosi[0] & 1) != 0;  // Table 19: LSB 1 = read, 0 = write
+  if (!read) {
+    for (size_t i = 1; i < mosi.size(); ++i) {
+      write_reg(addr, mosi[i]);
+      if (addr == kFifoData) continue;  // 8.4.2.4: no auto increment on the FIFO address
+      if (addr == 0x7F) {
+        error("SPI write burst runs past address 7Fh");
+        break;
+      }
+      ++addr;
+    }
+    return miso;
+  }
+  // Table 17: MOSI carries address 0..n then a dummy; MISO carries data 0..n one byte later.
+  for (size_t i = 1; i < mosi.size(); ++i) {
+    miso[i] = read_reg(addr);
+    if (i + 1 < mosi.size()) {
+      if ((mosi[i] & 1) == 0) {
+        error("SPI read burst: address byte " + hex(mosi[i]) +
+              " without the read bit (8.4.2.2 defines only read address bytes here)");
+      }
+      addr = static_cast<uint8_t>(mosi[i] >> 1);
+    }
+  }
+  return miso;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Register access
+
+uint8_t Clrc663Model::peek(uint8_t reg) const {
+  switch (reg) {
+    case kCommand:
+      return regs_[kCommand];
+    case kFifoControl: {
+      uint8_t v = regs_[kFifoControl] & (kFifoSize255 | kFifoWaterLevelExt);
+      if (hi_alert_) v |= kFifoHiAlert;
+      if (lo_alert_) v |= kFifoLoAlert;
+      if (!fifo_.small()) v |= static_cast<uint8_t>((fifo_.length() >> 8) & kFifoLengthExt);
+      return v;
+    }
+    case kFifoLength:
+      return static_cast<uint8_t>(fifo_.length() & 0xFF);
+    case kIrq0:
+      return regs_[kIrq0] & 0x7F;  // bit 7 (Set) is write-only
+    case kIrq1:
+      return static_cast<uint8_t>((regs_[kIrq1] & 0x3F) | (global_irq() ? kIrq1Global : 0));
+    case kStatus:
+      return static_cast<uint8_t>((regs_[kStatus] & kStatusCrypto1On) |
+                                  static_cast<uint8_t>(com_state_));
+    case kTControl: {
+      uint8_t v = 0;  // bits 3..0 are write-only (Table 79)
+      for (int t = 0; t < Clrc663Timers::kCount; ++t) {
+        if (timers_.running(t)) v |= static_cast<uint8_t>(0x10u << t);
+      }
+      return v;
+    }
+    case kT4Control:
+      return regs_[kT4Control] & 0x3F;  // T4 never runs (LFO not modelled); StartStopNow is w
+    default:
+      break;
+  }
+  for (int t = 0; t < Clrc663Timers::kCount; ++t) {
+    const uint8_t base = timer_base(t);
+    if (reg == base + kTimerCounterHi) return static_cast<uint8_t>(timers_.counter(t) >> 8);
+    if (reg == base + kTimerCounterLo) return static_cast<uint8_t>(timers_.counter(t) & 0xFF);
+  }
+  if (reg == kFifoData) return 0x00;  // peeking never consumes FIFO data
+  if (reg > 0x7F) return 0x00;
+  return regs_[reg];
+}
+
+uint8_t Clrc663Model::read_reg(uint8_t reg) {
+  if (reg > kLastRegister && reg != kVersion) {
+    error("read of register " + hex(reg) + ", not in the register map (Table 50)");
+    return 0x00;
+  }
+  if (reg == kFifoData) return fifo_read();
+  return peek(reg);
+}
+
+void Clrc663Model::write_reg(uint8_t reg, uint8_t value) {
+  if (reg > kLastRegister && reg != kVersion) {
+    error("write of register " + hex(reg) + ", not in the register map (Table 50)");
+    return;
+  }
+  switch (reg) {
+    case kCommand:
+      write_command(value);
+      return;
+    case kHostCtrl: {
+      // Table 54: bits other than RegEn change only on the access after RegEn was set; that
+      // access clears RegEn again.
+      const uint8_t old = regs_[kHostCtrl];
+      if ((old & kHostCtrlRegEn) != 0) {
+        regs_[kHostCtrl] = value & 0x6C;
+        if ((value & 0x60) == 0x60) error("HostCtrl: BusHost and BusSAM set together (Table 54)");
+      } else {
+        regs_[kHostCtrl] = static_cast<uint8_t>((old & 0x7F) | (value & kHostCtrlRegEn));
+      }
+      if ((regs_[kHostCtrl] & kHostCtrlSamInterface) != 0) error("SAM interface not modelled");
+      return;
+    }
+    case kFifoControl: {
+      const bool small = (value & kFifoSize255) != 0;
+      const bool flush = (value & kFifoFlush) != 0;
+      if (small != fifo_.small() && !fifo_.empty() && !flush) {
+        error("FIFOSize changed while the FIFO holds data (Table 56 advises against it)");
+      }
+      fifo_.set_small(small);
+      if (flush) {
+        fifo_.flush();  // 8.5.3
+        // Assumption (the data sheet is silent): clearing the FIFO also clears its overflow
+        // flag, otherwise every later FIFO write would stay ignored (Table 72 FIFOOvl).
+        regs_[kError] &= static_cast<uint8_t>(~kErrFifoOvl);
+      }
+      regs_[kFifoControl] = value & (kFifoSize255 | kFifoWaterLevelExt);
+      fifo_changed();
+      return;
+    }
+    case kWaterLevel:
+      regs_[kWaterLevel] = value;
+      fifo_changed();
+      return;
+    case kFifoLength:
+    case kRxColl:
+    case kVersion:
+      return;  // read-only (Tables 59, 77, 247)
+    case kFifoData:
+      fifo_write(value);
+      return;
+    case kIrq0:
+    case kIrq1: {
+      // 9.5: bit 7 chooses set (1) or clear (0) for every bit written as 1 in 6..0 (IRQ0) or
+      // 5..0 (IRQ1; GlobalIRQ is derived from the enabled requests).
+      const uint8_t mask = reg == kIrq0 ? 0x7F : 0x3F;
+      if ((value & kIrqSet) != 0) {
+        regs_[reg] |= static_cast<uint8_t>(value & mask);
+      } else {
+        regs_[reg] &= static_cast<uint8_t>(~(value & mask));
+      }
+      return;
+    }
+    case kStatus:
+      // Table 74: only Crypto1On is writable, and only to clear it; ComState is read-only.
+      if ((value & kStatusCrypto1On) == 0)
+        regs_[kStatus] &= static_cast<uint8_t>(~kStatusCrypto1On);
+      return;
+    case kTControl:
+      // Table 80: bit n (3..0) enables the change of T(n)Running (bit n + 4).
+      for (int t = 0; t < Clrc663Timers::kCount; ++t) {
+        if ((value & (1u << t)) == 0) continue;
+        if ((value & (0x10u << t)) != 0) {
+          timers_.start(t);
+        } else {
+          timers_.stop(t);
+        }
+      }
+      return;
+    case kT4Control:
+      if ((value & kT4StartStopNow) != 0 && (value & kT4Running) != 0) {
+        error("Timer4 (LFO clock, wake-up/LPCD) not modelled");
+      }
+      regs_[kT4Control] = value & 0x3F;
+      return;
+    case kDrvMode:
+      regs_[kDrvMode] = value;
+      update_field();
+      return;
+    default:
+      break;
+  }
+  for (int t = 0; t < Clrc663Timers::kCount; ++t) {
+    const uint8_t base = timer_base(t);
+    if (reg == base) {
+      const uint8_t start = value & kTimerStartMask;
+      if (start == 0x20 || start == 0x30) {
+        error("T" + std::to_string(t) + "Start 10b/11b (LFO trimming) not modelled");
+      }
+    }
+    if (reg == base + kTimerCounterHi || reg == base + kTimerCounterLo) {
+      error("write of T" + std::to_string(t) + "CounterVal: effect not specified, not modelled");
+      return;
+    }
+  }
+  if (reg == kT4Control + kTimerCounterHi || reg == kT4Control + kTimerCounterLo) {
+    error("write of T4CounterVal not modelled");
+    return;
+  }
+  regs_[reg] = value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// FIFO and interrupts
+
+unsigned Clrc663Model::water_level() const {
+  unsigned wl = regs_[kWaterLevel];
+  // Table 56: WaterLevelExtBit is bit 8 of the water level, evaluated in 512-byte mode only.
+  if (!fifo_.small() && (regs_[kFifoControl] & kFifoWaterLevelExt) != 0) wl |= 0x100;
+  return wl;
+}
+
+void Clrc663Model::fifo_changed() {
+  const bool hi = fifo_.hi_alert(water_level());
+  const bool lo = fifo_.lo_alert(water_level());
+  // 8.5.4: the IRQ bits store the moment HiAlert / LoAlert change to 1.
+  if (hi && !hi_alert_) set_irq0(kIrq0HiAlert);
+  if (lo && !lo_alert_) set_irq0(kIrq0LoAlert);
+  hi_alert_ = hi;
+  lo_alert_ = lo;
+}
+
+void Clrc663Model::fifo_write(uint8_t b) {
+  if (in_rx_phase(com_state_)) {
+    set_error(kErrFifoWr);  // Table 72 FIFOWrErr: written during RxWait / wait / receiving
+    return;
+  }
+  if (com_state_ == ComState::TxWait || com_state_ == ComState::Transmitting) {
+    error("FIFO written during a transmission: streaming into a running frame not modelled");
+    return;
+  }
+  if ((regs_[kError] & kErrFifoOvl) != 0) return;  // Table 72: later writes are ignored
+  if (!fifo_.push(b)) set_error(kErrFifoOvl);
+  fifo_changed();
+}
+
+uint8_t Clrc663Model::fifo_read() {
+  const std::optional<uint8_t> b = fifo_.pop();
+  if (!b) {
+    error("read of FIFOData with an empty FIFO: value not specified");
+    return 0x00;
+  }
+  fifo_changed();
+  return *b;
+}
+
+void Clrc663Model::set_error(uint8_t bits) {
+  regs_[kError] |= bits;
+  // Table 64: ErrIRQ follows FifoWrErr, FIFOOvl, ProtErr, NoDataErr, IntegErr.
+  if ((bits & (kErrFifoWr | kErrFifoOvl | kErrProt | kErrNoData | kErrInteg)) != 0) {
+    set_irq0(kIrq0Err);
+  }
+}
+
+bool Clrc663Model::global_irq() const {
+  // Tables 68/70: an enabled request propagates to GlobalIRQ.
+  return (regs_[kIrq0] & regs_[kIrq0En] & 0x7F) != 0 || (regs_[kIrq1] & regs_[kIrq1En] & 0x3F) != 0;
+}
+
+bool Clrc663Model::irq_pin() const {
+  const bool active = global_irq() && (regs_[kIrq1En] & kIrq1EnPinEn) != 0;
+  return (regs_[kIrq0En] & kIrq0EnIrqInv) != 0 ? !active : active;
+}
+
+void Clrc663Model::update_field() {
+  // Table 132 TxEn drives both transmitters; Table 52 ModemOff / Standby power them down.
+  const bool on = (regs_[kDrvMode] & kDrvModeTxEn) != 0 &&
+                  (regs_[kCommand] & (kCommandModemOff | kCommandStandby)) == 0;
+  if (on == field_on_) return;
+  field_on_ = on;
+  air_.set_field(on);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands (8.10)
+
+void Clrc663Model::set_com_state(ComState s) {
+  com_state_ = s;
+}
+
+void Clrc663Model::write_command(uint8_t value) {
+  if ((value & kCommandStandby) != 0) error("Command.Standby (power-down) not modelled");
+  // 8.10.1: writing a command code stops the running command first.
+  if (active_ != Active::None) cancel_command();
+  regs_[kCommand] = static_cast<uint8_t>(value & (kCommandStandby | kCommandModemOff));
+  update_field();
+  start_command(value & kCommandMask);
+}
+
+void Clrc663Model::cancel_command() {
+  cancel_events();
+  active_ = Active::None;
+  set_com_state(ComState::Idle);
+  regs_[kCommand] &= static_cast<uint8_t>(~kCommandMask);
+}
+
+void Clrc663Model::finish_command(bool idle_irq) {
+  cancel_events();
+  active_ = Active::None;
+  set_com_state(ComState::Idle);
+  regs_[kCommand] &= static_cast<uint8_t>(~kCommandMask);
+  if (idle_irq) set_irq0(kIrq0Idle);  // Table 64 IdleIRQ: the command terminated by itself
+}
+
+void Clrc663Model::start_command(uint8_t cmd) {
+  regs_[kCommand] = static_cast<uint8_t>((regs_[kCommand] & ~kCommandMask) | cmd);
+  switch (cmd) {
+    case kCmdIdle:
+      // Table 64: starting Idle from the host does not set IdleIRQ.
+      return;
+    case kCmdTransmit:
+      start_transmit(false);
+      return;
+    case kCmdTransceive:
+      start_transmit(true);
+      return;
+    case kCmdReceive: {
+      regs_[kError] &= static_cast<uint8_t>(~kErrFifoWr);
+      active_ = Active::Receive;
+      Time wait_end = q_.now();
+      if (last_tx_end_) wait_end = std::max(wait_end, *last_tx_end_ + rx_wait_time(last_kbps_));
+      arm_receiver(wait_end);
+      return;
+    }
+    case kCmdLoadProtocol:
+      active_ = Active::LoadProtocol;
+      try_load_protocol();
+      return;
+    case kCmdSoftReset:
+      soft_reset();
+      return;
+    case kCmdLpcd:
+    case kCmdLoadKey:
+    case kCmdMfAuthent:
+    case kCmdAckReq:
+    case kCmdWriteE2:
+    case kCmdWriteE2Page:
+    case kCmdReadE2:
+    case kCmdLoadReg:
+    case kCmdLoadKeyE2:
+    case kCmdStoreKeyE2:
+    case kCmdReadRnr:
+      error("command " + hex(cmd) + " (Table 46) not modelled");
+      finish_command(false);
+      return;
+    default:
+      // Table 64: an unknown command returns the Command register to Idle and sets IdleIRQ.
+      error("unknown command code " + hex(cmd) + " (not in Table 46)");
+      finish_command(true);
+      return;
+  }
+}
+
+void Clrc663Model::try_load_protocol() {
+  // 8.10.3.13: parameters Protocol number RX, Protocol number TX from the FIFO.
+  if (fifo_.length() < 2) {
+    error(
+        "LoadProtocol with fewer than 2 parameter bytes in the FIFO (abort behaviour of "
+        "8.10.3.13 not specified)");
+    finish_command(false);
+    return;
+  }
+  const uint8_t rx = *fifo_.pop();
+  const uint8_t tx = *fifo_.pop();
+  fifo_changed();
+  if (rx >= kProtocolCount || tx >= kProtocolCount) {
+    error("LoadProtocol rx " + hex(rx) + " tx " + hex(tx) +
+          ": only ISO/IEC 14443 A/B protocols 00h..07h (Tables 259..266) are modelled");
+    finish_command(true);
+    return;
+  }
+  // Table 41: the protocol area holds 16 Tx registers (48h..57h) and 8 Rx registers (58h..5Fh).
+  std::copy(kProtocols[tx].tx.begin(), kProtocols[tx].tx.end(), regs_.begin() + kProtocolTxFirst);
+  std::copy(kProtocols[rx].rx.begin(), kProtocols[rx].rx.end(), regs_.begin() + kProtocolRxFirst);
+  // The data sheet gives no duration for the EEPROM copy; the model completes it at once.
+  finish_command(true);
+}
+
+void Clrc663Model::soft_reset() {
+  // 8.10.3.17: the register defaults are copied from the EEPROM again.
+  hard_reset();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transmit / receive
+
+std::optional<uint32_t> Clrc663Model::tx_kbps() {
+  const auto kbps = kbps_from_code(regs_[kTxDataCon] & kTxDbFreqMask);
+  if (!kbps)
+    error("TxDataCon.DBFreq " + hex(regs_[kTxDataCon] & kTxDbFreqMask) +
+          " is not an ISO/IEC 14443 bit rate (Table 204)");
+  return kbps;
+}
+
+namespace {
+
+struct Symbol {
+  uint16_t pattern;
+  unsigned len;
+  bool burst;
+};
+
+// 8.6.5 / Tables 209..226: symbol patterns are sent MSB first (the last bit is the LSB).
+Symbol symbol(const std::array<uint8_t, 0x80>& r, unsigned which) {
+  switch (which) {
+    case 0:
+      return {static_cast<uint16_t>((r[kTxSym0H] << 8) | r[kTxSym0L]), (r[kTxSym10Len] & 0x0Fu) + 1,
+              (r[kTxSym10BurstCtrl] & 0x01) != 0};
+    case 1:
+      return {static_cast<uint16_t>((r[kTxSym1H] << 8) | r[kTxSym1L]),
+              ((r[kTxSym10Len] >> 4) & 0x0Fu) + 1, (r[kTxSym10BurstCtrl] & 0x10) != 0};
+    case 2:
+      return {r[kTxSym2], (r[kTxSym32Len] & 0x07u) + 1, false};
+    default:
+      return {r[kTxSym3], ((r[kTxSym32Len] >> 4) & 0x07u) + 1, false};
+  }
+}
+
+// Leading zeros then ones of a symbol, MSB first; false if it is not of that shape.
+bool zeros_then_ones(const Symbol& s, unsigned& zeros, unsigned& ones) {
+  zeros = 0;
+  ones = 0;
+  for (unsigned i = 0; i < s.len; ++i) {
+    const bool bit = ((s.pattern >> (s.len - 1 - i)) & 1u) != 0;
+    if (!bit && ones == 0) {
+      ++zeros;
+    } else if (bit) {
+      ++ones;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool Clrc663Model::check_type_b_tx() {
+  const size_t before = errors_.size();
+  if ((regs_[kTxDataCon] & kTxDCodeTypeMask) != 0) {
+    error("TxDataCon.DCodeType " + hex(regs_[kTxDataCon] >> 4) + " not modelled for Type B");
+  }
+  if ((regs_[kFrameCon] & kFrameTxParity) != 0) {
+    error("FrameCon.TxParityEn set with Type B framing (ISO/IEC 14443-3 7.1: no parity)");
+  }
+  if ((regs_[kTxDataNum] & kTxDataNumLastBits) != 0) {
+    error("TxDataNum.TxLastBits != 0 with Type B (byte-oriented) framing not modelled");
+  }
+  if ((regs_[kTxWaitCtrl] & kTxStopBitLength) == 0) {
+    error("TxWaitCtrl.TxStopBitLength 0 (no stop bit, Table 152): not a Type B character");
+  }
+  // FrameCon.StartSym / StopSym (Table 156): 1h Symbol0, 2h Symbol1, 3h Symbol2, 0h none.
+  const unsigned start = regs_[kFrameCon] & kFrameStartSym;
+  const unsigned stop = (regs_[kFrameCon] & kFrameStopSym) >> 2;
+  unsigned zeros = 0, ones = 0;
+  if (start == 0) {
+    error("FrameCon.StartSym 0: Type B frame without SOF not modelled");
+  } else {
+    const Symbol s = symbol(regs_, start - 1);
+    // ISO/IEC 14443-3 7.1.4 (data sheet Figure 8): SOF = 10..11 etu 0, then 2..3 etu 1.
+    if (s.burst || !zeros_then_ones(s, zeros, ones) || zeros < 10 || zeros > 11 || ones < 2 ||
+        ones > 3) {
+      error("start symbol (FrameCon.StartSym " + std::to_string(start) +
+            ") is not a Type B SOF (10..11 zeros then 2..3 ones)");
+    }
+  }
+  if (stop == 0) {
+    error("FrameCon.StopSym 0: Type B frame without EOF not modelled");
+  } else {
+    const Symbol s = symbol(regs_, stop - 1);
+    // EOF = 10..11 etu 0 (the carrier returns unmodulated afterwards).
+    if (s.burst || !zeros_then_ones(s, zeros, ones) || zeros < 10 || zeros > 11) {
+      error("stop symbol (FrameCon.StopSym " + std::to_string(stop) +
+            ") is not a Type B EOF (10..11 zeros)");
+    }
+  }
+  return errors_.size() == before;
+}
+
+bool Clrc663Model::check_type_b_rx() {
+  const size_t before = errors_.size();
+  if ((regs_[kRxSyncMod] & kRxSyncTypeMask) != kRxSyncTypeB || (regs_[kRxMod] & kRxModBpsk) == 0) {
+    error(
+        "receiver not set up for ISO/IEC 14443 B (RxSyncMod.SyncType 2, RxMod.BPSK; Tables "
+        "240, 242): other receivers not modelled");
+  }
+  if ((regs_[kRxBitMod] & kRxStopBitEn) == 0) {
+    error("RxBitMod.RxStopBitEn clear: Type B characters without stop bit not modelled");
+  }
+  if ((regs_[kFrameCon] & kFrameRxParity) != 0) {
+    error("FrameCon.RxParityEn set with Type B framing not modelled");
+  }
+  if ((regs_[kRxCtrl] & kRxCtrlMultiple) != 0) error("RxCtrl.RxMultiple not modelled");
+  if ((regs_[kRxBitCtrl] & kRxBitCtrlRxAlign) != 0) {
+    error("RxBitCtrl.RxAlign != 0 (bit-oriented reception) not modelled");
+  }
+  if (!kbps_from_code(regs_[kRxCtrl] & kRxCtrlBaudMask)) {
+    error("RxCtrl.Baudrate " + hex(regs_[kRxCtrl] & kRxCtrlBaudMask) +
+          " is not an ISO/IEC 14443 rate (Table 160)");
+  }
+  return errors_.size() == before;
+}
+
+Time Clrc663Model::etu_ns(uint32_t kbps, uint64_t half_bits) const {
+  return fc_cycles(half_bits * etu_fc(kbps) / 2);
+}
+
+Time Clrc663Model::tx_wait_time(uint32_t kbps) const {
+  // Tables 152/154: TxWait is 11 bits (TxWaitCtrl 5..3 above TxWaitLo), counted in
+  // 16/13.56 MHz or, with TxWaitEtu, in half bits (0.5 / DBFreq).
+  const uint64_t tx_wait =
+      (static_cast<uint64_t>((regs_[kTxWaitCtrl] & kTxWaitHighMask) >> 3) << 8) | regs_[kTxWaitLo];
+  if ((regs_[kTxWaitCtrl] & kTxWaitEtu) != 0) return etu_ns(kbps, tx_wait);
+  return fc_cycles(tx_wait * 16);
+}
+
+Time Clrc663Model::rx_wait_time(uint32_t kbps) const {
+  // Table 162: RxWait x 16/13.56 MHz, or with RxWaitEtu x 0.5/DBFreq.
+  const uint64_t rx_wait = regs_[kRxWait] & kRxWaitMask;
+  if ((regs_[kRxWait] & kRxWaitEtu) != 0) return etu_ns(kbps, rx_wait);
+  return fc_cycles(rx_wait * 16);
+}
+
+void Clrc663Model::start_transmit(bool then_receive) {
+  regs_[kError] &= static_cast<uint8_t>(~kErrFifoWr);  // Table 72: cleared at a new CL command
+  if ((regs_[kCommand] & kCommandModemOff) != 0) {
+    error("Transmit/Transceive with Command.ModemOff set (transmitter powered down)");
+    finish_command(false);
+    return;
+  }
+  if ((regs_[kTxDataNum] & kTxDataNumDataEn) == 0) {
+    error("TxDataNum.DataEn clear (symbol-only frames) not modelled");
+    finish_command(false);
+    return;
+  }
+  if (fifo_.empty()) {
+    set_error(kErrNoData);  // Table 72 NoDataErr: data should be sent, but the FIFO is empty
+    finish_command(true);
+    return;
+  }
+  if ((regs_[kTxDataMod] & kTxDMillerEn) != 0 || (regs_[kTxBitMod] & kTxStartBitEn) == 0) {
+    // Type A (Miller, Table 259) or another coding: the ID card reader speaks Type B only.
+    error(
+        "transmission framing other than ISO/IEC 14443 B (TxBitMod start bit, no Miller) not "
+        "modelled");
+    finish_command(false);
+    return;
+  }
+  const std::optional<uint32_t> kbps = tx_kbps();
+  if (!kbps || !check_type_b_tx()) {
+    finish_command(false);
+    return;
+  }
+
+  std::vector<uint8_t> frame;
+  frame.reserve(fifo_.length() + 2);
+  while (auto b = fifo_.pop()) frame.push_back(*b);
+  fifo_changed();
+
+  const uint8_t crc_cfg = regs_[kTxCrcPreset];
+  if ((crc_cfg & kCrcEn) != 0) {
+    const auto preset = clrc663_crc16_preset(static_cast<uint8_t>((crc_cfg & kCrcPresetMask) >> 4));
+    if ((crc_cfg & kCrcTypeMask) != kCrcType16 || !preset) {
+      error("TxCrcPreset " + hex(crc_cfg) +
+            ": only CRC16 with presets 0,1,2,3,7 (Table 141) "
+            "modelled");
+      finish_command(false);
+      return;
+    }
+    const uint16_t crc =
+        clrc663_crc16(frame.data(), frame.size(), *preset, (crc_cfg & kCrcInvert) != 0);
+    frame.push_back(static_cast<uint8_t>(crc & 0xFF));  // LSB first on the air
+    frame.push_back(static_cast<uint8_t>(crc >> 8));
+  }
+
+  // Air time: SOF + 10 etu per character + EOF (ISO/IEC 14443-3 7.1, air.h), plus the extra
+  // guard time between characters from TxStopBitLength (Table 152: 1 stop bit + n-1 EGT).
+  const uint64_t egt = (regs_[kTxWaitCtrl] & kTxStopBitLength) - 1u;
+  const Time air_time =
+      (*kbps == 106 && egt == 0)
+          ? type_b_frame_time(frame.size())
+          : fc_cycles(etu_fc(*kbps) * (10 + 2 + 10 * frame.size() + 10 + egt * (frame.size() - 1)));
+
+  // TxWait (Table 152): the minimum gap from the end of the last reception (TxWaitStart = 1)
+  // or of the last transmission (0) to this frame's start.
+  Time start = q_.now();
+  const bool from_rx = (regs_[kTxWaitCtrl] & kTxWaitStartAtRx) != 0;
+  const std::optional<Time> ref = from_rx ? last_rx_end_ : last_tx_end_;
+  if (ref) start = std::max(start, *ref + tx_wait_time(*kbps));
+
+  active_ = then_receive ? Active::Transceive : Active::Transmit;
+  AirFrame air_frame{AirProtocol::TypeB, *kbps, std::move(frame)};
+  auto begin = [this, air_frame, air_time]() mutable {
+    set_com_state(ComState::Transmitting);
+    tx_event_ = q_.schedule_in(air_time, [this, air_frame, air_time]() {
+      tx_event_ = 0;
+      tx_end(air_frame, air_time);
+    });
+  };
+  if (start > q_.now()) {
+    set_com_state(ComState::TxWait);
+    tx_event_ = q_.schedule(start, begin);
+  } else {
+    begin();
+  }
+}
+
+void Clrc663Model::tx_end(AirFrame frame, Time air_time) {
+  accounts_.rf_air += air_time;
+  last_tx_end_ = q_.now();
+  last_kbps_ = frame.bitrate_kbps;
+  set_irq0(kIrq0Tx);  // Table 64 TxIRQ: immediately after the last bit is sent
+  timers_.on_tx_end();
+  // With the carrier off no card is powered to hear the frame.
+  reply_ = field_on_ ? air_.transmit(frame) : std::nullopt;
+  if (reply_ && reply_->end > reply_->start) accounts_.rf_air += reply_->end - reply_->start;
+  if (active_ == Active::Transmit) {
+    finish_command(true);  // 8.10.3.7: Transmit terminates when the FIFO is sent
+    return;
+  }
+  arm_receiver(q_.now() + rx_wait_time(frame.bitrate_kbps));  // 8.10.3.8
+}
+
+void Clrc663Model::arm_receiver(Time rx_wait_end) {
+  rx_wait_end_ = rx_wait_end;
+  auto wait_for_data = [this]() {
+    rx_wait_event_ = 0;
+    set_com_state(ComState::WaitForData);
+    // Table 72: CollDet, ProtErr, IntegErr, MinFrameErr clear when the receiving phase starts.
+    regs_[kError] &= static_cast<uint8_t>(~(kErrCollDet | kErrProt | kErrInteg | kErrMinFrame));
+    regs_[kRxBitCtrl] &= static_cast<uint8_t>(~kRxBitCtrlLastBits);  // Table 76
+  };
+  if (rx_wait_end > q_.now()) {
+    set_com_state(ComState::RxWait);
+    rx_wait_event_ = q_.schedule(rx_wait_end, wait_for_data);
+  } else {
+    wait_for_data();
+  }
+  if (!check_type_b_rx()) return;  // the receiver waits, but nothing can be decoded
+  if (!reply_) return;             // no card answered: wait until the host stops the command
+  if (reply_->start < q_.now()) {
+    reply_.reset();  // the reply began before the receiver was on: its SOF was missed
+    return;
+  }
+  if (reply_->start < rx_wait_end) {
+    error(
+        "card reply starts inside RxWait (Table 162: input ignored); partial frames not "
+        "modelled");
+    reply_.reset();
+    return;
+  }
+  const AirReply& r = *reply_;
+  const auto rx_kbps = kbps_from_code(regs_[kRxCtrl] & kRxCtrlBaudMask).value_or(106);
+  // T(x)StopRx (Table 82) fires after the first 4 data bits: TR1 + SOF (10 + 2 etu) + 4 etu.
+  const Time first_bits =
+      std::min(r.end, r.start + kTr1Min + fc_cycles(etu_fc(rx_kbps) * (10 + 2 + 4)));
+  rx_start_event_ = q_.schedule(r.start, [this] {
+    rx_start_event_ = 0;
+    rx_start();
+  });
+  rx_bits_event_ = q_.schedule(first_bits, [this] {
+    rx_bits_event_ = 0;
+    timers_.on_rx_first_bits();
+  });
+  rx_end_event_ = q_.schedule(r.end, [this] {
+    rx_end_event_ = 0;
+    rx_end();
+  });
+}
+
+void Clrc663Model::rx_start() {
+  set_com_state(ComState::Receiving);
+  // Table 158: subcarrier / SOF detected; RxSOFIRQ only when SOF_En or SubC_En is set.
+  regs_[kRxSofD] |= kRxSubCDetected | kRxSofDetected | kRxSubCPresent;
+  if ((regs_[kRxSofD] & (kRxSofEn | kRxSubCEn)) != 0) set_irq0(kIrq0RxSof);
+}
+
+void Clrc663Model::rx_end() {
+  const AirReply reply = *reply_;
+  reply_.reset();
+  regs_[kRxSofD] &= static_cast<uint8_t>(~kRxSubCPresent);
+  last_rx_end_ = q_.now();
+  const bool emd_sup = (regs_[kRxCtrl] & kRxCtrlEmdSup) != 0;
+  auto keep_waiting = [this] { set_com_state(ComState::WaitForData); };
+
+  if (reply.framing_error) {
+    // Table 159 EMD_Sup: an error within the first three bytes is taken as EMD and ignored.
+    if (emd_sup && reply.bytes.size() < 3) return keep_waiting();
+    // Table 72 ProtErr: wrong SOF/EOF/stop bit; reception stops, the broken byte is not stored.
+    // The air does not say where the error was, so no byte of the frame is stored.
+    set_error(kErrProt);
+    set_irq0(kIrq0Rx);
+    finish_command(true);
+    return;
+  }
+  if (reply.bytes.empty()) {
+    // Table 72 MinFrameErr: a SOF with fewer than 4 data bits is discarded, no RxIRQ, the
+    // receiver stays on.
+    regs_[kError] |= kErrMinFrame;
+    return keep_waiting();
+  }
+
+  std::vector<uint8_t> bytes = reply.bytes;
+  bool integrity_error = false;
+  const uint8_t crc_cfg = regs_[kRxCrcCon];
+  if ((crc_cfg & kCrcEn) != 0) {
+    const auto preset = clrc663_crc16_preset(static_cast<uint8_t>((crc_cfg & kCrcPresetMask) >> 4));
+    if ((crc_cfg & kCrcTypeMask) != kCrcType16 || !preset) {
+      error("RxCrcCon " + hex(crc_cfg) +
+            ": only CRC16 with presets 0,1,2,3,7 (Table 144) "
+            "modelled");
+    } else if (bytes.size() < 2) {
+      integrity_error = true;
+    } else {
+      const size_t n = bytes.size() - 2;
+      const uint16_t crc = clrc663_crc16(bytes.data(), n, *preset, (crc_cfg & kCrcInvert) != 0);
+      integrity_error = bytes[n] != (crc & 0xFF) || bytes[n + 1] != (crc >> 8);
+      // Table 143 RxForceCRCWrite: CRC bytes reach the FIFO only when it is set.
+      if ((crc_cfg & kRxForceCrcWrite) == 0) bytes.resize(n);
+    }
+  }
+  if (integrity_error && emd_sup && reply.bytes.size() < 3) return keep_waiting();
+  if (integrity_error) set_error(kErrInteg);  // Table 72 IntegErr (reception continues)
+
+  if (bytes.size() > fifo_.capacity() - fifo_.length()) {
+    error("reply of " + std::to_string(bytes.size()) +
+          " bytes exceeds the free FIFO space: draining the FIFO during reception not modelled");
+  }
+  for (uint8_t b : bytes) {
+    if (!fifo_.push(b)) {
+      set_error(kErrFifoOvl);
+      break;
+    }
+  }
+  fifo_changed();
+  set_irq0(kIrq0Rx);  // Table 64 RxIRQ: end of the data stream
+  finish_command(true);
+}
+
+}  // namespace idr::sim
