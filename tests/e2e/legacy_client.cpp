@@ -1,0 +1,127 @@
+#include "legacy_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <stdexcept>
+#include <thread>
+
+namespace idr::e2e {
+
+namespace {
+const Bytes kPreamble = {0xAA, 0xAA, 0xAA, 0x96, 0x69};
+}
+
+Bytes legacy_frame(const Bytes& body) {
+  const size_t len = body.size() + 1;
+  Bytes f = kPreamble;
+  f.push_back(static_cast<uint8_t>(len >> 8));
+  f.push_back(static_cast<uint8_t>(len));
+  f.insert(f.end(), body.begin(), body.end());
+  uint8_t chk = 0;
+  for (size_t i = kPreamble.size(); i < f.size(); ++i) chk = static_cast<uint8_t>(chk ^ f[i]);
+  f.push_back(chk);
+  return f;
+}
+
+Bytes legacy_request(uint8_t cmd, uint8_t para, const Bytes& data) {
+  Bytes body = {cmd, para};
+  body.insert(body.end(), data.begin(), data.end());
+  return legacy_frame(body);
+}
+
+Bytes bare_reply(uint8_t sw3) {
+  return legacy_frame({0x00, 0x00, sw3});
+}
+
+LegacyClient::LegacyClient(unsigned short port, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd_ < 0) throw std::runtime_error("LegacyClient: socket failed");
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) break;
+    ::close(fd_);
+    fd_ = -1;
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("LegacyClient: cannot connect");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const int one = 1;
+  (void)::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+LegacyClient::~LegacyClient() {
+  close();
+}
+
+void LegacyClient::close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+void LegacyClient::send(const Bytes& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t r = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) throw std::runtime_error("LegacyClient: send failed");
+    sent += static_cast<size_t>(r);
+  }
+}
+
+void LegacyClient::read_exact(uint8_t* buf, size_t n,
+                              std::chrono::steady_clock::time_point deadline) {
+  size_t got = 0;
+  while (got < n) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) throw std::runtime_error("LegacyClient: reply did not come in time");
+    pollfd p{fd_, POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(left));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) continue;
+    const ssize_t k = ::read(fd_, buf + got, n - got);
+    if (k <= 0) throw std::runtime_error("LegacyClient: connection closed by the reader");
+    got += static_cast<size_t>(k);
+  }
+}
+
+Bytes LegacyClient::read_reply(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  Bytes f(7);
+  read_exact(f.data(), 7, deadline);
+  if (!std::equal(kPreamble.begin(), kPreamble.end(), f.begin()))
+    throw std::runtime_error("LegacyClient: reply does not start with AA AA AA 96 69");
+  const size_t len = (static_cast<size_t>(f[5]) << 8) | f[6];
+  if (len < 4 || len > 8192) throw std::runtime_error("LegacyClient: implausible reply LEN");
+  f.resize(7 + len);
+  read_exact(f.data() + 7, len, deadline);
+  return f;
+}
+
+Bytes LegacyClient::transact(const Bytes& request, std::chrono::milliseconds timeout) {
+  send(request);
+  return read_reply(timeout);
+}
+
+bool LegacyClient::silent_for(std::chrono::milliseconds quiet) {
+  pollfd p{fd_, POLLIN, 0};
+  int r = 0;
+  do {
+    r = ::poll(&p, 1, static_cast<int>(quiet.count()));
+  } while (r < 0 && errno == EINTR);
+  return r == 0;
+}
+
+}  // namespace idr::e2e
