@@ -1,0 +1,63 @@
+#pragma once
+// The legacy host-link server: reads requests from the host link, answers each with exactly
+// one reply right after it (DESIGN 8: clients do not flush input, a missing or late reply
+// shifts every later pair). Frames that are recognisable but wrong get a status reply:
+// bad CHK -> 10, LEN out of bounds -> 11. A frame cut short is dropped silently after the
+// inter-byte timeout (FrameReceiver), as nothing identifies what it asked for.
+//
+// Memory: about 6.5 KiB (request parser 4 KiB, reply buffer 2321 bytes, read queue);
+// instantiate it statically on a board, never on a small task stack.
+#include <cstddef>
+#include <cstdint>
+
+#include "idr/core/hostlink/frame_receiver.h"
+#include "idr/core/hostlink/legacy_commands.h"
+#include "idr/core/id_card_reader.h"
+#include "idr/hal/hal.h"
+#include "idr/status.h"
+
+namespace idr::core {
+
+// Set baud (60 PP) changes the host link rate after the OK has left. A UART board
+// implements this; on the host board's TCP link there is nothing to change.
+class HostBaudHook {
+ public:
+  virtual void set_host_baud(uint32_t baud) = 0;
+
+ protected:
+  ~HostBaudHook() = default;
+};
+
+struct LegacyServerCounters {
+  uint32_t replies = 0;          // replies written, errors included
+  uint32_t bad_checksum = 0;     // frames answered 10
+  uint32_t bad_length = 0;       // frames answered 11
+  uint32_t dropped_partial = 0;  // partial frames dropped after the inter-byte timeout
+};
+
+class LegacyServer {
+ public:
+  // baud_hook may be null (nothing to change).
+  LegacyServer(hal::HostLink& link, hal::Clock& clock, IdCardReader& reader,
+               HostBaudHook* baud_hook = nullptr)
+      : receiver_(link, clock), commands_(reader), link_(link), baud_hook_(baud_hook) {}
+
+  // Waits up to timeout_us for one request and answers it.
+  //   Ok       one frame was handled and exactly one reply written
+  //   Timeout  no complete frame within timeout_us (nothing written)
+  //   Io/...   the host link failed (read or write); the caller decides (e.g. await a
+  //            new connection). Nothing half-parsed survives it.
+  [[nodiscard]] Status serve_once(uint32_t timeout_us);
+
+  [[nodiscard]] LegacyServerCounters counters() const;
+
+ private:
+  FrameReceiver receiver_;
+  LegacyCommands commands_;
+  hal::HostLink& link_;
+  HostBaudHook* baud_hook_;
+  LegacyServerCounters counters_;
+  uint8_t reply_[kMaxLegacyReplyFrame] = {};
+};
+
+}  // namespace idr::core
