@@ -1,0 +1,120 @@
+// idr-firmware: the reader firmware as a Linux process (the host board). OS glue only:
+// argument parsing, sockets, and the loop around ReaderApp.
+//
+//   idr-firmware --sim 127.0.0.1:PORT [--listen 127.0.0.1:PORT]      simulator in idr-sim
+//   idr-firmware --scenario FILE      [--listen 127.0.0.1:PORT]      simulator in-process
+// Host link: TCP on loopback (PORT 0 = a free port), announced on stdout as
+// "host link on 127.0.0.1:<port>".
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "idr/board/host_board.h"
+#include "idr/board/socket_sim_link.h"
+#include "idr/board/tcp_host_link.h"
+#include "idr/core/app/reader_app.h"
+#include "idr/sim/scenario.h"
+#include "idr/sim/simulator.h"
+
+namespace {
+
+void usage() {
+  std::cerr
+      << "usage: idr-firmware (--sim 127.0.0.1:PORT | --scenario FILE) [--listen 127.0.0.1:PORT]\n";
+}
+
+bool parse_loopback(const std::string& s, uint16_t& port) {
+  const std::string prefix = "127.0.0.1:";
+  if (s.rfind(prefix, 0) != 0) return false;
+  const std::string digits = s.substr(prefix.size());
+  if (digits.empty() || digits.size() > 5 ||
+      digits.find_first_not_of("0123456789") != std::string::npos)
+    return false;
+  const unsigned long v = std::stoul(digits);
+  if (v > 65535) return false;
+  port = static_cast<uint16_t>(v);
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string sim_address, scenario_path;
+  uint16_t sim_port = 0, host_port = 0;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--sim" && i + 1 < argc) {
+      sim_address = argv[++i];
+      if (!parse_loopback(sim_address, sim_port) || sim_port == 0) {
+        std::cerr << "idr-firmware: --sim takes 127.0.0.1:PORT\n";
+        return 2;
+      }
+    } else if (a == "--scenario" && i + 1 < argc) {
+      scenario_path = argv[++i];
+    } else if (a == "--listen" && i + 1 < argc) {
+      if (!parse_loopback(argv[++i], host_port)) {
+        std::cerr << "idr-firmware: --listen takes 127.0.0.1:PORT (loopback only)\n";
+        return 2;
+      }
+    } else {
+      usage();
+      return 2;
+    }
+  }
+  if (sim_address.empty() == scenario_path.empty()) {
+    usage();
+    return 2;
+  }
+
+  // The simulator: another process, or this one.
+  std::unique_ptr<idr::sim::Simulator> in_process;
+  std::unique_ptr<idr::board::SimLink> link;
+  if (!scenario_path.empty()) {
+    try {
+      in_process = std::make_unique<idr::sim::Simulator>(idr::sim::load_scenario(scenario_path));
+    } catch (const std::exception& e) {
+      std::cerr << "idr-firmware: scenario: " << e.what() << "\n";
+      return 1;
+    }
+    idr::sim::Simulator* sim = in_process.get();
+    link = std::make_unique<idr::board::InProcessSimLink>(
+        [sim](const uint8_t* m, size_t n, uint8_t* o, size_t c) {
+          return sim->handle(m, n, o, c);
+        });
+  } else {
+    auto socket_link = std::make_unique<idr::board::SocketSimLink>();
+    if (socket_link->connect_loopback(sim_port) != idr::Status::Ok) {
+      std::cerr << "idr-firmware: cannot connect to the simulator at " << sim_address << "\n";
+      return 1;
+    }
+    link = std::move(socket_link);
+  }
+
+  static idr::board::TcpHostLink host;
+  if (host.listen_loopback(host_port) != idr::Status::Ok) {
+    std::cerr << "idr-firmware: cannot listen on 127.0.0.1:" << host_port << "\n";
+    return 1;
+  }
+
+  static idr::board::HostBoard board(*link, host);
+  const idr::Status hello = board.start();
+  if (hello != idr::Status::Ok) {
+    std::cerr << "idr-firmware: simulator hello failed: " << idr::to_string(hello) << " "
+              << board.wire().last_error() << "\n";
+    return 1;
+  }
+
+  static idr::core::ReaderApp app(board.board());
+  const idr::Status init = app.init();
+  if (init != idr::Status::Ok)
+    std::cerr << "idr-firmware: reader init: " << idr::to_string(init) << " (will retry)\n";
+
+  std::printf("host link on 127.0.0.1:%u\n", static_cast<unsigned>(host.port()));
+  std::fflush(stdout);
+
+  while (!board.wire().link_broken()) app.run_once();
+  std::cerr << "idr-firmware: the simulator link broke; stopping\n";
+  return 1;
+}
