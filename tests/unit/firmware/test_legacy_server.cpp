@@ -94,7 +94,7 @@ TEST_CASE("SAM id reply has LEN 00 14 and the 16 id bytes", "[legacy]") {
   CHECK(reply == frame_of(concat({{0x00, 0x00, 0x90}, slice(rig.reader.id, 16)})));
 }
 
-TEST_CASE("find OK is ... 00 08 00 00 9F 00 00 00 00 97; failures answer 80", "[legacy]") {
+TEST_CASE("find OK is ... 00 08 00 00 9F 00 00 00 00 97, failures answer 80", "[legacy]") {
   Rig rig;
   CHECK(rig.exchange(req(0x20, 0x01)) == Bytes{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x08, 0x00, 0x00,
                                                0x9F, 0x00, 0x00, 0x00, 0x00, 0x97});
@@ -106,7 +106,7 @@ TEST_CASE("find OK is ... 00 08 00 00 9F 00 00 00 00 97; failures answer 80", "[
   }
 }
 
-TEST_CASE("select OK carries 8 zero bytes, not the UID; failures answer 81", "[legacy]") {
+TEST_CASE("select OK carries 8 zero bytes, not the UID, failures answer 81", "[legacy]") {
   Rig rig;
   // LEN 00 0C, CHK = 0C ^ 90 = 9C.
   CHECK(rig.exchange(req(0x20, 0x02)) == Bytes{0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x0C, 0x00, 0x00,
@@ -303,7 +303,7 @@ TEST_CASE("LEN too small or too large answers 11 and the next frame works", "[le
   CHECK(rig.server.counters().bad_length == 2);
 }
 
-TEST_CASE("a truncated frame followed by silence is dropped; the next frame works",
+TEST_CASE("a truncated frame followed by silence is dropped, the next frame works",
           "[legacy][malformed]") {
   Rig rig;
   const Bytes full = req(0x30, 0x01);

@@ -274,10 +274,9 @@ class FrameParser {
   // previous `matched` bytes were a prefix (a tiny KMP step; the loops run at most 5x5).
   [[nodiscard]] static size_t next_match(size_t matched, uint8_t byte) {
     if (kPreamble[matched] == byte) return matched + 1;
-    // Try shorter candidates: the last k-1 stream bytes are preamble[matched-k+1 .. matched)
+    // Mismatch: the stream ends in preamble[0..matched) + byte. Find the longest k with
+    // preamble[0..k) == preamble[matched-k+1..matched) + byte.
     for (size_t k = matched; k > 0; --k) {
-      // candidate: preamble[0..k) == stream tail of length k (= preamble[matched-k+1..matched) +
-      // byte)
       bool same = kPreamble[k - 1] == byte;
       for (size_t i = 0; same && i + 1 < k; ++i)
         same = kPreamble[i] == kPreamble[matched - k + 1 + i];
