@@ -55,10 +55,12 @@ void Clrc663Timers::schedule_underflow(int t) {
   Timer& tm = timers_[t];
   const uint64_t div = cycles_per_tick(t);
   if (div == 0) return;  // cascaded: advanced by the source timer's underflow
-  tm.event = q_.schedule(tm.t0 + fc_cycles(div * (uint64_t{tm.counter} + 1)), [this, t] {
-    timers_[t].event = 0;
-    underflow(t, 0);
-  });
+  tm.period_cycles = div * (uint64_t{tm.counter} + 1);
+  tm.event =
+      q_.schedule(tm.origin + fc_cycles(tm.period_start_cycles + tm.period_cycles), [this, t] {
+        timers_[t].event = 0;
+        underflow(t, 0);
+      });
 }
 
 void Clrc663Timers::start(int t) {
@@ -66,7 +68,8 @@ void Clrc663Timers::start(int t) {
   Timer& tm = timers_[t];
   tm.running = true;
   tm.counter = reload(t);
-  tm.t0 = q_.now();
+  tm.origin = q_.now();
+  tm.period_start_cycles = 0;
   schedule_underflow(t);
 }
 
@@ -82,8 +85,9 @@ uint16_t Clrc663Timers::counter(int t) const {
   const Timer& tm = timers_[t];
   const uint64_t div = cycles_per_tick(t);
   if (!tm.running || div == 0) return tm.counter;
-  const uint64_t elapsed_cycles = (q_.now() - tm.t0) * kFcHz / kSec;
-  const uint64_t ticks = elapsed_cycles / div;
+  const uint64_t elapsed_cycles = (q_.now() - tm.origin) * kFcHz / kSec;
+  const uint64_t ticks =
+      elapsed_cycles > tm.period_start_cycles ? (elapsed_cycles - tm.period_start_cycles) / div : 0;
   return ticks >= tm.counter ? 0 : static_cast<uint16_t>(tm.counter - ticks);
 }
 
@@ -110,7 +114,7 @@ void Clrc663Timers::underflow(int t, int depth) {
   Timer& tm = timers_[t];
   if ((control(t) & rc663::kTimerAutoRestart) != 0) {
     tm.counter = reload(t);  // Table 82 T0AutoRestart: count down again from the reload value
-    tm.t0 = q_.now();
+    tm.period_start_cycles += tm.period_cycles;
     schedule_underflow(t);
   } else {
     tm.counter = 0;  // "decrements to zero and stops"

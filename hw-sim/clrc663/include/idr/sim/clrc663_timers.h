@@ -41,8 +41,10 @@ class Clrc663Timers {
  private:
   struct Timer {
     bool running = false;
-    uint16_t counter = 0;  // value at t0 (time-clocked) or current value (cascaded)
-    Time t0 = 0;
+    uint16_t counter = 0;  // value at the period start (time-clocked) or current (cascaded)
+    Time origin = 0;       // start event; periods are counted in carrier cycles from here so
+    uint64_t period_start_cycles = 0;  // that auto-restart does not accumulate rounding
+    uint64_t period_cycles = 0;
     EventQueue::Id event = 0;
   };
   [[nodiscard]] uint8_t control(int t) const;
