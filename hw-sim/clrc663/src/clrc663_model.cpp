@@ -539,7 +539,10 @@ bool Clrc663Model::check_type_b_tx() {
   if ((regs_[kTxWaitCtrl] & kTxStopBitLength) == 0) {
     error("TxWaitCtrl.TxStopBitLength 0 (no stop bit, Table 152): not a Type B character");
   }
-  // FrameCon.StartSym / StopSym (Table 156): 1h Symbol0, 2h Symbol1, 3h Symbol2, 0h none.
+  // FrameCon.StartSym (Table 156): 1h Symbol0, 2h Symbol1, 3h Symbol2. FrameCon.StopSym: 8.6.5
+  // says Symbol1..Symbol3 can follow the data, so StopSym n selects Symbol n. (Table 156 lists
+  // Symbol0..2 for StopSym too; the 8.6.5 reading is the one under which the Type B protocol
+  // area of Table 263, SOF in Symbol0 and EOF in Symbol1, is used with FrameCon = 05h.)
   const unsigned start = regs_[kFrameCon] & kFrameStartSym;
   const unsigned stop = (regs_[kFrameCon] & kFrameStopSym) >> 2;
   unsigned zeros = 0, ones = 0;
@@ -557,7 +560,7 @@ bool Clrc663Model::check_type_b_tx() {
   if (stop == 0) {
     error("FrameCon.StopSym 0: Type B frame without EOF not modelled");
   } else {
-    const Symbol s = symbol(regs_, stop - 1);
+    const Symbol s = symbol(regs_, stop);
     // EOF = 10..11 etu 0 (the carrier returns unmodulated afterwards).
     if (s.burst || !zeros_then_ones(s, zeros, ones) || zeros < 10 || zeros > 11) {
       error("stop symbol (FrameCon.StopSym " + std::to_string(stop) +

@@ -91,8 +91,8 @@ struct Rig {
   uint8_t com_state() { return read(rc663::kStatus) & 0x07; }
 
   // A driver configuring ISO/IEC 14443 B 106 from the data sheet: LoadProtocol 04/04 (Table
-  // 263, AN12657 4.1), then the registers LoadProtocol does not touch: FrameCon start symbol
-  // Symbol0 = SOF and stop symbol Symbol1 = EOF without parity (Table 156), one stop bit
+  // 263, AN12657 4.1), then the registers LoadProtocol does not touch: FrameCon 05h, start
+  // symbol Symbol0 = SOF, stop symbol Symbol1 = EOF, no parity (Table 156, 8.6.5), one stop bit
   // (Table 152), CRC16 preset FFFFh inverted on TX and RX (Tables 140/143), field on (Table 132).
   void setup_type_b() {
     write(rc663::kCommand, 0x00);
@@ -100,7 +100,7 @@ struct Rig {
     write(rc663::kFifoData, {0x04, 0x04});
     write(rc663::kCommand, rc663::kCmdLoadProtocol);
     write(rc663::kFifoControl, 0xB0);
-    write(rc663::kFrameCon, 0x09);
+    write(rc663::kFrameCon, 0x05);
     write(rc663::kTxWaitCtrl, 0xC1);
     write(rc663::kTxCrcPreset, 0x7B);
     write(rc663::kRxCrcCon, 0x7B);

@@ -20,7 +20,7 @@ const std::vector<uint8_t> kAtqb = {0x50, 0x00, 0x00, 0x00, 0x00, 0x00,
 
 TEST_CASE("LoadProtocol 04/04 loads the ISO/IEC 14443 B 106 set of Table 263", "[clrc663]") {
   Rig r;
-  r.write(kFrameCon, 0x09);  // outside the protocol area: must stay as written
+  r.write(kFrameCon, 0x05);  // outside the protocol area: must stay as written
   r.write(kFifoData, {0x04, 0x04});
   r.write(kCommand, kCmdLoadProtocol);
   // Table 263 (CLRC66301/02), registers 48h..5Fh in order (Table 41 protocol area).
@@ -30,7 +30,7 @@ TEST_CASE("LoadProtocol 04/04 loads the ISO/IEC 14443 B 106 set of Table 263", "
   std::vector<uint8_t> got;
   for (uint8_t reg = 0x48; reg <= 0x5F; ++reg) got.push_back(r.read(reg));
   CHECK(got == expected);
-  CHECK(r.read(kFrameCon) == 0x09);
+  CHECK(r.read(kFrameCon) == 0x05);
   CHECK(r.read(kFifoLength) == 0);                // both parameters consumed
   CHECK((r.read(kCommand) & kCommandMask) == 0);  // back to Idle
   CHECK((r.read(kIrq0) & kIrq0Idle) != 0);        // terminated by itself (Table 64)
@@ -294,4 +294,21 @@ TEST_CASE("a Type B frame without valid SOF/EOF symbols is a model error (Table 
   r.q.advance_by(1 * kMs);
   CHECK(r.air.sent.empty());
   CHECK(r.chip.model_errors().size() >= 2);
+}
+
+TEST_CASE("TX air time scales with the bit rate from TxDataCon (Tables 8, 204, 264)", "[clrc663]") {
+  Rig r;
+  r.setup_type_b();
+  r.write(kFifoData, {0x05, 0x05});  // ISO/IEC 14443 B 212 kbit/s both ways
+  r.write(kCommand, kCmdLoadProtocol);
+  r.write(kRxCtrl, 0x05);  // RxCtrl is outside the protocol area: Baudrate 212 (Table 160)
+  r.write(kFifoData, kReqb);
+  const Time t0 = r.q.now();
+  r.write(kCommand, kCmdTransmit);
+  r.q.advance_by(10 * kMs);
+  REQUIRE(r.air.sent.size() == 1);
+  CHECK(r.air.sent[0].frame.bitrate_kbps == 212);
+  // etu = 64 / fc at 212 kbit/s: SOF 12 + 5 characters x 10 + EOF 10 etu.
+  CHECK(r.air.sent[0].at == t0 + fc_cycles(64 * (12 + 50 + 10)));
+  CHECK(r.chip.model_errors().empty());
 }
