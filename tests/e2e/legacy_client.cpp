@@ -15,17 +15,19 @@
 namespace idr::e2e {
 
 namespace {
-const Bytes kPreamble = {0xAA, 0xAA, 0xAA, 0x96, 0x69};
-}
+// constexpr, not a Bytes: tests build expected frames in their own static initialisers.
+constexpr uint8_t kPreamble[] = {0xAA, 0xAA, 0xAA, 0x96, 0x69};
+constexpr size_t kPreambleSize = sizeof kPreamble;
+}  // namespace
 
 Bytes legacy_frame(const Bytes& body) {
   const size_t len = body.size() + 1;
-  Bytes f = kPreamble;
+  Bytes f(kPreamble, kPreamble + kPreambleSize);
   f.push_back(static_cast<uint8_t>(len >> 8));
   f.push_back(static_cast<uint8_t>(len));
   f.insert(f.end(), body.begin(), body.end());
   uint8_t chk = 0;
-  for (size_t i = kPreamble.size(); i < f.size(); ++i) chk = static_cast<uint8_t>(chk ^ f[i]);
+  for (size_t i = kPreambleSize; i < f.size(); ++i) chk = static_cast<uint8_t>(chk ^ f[i]);
   f.push_back(chk);
   return f;
 }
@@ -101,7 +103,7 @@ Bytes LegacyClient::read_reply(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   Bytes f(7);
   read_exact(f.data(), 7, deadline);
-  if (!std::equal(kPreamble.begin(), kPreamble.end(), f.begin()))
+  if (!std::equal(kPreamble, kPreamble + kPreambleSize, f.begin()))
     throw std::runtime_error("LegacyClient: reply does not start with AA AA AA 96 69");
   const size_t len = (static_cast<size_t>(f[5]) << 8) | f[6];
   if (len < 4 || len > 8192) throw std::runtime_error("LegacyClient: implausible reply LEN");
