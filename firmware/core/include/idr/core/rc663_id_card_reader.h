@@ -1,0 +1,111 @@
+#pragma once
+// The reader application's card side on a Type B front end (the CLRC663) and a SAM: the
+// state machine of id_card_reader.h. Single-threaded, no heap, every loop bounded.
+#include <cstddef>
+#include <cstdint>
+
+#include "idr/core/id_card_reader.h"
+#include "idr/core/type_b.h"
+#include "idr/drivers/sam.h"
+#include "idr/drivers/type_b_front_end.h"
+#include "idr/hal/hal.h"
+#include "idr/proto/card_layout.h"
+#include "idr/status.h"
+
+namespace idr::core {
+
+struct ReaderConfig {
+  // SAM link rate set by init() (DESIGN 9: the firmware may raise it up to 921600); 0 keeps
+  // the power-up rate. A refused change is logged and the old rate kept.
+  uint32_t sam_baud = 921600;
+  // Retries of a card command whose answer was lost or garbled (the card's commands are
+  // idempotent: READ answers are deterministic for a file and offset).
+  uint8_t frame_retries = 2;
+};
+
+class Rc663IdCardReader final : public IdCardReader {
+ public:
+  enum class State : uint8_t {
+    Idle,      // no card chosen (field may be on)
+    Found,     // one card answered REQB and is READY-DECLARED
+    Selected,  // ATTRIB + GET UID done: the card is ACTIVE
+  };
+
+  // ISO/IEC 14443-3 clause 5: a PICC accepts a request within 5 ms of unmodulated field.
+  static constexpr uint32_t kFieldGuardUs = 5000;
+  // Field-off time of a field reset so the cards lose power (same 5 ms margin; the 2001
+  // text gives no figure).
+  static constexpr uint32_t kFieldResetUs = 5000;
+  // Wait for an ATQB. ISO/IEC 14443-3 7.1.6 bounds TR0 for ATQB by 256/fs (~302 us), but
+  // DESIGN 9 gives the card a 1 ms turnaround; FWT(FWI 4) ~4.8 ms is lenient for both.
+  static constexpr uint8_t kAtqbFwi = 4;
+
+  Rc663IdCardReader(drivers::TypeBFrontEnd& rf, drivers::Sam& sam, hal::Clock& clock,
+                    ReaderConfig config = {});
+  Rc663IdCardReader(drivers::TypeBFrontEnd& rf, drivers::Sam& sam, hal::Clock& clock, hal::Log& log,
+                    ReaderConfig config = {});
+
+  [[nodiscard]] Status init() override;
+  [[nodiscard]] Status sam_reset() override;
+  [[nodiscard]] Status sam_self_test() override;
+  [[nodiscard]] Status sam_id(uint8_t (&id)[16]) override;
+  [[nodiscard]] Status find_card() override;
+  [[nodiscard]] Status select_card(uint8_t (&uid)[card::kUidSize]) override;
+  [[nodiscard]] Status read_base(uint8_t* text, uint8_t* photo) override;
+  // Needs read_base first in the same selection (the SAM checks the issuer MACs against
+  // the base file it unwrapped; sam_link.h): InvalidArgument otherwise.
+  [[nodiscard]] Status read_fingerprint(uint8_t* fp, size_t& fp_len) override;
+  [[nodiscard]] Status read_addresses(uint8_t* buf, size_t& len) override;
+  void field_off() override;
+
+  [[nodiscard]] State state() const { return state_; }
+  [[nodiscard]] const typeb::Atqb& atqb() const { return atqb_; }
+
+ private:
+  // Where the plain bytes of a file go: up to two destination ranges back to back
+  // (read_base fills text then photo).
+  struct Sink {
+    uint8_t* first;
+    size_t first_len;
+    uint8_t* second;
+    size_t second_len;
+    void put(size_t offset, const uint8_t* data, size_t len) const;
+  };
+  enum class SlotResult : uint8_t { Empty, Clean, Garbled };
+
+  [[nodiscard]] Status ensure_field_on();
+  void field_reset();
+  [[nodiscard]] Status fail(Status st, const char* why);
+  [[nodiscard]] Status rf_exchange(const uint8_t* tx, size_t tx_len, size_t& rx_len,
+                                   uint32_t fwt_us);
+  [[nodiscard]] SlotResult classify_slot(Status st, size_t rx_len, typeb::Atqb& atqb) const;
+  [[nodiscard]] Status send_apdu(const uint8_t* apdu, size_t len, size_t& resp_len);
+  [[nodiscard]] uint16_t response_sw(size_t resp_len) const;
+  [[nodiscard]] Status select_file(uint8_t file);
+  [[nodiscard]] Status ensure_authenticated();
+  [[nodiscard]] Status read_file(uint8_t file, size_t size, const Sink& sink);
+  [[nodiscard]] Status check_issuer_macs();
+  [[nodiscard]] Status require_selected() const;
+
+  drivers::TypeBFrontEnd& rf_;
+  drivers::Sam& sam_;
+  hal::Clock& clock_;
+  hal::Log* log_;
+  ReaderConfig config_;
+
+  State state_ = State::Idle;
+  bool field_is_on_ = false;
+  bool authenticated_ = false;
+  bool base_read_ = false;
+  typeb::Atqb atqb_{};
+  uint32_t fwt_us_ = 0;
+  uint8_t uid_[card::kUidSize] = {};
+
+  // A READ answer is Le + session MAC + SW; the ATQB/ATTRIB answers are far shorter.
+  static constexpr size_t kRxCap = card::kReadChunk + card::kSessionMacSize + 2 + 16;
+  uint8_t rx_[kRxCap] = {};
+  uint8_t plain_[card::kReadChunk] = {};
+  uint8_t apdu_[64] = {};
+};
+
+}  // namespace idr::core

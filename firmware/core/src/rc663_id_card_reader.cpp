@@ -1,0 +1,386 @@
+#include "idr/core/rc663_id_card_reader.h"
+
+namespace idr::core {
+
+namespace {
+constexpr uint8_t kGetUid[5] = {0x00, 0x36, 0x00, 0x00, card::kUidSize};
+constexpr uint8_t kSelectHeader[6] = {0x00, 0xA4, 0x00, 0x00, 0x02, card::kFileDirectory};
+constexpr uint8_t kReadCla = 0x80;
+constexpr uint8_t kReadIns = 0xB0;
+constexpr size_t kSwSize = 2;
+// The stand-in mutual authentication takes three card commands (sam_link.h); allow a few
+// more for a real SAM, but never loop forever.
+constexpr int kMaxAuthSteps = 8;
+constexpr uint8_t kGetUidAttempts = 3;
+
+bool all_zero(const uint8_t* p, size_t n) {
+  for (size_t i = 0; i < n; ++i)
+    if (p[i] != 0) return false;
+  return true;
+}
+
+bool is_garbled(Status st) {
+  return st == Status::Integrity || st == Status::Protocol || st == Status::Collision ||
+         st == Status::Overflow || st == Status::BufferTooSmall;
+}
+}  // namespace
+
+void Rc663IdCardReader::Sink::put(size_t offset, const uint8_t* data, size_t len) const {
+  for (size_t i = 0; i < len; ++i) {
+    const size_t at = offset + i;
+    if (at < first_len) {
+      first[at] = data[i];
+    } else if (at - first_len < second_len) {
+      second[at - first_len] = data[i];
+    }
+  }
+}
+
+Rc663IdCardReader::Rc663IdCardReader(drivers::TypeBFrontEnd& rf, drivers::Sam& sam,
+                                     hal::Clock& clock, ReaderConfig config)
+    : rf_(rf), sam_(sam), clock_(clock), log_(nullptr), config_(config) {}
+
+Rc663IdCardReader::Rc663IdCardReader(drivers::TypeBFrontEnd& rf, drivers::Sam& sam,
+                                     hal::Clock& clock, hal::Log& log, ReaderConfig config)
+    : rf_(rf), sam_(sam), clock_(clock), log_(&log), config_(config) {}
+
+Status Rc663IdCardReader::fail(Status st, const char* why) {
+  if (log_ != nullptr) log_->write(why);
+  return st;
+}
+
+Status Rc663IdCardReader::init() {
+  state_ = State::Idle;
+  field_is_on_ = false;
+  Status st = rf_.init();
+  if (st != Status::Ok) return fail(st, "reader: CLRC663 init failed");
+  st = sam_.reset();
+  if (st != Status::Ok) return fail(st, "reader: SAM reset failed");
+  if (config_.sam_baud != 0) {
+    // Not fatal: the link works at the old rate, only slower.
+    if (sam_.set_baud(config_.sam_baud) != Status::Ok) (void)fail(st, "reader: SAM baud kept");
+  }
+  return Status::Ok;
+}
+
+Status Rc663IdCardReader::sam_reset() {
+  return sam_.reset();
+}
+Status Rc663IdCardReader::sam_self_test() {
+  return sam_.self_test();
+}
+Status Rc663IdCardReader::sam_id(uint8_t (&id)[16]) {
+  return sam_.get_id(id);
+}
+
+Status Rc663IdCardReader::ensure_field_on() {
+  if (field_is_on_) return Status::Ok;
+  const Status st = rf_.field_on();
+  if (st != Status::Ok) return st;
+  field_is_on_ = true;
+  clock_.delay_us(kFieldGuardUs);
+  return Status::Ok;
+}
+
+void Rc663IdCardReader::field_reset() {
+  // Power the cards down so the next find starts from IDLE (ISO/IEC 14443-3 7.4.2).
+  (void)rf_.field_off();
+  clock_.delay_us(kFieldResetUs);
+  field_is_on_ = false;
+  state_ = State::Idle;
+  authenticated_ = false;
+  base_read_ = false;
+}
+
+void Rc663IdCardReader::field_off() {
+  (void)rf_.field_off();
+  field_is_on_ = false;
+  state_ = State::Idle;
+  authenticated_ = false;
+  base_read_ = false;
+}
+
+Status Rc663IdCardReader::rf_exchange(const uint8_t* tx, size_t tx_len, size_t& rx_len,
+                                      uint32_t fwt_us) {
+  return rf_.transceive(tx, tx_len, rx_, sizeof rx_, rx_len, fwt_us);
+}
+
+Rc663IdCardReader::SlotResult Rc663IdCardReader::classify_slot(Status st, size_t rx_len,
+                                                               typeb::Atqb& atqb) const {
+  if (st == Status::Timeout) return SlotResult::Empty;
+  if (st != Status::Ok) return SlotResult::Garbled;
+  return typeb::parse_atqb(rx_, rx_len, atqb) == Status::Ok ? SlotResult::Clean
+                                                            : SlotResult::Garbled;
+}
+
+Status Rc663IdCardReader::find_card() {
+  state_ = State::Idle;
+  authenticated_ = false;
+  base_read_ = false;
+  Status st = ensure_field_on();
+  if (st != Status::Ok) return fail(st, "reader: field on failed");
+
+  const uint32_t atqb_wait = typeb::fwt_us(kAtqbFwi);
+  bool saw_garbled = false;
+  // ISO/IEC 14443-3 7.7-7.8: one slot first; on a collision more slots (N = 2..16), each
+  // slot after the first opened by a Slot-MARKER.
+  for (uint8_t slots = 1; slots <= typeb::kMaxSlots; slots = static_cast<uint8_t>(slots * 2)) {
+    typeb::Atqb first{};
+    uint8_t clean = 0;
+    bool same_pupi_twice = false;
+    for (uint8_t slot = 1; slot <= slots; ++slot) {
+      uint8_t frame[3] = {};
+      size_t frame_len = 3;
+      if (slot == 1) {
+        st = typeb::reqb(slots, frame);
+      } else {
+        st = typeb::slot_marker(slot, frame[0]);
+        frame_len = 1;
+      }
+      if (st != Status::Ok) return st;
+      size_t rx_len = 0;
+      st = rf_exchange(frame, frame_len, rx_len, atqb_wait);
+      if (st == Status::Io || st == Status::InvalidArgument || st == Status::Unsupported)
+        return fail(st, "reader: front end failed during REQB");
+      typeb::Atqb atqb{};
+      const SlotResult r = classify_slot(st, rx_len, atqb);
+      if (r == SlotResult::Garbled) saw_garbled = true;
+      if (r != SlotResult::Clean) continue;
+      if (clean == 0) {
+        first = atqb;
+      } else {
+        bool same = true;
+        for (size_t i = 0; i < 4; ++i) same = same && atqb.pupi[i] == first.pupi[i];
+        same_pupi_twice = same_pupi_twice || same;
+      }
+      ++clean;
+    }
+    if (same_pupi_twice) {
+      // Two cards with one PUPI (ID cards all use 00000000): ATTRIB cannot pick one.
+      field_reset();
+      return fail(Status::Collision, "reader: cards with the same PUPI");
+    }
+    if (clean > 0) {
+      atqb_ = first;
+      fwt_us_ = typeb::fwt_us(first.fwi);
+      state_ = State::Found;
+      return Status::Ok;
+    }
+    if (!saw_garbled) return Status::NoCard;
+  }
+  field_reset();
+  return fail(Status::Collision, "reader: slotting did not separate the cards");
+}
+
+Status Rc663IdCardReader::select_card(uint8_t (&uid)[card::kUidSize]) {
+  if (state_ != State::Found) return Status::NoCard;
+  uint8_t frame[typeb::kAttribSize] = {};
+  typeb::attrib(atqb_.pupi, frame);
+  size_t rx_len = 0;
+  // ATTRIB is sent once: an ACTIVE card does not answer a repeated one (7.4.7).
+  Status st = rf_exchange(frame, sizeof frame, rx_len, fwt_us_);
+  if (st == Status::Timeout) {
+    field_reset();
+    return fail(Status::CardRemoved, "reader: no answer to ATTRIB");
+  }
+  if (is_garbled(st)) {
+    field_reset();
+    return fail(Status::Collision, "reader: garbled ATTRIB answer");
+  }
+  if (st != Status::Ok) return fail(st, "reader: ATTRIB failed");
+  // 7.11: the answer's first byte carries MBLI (b8..b5) and the CID we assigned (b4..b1).
+  if (rx_len < 1 || (rx_[0] & 0x0F) != typeb::kAttribCid) {
+    field_reset();
+    return fail(Status::Protocol, "reader: unexpected ATTRIB answer");
+  }
+
+  // Several ID cards share PUPI 0 and answer ATTRIB identically; their different UIDs
+  // then superpose into a garbled GET UID answer. A lost frame is retried; garbled every
+  // time means more than one card, and their data must never be mixed.
+  Status last = Status::Timeout;
+  for (uint8_t attempt = 0; attempt < kGetUidAttempts; ++attempt) {
+    last = rf_exchange(kGetUid, sizeof kGetUid, rx_len, fwt_us_);
+    if (last != Status::Ok) {
+      if (last != Status::Timeout && !is_garbled(last)) break;
+      continue;
+    }
+    if (rx_len != card::kUidSize + kSwSize || response_sw(rx_len) != card::kSwOk) {
+      last = Status::Protocol;
+      break;
+    }
+    for (size_t i = 0; i < card::kUidSize; ++i) {
+      uid_[i] = rx_[i];
+      uid[i] = rx_[i];
+    }
+    state_ = State::Selected;
+    authenticated_ = false;
+    base_read_ = false;
+    return Status::Ok;
+  }
+  field_reset();
+  if (last == Status::Timeout) return fail(Status::CardRemoved, "reader: no answer to GET UID");
+  if (is_garbled(last)) return fail(Status::Collision, "reader: several cards answer GET UID");
+  return fail(last, "reader: GET UID failed");
+}
+
+uint16_t Rc663IdCardReader::response_sw(size_t resp_len) const {
+  if (resp_len < kSwSize) return 0;
+  return static_cast<uint16_t>((rx_[resp_len - 2] << 8) | rx_[resp_len - 1]);
+}
+
+Status Rc663IdCardReader::send_apdu(const uint8_t* apdu, size_t len, size_t& resp_len) {
+  if (len + 2 > atqb_.max_frame) return Status::InvalidArgument;  // + CRC_B
+  Status st = Status::Timeout;
+  for (uint8_t attempt = 0; attempt <= config_.frame_retries; ++attempt) {
+    st = rf_exchange(apdu, len, resp_len, fwt_us_);
+    if (st == Status::Ok) {
+      return resp_len >= kSwSize ? Status::Ok : Status::Protocol;
+    }
+    if (st != Status::Timeout && !is_garbled(st)) return st;
+  }
+  // Silence after every retry: the card has left the field.
+  return st == Status::Timeout ? Status::CardRemoved : st;
+}
+
+Status Rc663IdCardReader::require_selected() const {
+  return state_ == State::Selected ? Status::Ok : Status::NoCard;
+}
+
+Status Rc663IdCardReader::select_file(uint8_t file) {
+  uint8_t apdu[sizeof kSelectHeader + 1];
+  for (size_t i = 0; i < sizeof kSelectHeader; ++i) apdu[i] = kSelectHeader[i];
+  apdu[sizeof kSelectHeader] = file;
+  size_t resp_len = 0;
+  const Status st = send_apdu(apdu, sizeof apdu, resp_len);
+  if (st != Status::Ok) return st;
+  const uint16_t sw = response_sw(resp_len);
+  if (sw == card::kSwOk) return Status::Ok;
+  if (sw == card::kSwFileNotFound) return Status::NoSuchContent;
+  return Status::Protocol;
+}
+
+Status Rc663IdCardReader::ensure_authenticated() {
+  if (authenticated_) return Status::Ok;
+  size_t apdu_len = 0;
+  Status st = sam_.auth_start(uid_, apdu_, sizeof apdu_, apdu_len);
+  if (st != Status::Ok) return st;
+  // The SAM drives: each card answer goes back to it until it has nothing more to send.
+  for (int step = 0; step < kMaxAuthSteps; ++step) {
+    if (apdu_len == 0) {
+      authenticated_ = true;
+      return Status::Ok;
+    }
+    size_t resp_len = 0;
+    st = send_apdu(apdu_, apdu_len, resp_len);
+    if (st != Status::Ok) return st;
+    st = sam_.auth_next(rx_, resp_len, apdu_, sizeof apdu_, apdu_len);
+    if (st != Status::Ok) return st;
+  }
+  return Status::Protocol;
+}
+
+Status Rc663IdCardReader::read_file(uint8_t file, size_t size, const Sink& sink) {
+  Status st = select_file(file);
+  if (st != Status::Ok) return st;
+  st = ensure_authenticated();
+  if (st != Status::Ok) return st;
+  // READ 80 B0 off_hi off_lo Le in chunks of 0xE6 (DESIGN 6). Each answer goes to the SAM
+  // at once; unwrap_send copies it into the SAM request, so rx_ is free again. Sequential
+  // for now; to overlap SAM and RF, collect chunk i's unwrap_receive after the RF read of
+  // chunk i + 1 (and drain it on an RF error).
+  const size_t chunks = (size + card::kReadChunk - 1) / card::kReadChunk;
+  for (size_t c = 0; c < chunks; ++c) {
+    const size_t offset = c * card::kReadChunk;
+    const size_t le = size - offset < card::kReadChunk ? size - offset : card::kReadChunk;
+    const uint8_t apdu[5] = {kReadCla, kReadIns, static_cast<uint8_t>(offset >> 8),
+                             static_cast<uint8_t>(offset & 0xFF), static_cast<uint8_t>(le)};
+    size_t resp_len = 0;
+    st = send_apdu(apdu, sizeof apdu, resp_len);
+    if (st != Status::Ok) return st;
+    const uint16_t sw = response_sw(resp_len);
+    if (sw == card::kSwFileNotFound) return Status::NoSuchContent;
+    if (sw != card::kSwOk || resp_len != le + card::kSessionMacSize + kSwSize)
+      return Status::Protocol;
+    st = sam_.unwrap_send(file, static_cast<uint16_t>(offset), rx_, resp_len);
+    if (st != Status::Ok) return st;
+    size_t plain_len = 0;
+    st = sam_.unwrap_receive(plain_, sizeof plain_, plain_len);
+    if (st != Status::Ok) return st;
+    if (plain_len != le) return Status::Protocol;
+    sink.put(offset, plain_, le);
+  }
+  return Status::Ok;
+}
+
+Status Rc663IdCardReader::check_issuer_macs() {
+  // Unwrapping file 04 makes the SAM compare the issuer MACs with what it unwrapped in
+  // this session (sam_link.h); the MAC bytes themselves are of no use to us.
+  uint8_t macs[card::kSecurityFileSize] = {};
+  return read_file(card::kFileSecurity, sizeof macs, Sink{macs, sizeof macs, nullptr, 0});
+}
+
+Status Rc663IdCardReader::read_base(uint8_t* text, uint8_t* photo) {
+  if (text == nullptr || photo == nullptr) return Status::InvalidArgument;
+  Status st = require_selected();
+  if (st != Status::Ok) return st;
+  st = read_file(card::kFileBase, card::kBaseSize,
+                 Sink{text, card::kTextSize, photo, card::kPhotoSize});
+  if (st == Status::Ok) st = check_issuer_macs();
+  if (st != Status::Ok) {
+    field_reset();
+    return fail(st, "reader: base read failed");
+  }
+  base_read_ = true;
+  return Status::Ok;
+}
+
+Status Rc663IdCardReader::read_fingerprint(uint8_t* fp, size_t& fp_len) {
+  fp_len = 0;
+  if (fp == nullptr) return Status::InvalidArgument;
+  Status st = require_selected();
+  if (st != Status::Ok) return st;
+  if (!base_read_) return fail(Status::InvalidArgument, "reader: fingerprint before base");
+  st = read_file(card::kFileFingerprint, card::kFingerprintSize,
+                 Sink{fp, card::kFingerprintSize, nullptr, 0});
+  if (st == Status::NoSuchContent) return Status::Ok;  // a card without fingerprints
+  if (st == Status::Ok) st = check_issuer_macs();
+  if (st != Status::Ok) {
+    field_reset();
+    return fail(st, "reader: fingerprint read failed");
+  }
+  // Two 512-byte templates; a card with one leaves the second all zero.
+  const bool second_empty =
+      all_zero(fp + card::kFingerprintTemplateSize, card::kFingerprintTemplateSize);
+  fp_len = second_empty ? card::kFingerprintTemplateSize : card::kFingerprintSize;
+  return Status::Ok;
+}
+
+Status Rc663IdCardReader::read_addresses(uint8_t* buf, size_t& len) {
+  len = 0;
+  if (buf == nullptr) return Status::InvalidArgument;
+  Status st = require_selected();
+  if (st != Status::Ok) return st;
+  st = read_file(card::kFileAddress, card::kAddressFileSize,
+                 Sink{buf, card::kAddressFileSize, nullptr, 0});
+  if (st == Status::NoSuchContent) return st;
+  if (st != Status::Ok) {
+    field_reset();
+    return fail(st, "reader: address read failed");
+  }
+  // Keep the non-empty entries (an all-zero entry is empty), in order, packed.
+  size_t kept = 0;
+  for (size_t e = 0; e < card::kAddressEntries; ++e) {
+    const uint8_t* entry = buf + e * card::kAddressEntrySize;
+    if (all_zero(entry, card::kAddressEntrySize)) continue;
+    if (kept != e) {
+      uint8_t* to = buf + kept * card::kAddressEntrySize;
+      for (size_t i = 0; i < card::kAddressEntrySize; ++i) to[i] = entry[i];
+    }
+    ++kept;
+  }
+  if (kept == 0) return Status::NoSuchContent;
+  len = kept * card::kAddressEntrySize;
+  return Status::Ok;
+}
+
+}  // namespace idr::core
