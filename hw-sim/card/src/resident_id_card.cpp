@@ -38,7 +38,10 @@ ResidentIdCard::ResidentIdCard(std::string label, CardImage image, const standin
     throw std::invalid_argument("ResidentIdCard: at most 4 appended addresses");
   kc_ = standin::card_key(keys.master, image_.uid);
   base_ = image_.base_file();
+  // File 02 is 2 x 512 bytes whenever present; a card with one template has a zero second
+  // half (what readers test to report 512 bytes, id_card_reader.h).
   fingerprint_ = image_.fingerprint;
+  if (!fingerprint_.empty()) fingerprint_.resize(card::kFingerprintSize, 0);
   addresses_ = image_.address_file();
   const auto sec = standin::security_file(keys.issuer, base_.data(), base_.size(),
                                           fingerprint_.data(), fingerprint_.size());
@@ -199,8 +202,8 @@ std::vector<uint8_t> ResidentIdCard::external_authenticate(const std::vector<uin
 }
 
 // READ 80 B0 off_hi off_lo Le -> C || M || 90 00. A read that starts inside the file but
-// runs past its end returns the bytes up to the end (short answer, same wrapping): that is
-// how a reader learns a 512-byte fingerprint file's size.
+// runs past its end returns the bytes up to the end (short answer, same wrapping), so
+// a reader never needs to know a file's size exactly.
 std::vector<uint8_t> ResidentIdCard::read(const std::vector<uint8_t>& c) {
   if (c.size() != 5) return sw(card::kSwWrongLength);
   if (!authenticated_) return sw(card::kSwSecurityNotSatisfied);

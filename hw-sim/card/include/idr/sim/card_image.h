@@ -13,7 +13,8 @@ namespace idr::sim {
 struct CardImage {
   std::array<uint8_t, card::kTextSize> text{};    // UCS-2LE text block, card type at 248
   std::array<uint8_t, card::kPhotoSize> photo{};  // "open codec" photo (hw-sim/scenarios/README.md)
-  std::vector<uint8_t> fingerprint;               // 0, 512 or 1024 bytes; empty: file 02 absent
+  std::vector<uint8_t> fingerprint;               // 0, 512 or 1024 bytes; empty: file 02 absent;
+                                                  // file 02 = these bytes zero-padded to 1024
   std::vector<std::array<uint8_t, card::kAddressEntrySize>> addresses;  // 0..4 appended addresses
   std::array<uint8_t, card::kUidSize> uid{};                            // GET UID answer
 
