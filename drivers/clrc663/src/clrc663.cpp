@@ -136,24 +136,34 @@ Status Clrc663::load_protocol(uint8_t rx_protocol, uint8_t tx_protocol) {
 
 Status Clrc663::load_protocol_type_b(TypeBRate rate) {
   uint8_t protocol = rc663::kProtocolTypeB106;
+  uint8_t rx_baud = rc663::kRxBaud106;
   uint32_t etu_ns = 9439;  // 128 / fc
   switch (rate) {
     case TypeBRate::Kbps106:
       break;
     case TypeBRate::Kbps212:
       protocol = rc663::kProtocolTypeB212;
+      rx_baud = rc663::kRxBaud212;
       etu_ns = 4720;
       break;
     case TypeBRate::Kbps424:
       protocol = rc663::kProtocolTypeB424;
+      rx_baud = rc663::kRxBaud424;
       etu_ns = 2360;
       break;
     case TypeBRate::Kbps848:
       protocol = rc663::kProtocolTypeB848;
+      rx_baud = rc663::kRxBaud848;
       etu_ns = 1180;
       break;
   }
-  const Status st = load_protocol(protocol, protocol);
+  Status st = load_protocol(protocol, protocol);
+  // LoadProtocol sets only the protocol area 48h..5Fh (data sheet 19.1); the framing
+  // registers outside it still hold their reset (Type A style) values.
+  if (st == Status::Ok) st = write_reg(rc663::reg::kTxWaitCtrl, rc663::kTxWaitCtrlTypeB);
+  if (st == Status::Ok) st = write_reg(rc663::reg::kFrameCon, rc663::kFrameConTypeB);
+  if (st == Status::Ok)
+    st = write_reg(rc663::reg::kRxCtrl, static_cast<uint8_t>(rc663::kRxCtrlTypeBEof | rx_baud));
   if (st == Status::Ok) etu_ns_ = etu_ns;
   return st;
 }

@@ -58,16 +58,25 @@ TEST_CASE(
     "LoadProtocol Type B follows AN12657 4.1.1 lines 1-5 with protocol numbers of Tables "
     "47/48",
     "[clrc663]") {
-  const auto [rate, number] = GENERATE(table<TypeBRate, uint8_t>({{TypeBRate::Kbps106, 0x04},
-                                                                  {TypeBRate::Kbps212, 0x05},
-                                                                  {TypeBRate::Kbps424, 0x06},
-                                                                  {TypeBRate::Kbps848, 0x07}}));
+  // RxCtrl Baudrate codes: Table 160 (4h 106 kBd .. 7h 847 kBd).
+  const auto [rate, number, rx_baud] =
+      GENERATE(table<TypeBRate, uint8_t, uint8_t>({{TypeBRate::Kbps106, 0x04, 0x04},
+                                                   {TypeBRate::Kbps212, 0x05, 0x05},
+                                                   {TypeBRate::Kbps424, 0x06, 0x06},
+                                                   {TypeBRate::Kbps848, 0x07, 0x07}}));
   Rig r;
   r.chip.busy_polls = 2;  // the command takes a while: the driver must poll until Idle
   REQUIRE(r.drv.load_protocol_type_b(rate) == Status::Ok);
-  const std::vector<RegAccess> expected = {W(reg::kCommand, 0x00),    W(reg::kFifoControl, 0xB0),
+  const std::vector<RegAccess> expected = {W(reg::kCommand, 0x00), W(reg::kFifoControl, 0xB0),
                                            W(reg::kFifoData, number), W(reg::kFifoData, number),
-                                           W(reg::kCommand, 0x0D),    W(reg::kFifoControl, 0xB0)};
+                                           W(reg::kCommand, 0x0D), W(reg::kFifoControl, 0xB0),
+                                           // TxStopBitLength 1 (Table 152)
+                                           W(reg::kTxWaitCtrl, 0xC1),
+                                           // no parity, StartSym 1h = Symbol0 (SOF),
+                                           // StopSym 1h = Symbol1 (EOF) as 8.6.5 reads
+                                           W(reg::kFrameCon, 0x05),
+                                           // RxEOFType ISO 14443 B + baud rate (Table 160)
+                                           W(reg::kRxCtrl, static_cast<uint8_t>(0x20 | rx_baud))};
   CHECK(r.chip.writes() == expected);
   CHECK(r.chip.loaded_protocol == std::vector<uint8_t>{number, number});
   // The second flush only after LoadProtocol finished: the Command reads come before it.

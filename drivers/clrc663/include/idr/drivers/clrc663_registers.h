@@ -28,6 +28,9 @@ inline constexpr uint8_t kT1Control = 0x14;
 inline constexpr uint8_t kT1ReloadHi = 0x15;
 inline constexpr uint8_t kT1ReloadLo = 0x16;
 inline constexpr uint8_t kDrvMode = 0x28;
+inline constexpr uint8_t kTxWaitCtrl = 0x31;
+inline constexpr uint8_t kFrameCon = 0x33;
+inline constexpr uint8_t kRxCtrl = 0x35;
 inline constexpr uint8_t kTxCrcPreset = 0x2C;
 inline constexpr uint8_t kRxCrcCon = 0x2D;
 inline constexpr uint8_t kTxDataNum = 0x2E;
@@ -106,6 +109,24 @@ inline constexpr uint8_t kCrcBOff = 0x7A;
 
 // Table 145/146 TxDataNum: DataEn (bit 3) set, TxLastBits 0: whole bytes are sent.
 inline constexpr uint8_t kTxDataNumWholeBytes = 0x08;
+
+// Type B framing registers that LoadProtocol does not touch (it loads 48h..5Fh only,
+// Table 41 / 19.1: Tables 263-266 set Symbol0 = SOF (10 zeros, 2 ones) and Symbol1 = EOF).
+// FrameCon (Table 155): no parity; StartSym 1h = Symbol0 (SOF); StopSym 1h = Symbol1 (EOF).
+// Table 156 lists StopSym 1h..3h as Symbol0..2, but 8.6.5 says only Symbol1..3 can follow
+// the data, i.e. StopSym n = Symbol n; with Table 156's reading the Type B protocol area
+// (EOF in Symbol1) would need StopSym 2h and nothing could send Symbol3. We follow 8.6.5,
+// as the simulator's CLRC663 model does.
+inline constexpr uint8_t kFrameConTypeB = 0x05;
+// Table 151/152 TxWaitCtrl: reset bits 7..3 (C0h) kept, TxStopBitLength 1h: 1 stop bit, no
+// EGT (ISO/IEC 14443-3 7.1.1 character = start, 8 data bits, stop).
+inline constexpr uint8_t kTxWaitCtrlTypeB = 0xC1;
+// Table 159/160 RxCtrl: RxEOFType = 1 (ISO/IEC 14443 B EOF expected), Baudrate code.
+inline constexpr uint8_t kRxCtrlTypeBEof = 0x20;
+inline constexpr uint8_t kRxBaud106 = 0x04;
+inline constexpr uint8_t kRxBaud212 = 0x05;
+inline constexpr uint8_t kRxBaud424 = 0x06;
+inline constexpr uint8_t kRxBaud848 = 0x07;
 
 // Table 247/248 Version: high nibble 1 for CLRC66301/02/03 (subversion 8 or A).
 inline constexpr uint8_t kVersionMask = 0xF0;
