@@ -71,12 +71,8 @@ TEST_CASE(
   CHECK(host.silent_for(200ms));  // one reply per command, nothing late
 }
 
-// The RF cases are hidden from the default run ([.]) while the CLRC663 driver and model
-// disagree on the Type B framing registers after LoadProtocol (idr-sim reports
-// "model error: CLRC663: FrameCon..."); run them with `e2e_legacy "[rf]"`. Un-hide once
-// find answers 9F.
 TEST_CASE("e2e: a legacy client reads a resident ID card through idr-firmware and idr-sim",
-          "[.][rf]") {
+          "[rf]") {
   const std::string scenario = kScenarioDir + "one_card_full.json";
   const ExpectedCard card = expected_card(scenario);
   ReaderProcesses procs(scenario);
@@ -119,7 +115,7 @@ TEST_CASE("e2e: a legacy client reads a resident ID card through idr-firmware an
   CHECK(host.silent_for(200ms));  // one reply per command, nothing late
 }
 
-TEST_CASE("e2e: a card without appended address answers 30 03 with 91", "[.][rf]") {
+TEST_CASE("e2e: a card without appended address answers 30 03 with 91", "[rf]") {
   const std::string scenario = kScenarioDir + "one_card_no_address.json";
   ReaderProcesses procs(scenario);
   LegacyClient host(procs.host_port, 5s);
