@@ -125,7 +125,7 @@ void card_floor(const sim::TimingParams& tp, sim::Time& air_total, sim::Time& ca
       {3 + 2, 12 + 2, false},  // REQB / ATQB
       {9 + 2, 1 + 2, false},   // ATTRIB / 08
       {5 + 2, 10 + 2, false},  // GET UID / uid + 90 00
-      {7 + 2, 2 + 2, false},   // SELECT 60 01
+      // (SELECT 60 01 comes with the base file below; authentication follows it)
       {21 + 2, 18 + 2, true},  // INTERNAL AUTHENTICATE
       {5 + 2, 10 + 2, true},   // GET CHALLENGE
       {21 + 2, 2 + 2, true},   // EXTERNAL AUTHENTICATE
