@@ -10,6 +10,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "idr/posix/loopback.h"
+
 namespace idr::e2e {
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
@@ -98,15 +100,11 @@ std::string ChildProcess::wait_for_line(const std::string& prefix,
 }
 
 unsigned short parse_loopback_port(const std::string& address) {
-  const std::string host = "127.0.0.1:";
-  if (address.rfind(host, 0) != 0) throw std::runtime_error("not a loopback address: " + address);
-  const std::string digits = address.substr(host.size());
-  if (digits.empty() || digits.size() > 5 ||
-      digits.find_first_not_of("0123456789") != std::string::npos)
-    throw std::runtime_error("bad port in: " + address);
-  const unsigned long port = std::stoul(digits);
-  if (port == 0 || port > 65535) throw std::runtime_error("bad port in: " + address);
-  return static_cast<unsigned short>(port);
+  uint16_t port = 0;
+  if (!posix::parse_loopback_address(address, port))
+    throw std::runtime_error("not 127.0.0.1:PORT: " + address);
+  if (port == 0) throw std::runtime_error("bad port in: " + address);
+  return port;
 }
 
 }  // namespace idr::e2e

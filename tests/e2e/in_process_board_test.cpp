@@ -8,19 +8,11 @@
 #include "idr/sim/model_peripherals.h"
 #include "idr/sim/resident_id_card.h"
 #include "idr/sim/simulator.h"
+#include "idr/testing/no_host.h"
 
 using namespace idr;
 
 namespace {
-
-class NoHost : public hal::HostLink {
- public:
-  Status read(uint8_t*, size_t, size_t& got, uint32_t) override {
-    got = 0;
-    return Status::Timeout;
-  }
-  Status write(const uint8_t*, size_t) override { return Status::Ok; }
-};
 
 struct ModelBench {
   sim::SamConfig sam_config = [] {
@@ -43,7 +35,7 @@ struct ModelBench {
                      }};
   board::InProcessSimLink link{
       [this](const uint8_t* m, size_t n, uint8_t* o, size_t c) { return sim.handle(m, n, o, c); }};
-  NoHost host;
+  testing::NoHost host;
   board::HostBoard hb{link, host};
 };
 

@@ -1,16 +1,14 @@
 #include "legacy_client.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <stdexcept>
 #include <thread>
+
+#include "idr/posix/loopback.h"
 
 namespace idr::e2e {
 
@@ -45,21 +43,12 @@ Bytes bare_reply(uint8_t sw3) {
 LegacyClient::LegacyClient(unsigned short port, std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) throw std::runtime_error("LegacyClient: socket failed");
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) break;
-    ::close(fd_);
-    fd_ = -1;
+    fd_ = posix::connect_loopback(port);
+    if (fd_ >= 0) break;
     if (std::chrono::steady_clock::now() > deadline)
       throw std::runtime_error("LegacyClient: cannot connect");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  const int one = 1;
-  (void)::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
 LegacyClient::~LegacyClient() {
@@ -72,13 +61,8 @@ void LegacyClient::close() {
 }
 
 void LegacyClient::send(const Bytes& bytes) {
-  size_t sent = 0;
-  while (sent < bytes.size()) {
-    const ssize_t r = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) throw std::runtime_error("LegacyClient: send failed");
-    sent += static_cast<size_t>(r);
-  }
+  if (!posix::write_all(fd_, bytes.data(), bytes.size()))
+    throw std::runtime_error("LegacyClient: send failed");
 }
 
 void LegacyClient::read_exact(uint8_t* buf, size_t n,

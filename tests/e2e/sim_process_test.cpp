@@ -7,20 +7,12 @@
 #include "idr/board/socket_sim_link.h"
 #include "idr/drivers/sam_link.h"
 #include "idr/sim/scenario.h"
+#include "idr/testing/no_host.h"
 
 using namespace idr;
 using namespace std::chrono_literals;
 
 namespace {
-
-class NoHost : public hal::HostLink {
- public:
-  Status read(uint8_t*, size_t, size_t& got, uint32_t) override {
-    got = 0;
-    return Status::Timeout;
-  }
-  Status write(const uint8_t*, size_t) override { return Status::Ok; }
-};
 
 const std::string kScenario =
     std::string(IDR_SOURCE_DIR) + "/tests/e2e/scenarios/one_card_full.json";
@@ -36,7 +28,7 @@ TEST_CASE("e2e: idr-sim serves boards one at a time over loopback TCP") {
   for (int connection = 0; connection < 2; ++connection) {
     board::SocketSimLink link;
     REQUIRE(link.connect_loopback(port) == Status::Ok);
-    NoHost host;
+    testing::NoHost host;
     board::HostBoard hb(link, host);
     REQUIRE(hb.start() == Status::Ok);
     CHECK(hb.mcu_hz() == 96'000'000u);

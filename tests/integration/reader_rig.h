@@ -14,18 +14,9 @@
 #include "idr/sim/rf_field.h"
 #include "idr/sim/scenario.h"
 #include "idr/sim/simulator.h"
+#include "idr/testing/no_host.h"
 
 namespace idr::testing {
-
-// The reader talks to no host in these tests.
-class NoHost final : public hal::HostLink {
- public:
-  Status read(uint8_t*, size_t, size_t& got, uint32_t) override {
-    got = 0;
-    return Status::Timeout;
-  }
-  Status write(const uint8_t*, size_t) override { return Status::Ok; }
-};
 
 inline std::string scenario_path(const std::string& name) {
   return std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/" + name + ".json";
@@ -52,7 +43,7 @@ struct ReaderRig {
   std::unique_ptr<sim::Simulator> sim;
   board::InProcessSimLink link{
       [this](const uint8_t* m, size_t n, uint8_t* o, size_t c) { return sim->handle(m, n, o, c); }};
-  NoHost host;
+  NoHost host;  // the reader talks to no host in these tests
   board::HostBoard hb{link, host};
   drivers::Clrc663 rc663{hb.board().rc663_spi, hb.board().rc663_irq, hb.board().clock};
   drivers::SamLink sam{hb.board().sam_uart, hb.board().clock};

@@ -15,6 +15,7 @@
 #include "idr/board/socket_sim_link.h"
 #include "idr/board/tcp_host_link.h"
 #include "idr/core/app/reader_app.h"
+#include "idr/posix/loopback.h"
 #include "idr/sim/scenario.h"
 #include "idr/sim/simulator.h"
 
@@ -23,19 +24,6 @@ namespace {
 void usage() {
   std::cerr
       << "usage: idr-firmware (--sim 127.0.0.1:PORT | --scenario FILE) [--listen 127.0.0.1:PORT]\n";
-}
-
-bool parse_loopback(const std::string& s, uint16_t& port) {
-  const std::string prefix = "127.0.0.1:";
-  if (s.rfind(prefix, 0) != 0) return false;
-  const std::string digits = s.substr(prefix.size());
-  if (digits.empty() || digits.size() > 5 ||
-      digits.find_first_not_of("0123456789") != std::string::npos)
-    return false;
-  const unsigned long v = std::stoul(digits);
-  if (v > 65535) return false;
-  port = static_cast<uint16_t>(v);
-  return true;
 }
 
 }  // namespace
@@ -47,14 +35,14 @@ int main(int argc, char** argv) {
     const std::string a = argv[i];
     if (a == "--sim" && i + 1 < argc) {
       sim_address = argv[++i];
-      if (!parse_loopback(sim_address, sim_port) || sim_port == 0) {
+      if (!idr::posix::parse_loopback_address(sim_address, sim_port) || sim_port == 0) {
         std::cerr << "idr-firmware: --sim takes 127.0.0.1:PORT\n";
         return 2;
       }
     } else if (a == "--scenario" && i + 1 < argc) {
       scenario_path = argv[++i];
     } else if (a == "--listen" && i + 1 < argc) {
-      if (!parse_loopback(argv[++i], host_port)) {
+      if (!idr::posix::parse_loopback_address(argv[++i], host_port)) {
         std::cerr << "idr-firmware: --listen takes 127.0.0.1:PORT (loopback only)\n";
         return 2;
       }

@@ -29,6 +29,18 @@ class PupiCard : public TypeBCard {
   std::array<uint8_t, 4> pupi_;
 };
 
+// Four PupiCards (PUPI 00 00 00 01..04, seeds 100..103) put in r's field: the same seeds
+// draw the same slots, so two calls give two fields that slot alike.
+std::vector<std::shared_ptr<PupiCard>> add_four_pupi_cards(test::Reader& r) {
+  std::vector<std::shared_ptr<PupiCard>> cards;
+  for (uint8_t i = 0; i < 4; ++i) {
+    cards.push_back(std::make_shared<PupiCard>(
+        std::array<uint8_t, 4>{0, 0, 0, static_cast<uint8_t>(i + 1)}, 100 + i));
+    r.field.add_card(cards.back());
+  }
+  return cards;
+}
+
 std::shared_ptr<ResidentIdCard> resident(const std::string& label = "c1") {
   return std::make_shared<ResidentIdCard>(label, test::sample_image(label), standin::default_keys(),
                                           TimingParams{}, 5);
@@ -145,12 +157,7 @@ TEST_CASE("AFI: non-zero AFI in REQB reaches only cards of that family", "[card]
 TEST_CASE("slotting: each card answers in the slot it drew, Slot-MARKER APn = (n-1)<<4 | 5",
           "[card][slots]") {
   test::Reader r;
-  std::vector<std::shared_ptr<PupiCard>> cards;
-  for (uint8_t i = 0; i < 4; ++i) {
-    cards.push_back(std::make_shared<PupiCard>(
-        std::array<uint8_t, 4>{0, 0, 0, static_cast<uint8_t>(i + 1)}, 100 + i));
-    r.field.add_card(cards.back());
-  }
+  const auto cards = add_four_pupi_cards(r);
   r.field.set_field(true);
   // PARAM 04: N = 16 (Table 13).
   auto first = r.send({0x05, 0x00, 0x04});
@@ -181,12 +188,7 @@ TEST_CASE("slotting: each card answers in the slot it drew, Slot-MARKER APn = (n
     expect_in_slot(n, r.send({static_cast<uint8_t>(((n - 1) << 4) | 0x05)}));
   // The draw is seeded: a second field with the same seeds draws the same slots.
   test::Reader r2;
-  std::vector<std::shared_ptr<PupiCard>> again;
-  for (uint8_t i = 0; i < 4; ++i) {
-    again.push_back(std::make_shared<PupiCard>(
-        std::array<uint8_t, 4>{0, 0, 0, static_cast<uint8_t>(i + 1)}, 100 + i));
-    r2.field.add_card(again.back());
-  }
+  const auto again = add_four_pupi_cards(r2);
   r2.field.set_field(true);
   r2.send({0x05, 0x00, 0x04});
   for (size_t i = 0; i < 4; ++i) CHECK(again[i]->chosen_slot() == slot_of[i]);
