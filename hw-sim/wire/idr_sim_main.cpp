@@ -1,12 +1,15 @@
 // idr-sim: the simulator as a process. Serves board connections one at a time over TCP
-// on loopback only (hw-sim/README.md).
+// on loopback only (hw-sim/README.md), or connects out to one board (QEMU's UART1
+// chardev is the server there: --connect).
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <string>
+#include <thread>
 
 #include "idr/posix/loopback.h"
 #include "idr/sim/scenario.h"
@@ -17,7 +20,23 @@ namespace {
 
 void usage() {
   std::cerr
-      << "usage: idr-sim --scenario FILE [--listen 127.0.0.1:PORT]   (PORT 0 = any free port)\n";
+      << "usage: idr-sim --scenario FILE [--listen 127.0.0.1:PORT | --connect 127.0.0.1:PORT]\n"
+         "  --listen: serve boards one at a time (PORT 0 = any free port; the default)\n"
+         "  --connect: connect to one board (e.g. QEMU's UART1 socket), retrying while it\n"
+         "             is not listening yet, serve it, exit when it goes\n";
+}
+
+// How long --connect keeps retrying: QEMU opens its UART1 socket only after its UART0
+// client came (chardevs with wait=on are set up in order).
+constexpr std::chrono::seconds kConnectRetryFor{60};
+
+int connect_with_retry(uint16_t port) {
+  const auto deadline = std::chrono::steady_clock::now() + kConnectRetryFor;
+  for (;;) {
+    const int fd = idr::posix::connect_loopback(port);
+    if (fd >= 0 || std::chrono::steady_clock::now() >= deadline) return fd;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 }  // namespace
@@ -25,6 +44,7 @@ void usage() {
 int main(int argc, char** argv) {
   std::string scenario_path;
   uint16_t port = 0;
+  uint16_t connect_port = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--scenario" && i + 1 < argc) {
@@ -33,6 +53,11 @@ int main(int argc, char** argv) {
       // Only "127.0.0.1:PORT": the simulator never listens on other addresses.
       if (!idr::posix::parse_loopback_address(argv[++i], port)) {
         std::cerr << "idr-sim: --listen takes 127.0.0.1:PORT (loopback only)\n";
+        return 2;
+      }
+    } else if (a == "--connect" && i + 1 < argc) {
+      if (!idr::posix::parse_loopback_address(argv[++i], connect_port) || connect_port == 0) {
+        std::cerr << "idr-sim: --connect takes 127.0.0.1:PORT (loopback only)\n";
         return 2;
       }
     } else {
@@ -47,6 +72,19 @@ int main(int argc, char** argv) {
   try {
     const idr::sim::Scenario scenario = idr::sim::load_scenario(scenario_path);
     idr::sim::Simulator sim(scenario);
+
+    if (connect_port != 0) {
+      const int fd = connect_with_retry(connect_port);
+      if (fd < 0)
+        throw std::runtime_error("nothing listens on 127.0.0.1:" + std::to_string(connect_port));
+      std::printf("connected to 127.0.0.1:%u\n", static_cast<unsigned>(connect_port));
+      std::fflush(stdout);
+      const bool clean = idr::sim::serve_connection(fd, sim);
+      ::close(fd);
+      for (const auto& e : sim.model_errors()) std::cerr << "idr-sim: model error: " << e << "\n";
+      if (!clean) std::cerr << "idr-sim: board connection dropped (stream error)\n";
+      return clean ? 0 : 1;
+    }
 
     uint16_t bound_port = 0;
     const int srv = idr::posix::listen_loopback(port, bound_port, 1);

@@ -61,12 +61,8 @@ Status SimWireClient::call(simwire::Reader& reply) {
   return Status::Ok;
 }
 
-void SimWireClient::charge(size_t bytes_moved) {
-  pending_instructions_ +=
-      CpuEstimate::kPerHalCall + CpuEstimate::kPerByte * static_cast<uint64_t>(bytes_moved);
-}
-
 Status SimWireClient::flush_cpu() {
+  pending_instructions_ += cpu_.take_instructions();
   // Bounded: pending is at most a few u32 worth between two waits.
   for (int i = 0; i < 8 && pending_instructions_ > 0; ++i) {
     const uint32_t chunk = pending_instructions_ > 0xFFFFFFFFu
@@ -77,15 +73,18 @@ Status SimWireClient::flush_cpu() {
     const Status s = call(r);
     if (s != Status::Ok) return s;
     pending_instructions_ -= chunk;
+    reported_ += chunk;
   }
   return Status::Ok;
 }
 
 Status SimWireClient::now_ns(uint64_t& now) {
   simwire::Reader r(nullptr, 0);
+  pending_instructions_ += cpu_.take_instructions();
   if (pending_instructions_ > 0 && pending_instructions_ <= 0xFFFFFFFFu) {
     // CpuTime answers the time too: one request instead of two.
     begin(Type::CpuTime).u32(static_cast<uint32_t>(pending_instructions_));
+    reported_ += pending_instructions_;
     pending_instructions_ = 0;
   } else {
     const Status s = flush_cpu();
