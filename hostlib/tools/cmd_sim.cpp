@@ -1,0 +1,133 @@
+// idr sim: for developers. Starts idr-sim (the simulator, with a scenario) and idr-firmware
+// (the reader firmware on the host board) as child processes, and either serves until
+// SIGINT/SIGTERM or runs one command against them. The children never outlive this process.
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+
+#include "cli.h"
+#include "commands.h"
+#include "interrupt.h"
+#include "process.h"
+#include "tool_paths.h"
+
+namespace idr::tool {
+
+namespace {
+
+const char kHelp[] =
+    "usage: idr sim --scenario FILE [--port P] [--sim-exe PATH] [--firmware-exe PATH]\n"
+    "               [-- COMMAND [ARGS...]]\n"
+    "\n"
+    "Starts the simulator (idr-sim) with a scenario (hw-sim/scenarios/*.json) and the reader\n"
+    "firmware on the host board (idr-firmware) connected to it, then:\n"
+    "  - without a command: prints 'reader: tcp://127.0.0.1:P' on stdout and serves until\n"
+    "    SIGINT/SIGTERM (exit 130);\n"
+    "  - with '-- COMMAND...': prints the reader line on stderr, runs the command with\n"
+    "    IDR_READER set to the reader URI (and this idr's directory first on PATH, so 'idr'\n"
+    "    is this build) and exits with the command's exit status (127: it could not start).\n"
+    "Both children are killed when idr sim ends, however it ends.\n"
+    "\n"
+    "  --scenario FILE      the scenario (required)\n"
+    "  --port P             the reader's TCP port on 127.0.0.1 (default 5000; 0 = any free)\n"
+    "  --sim-exe PATH       idr-sim to run (default: next to idr, this build tree, or PATH)\n"
+    "  --firmware-exe PATH  idr-firmware to run (same lookup)\n";
+
+constexpr std::chrono::milliseconds kStartTimeout{15'000};
+constexpr std::chrono::milliseconds kCheckInterval{200};
+
+std::string exe(const Args& args, const char* option, std::string (*locate)(), const char* name) {
+  if (auto v = args.value(option)) {
+    if (::access(v->c_str(), X_OK) != 0)
+      throw UsageError(std::string("--") + option + ": '" + *v + "' is not an executable");
+    return *v;
+  }
+  std::string found = locate();
+  if (found.empty())
+    throw std::runtime_error(std::string("cannot find ") + name +
+                             " (build it, put it on PATH or pass --" + option + ")");
+  return found;
+}
+
+}  // namespace
+
+int cmd_sim(const Words& words) {
+  if (wants_help(words)) {
+    std::cout << kHelp << "\n" << kExitCodeHelp;
+    return kExitOk;
+  }
+  const Args args(words, {"scenario", "port", "sim-exe", "firmware-exe"}, {});
+  const auto scenario = args.value("scenario");
+  if (!scenario) throw UsageError("--scenario FILE is required");
+  if (!std::ifstream(*scenario)) throw UsageError("cannot read the scenario '" + *scenario + "'");
+  if (args.has_rest() && args.rest().empty()) throw UsageError("no command after --");
+  const auto port = args.value("port") ? parse_count("port", *args.value("port"), 0, 65535) : 5000;
+
+  std::string sim_exe, firmware_exe;
+  try {
+    sim_exe = exe(args, "sim-exe", locate_sim_exe, "idr-sim");
+    firmware_exe = exe(args, "firmware-exe", locate_firmware_exe, "idr-firmware");
+  } catch (const UsageError&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::cerr << "idr sim: " << e.what() << "\n";
+    return kExitUnreachable;
+  }
+
+  InterruptWatcher interrupt;
+  std::unique_ptr<ChildProcess> sim, firmware, command;  // destroyed (killed) in reverse order
+  std::string uri;
+  try {
+    SpawnOptions capture;
+    capture.capture_stdout = true;
+    sim = std::make_unique<ChildProcess>(
+        Words{sim_exe, "--scenario", *scenario, "--listen", "127.0.0.1:0"}, capture);
+    const std::string sim_address = sim->wait_for_line("listening on ", kStartTimeout);
+    sim->forward_stdout(STDERR_FILENO);
+    firmware = std::make_unique<ChildProcess>(
+        Words{firmware_exe, "--sim", sim_address, "--listen", "127.0.0.1:" + std::to_string(port)},
+        capture);
+    const std::string host_address = firmware->wait_for_line("host link on ", kStartTimeout);
+    firmware->forward_stdout(STDERR_FILENO);
+    uri = "tcp://" + host_address;
+  } catch (const std::exception& e) {
+    std::cerr << "idr sim: cannot start the simulated reader: " << e.what() << "\n";
+    return kExitUnreachable;
+  }
+  if (interrupt.interrupted()) return kExitInterrupted;
+
+  if (!args.has_rest()) {
+    std::cout << "reader: " << uri << std::endl;
+    while (!interrupt.sleep_for(kCheckInterval)) {
+      if (!sim->running() || !firmware->running()) {
+        std::cerr << "idr sim: " << (sim->running() ? "idr-firmware" : "idr-sim")
+                  << " stopped; stopping\n";
+        return kExitUnreachable;
+      }
+    }
+    return kExitInterrupted;
+  }
+
+  std::cerr << "reader: " << uri << std::endl;
+  SpawnOptions run;
+  run.env = {{"IDR_READER", uri}};
+  run.path_prepend = own_directory();
+  run.parent_death_signal = SIGTERM;
+  try {
+    command = std::make_unique<ChildProcess>(args.rest(), run);
+  } catch (const std::exception& e) {
+    std::cerr << "idr sim: " << e.what() << "\n";
+    return 127;
+  }
+  ChildProcess* child = command.get();
+  // The terminal sends SIGINT to the whole group; SIGTERM sent to idr sim alone is passed on.
+  interrupt.on_interrupt([child](int sig) { child->signal(sig); });
+  const int status = command->wait();
+  interrupt.on_interrupt(nullptr);
+  return status;
+}
+
+}  // namespace idr::tool
