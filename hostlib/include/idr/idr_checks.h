@@ -1,0 +1,85 @@
+/* idr C API, issue 6: card data checks, the lost/stolen list, the read journal, photos.
+ * Same conventions as idr.h: IDR_OK (0) or a negative IDR_E_* code; no exceptions cross it;
+ * strings are UTF-8 and owned by the handle they come from.
+ */
+#ifndef IDR_IDR_CHECKS_H
+#define IDR_IDR_CHECKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "idr/idr.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Checks (idr/checks.h) ---- */
+enum {
+  IDR_CHECK_SUCCEEDED = 0,
+  IDR_CHECK_WARNING = 1,
+  IDR_CHECK_NOT_CHECKED = 2,
+  IDR_CHECK_FAILED = 3
+};
+
+typedef struct idr_check_report idr_check_report;
+
+/* All checks for a 256-byte text block (DESIGN 8 layouts). today: "YYYYMMDD", the caller's
+ * date. IDR_E_MALFORMED_REPLY when the block does not decode. */
+int idr_checks_text(const uint8_t* text, size_t len, const char* today, idr_check_report** out);
+/* All checks for a card read by idr_reader_read_card (uses its raw text block). */
+int idr_checks_card(const idr_card* card, const char* today, idr_check_report** out);
+/* Only the ID number checks (format, check digit, region, birth date in the number). */
+int idr_checks_id_number(const char* id_number, const char* today, idr_check_report** out);
+void idr_check_report_free(idr_check_report* report); /* NULL is fine */
+size_t idr_check_report_count(const idr_check_report* report);
+/* The worst status (IDR_CHECK_*). */
+int idr_check_report_overall(const idr_check_report* report);
+/* Verdict i: any out pointer may be NULL. IDR_E_INVALID_ARGUMENT past the end. */
+int idr_check_report_get(const idr_check_report* report, size_t index, const char** name,
+                         int* status, const char** reason, const char** message);
+
+/* ---- Lost/stolen list (idr/blocklist.h) ---- */
+typedef struct idr_blocklist idr_blocklist;
+
+/* Opens and verifies a list file. On error, when err is not NULL, a message naming the
+ * offset is copied there (truncated to err_cap). */
+int idr_blocklist_open(const char* path, idr_blocklist** out, char* err, size_t err_cap);
+/* Replaces the loaded list with the file at path; on any error the old list stays in force. */
+int idr_blocklist_reload(idr_blocklist* list, const char* path, char* err, size_t err_cap);
+/* *listed = 1 when (id_number, valid_from "YYYYMMDD") is on the list, else 0. Thread-safe. */
+int idr_blocklist_contains(const idr_blocklist* list, const char* id_number, const char* valid_from,
+                           int* listed);
+/* The same for a card (its ID number and valid-from date). */
+int idr_blocklist_contains_card(const idr_blocklist* list, const idr_card* card, int* listed);
+uint64_t idr_blocklist_size(const idr_blocklist* list);
+void idr_blocklist_close(idr_blocklist* list); /* NULL is fine */
+
+/* ---- Read journal (idr/journal.h) ---- */
+enum { IDR_JOURNAL_ID_HMAC = 0, IDR_JOURNAL_ID_FULL = 1 };
+typedef struct idr_journal idr_journal;
+
+/* Opens (creating when needed) the SQLite journal. key: the HMAC key for ID numbers
+ * (>= 16 bytes; required for IDR_JOURNAL_ID_HMAC). */
+int idr_journal_open(const char* path, int id_policy, const uint8_t* key, size_t key_len,
+                     idr_journal** out);
+/* Appends one verified read. time_utc: ISO 8601; counter 0 until signed reads exist. */
+int idr_journal_append(idr_journal* journal, const char* time_utc, const char* reader,
+                       uint64_t counter, int card_type, const char* id_number,
+                       const char* verdict_summary, int64_t* row);
+void idr_journal_close(idr_journal* journal); /* NULL is fine */
+/* IDR_OK and *first_bad_row = 0 when the chain is intact; IDR_E_INVALID_ARGUMENT and the
+ * first bad row (and a message in msg) when not. */
+int idr_journal_verify(const char* path, int64_t* first_bad_row, char* msg, size_t msg_cap);
+
+/* ---- Photo (idr/photo.h) ---- */
+/* Decodes photo bytes (the simulator's open codec; WLT via the vendor library named by the
+ * IDR_WLT_LIBRARY environment variable when set) and writes a PNG / BMP file. */
+int idr_photo_write_png(const uint8_t* photo, size_t len, const char* path);
+int idr_photo_write_bmp(const uint8_t* photo, size_t len, const char* path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* IDR_IDR_CHECKS_H */
