@@ -1,0 +1,16 @@
+// URI -> transport. New schemes (usb, pcsc) plug in here.
+#include "fd_transport.h"
+
+namespace idr {
+
+Result<std::unique_ptr<Transport>> open_transport(const std::string& uri) {
+  const std::string tcp = "tcp://";
+  const std::string serial = "serial:";
+  if (uri.compare(0, tcp.size(), tcp) == 0) return detail::open_tcp(uri.substr(tcp.size()));
+  if (uri.compare(0, serial.size(), serial) == 0)
+    return detail::open_serial(uri.substr(serial.size()));
+  if (uri.find(':') == std::string::npos) return Error::InvalidArgument;
+  return Error::Unsupported;
+}
+
+}  // namespace idr

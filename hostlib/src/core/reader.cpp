@@ -1,0 +1,177 @@
+// idr::Reader: the legacy command sequence behind find/read/wait, serialised by a mutex;
+// cancel() only touches an atomic flag, the transport's wake-up and a condition variable,
+// so it never waits behind a command in progress.
+#include "idr/reader.h"
+
+#include <condition_variable>
+
+#include "idr/proto/hostlink.h"
+#include "legacy_protocol.h"
+
+namespace idr {
+
+namespace hl = idr::hostlink;
+using Clock = std::chrono::steady_clock;
+
+struct Reader::Impl {
+  Impl(std::unique_ptr<Transport> t, ReaderOptions o)
+      : transport(std::move(t)), options(o), link(*transport) {}
+
+  std::unique_ptr<Transport> transport;
+  ReaderOptions options;
+  detail::LegacyLink link;
+  std::mutex mutex;  // one command (or find + select + read sequence) at a time
+  std::atomic<bool> cancelled{false};
+  // The pause between find polls: cancel() notifies it.
+  std::mutex pause_mutex;
+  std::condition_variable pause_cv;
+
+  // Caller holds `mutex`.
+  Result<detail::ReplyFrame> command(uint8_t cmd, uint8_t para) {
+    if (cancelled.load()) return Error::Cancelled;
+    auto r = link.transact(cmd, para, nullptr, 0, options.command_timeout);
+    // A cancel that raced with a reply still reports Cancelled: the caller asked to stop.
+    if (cancelled.load()) return Error::Cancelled;
+    return r;
+  }
+
+  Result<bool> find_locked() {
+    auto r = command(hl::cmd::kCard, hl::para::kFind);
+    if (!r) return r.error();
+    return detail::parse_find(*r);
+  }
+
+  Result<CardData> read_locked(unsigned fields) {
+    auto sel = command(hl::cmd::kCard, hl::para::kSelect);
+    if (!sel) return sel.error();
+    if (auto s = detail::parse_select(*sel); !s) return s.error();
+
+    CardData card;
+    if (fields & (kText | kPhoto | kFingerprint)) {
+      const bool with_fp = (fields & kFingerprint) != 0;
+      auto r =
+          command(hl::cmd::kRead, with_fp ? hl::para::kReadBaseFingerprint : hl::para::kReadBase);
+      if (!r) return r.error();
+      auto base = detail::parse_read_base(*r, with_fp);
+      if (!base) return base.error();
+      card = std::move(base).value();
+    }
+    if (fields & kAddresses) {
+      auto r = command(hl::cmd::kRead, hl::para::kReadAddress);
+      if (!r) return r.error();
+      auto addresses = detail::parse_addresses(*r);
+      if (!addresses) return addresses.error();
+      card.appended_addresses = std::move(addresses).value();
+      card.fields_read |= kAddresses;
+    }
+    return card;
+  }
+
+  // Sleeps up to `d`, waking at once on cancel().
+  void pause(Clock::duration d) {
+    std::unique_lock<std::mutex> lock(pause_mutex);
+    pause_cv.wait_for(lock, d, [this] { return cancelled.load(); });
+  }
+};
+
+namespace {
+bool valid_fields(unsigned fields) {
+  return fields != 0 && (fields & ~unsigned{kAll}) == 0;
+}
+}  // namespace
+
+Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Reader::Reader(Reader&&) noexcept = default;
+Reader& Reader::operator=(Reader&&) noexcept = default;
+Reader::~Reader() = default;
+
+Result<Reader> Reader::open(const std::string& uri, ReaderOptions options) {
+  if (options.command_timeout.count() <= 0 || options.poll_interval.count() < 0)
+    return Error::InvalidArgument;
+  auto t = open_transport(uri);
+  if (!t) return t.error();
+  return over(std::move(t).value(), options);
+}
+
+Reader Reader::over(std::unique_ptr<Transport> transport, ReaderOptions options) {
+  return Reader(std::make_unique<Impl>(std::move(transport), options));
+}
+
+Result<void> Reader::status() {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto r = impl_->command(hl::cmd::kStatus, hl::para::kNone);
+  if (!r) return r.error();
+  return detail::parse_plain_ok(*r);
+}
+
+Result<void> Reader::reset() {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto r = impl_->command(hl::cmd::kReset, hl::para::kNone);
+  if (!r) return r.error();
+  return detail::parse_plain_ok(*r);
+}
+
+Result<SamId> Reader::sam_id() {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto r = impl_->command(hl::cmd::kSamId, hl::para::kNone);
+  if (!r) return r.error();
+  return detail::parse_sam_id(*r);
+}
+
+Result<bool> Reader::find_card() {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->find_locked();
+}
+
+Result<CardData> Reader::read_card(unsigned fields) {
+  if (!impl_ || !valid_fields(fields)) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->read_locked(fields);
+}
+
+Result<CardData> Reader::wait_for_card(std::chrono::milliseconds timeout, unsigned fields) {
+  if (!impl_ || !valid_fields(fields) || timeout.count() < 0) return Error::InvalidArgument;
+  const auto deadline = Clock::now() + timeout;
+  for (;;) {
+    if (impl_->cancelled.load()) return Error::Cancelled;
+    {
+      // Find, select and read under one lock so no other call slips between them; the
+      // lock is free during the pause so other threads' calls interleave with the polls.
+      std::lock_guard<std::mutex> lock(impl_->mutex);
+      auto found = impl_->find_locked();
+      if (!found) return found.error();
+      if (*found) return impl_->read_locked(fields);
+    }
+    const auto now = Clock::now();
+    if (now >= deadline) return Error::Timeout;
+    impl_->pause(std::min<Clock::duration>(impl_->options.poll_interval, deadline - now));
+  }
+}
+
+void Reader::cancel() {
+  if (!impl_) return;
+  impl_->cancelled.store(true);
+  impl_->transport->cancel();
+  {
+    // Taking the pause mutex orders the flag before a pauser's predicate check, so the
+    // notification cannot be lost. Held for no work: never a wait behind a command.
+    std::lock_guard<std::mutex> lock(impl_->pause_mutex);
+  }
+  impl_->pause_cv.notify_all();
+}
+
+void Reader::reset_cancel() {
+  if (!impl_) return;
+  impl_->cancelled.store(false);
+  impl_->transport->reset_cancel();
+}
+
+std::string Reader::describe() const {
+  return impl_ ? impl_->transport->describe() : "(moved-from reader)";
+}
+
+}  // namespace idr
