@@ -1,0 +1,59 @@
+#pragma once
+// The one place the firmware calls mbedTLS: SHA-256, ECDSA P-256 key generation, signing
+// and verification, and the DER walk to a certificate's public key. Everything else in the
+// firmware sees bytes only, so the Cortex-M build (mbedTLS with MBEDTLS_MEMORY_BUFFER_ALLOC_C
+// and a static pool) differs from the host board only in mbedTLS's configuration.
+//
+// Host board note: Debian's libmbedcrypto has no MBEDTLS_PLATFORM_MEMORY, so there mbedTLS
+// itself allocates its bignums on the process heap. Our code never allocates.
+//
+// Only the modules DESIGN 10 lists are used: bignum, ecp, ecp_curves, ecdsa, hmac_drbg, md,
+// sha256, asn1parse, platform_util (zeroize), constant_time.
+#include <cstddef>
+#include <cstdint>
+
+#include "idr/crypto/bytes.h"
+#include "idr/hal/hal.h"
+#include "idr/status.h"
+
+namespace idr::crypto {
+
+inline constexpr size_t kPrivateKeySize = 32;
+inline constexpr size_t kPublicKeySize = 65;  // 04 || X || Y (SEC 1 uncompressed)
+inline constexpr size_t kSignatureSize = 64;  // r || s, 32 bytes each, big endian
+inline constexpr size_t kSha256Size = 32;
+
+// SHA-256 over the concatenation of `count` parts (so callers need not copy into one buffer).
+[[nodiscard]] Status sha256(const ByteView* parts, size_t count, uint8_t (&out)[kSha256Size]);
+
+// A new key pair. The private scalar comes from an HMAC-DRBG (SHA-256) seeded with 48 bytes
+// from `rng` (entropy + nonce per NIST SP 800-90A); the DRBG state is wiped before return.
+[[nodiscard]] Status generate_key(hal::Rng& rng, uint8_t (&private_key)[kPrivateKeySize],
+                                  uint8_t (&public_key)[kPublicKeySize]);
+
+// 04 || X || Y of private_key * G.
+[[nodiscard]] Status public_key_of(const uint8_t (&private_key)[kPrivateKeySize],
+                                   uint8_t (&public_key)[kPublicKeySize]);
+
+// Deterministic ECDSA (RFC 6979, HMAC-SHA-256) over a SHA-256 digest. `blinding` seeds the
+// side-channel blinding of the scalar multiplication only: the signature does not depend
+// on it (so it equals the RFC 6979 known answers).
+[[nodiscard]] Status sign_digest(const uint8_t (&private_key)[kPrivateKeySize],
+                                 const uint8_t (&digest)[kSha256Size], hal::Rng& blinding,
+                                 uint8_t (&signature)[kSignatureSize]);
+
+// Ok when `signature` (r || s) is valid for `digest` under `public_key`; DataCheckFailed
+// when it is not; InvalidArgument when the key is not a point on P-256.
+[[nodiscard]] Status verify_digest(const uint8_t (&public_key)[kPublicKeySize],
+                                   const uint8_t (&digest)[kSha256Size],
+                                   const uint8_t (&signature)[kSignatureSize]);
+
+// The subjectPublicKey of an X.509 certificate (RFC 5280 4.1: Certificate -> tbsCertificate
+// -> subjectPublicKeyInfo) when it is an uncompressed 65-byte point; Protocol otherwise.
+// Checks the DER structure, not the certificate's signature (the host verifies the chain).
+[[nodiscard]] Status certificate_public_key(ByteView der, ByteView& point);
+
+// Overwrites secrets in a way the compiler cannot drop (mbedtls_platform_zeroize).
+void wipe(void* data, size_t len);
+
+}  // namespace idr::crypto

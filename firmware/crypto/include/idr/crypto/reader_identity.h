@@ -1,0 +1,100 @@
+#pragma once
+// Everything the reader signs with, in one object the application owns: the key store, the
+// counter journal, the board RNG and the flash layout. The host-link extension commands
+// use it; nothing else in the firmware touches keys or the counter.
+//
+// Flash layout (default: the last four pages of the board's flash, so other users can
+// grow from page 0 up):
+//   page N-4, N-3   counter journal (CounterStore, pages A and B)
+//   page N-2        key record (KeyStore)
+//   page N-1        certificate chain (KeyStore)
+//
+// Reader serial: derived from the public key, "IDR-" + the first 8 bytes of SHA-256(public
+// key) in upper-case hex (20 characters). It exists from provisioning on, needs no extra
+// flash record and no board field, and a certificate can name it; empty before provisioning.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+
+#include "idr/crypto/bytes.h"
+#include "idr/crypto/counter_store.h"
+#include "idr/crypto/key_store.h"
+#include "idr/crypto/p256.h"
+#include "idr/hal/hal.h"
+#include "idr/status.h"
+
+namespace idr::crypto {
+
+struct FlashLayout {
+  uint32_t counter_a;
+  uint32_t counter_b;
+  uint32_t key;
+  uint32_t chain;
+  static constexpr uint32_t kPagesUsed = 4;
+  // The last four pages of a flash with page_count pages (page_count >= 4).
+  [[nodiscard]] static constexpr FlashLayout top(uint32_t page_count) {
+    return FlashLayout{page_count - 4, page_count - 3, page_count - 2, page_count - 1};
+  }
+};
+
+inline constexpr size_t kSerialSize = 20;  // "IDR-" + 16 hex digits
+inline constexpr size_t kChallengeSize = 16;
+// Proof of possession at provisioning (extension.h ProvisionKey).
+inline constexpr char kProvisionContext[] = "idr-provision";
+
+class ReaderIdentity {
+ public:
+  // layout: where the records live; unset = FlashLayout::top(flash.page_count()) at load().
+  ReaderIdentity(hal::Flash& flash, hal::Rng& rng, std::optional<FlashLayout> layout = {})
+      : flash_(flash), rng_(rng), layout_(layout) {}
+  ReaderIdentity(const ReaderIdentity&) = delete;
+  ReaderIdentity& operator=(const ReaderIdentity&) = delete;
+
+  // Reads the key, chain and counter from flash. Call at start-up; the commands below load
+  // on demand when it failed.
+  [[nodiscard]] Status load();
+  [[nodiscard]] bool loaded() const { return loaded_; }
+
+  [[nodiscard]] bool provisioned() const { return keys_ && keys_->has_key(); }
+  // NUL-terminated; "" before provisioning.
+  [[nodiscard]] const char* serial() const { return serial_; }
+  [[nodiscard]] size_t serial_size() const { return serial_size_; }
+  [[nodiscard]] const uint8_t (&public_key() const)[kPublicKeySize] { return public_key_; }
+
+  // ProvisionKey: generates the key if none is stored, then signs
+  // SHA-256("idr-provision" || serial || challenge || public key).
+  [[nodiscard]] Status provision(const uint8_t (&challenge)[kChallengeSize],
+                                 uint8_t (&signature)[kSignatureSize]);
+  [[nodiscard]] Status store_chain(ByteView cbor_chain);
+  [[nodiscard]] size_t chain_size() const { return keys_ ? keys_->chain_size() : 0; }
+  [[nodiscard]] Status read_chain(uint8_t* out, size_t cap);
+
+  // Durably reserves the next counter (see CounterStore): only such values may be signed.
+  [[nodiscard]] Status reserve_counter(uint64_t& value);
+  // Highest counter reserved (>= every counter emitted); 0 when none.
+  [[nodiscard]] uint64_t last_counter() const { return counter_ ? counter_->last() : 0; }
+
+  // Signs a COSE_Sign1 payload (Sig_structure digest, ES256).
+  [[nodiscard]] Status sign_payload(ByteView payload, uint8_t (&signature)[kSignatureSize]);
+  // Random bytes from the board RNG (salts).
+  [[nodiscard]] Status random(uint8_t* out, size_t len) { return rng_.fill(out, len); }
+
+  // Storage loaded and, when provisioned, a test signature verifies under our public key.
+  [[nodiscard]] Status self_test();
+
+ private:
+  [[nodiscard]] Status ensure_loaded();
+  void derive_serial();
+
+  hal::Flash& flash_;
+  hal::Rng& rng_;
+  std::optional<FlashLayout> layout_;
+  std::optional<KeyStore> keys_;
+  std::optional<CounterStore> counter_;
+  uint8_t public_key_[kPublicKeySize] = {};
+  char serial_[kSerialSize + 1] = {};
+  size_t serial_size_ = 0;
+  bool loaded_ = false;
+};
+
+}  // namespace idr::crypto
