@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "cli.h"
-#include "code_tables.h"
+#include "idr/checks.h"
 
 namespace idr::tool {
 
@@ -48,6 +48,21 @@ std::string validity_text(const Validity& v) {
 nlohmann::json bytes_json(const std::vector<uint8_t>& b, bool was_read) {
   if (!was_read) return nullptr;
   return {{"size", b.size()}, {"base64", base64(b)}};
+}
+
+// GB/T 2261.1 (DESIGN 7) in English, for people who do not read the card's Chinese.
+const char* gender_meaning(const std::string& code) {
+  if (code == "0") return "unknown";
+  if (code == "1") return "male";
+  if (code == "2") return "female";
+  if (code == "9") return "unspecified";
+  return nullptr;
+}
+
+std::string gender_text(const std::string& code) {
+  const char* en = gender_meaning(code);
+  const char* zh = gender_name(code);
+  return with_meaning(code, en && zh ? (std::string(en) + ", " + zh).c_str() : nullptr);
 }
 
 nlohmann::json or_null(const char* s) {
@@ -100,6 +115,7 @@ nlohmann::json card_json(const CardData& c) {
   j["name"] = c.name;
   j["gender"] = c.gender;
   j["gender_meaning"] = or_null(gender_meaning(c.gender));
+  j["gender_name"] = or_null(gender_name(c.gender));
   j["ethnicity"] = c.ethnicity;
   j["ethnicity_name"] = or_null(ethnicity_name(c.ethnicity));
   j["birth"] = c.birth;
@@ -130,7 +146,7 @@ void print_card(std::ostream& out, const CardData& c) {
       {"Type", type_name(c.type)},
       {"Name", c.name},
       {"English name", c.english_name},
-      {"Gender", with_meaning(c.gender, gender_meaning(c.gender))},
+      {"Gender", gender_text(c.gender)},
       {"Ethnicity", with_meaning(c.ethnicity, ethnicity_name(c.ethnicity))},
       {"Nationality", c.nationality},
       {"Birth", date(c.birth)},
@@ -169,8 +185,8 @@ void print_card(std::ostream& out, const CardData& c) {
 std::string card_line(const CardData& c) {
   std::ostringstream s;
   const std::string name = c.name.empty() ? c.english_name : c.name;
-  s << to_string(c.type) << "  " << c.id_number << "  " << name << "  "
-    << with_meaning(c.gender, gender_meaning(c.gender)) << "  valid " << validity_text(c.validity);
+  s << to_string(c.type) << "  " << c.id_number << "  " << name << "  " << gender_text(c.gender)
+    << "  valid " << validity_text(c.validity);
   return s.str();
 }
 

@@ -100,8 +100,8 @@ TEST_CASE("idr read: human output shows the fields with coded values explained",
   };
   CHECK(has("Name:            " + spec.text.at("name")));
   CHECK(has("ID number:       " + spec.text.at("id_number")));
-  CHECK(has("Gender:          1 (male)"));  // GB/T 2261.1
-  CHECK(has("Ethnicity:       01 (汉)"));   // GB 3304: 01 Han
+  CHECK(has("Gender:          1 (male, 男)"));  // GB/T 2261.1
+  CHECK(has("Ethnicity:       01 (汉族)"));     // GB 3304: 01 Han
   CHECK(has("Photo:           1024 bytes"));
 }
 
