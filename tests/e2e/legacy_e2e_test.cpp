@@ -1,5 +1,7 @@
 // Process-level acceptance (DESIGN 8; issue acceptance 4 and 5): idr-sim and idr-firmware
 // as separate processes, a legacy client on the TCP host link, byte-exact replies.
+// tests/qemu builds this same file with its own ReaderProcesses (the Cortex-M4 image under
+// QEMU): the expectations are the same for every board.
 #include <catch2/catch.hpp>
 #include <thread>
 
@@ -166,7 +168,8 @@ TEST_CASE("e2e: request errors get 10/11/21 and malformed frames never stop the 
   CHECK(procs.sim->running());
 }
 
-TEST_CASE("e2e: idr-firmware --scenario runs the simulator in-process") {
+// Host board only (tests/qemu runs this file against the QEMU board without it).
+TEST_CASE("e2e: idr-firmware --scenario runs the simulator in-process", "[host-board]") {
   ChildProcess fw({IDR_FIRMWARE_EXE, "--scenario", kScenarioDir + "one_card_full.json", "--listen",
                    "127.0.0.1:0"});
   const unsigned short port = parse_loopback_port(fw.wait_for_line("host link on ", 15s));

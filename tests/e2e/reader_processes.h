@@ -1,6 +1,9 @@
 #pragma once
-// Starts idr-sim and idr-firmware for one test: free ports read from their stdout, both
-// killed and reaped when this object goes (also when the test fails).
+// Starts the simulator and the reader firmware for one test, both killed and reaped when
+// this object goes (also when the test fails). Defined per board: reader_processes.cpp
+// (host board: idr-sim and idr-firmware, free ports read from their stdout) and
+// tests/qemu/qemu_reader_processes.cpp (QEMU running the Cortex-M4 image, idr-sim
+// connecting to its UART1).
 #include <chrono>
 #include <memory>
 #include <string>
@@ -10,7 +13,7 @@
 namespace idr::e2e {
 
 struct ReaderProcesses {
-  // Starts `idr-sim --scenario FILE --listen 127.0.0.1:0`, then
+  // Host board: `idr-sim --scenario FILE --listen 127.0.0.1:0`, then
   // `idr-firmware --sim 127.0.0.1:<sim port> --listen 127.0.0.1:0`.
   explicit ReaderProcesses(const std::string& scenario_file);
 

@@ -1,6 +1,7 @@
 #include "idr/mps2/cmsdk_uart.h"
 
 #include "idr/mps2/cmsdk.h"
+#include "idr/mps2/wake.h"
 
 namespace idr::mps2 {
 
@@ -26,10 +27,12 @@ bool CmsdkUart::try_read(uint8_t& byte) {
 Status CmsdkUart::read_byte(uint8_t& byte, uint64_t timeout_ticks) {
   if (try_read(byte)) return Status::Ok;
   Deadline deadline(timer_, timeout_ticks);
-  while (!deadline.expired()) {
+  for (;;) {
+    wake_clear();  // before the check: a byte arriving after it still ends the sleep
     if (try_read(byte)) return Status::Ok;
+    if (deadline.expired()) return Status::Timeout;
+    wake_sleep();
   }
-  return Status::Timeout;
 }
 
 Status CmsdkUart::write(const uint8_t* data, size_t len, uint64_t timeout_ticks) {

@@ -11,6 +11,7 @@
 #include "idr/mps2/semihosting.h"
 #include "idr/mps2/timer.h"
 #include "idr/mps2/uart_links.h"
+#include "idr/mps2/wake.h"
 
 namespace {
 
@@ -47,6 +48,7 @@ extern "C" void idr_firmware_main() {
   timer.start();
   uart0.init(kLegacyBaud);
   uart1.init(kLegacyBaud);
+  mps2::wake_init();
   cpu.start();
   if (sim_board.start() != Status::Ok) mps2::semihosting_exit(kExitHelloFailed);
   // A failed init is retried by run_once; the host is served meanwhile (ReaderApp).

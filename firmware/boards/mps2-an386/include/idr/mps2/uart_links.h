@@ -15,8 +15,8 @@ class UartSimLink final : public board::SimLink {
   [[nodiscard]] Status exchange(const uint8_t* request, size_t len, uint8_t* resp, size_t cap,
                                 size_t& resp_len) override;
 
-  // The simulator answers in far less; after this much virtual time (2 s, i.e. 2e9
-  // instructions of polling) it is taken as gone.
+  // The simulator answers in far less; after this long (2 s; the firmware sleeps while
+  // waiting, and QEMU's virtual time then follows real time) it is taken as gone.
   static constexpr uint64_t kTimeoutTicks = 50'000'000;
 
  private:
@@ -34,10 +34,10 @@ class UartHostLink final : public hal::HostLink {
   [[nodiscard]] Status read(uint8_t* buf, size_t max, size_t& got, uint32_t timeout_us) override;
   [[nodiscard]] Status write(const uint8_t* data, size_t len) override;
 
-  // Polling for the host costs QEMU real instructions: keep each idle wait short.
+  // Each idle wait is short so the simulation's time keeps pace (MeteredHostLink).
   static constexpr uint32_t kMaxWaitUs = 2'000;
   // Gap after which a burst of host bytes is taken as complete.
-  static constexpr uint32_t kBurstGapUs = 50;
+  static constexpr uint32_t kBurstGapUs = 300;
 
  private:
   CmsdkUart& uart_;

@@ -1,0 +1,92 @@
+#include "qemu_reader.h"
+
+#include <elf.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <stdexcept>
+
+#include "idr/posix/loopback.h"
+
+namespace idr::qemu {
+
+unsigned short free_loopback_port() {
+  uint16_t port = 0;
+  const int fd = posix::listen_loopback(0, port, 1);
+  if (fd < 0) throw std::runtime_error("free_loopback_port: cannot bind 127.0.0.1:0");
+  ::close(fd);
+  return port;
+}
+
+std::vector<std::string> qemu_command(const std::string& elf, unsigned short host_port,
+                                      unsigned short sim_port) {
+  const auto chardev = [](const char* id, unsigned short port) {
+    return std::string("socket,id=") + id + ",host=127.0.0.1,port=" + std::to_string(port) +
+           ",server=on,wait=on,nodelay=on";
+  };
+  return {"/usr/bin/qemu-system-arm",
+          "-M",
+          "mps2-an386",
+          "-nographic",
+          "-monitor",
+          "none",
+          "-kernel",
+          elf,
+          "-semihosting-config",
+          "enable=on,target=native",
+          "-icount",
+          "shift=0",
+          "-chardev",
+          chardev("s0", host_port),
+          "-serial",
+          "chardev:s0",
+          "-chardev",
+          chardev("s1", sim_port),
+          "-serial",
+          "chardev:s1"};
+}
+
+QemuReader::QemuReader(const std::string& elf, const std::string& sim_exe,
+                       const std::string& scenario) {
+  host_port = free_loopback_port();
+  sim_port = free_loopback_port();
+  while (sim_port == host_port) sim_port = free_loopback_port();
+  qemu = std::make_unique<e2e::ChildProcess>(qemu_command(elf, host_port, sim_port));
+  // idr-sim retries its connection until QEMU opens UART1 (after the host client came).
+  sim = std::make_unique<e2e::ChildProcess>(std::vector<std::string>{
+      sim_exe, "--scenario", scenario, "--connect", "127.0.0.1:" + std::to_string(sim_port)});
+}
+
+ImageSizes read_image_sizes(const std::string& elf_path, uint32_t ram_base) {
+  std::ifstream in(elf_path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + elf_path);
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
+                                std::istreambuf_iterator<char>());
+  Elf32_Ehdr eh{};
+  if (bytes.size() < sizeof eh) throw std::runtime_error(elf_path + ": too short for ELF");
+  std::memcpy(&eh, bytes.data(), sizeof eh);
+  if (std::memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS32 ||
+      eh.e_machine != EM_ARM)
+    throw std::runtime_error(elf_path + ": not a 32-bit ARM ELF");
+  if (eh.e_shentsize != sizeof(Elf32_Shdr) ||
+      eh.e_shoff + static_cast<uint64_t>(eh.e_shnum) * sizeof(Elf32_Shdr) > bytes.size())
+    throw std::runtime_error(elf_path + ": bad section header table");
+  std::vector<Elf32_Shdr> sections(eh.e_shnum);
+  std::memcpy(sections.data(), bytes.data() + eh.e_shoff, eh.e_shnum * sizeof(Elf32_Shdr));
+  const Elf32_Shdr& names = sections.at(eh.e_shstrndx);
+
+  ImageSizes sizes;
+  for (const Elf32_Shdr& s : sections) {
+    if ((s.sh_flags & SHF_ALLOC) == 0) continue;
+    // Loaded from the image: everything with contents, including .data's initial values.
+    if (s.sh_type != SHT_NOBITS) sizes.flash += s.sh_size;
+    if (s.sh_addr >= ram_base) sizes.ram += s.sh_size;
+    if (s.sh_name < names.sh_size &&
+        std::strcmp(bytes.data() + names.sh_offset + s.sh_name, ".stack") == 0)
+      sizes.stack = s.sh_size;
+  }
+  return sizes;
+}
+
+}  // namespace idr::qemu

@@ -1,0 +1,46 @@
+#pragma once
+// The reader firmware image under QEMU (mps2-an386) against idr-sim, for tests and
+// benchmarks (DESIGN 10). One place builds the QEMU command line.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "child_process.h"
+
+namespace idr::qemu {
+
+// A loopback port that was free a moment ago (bound to port 0, then closed).
+unsigned short free_loopback_port();
+
+// qemu-system-arm for mps2-an386 with -icount shift=0 and semihosting; UART0 (first
+// -serial) a socket server on host_port, UART1 a socket server on sim_port, both wait=on
+// (nodelay=on: the UART sends byte by byte, Nagle would hold each request ~40 ms):
+// QEMU starts the CPU only once both have a client, so no byte is lost.
+std::vector<std::string> qemu_command(const std::string& elf, unsigned short host_port,
+                                      unsigned short sim_port);
+
+// QEMU running the image plus `idr-sim --connect` to its UART1. The host link is UART0 on
+// host_port: connect a client there (QEMU opens UART1 only after UART0 has its client).
+// Both processes are killed and reaped when this goes, also when a test fails.
+struct QemuReader {
+  QemuReader(const std::string& elf, const std::string& sim_exe, const std::string& scenario);
+
+  std::unique_ptr<e2e::ChildProcess> qemu;
+  std::unique_ptr<e2e::ChildProcess> sim;
+  unsigned short host_port = 0;
+  unsigned short sim_port = 0;
+};
+
+// Sizes of the image from its ELF section headers: flash = every section loaded from the
+// image (code, constants, the initial values of .data); RAM = every allocated section in
+// the RAM region (data, bss, the stack section).
+struct ImageSizes {
+  uint64_t flash = 0;
+  uint64_t ram = 0;
+  uint64_t stack = 0;  // the .stack section alone
+};
+ImageSizes read_image_sizes(const std::string& elf_path, uint32_t ram_base = 0x20000000u);
+
+}  // namespace idr::qemu
