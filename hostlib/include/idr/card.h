@@ -71,7 +71,7 @@ struct CardData {
 };
 
 // Decodes a 256-byte text block by its card type char (DESIGN 8). MalformedReply when the
-// text is not valid UCS-2 or the type is unknown (text_raw and type Unknown still set).
+// text is not valid UCS-2 or the type char is unknown (never a partly decoded card).
 [[nodiscard]] Result<CardData> decode_text(const uint8_t* text256);
 // UCS-2LE to UTF-8, trailing spaces and NULs removed. MalformedReply on unpaired surrogates.
 [[nodiscard]] Result<std::string> ucs2le_to_utf8(const uint8_t* data, size_t len);

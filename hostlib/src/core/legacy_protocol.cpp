@@ -19,19 +19,18 @@ LegacyLink::LegacyLink(Transport& transport)
     : transport_(transport), parser_(std::make_unique<Parser>()) {}
 LegacyLink::~LegacyLink() = default;
 
-Result<ReplyFrame> LegacyLink::transact(uint8_t command, uint8_t parameter, const uint8_t* data,
-                                        size_t data_len, std::chrono::milliseconds budget) {
-  uint8_t request[hl::kMaxRequestFrame];
-  const size_t request_size =
-      hl::build_request(command, parameter, data, data_len, request, sizeof(request));
-  if (request_size == 0) return Error::InvalidArgument;
+Result<void> LegacyLink::drain_outstanding() {
+  if (!outstanding_) return {};
+  if (Clock::now() < outstanding_until_) {
+    // Keep the parser's partial frame: the rest of the late reply completes it.
+    auto late = receive(outstanding_until_);
+    if (!late && late.error() == Error::Cancelled) return Error::Cancelled;
+  }
+  outstanding_ = false;
+  return {};
+}
 
-  // A late reply to an earlier (timed-out or cancelled) command must not answer this one.
-  transport_.discard_input();
-  parser_->frames.reset();
-  const auto deadline = Clock::now() + budget;
-  if (auto w = transport_.write(request, request_size); !w) return w.error();
-
+Result<ReplyFrame> LegacyLink::receive(Clock::time_point deadline) {
   uint8_t chunk[4096];
   for (;;) {
     const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
@@ -47,8 +46,10 @@ Result<ReplyFrame> LegacyLink::transact(uint8_t command, uint8_t parameter, cons
           break;
         case hl::ParseEvent::kBadChecksum:
         case hl::ParseEvent::kBadLength:
+          outstanding_ = false;
           return Error::MalformedReply;
         case hl::ParseEvent::kFrame: {
+          outstanding_ = false;
           const hl::Reply reply = parser_->frames.reply();
           if (reply.sw1 != 0x00 || reply.sw2 != 0x00) return Error::MalformedReply;
           ReplyFrame out;
@@ -61,6 +62,24 @@ Result<ReplyFrame> LegacyLink::transact(uint8_t command, uint8_t parameter, cons
       }
     }
   }
+}
+
+Result<ReplyFrame> LegacyLink::transact(uint8_t command, uint8_t parameter, const uint8_t* data,
+                                        size_t data_len, std::chrono::milliseconds budget) {
+  uint8_t request[hl::kMaxRequestFrame];
+  const size_t request_size =
+      hl::build_request(command, parameter, data, data_len, request, sizeof(request));
+  if (request_size == 0) return Error::InvalidArgument;
+
+  if (auto d = drain_outstanding(); !d) return d.error();
+  // A late reply to an earlier (timed-out) command must not answer this one.
+  transport_.discard_input();
+  parser_->frames.reset();
+  const auto deadline = Clock::now() + budget;
+  if (auto w = transport_.write(request, request_size); !w) return w.error();
+  outstanding_ = true;  // until its reply ends or its deadline passes
+  outstanding_until_ = deadline;
+  return receive(deadline);
 }
 
 namespace {

@@ -38,8 +38,17 @@ class LegacyLink {
 
  private:
   struct Parser;
+  // Reads and parses until one frame ends (Ok: a frame or a bad one) or `deadline`.
+  Result<ReplyFrame> receive(std::chrono::steady_clock::time_point deadline);
+  // A command that was cancelled mid-reply may still be answered: wait for (and drop) that
+  // late reply, within the old command's own deadline, so it cannot answer the next one
+  // and shift every later pair (DESIGN 8).
+  Result<void> drain_outstanding();
+
   Transport& transport_;
   std::unique_ptr<Parser> parser_;
+  bool outstanding_ = false;
+  std::chrono::steady_clock::time_point outstanding_until_{};
 };
 
 // Strict interpretation of each legacy reply (DESIGN 8). Any inconsistency is an error:

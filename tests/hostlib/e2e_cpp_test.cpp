@@ -1,0 +1,111 @@
+// End to end through the public C++ API: idr-sim + idr-firmware processes (tests/e2e
+// ReaderProcesses), every sample card read back equal to its personalisation, cancellation
+// of wait_for_card from another thread, and concurrent calls on one Reader.
+#include <catch2/catch.hpp>
+#include <future>
+#include <thread>
+
+#include "card_expect.h"
+#include "e2e_support.h"
+#include "idr/reader.h"
+#include "reader_processes.h"
+
+using namespace idr;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string uri_of(const e2e::ReaderProcesses& p) {
+  return "tcp://127.0.0.1:" + std::to_string(p.host_port);
+}
+
+Reader open_reader(const e2e::ReaderProcesses& p) {
+  auto r = Reader::open(uri_of(p));
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
+}  // namespace
+
+TEST_CASE("hostlib e2e: every sample card reads back equal to its personalisation (C++ API)") {
+  for (const std::string& file : test::sample_scenarios()) {
+    const sim::Scenario s = sim::load_scenario(file);
+    // Single-card scenarios, and the first card of three-cards-sequential (present first).
+    if (s.cards.size() != 1 && s.name != "three-cards-sequential") continue;
+    SECTION(s.name) {
+      e2e::ReaderProcesses procs(file);
+      Reader reader = open_reader(procs);
+      CHECK(reader.status().ok());
+      auto card = reader.wait_for_card(10s, kAll);
+      REQUIRE(card.ok());
+      test::check_card(*card, s.cards.front().spec);
+      // Read once per presentation: the card stays ACTIVE, find answers 80 (DESIGN 8).
+      auto again = reader.find_card();
+      REQUIRE(again.ok());
+      CHECK_FALSE(*again);
+    }
+  }
+}
+
+TEST_CASE("hostlib e2e: SAM id of the scenario, and status/sam_id from several threads at once") {
+  const std::string file = test::sample_dir() + "resident-fingerprint.json";
+  const sim::Scenario s = sim::load_scenario(file);
+  e2e::ReaderProcesses procs(file);
+  Reader reader = open_reader(procs);
+  auto id = reader.sam_id();
+  REQUIRE(id.ok());
+  CHECK(id->raw == s.sam_id);
+  CHECK(id->text.size() == 36);  // "%02d.%02d-%08u-%010u-%010u" (DESIGN 8)
+
+  // Internally serialised: every call of every thread succeeds with the right answer.
+  constexpr int kThreads = 4, kCalls = 25;
+  std::vector<std::future<int>> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.push_back(std::async(std::launch::async, [&reader, &s, t] {
+      int ok = 0;
+      for (int i = 0; i < kCalls; ++i) {
+        if ((i + t) % 2 == 0) {
+          ok += reader.status().ok() ? 1 : 0;
+        } else {
+          auto r = reader.sam_id();
+          ok += (r.ok() && r->raw == s.sam_id) ? 1 : 0;
+        }
+      }
+      return ok;
+    }));
+  }
+  for (auto& w : workers) CHECK(w.get() == kCalls);
+}
+
+TEST_CASE("hostlib e2e: cancel() stops wait_for_card with no card within 100 ms") {
+  e2e::ReaderProcesses procs(std::string(IDR_SOURCE_DIR) +
+                             "/tests/hostlib/scenarios/empty-field.json");
+  auto t = open_transport(uri_of(procs));
+  REQUIRE(t.ok());
+  auto counting = std::make_unique<test::CountingTransport>(std::move(t).value());
+  test::CountingTransport& spy = *counting;
+  Reader reader = Reader::over(std::move(counting));
+
+  auto waiting = std::async(std::launch::async, [&] {
+    auto r = reader.wait_for_card(60s, kAll);
+    return std::make_pair(r.error(), Clock::now());
+  });
+  // Wait (bounded) until the reader is really polling: a few finds went out.
+  REQUIRE(spy.wait_for_writes(3, 10s));
+  const auto cancelled_at = Clock::now();
+  reader.cancel();
+  REQUIRE(waiting.wait_for(5s) == std::future_status::ready);
+  const auto [error, returned_at] = waiting.get();
+  CHECK(error == Error::Cancelled);
+  CHECK(returned_at - cancelled_at < 100ms);
+
+  // Sticky until reset; then the reader works again.
+  CHECK(reader.status().error() == Error::Cancelled);
+  reader.reset_cancel();
+  CHECK(reader.status().ok());
+  auto none = reader.find_card();
+  REQUIRE(none.ok());
+  CHECK_FALSE(*none);
+  CHECK(reader.wait_for_card(200ms).error() == Error::Timeout);
+}

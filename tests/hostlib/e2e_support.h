@@ -1,0 +1,61 @@
+#pragma once
+// Shared by the hostlib e2e tests: the sample scenarios and a transport wrapper that tells
+// the test when the reader has sent a command (synchronisation without sleeps).
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "idr/transport.h"
+
+namespace idr::test {
+
+inline std::string sample_dir() {
+  return std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/";
+}
+
+// Every sample scenario file, sorted (hw-sim/scenarios/*.json).
+inline std::vector<std::string> sample_scenarios() {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(sample_dir()))
+    if (e.path().extension() == ".json") out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Forwards to a real transport and counts writes (commands sent).
+class CountingTransport final : public Transport {
+ public:
+  explicit CountingTransport(std::unique_ptr<Transport> inner) : inner_(std::move(inner)) {}
+  Result<void> write(const uint8_t* d, size_t n) override {
+    auto r = inner_->write(d, n);
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      ++writes_;
+    }
+    cv_.notify_all();
+    return r;
+  }
+  Result<size_t> read(uint8_t* b, size_t m, std::chrono::milliseconds t) override {
+    return inner_->read(b, m, t);
+  }
+  void discard_input() override { inner_->discard_input(); }
+  void cancel() override { inner_->cancel(); }
+  void reset_cancel() override { inner_->reset_cancel(); }
+  [[nodiscard]] std::string describe() const override { return inner_->describe(); }
+
+  // Blocks until at least n commands were sent (or the bound passes: returns false).
+  bool wait_for_writes(size_t n, std::chrono::milliseconds bound) {
+    std::unique_lock<std::mutex> lock(m_);
+    return cv_.wait_for(lock, bound, [&] { return writes_ >= n; });
+  }
+
+ private:
+  std::unique_ptr<Transport> inner_;
+  std::mutex m_;
+  std::condition_variable cv_;
+  size_t writes_ = 0;
+};
+
+}  // namespace idr::test
