@@ -1,0 +1,345 @@
+// Lost/stolen list: build from CSV, lookups, corrupt files refused with the offset, failed
+// reloads keep the list in force, delta files, CLI and C API (issue 6 acceptance 4).
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <thread>
+
+#include "idr/blocklist.h"
+#include "idr/checks.h"
+#include "idr/idr_checks.h"
+#include "list_key.h"
+
+namespace fs = std::filesystem;
+using Key = std::pair<std::string, std::string>;
+
+namespace {
+
+// A scratch directory removed at the end of each test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    path = fs::temp_directory_path() / ("idr_blocklist_" + std::to_string(::getpid()) + "_" +
+                                        std::to_string(std::random_device{}()));
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+// Random but well-formed keys: real check digits, birth 1930..2009, issue 2000..2024.
+Key random_key(std::mt19937_64& rng) {
+  static const char* kRegions[] = {"110105", "310104", "440305", "510107",
+                                   "650102", "130102", "429004"};
+  char body[18];
+  std::snprintf(body, sizeof body, "%s%04d%02d%02d%03d", kRegions[rng() % 7],
+                1930 + static_cast<int>(rng() % 80), 1 + static_cast<int>(rng() % 12),
+                1 + static_cast<int>(rng() % 28), static_cast<int>(rng() % 1000));
+  std::string id(body, 17);
+  id += idr::id_check_char(id);
+  char from[9];
+  std::snprintf(from, sizeof from, "%04d%02d%02d", 2000 + static_cast<int>(rng() % 25),
+                1 + static_cast<int>(rng() % 12), 1 + static_cast<int>(rng() % 28));
+  return {id, from};
+}
+
+std::set<Key> write_csv(const std::string& path, size_t n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::set<Key> keys;
+  std::ofstream out(path);
+  out << "id_number,valid_from\n";
+  while (keys.size() < n) {
+    const Key k = random_key(rng);
+    if (keys.insert(k).second) out << k.first << "," << k.second << "\n";
+  }
+  return keys;
+}
+
+std::vector<uint8_t> read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+void write_bytes(const std::string& path, const std::vector<uint8_t>& b) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
+}
+
+}  // namespace
+
+TEST_CASE("list keys pack and unpack losslessly; the permutation keeps them distinct") {
+  std::mt19937_64 rng(7);
+  std::set<std::pair<uint64_t, uint64_t>> seen;
+  for (int i = 0; i < 20000; ++i) {
+    const Key k = random_key(rng);
+    idr::blocklist::MixedKey m;
+    REQUIRE(idr::blocklist::make_key(k.first, k.second, &m));
+    CHECK(m.hi < (uint64_t{1} << 34));
+    CHECK(m.lo < (uint64_t{1} << 34));
+    std::string id, from;
+    idr::blocklist::unmake_key(m, &id, &from);
+    REQUIRE(id == k.first);
+    REQUIRE(from == k.second);
+    seen.insert({m.hi, m.lo});
+  }
+  CHECK(seen.size() > 19990);  // random duplicates aside, distinct keys stay distinct
+  idr::blocklist::MixedKey m;
+  std::string why;
+  CHECK(!idr::blocklist::make_key("11010519491231002x", "20100101", &m, &why));
+  CHECK(why.find("'X'") != std::string::npos);
+  CHECK(!idr::blocklist::make_key("11010519491231002X", "20100230", &m, &why));
+  CHECK(!idr::blocklist::make_key("1101051949123100", "20100101", &m, &why));
+}
+
+TEST_CASE("a list built from CSV answers every listed key and no other") {
+  TempDir dir;
+  const auto keys = write_csv(dir / "list.csv", 50000, 1);
+  std::string why;
+  std::vector<std::string> phases;
+  auto info = idr::build_blocklist(dir / "list.csv", dir / "list.idrbl", &why,
+                                   [&](const char* phase, uint64_t, uint64_t) {
+                                     if (phases.empty() || phases.back() != phase)
+                                       phases.push_back(phase);
+                                   });
+  INFO(why);
+  REQUIRE(info);
+  CHECK(info->entries == keys.size());
+  CHECK(phases == std::vector<std::string>{"parse", "sort", "write"});
+  auto list = idr::Blocklist::open(dir / "list.idrbl", &why);
+  REQUIRE(list);
+  CHECK(list->size() == keys.size());
+  for (const auto& [id, from] : keys) REQUIRE(list->contains(id, from).value());
+  std::mt19937_64 rng(99);
+  int absent_checked = 0;
+  for (int i = 0; i < 50000; ++i) {
+    const Key k = random_key(rng);
+    if (keys.count(k)) continue;
+    ++absent_checked;
+    REQUIRE(!list->contains(k.first, k.second).value());
+  }
+  CHECK(absent_checked > 49000);
+  // The replacement card of a listed person (same number, new validity start) is not listed.
+  const Key& listed = *keys.begin();
+  CHECK(!list->contains(listed.first, "20250101").value());
+  CHECK(list->contains("11010519491231002x", "20100101").error() == idr::Error::InvalidArgument);
+  // for_each gives back exactly the CSV's keys.
+  std::set<Key> walked;
+  list->for_each([&](const std::string& id, const std::string& from) {
+    walked.insert({id, from});
+    return true;
+  });
+  CHECK(walked == keys);
+}
+
+TEST_CASE("malformed CSV lines are refused naming the line; nothing is written") {
+  TempDir dir;
+  std::ofstream(dir / "bad.csv") << "id_number,valid_from\n11010519491231002X,20100101\n\n"
+                                    "11010519491231002x,20100101\n";
+  std::string why;
+  auto r = idr::build_blocklist(dir / "bad.csv", dir / "out.idrbl", &why);
+  CHECK(r.error() == idr::Error::InvalidArgument);
+  CHECK(why.find("line 4") != std::string::npos);
+  CHECK(!fs::exists(dir / "out.idrbl"));
+  std::ofstream(dir / "bad2.csv") << "11010519491231002X;20100101\n";
+  CHECK(!idr::build_blocklist(dir / "bad2.csv", dir / "out.idrbl", &why));
+  CHECK(why.find("line 1") != std::string::npos);
+  std::ofstream(dir / "bad3.csv") << "11010519491231002X,20100101\n11010519491231002X,2010013\n";
+  CHECK(!idr::build_blocklist(dir / "bad3.csv", dir / "out.idrbl", &why));
+  CHECK(why.find("line 2") != std::string::npos);
+  CHECK(!idr::build_blocklist(dir / "missing.csv", dir / "out.idrbl", &why));
+  CHECK(!fs::exists(dir / "out.idrbl"));
+}
+
+TEST_CASE("an empty list is a valid list") {
+  TempDir dir;
+  std::ofstream(dir / "empty.csv") << "id_number,valid_from\n";
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir / "empty.csv", dir / "empty.idrbl", &why));
+  auto list = idr::Blocklist::open(dir / "empty.idrbl", &why);
+  REQUIRE(list);
+  CHECK(list->size() == 0);
+  CHECK(!list->contains("11010519491231002X", "20100101").value());
+}
+
+TEST_CASE(
+    "corrupt, truncated, wrong-magic and wrong-checksum files are refused naming the offset") {
+  TempDir dir;
+  const auto keys = write_csv(dir / "list.csv", 3000, 2);
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir / "list.csv", dir / "good.idrbl", &why));
+  const auto good = read_bytes(dir / "good.idrbl");
+  auto refused = [&](std::vector<uint8_t> bytes, const std::string& needle) {
+    write_bytes(dir / "bad.idrbl", bytes);
+    std::string reason;
+    auto r = idr::Blocklist::open(dir / "bad.idrbl", &reason);
+    INFO(reason);
+    CHECK(r.error() == idr::Error::InvalidArgument);
+    CHECK(reason.find(needle) != std::string::npos);
+  };
+  auto truncated = good;
+  truncated.resize(good.size() - 100);
+  refused(truncated, "truncated at offset " + std::to_string(good.size() - 100));
+  refused(std::vector<uint8_t>(good.begin(), good.begin() + 20), "truncated at offset 20");
+  auto magic = good;
+  magic[0] = 'X';
+  refused(magic, "offset 0: wrong magic");
+  auto payload = good;
+  payload[good.size() - 20] ^= 0x01;
+  refused(payload, "payload checksum mismatch");
+  auto header = good;
+  header[16] ^= 0x01;  // entries count, without fixing the header CRC
+  refused(header, "offset 60: header checksum mismatch");
+  auto longer = good;
+  longer.push_back(0);
+  refused(longer, "offset " + std::to_string(good.size()) + ": 1 unexpected bytes");
+}
+
+TEST_CASE("a failed reload keeps the loaded list answering, also from other threads") {
+  TempDir dir;
+  const auto keys = write_csv(dir / "list.csv", 2000, 3);
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir / "list.csv", dir / "list.idrbl", &why));
+  idr::BlocklistHolder holder;
+  CHECK(holder.contains("11010519491231002X", "20100101").error() == idr::Error::Unsupported);
+  REQUIRE(holder.reload(dir / "list.idrbl", &why));
+  const Key probe = *keys.begin();
+  REQUIRE(holder.contains(probe.first, probe.second).value());
+
+  auto bytes = read_bytes(dir / "list.idrbl");
+  bytes[bytes.size() / 2] ^= 0xFF;
+  write_bytes(dir / "corrupt.idrbl", bytes);
+  std::atomic<bool> stop{false};
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t)
+    readers.emplace_back([&] {
+      while (!stop)
+        for (const auto& [id, from] : keys)
+          if (!holder.contains(id, from).value()) ++wrong;
+    });
+  for (int i = 0; i < 5; ++i) {
+    CHECK(!holder.reload(dir / "corrupt.idrbl", &why));
+    CHECK(!holder.reload(dir / "does-not-exist.idrbl", &why));
+    REQUIRE(holder.reload(dir / "list.idrbl", &why));  // a good reload swaps cleanly
+  }
+  stop = true;
+  for (auto& t : readers) t.join();
+  CHECK(wrong == 0);
+  CHECK(holder.contains(probe.first, probe.second).value());
+}
+
+TEST_CASE("delta files add and remove entries; a bad delta writes nothing") {
+  TempDir dir;
+  const auto keys = write_csv(dir / "list.csv", 5000, 4);
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir / "list.csv", dir / "v1.idrbl", &why));
+  std::mt19937_64 rng(1234);
+  std::vector<Key> add, remove;
+  while (add.size() < 100) {
+    const Key k = random_key(rng);
+    if (!keys.count(k)) add.push_back(k);
+  }
+  auto it = keys.begin();
+  for (int i = 0; i < 50; ++i, ++it) remove.push_back(*it);
+  add.push_back(*keys.rbegin());                         // already present
+  remove.push_back({"11010519491231002X", "20100101"});  // not present
+  REQUIRE(idr::write_blocklist_delta(dir / "d.delta", add, remove, &why));
+  auto stats =
+      idr::apply_blocklist_delta(dir / "v1.idrbl", dir / "d.delta", dir / "v2.idrbl", &why);
+  INFO(why);
+  REQUIRE(stats);
+  CHECK(stats->added == 100);
+  CHECK(stats->removed == 50);
+  CHECK(stats->already_present == 1);
+  CHECK(stats->not_present == 1);
+  auto v2 = idr::Blocklist::open(dir / "v2.idrbl", &why);
+  REQUIRE(v2);
+  CHECK(v2->size() == keys.size() + 50);
+  for (size_t i = 0; i < 100; ++i) CHECK(v2->contains(add[i].first, add[i].second).value());
+  for (size_t i = 0; i < 50; ++i) CHECK(!v2->contains(remove[i].first, remove[i].second).value());
+  for (; it != keys.end(); ++it) REQUIRE(v2->contains(it->first, it->second).value());
+
+  // Tampered delta: checksum mismatch, out file not created, old list untouched.
+  auto delta = read_bytes(dir / "d.delta");
+  delta[30] = delta[30] == '1' ? '2' : '1';
+  write_bytes(dir / "bad.delta", delta);
+  const auto v1_before = read_bytes(dir / "v1.idrbl");
+  auto bad =
+      idr::apply_blocklist_delta(dir / "v1.idrbl", dir / "bad.delta", dir / "v3.idrbl", &why);
+  CHECK(!bad);
+  CHECK(why.find("checksum mismatch") != std::string::npos);
+  CHECK(!fs::exists(dir / "v3.idrbl"));
+  // A malformed line with a correct checksum: refused naming the line.
+  std::ofstream(dir / "raw.delta")
+      << "idr-blocklist-delta 1\n+ 11010519491231002X,20100101\n* junk\n";
+  // Recompute the checksum line through the public writer's format by hand: reuse the writer.
+  REQUIRE(
+      idr::write_blocklist_delta(dir / "ok.delta", {{"11010519491231002X", "20100101"}}, {}, &why));
+  auto ok_bytes = read_bytes(dir / "ok.delta");
+  CHECK(std::string(ok_bytes.begin(), ok_bytes.end()).find("sha256 ") != std::string::npos);
+  CHECK(!idr::apply_blocklist_delta(dir / "v1.idrbl", dir / "raw.delta", dir / "v3.idrbl", &why));
+  CHECK(why.find("sha256") != std::string::npos);
+  // The old list is corrupt: nothing written either.
+  auto corrupt = v1_before;
+  corrupt[corrupt.size() - 9] ^= 1;
+  write_bytes(dir / "corrupt.idrbl", corrupt);
+  CHECK(
+      !idr::apply_blocklist_delta(dir / "corrupt.idrbl", dir / "d.delta", dir / "v3.idrbl", &why));
+  CHECK(why.find("old list") != std::string::npos);
+  CHECK(!fs::exists(dir / "v3.idrbl"));
+  CHECK(read_bytes(dir / "v1.idrbl") == v1_before);
+}
+
+TEST_CASE("idr blocklist CLI: build, check, info, apply") {
+  TempDir dir;
+  const auto keys = write_csv(dir / "list.csv", 1000, 5);
+  auto run = [](std::vector<std::string> args) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    return idr::run_blocklist_cli(static_cast<int>(argv.size()), argv.data());
+  };
+  CHECK(run({"blocklist", "build", dir / "list.csv", dir / "l.idrbl"}) == 0);
+  CHECK(run({"blocklist", "check", dir / "l.idrbl", keys.begin()->first, keys.begin()->second}) ==
+        1);
+  CHECK(run({"blocklist", "check", dir / "l.idrbl", "11010519491231002X", "20100101"}) == 0);
+  CHECK(run({"blocklist", "info", dir / "l.idrbl"}) == 0);
+  CHECK(run({"blocklist", "info", dir / "list.csv"}) == 3);
+  CHECK(run({"blocklist", "frobnicate"}) == 2);
+  std::string why;
+  REQUIRE(
+      idr::write_blocklist_delta(dir / "d.delta", {{"11010519491231002X", "20100101"}}, {}, &why));
+  CHECK(run({"blocklist", "apply", dir / "l.idrbl", dir / "d.delta", dir / "l2.idrbl"}) == 0);
+  CHECK(run({"blocklist", "check", dir / "l2.idrbl", "11010519491231002X", "20100101"}) == 1);
+}
+
+TEST_CASE("C API: open, contains, failed reload keeps the list") {
+  TempDir dir;
+  const auto keys = write_csv(dir / "list.csv", 1000, 6);
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir / "list.csv", dir / "l.idrbl", &why));
+  char err[256] = {};
+  idr_blocklist* list = nullptr;
+  CHECK(idr_blocklist_open((dir / "list.csv").c_str(), &list, err, sizeof err) ==
+        IDR_E_INVALID_ARGUMENT);
+  CHECK(std::string(err).find("wrong magic") != std::string::npos);
+  REQUIRE(idr_blocklist_open((dir / "l.idrbl").c_str(), &list, err, sizeof err) == IDR_OK);
+  CHECK(idr_blocklist_size(list) == 1000);
+  int listed = -1;
+  REQUIRE(idr_blocklist_contains(list, keys.begin()->first.c_str(), keys.begin()->second.c_str(),
+                                 &listed) == IDR_OK);
+  CHECK(listed == 1);
+  CHECK(idr_blocklist_reload(list, (dir / "list.csv").c_str(), err, sizeof err) ==
+        IDR_E_INVALID_ARGUMENT);
+  REQUIRE(idr_blocklist_contains(list, keys.begin()->first.c_str(), keys.begin()->second.c_str(),
+                                 &listed) == IDR_OK);
+  CHECK(listed == 1);
+  REQUIRE(idr_blocklist_contains(list, "11010519491231002X", "20100101", &listed) == IDR_OK);
+  CHECK(listed == 0);
+  CHECK(idr_blocklist_contains(list, "bad", "20100101", &listed) == IDR_E_INVALID_ARGUMENT);
+  idr_blocklist_close(list);
+}
