@@ -49,6 +49,10 @@ std::vector<std::string> qemu_command(const std::string& elf, unsigned short hos
 
 QemuReader::QemuReader(const std::string& elf, const std::string& sim_exe,
                        const std::string& scenario) {
+  if (::access(elf.c_str(), R_OK) != 0)
+    throw std::runtime_error(
+        "no firmware image " + elf +
+        ": the cortex-m4 cross build failed (cmake --build --preset cortex-m4)");
   host_port = free_loopback_port();
   sim_port = free_loopback_port();
   while (sim_port == host_port) sim_port = free_loopback_port();
@@ -60,7 +64,9 @@ QemuReader::QemuReader(const std::string& elf, const std::string& sim_exe,
 
 ImageSizes read_image_sizes(const std::string& elf_path, uint32_t ram_base) {
   std::ifstream in(elf_path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + elf_path);
+  if (!in)
+    throw std::runtime_error("cannot open " + elf_path +
+                             " (missing image: the cortex-m4 cross build failed?)");
   const std::vector<char> bytes((std::istreambuf_iterator<char>(in)),
                                 std::istreambuf_iterator<char>());
   Elf32_Ehdr eh{};
