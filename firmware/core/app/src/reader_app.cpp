@@ -7,10 +7,14 @@ ReaderApp::ReaderApp(hal::Board& board, HostBaudHook* baud_hook)
       rc663_(board.rc663_spi, board.rc663_irq, board.clock),
       sam_(board.sam_uart, board.clock),
       reader_(rc663_, sam_, board.clock),
-      server_(board.host, board.clock, reader_, baud_hook) {}
+      identity_(board.flash, board.rng),
+      extension_(reader_, identity_, board.clock),
+      server_(board.host, board.clock, reader_, baud_hook, &extension_) {}
 
 Status ReaderApp::init() {
   ++counters_.init_attempts;
+  if (!identity_.loaded() && identity_.load() != Status::Ok)
+    board_.log.write("reader identity (flash) not loaded; signed reads retry on demand");
   last_ = reader_.init();
   ready_ = last_ == Status::Ok;
   if (!ready_) board_.log.write("reader init failed");

@@ -70,7 +70,11 @@ LegacyOutcome LegacyCommands::handle(const hostlink::Request& req, uint8_t* out,
       // The reader always uses the card's own frame size; the request is acknowledged.
       outcome.reply_size = bare(req.data_len == 1 ? sw3::kOk : sw3::kLengthError, out, cap);
       return outcome;
-    default:  // includes cmd::kExtension until the extension commands exist
+    case cmd::kExtension:
+      if (extension_ == nullptr) break;
+      outcome.reply_size = extension_->handle_extension(req, out, cap);
+      return outcome;
+    default:
       break;
   }
   outcome.reply_size = bare(sw3::kCommandError, out, cap);

@@ -16,9 +16,10 @@
 //   60 PP set baud      PP 00..04          bare 90, then the link baud changes (hook)
 //   61 FF xx max RF     (no effect)        bare 90
 //   read failures: see legacy_status.h.
-//   Request errors: unknown CMD, the reserved extension CMD (hostlink::cmd::kExtension),
-//   or an unknown PARA of a known CMD -> bare 21; DATA on a command that takes none (or
-//   61 without exactly one data byte) -> bare 11.
+//   Extension CMD (hostlink::cmd::kExtension): handed to the ExtensionHandler when there
+//   is one (extension_commands.h), else bare 21 like an unknown CMD.
+//   Request errors: unknown CMD or an unknown PARA of a known CMD -> bare 21; DATA on a command
+//   that takes none (or 61 without exactly one data byte) -> bare 11.
 //
 // Appended addresses and the signed-char LEN rule: a reply LEN whose low byte is >= 0x80
 // breaks clients that read LEN as signed chars (DESIGN 8). 70 * n + 4 gives 0x4A, 0x90,
@@ -28,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "idr/core/hostlink/extension_handler.h"
 #include "idr/core/id_card_reader.h"
 #include "idr/proto/card_layout.h"
 #include "idr/proto/hostlink.h"
@@ -47,7 +49,9 @@ struct LegacyOutcome {
 
 class LegacyCommands {
  public:
-  explicit LegacyCommands(IdCardReader& reader) : reader_(reader) {}
+  // extension: who answers CMD 0xE0 (null: nobody, bare 21).
+  explicit LegacyCommands(IdCardReader& reader, ExtensionHandler* extension = nullptr)
+      : reader_(reader), extension_(extension) {}
 
   // Builds the reply to `req` into out[0..cap); cap must be >= kMaxLegacyReplyFrame
   // (otherwise only a bare 41 or nothing fits: reply_size 0 if not even that).
@@ -61,6 +65,7 @@ class LegacyCommands {
   [[nodiscard]] size_t read_addresses(uint8_t* out, size_t cap);
 
   IdCardReader& reader_;
+  ExtensionHandler* extension_;
 };
 
 }  // namespace idr::core

@@ -5,8 +5,8 @@
 // bad CHK -> 10, LEN out of bounds -> 11. A frame cut short is dropped silently after the
 // inter-byte timeout (FrameReceiver), as nothing identifies what it asked for.
 //
-// Memory: about 6.5 KiB (request parser 4 KiB, reply buffer 2321 bytes, read queue);
-// instantiate it statically on a board, never on a small task stack.
+// Memory: about 12.5 KiB (request parser 4 KiB, reply buffer 8 KiB so a signed read fits,
+// read queue); instantiate it statically on a board, never on a small task stack.
 #include <cstddef>
 #include <cstdint>
 
@@ -37,10 +37,10 @@ struct LegacyServerCounters {
 
 class LegacyServer {
  public:
-  // baud_hook may be null (nothing to change).
+  // baud_hook may be null (nothing to change); extension may be null (CMD 0xE0 -> bare 21).
   LegacyServer(hal::HostLink& link, hal::Clock& clock, IdCardReader& reader,
-               HostBaudHook* baud_hook = nullptr)
-      : receiver_(link, clock), commands_(reader), link_(link), baud_hook_(baud_hook) {}
+               HostBaudHook* baud_hook = nullptr, ExtensionHandler* extension = nullptr)
+      : receiver_(link, clock), commands_(reader, extension), link_(link), baud_hook_(baud_hook) {}
 
   // Waits up to timeout_us for one request and answers it.
   //   Ok       one frame was handled and exactly one reply written
@@ -57,7 +57,9 @@ class LegacyServer {
   hal::HostLink& link_;
   HostBaudHook* baud_hook_;
   LegacyServerCounters counters_;
-  uint8_t reply_[kMaxLegacyReplyFrame] = {};
+  // Largest reply of all: extension replies (a signed read) are bigger than legacy ones.
+  uint8_t reply_[hostlink::kMaxReplyFrame] = {};
+  static_assert(hostlink::kMaxReplyFrame >= kMaxLegacyReplyFrame);
 };
 
 }  // namespace idr::core

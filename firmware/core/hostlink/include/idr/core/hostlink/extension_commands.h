@@ -1,0 +1,96 @@
+#pragma once
+// The extension commands (CMD 0xE0, drivers/proto/include/idr/proto/extension.h): device
+// info, certificate chain, READ_SIGNED, set time, counter, self-test, provisioning. Talks to
+// the card only through IdCardReader and to keys/counter only through ReaderIdentity.
+//
+// Status codes (SW3) chosen here (extension.h fixes only some):
+//   unknown PARA, fields 0 or unknown bits, malformed or mismatching chain   21
+//   DATA of the wrong length                                                  11
+//   READ_SIGNED / ProvisionCerts before ProvisionKey                          23
+//   select failed 81; read failures as the legacy reads (31/32/33/41/91)
+//   text requested and the card type is unknown                               40
+//   SAM id unreadable, self-test failed                                        60
+//   RNG failed (salts)                                                         47
+//   counter journal / flash / signing failure                                  24
+//   CertChain when none is stored: OK with an empty array (0x80)
+//
+// READ_SIGNED: select (uid), read base (+ fingerprint) (+ addresses), SAM id, one salt per
+// field from the RNG, digests SHA-256(salt || value), reserve the counter (durable before
+// it is used), payload, ES256 over the Sig_structure, reply [COSE_Sign1, disclosures].
+// "sam_ok" is true: the reads succeed only when the SAM verified the issuer MACs (a failed
+// check answers 33 and nothing is signed).
+//
+// Memory: about 4 KiB of card and payload buffers (static storage with the application).
+#include <cstddef>
+#include <cstdint>
+
+#include "idr/core/hostlink/extension_handler.h"
+#include "idr/core/hostlink/signed_fields.h"
+#include "idr/core/id_card_reader.h"
+#include "idr/crypto/reader_identity.h"
+#include "idr/hal/hal.h"
+#include "idr/proto/card_layout.h"
+#include "idr/proto/extension.h"
+#include "idr/proto/hostlink.h"
+
+namespace idr::core {
+
+inline constexpr char kFirmwareVersion[] = "idr-fw 0.1.0";
+
+class ExtensionCommands final : public ExtensionHandler {
+ public:
+  // Upper bound of the READ_SIGNED payload (all fields of the largest layout, fingerprint,
+  // four addresses); checked by the encoder at run time too.
+  static constexpr size_t kMaxPayloadSize = 1280;
+
+  ExtensionCommands(IdCardReader& reader, crypto::ReaderIdentity& identity, hal::Clock& clock)
+      : reader_(reader), identity_(identity), clock_(clock) {}
+  ExtensionCommands(const ExtensionCommands&) = delete;
+  ExtensionCommands& operator=(const ExtensionCommands&) = delete;
+
+  [[nodiscard]] size_t handle_extension(const hostlink::Request& req, uint8_t* out,
+                                        size_t cap) override;
+
+  // Reader clock in Unix seconds (0 until SetTime).
+  [[nodiscard]] uint64_t unix_time() const;
+
+ private:
+  struct Disclosed {
+    const char* name;
+    const uint8_t* value;
+    size_t size;
+  };
+
+  [[nodiscard]] size_t device_info(uint8_t* out, size_t cap);
+  [[nodiscard]] size_t cert_chain(uint8_t* out, size_t cap);
+  [[nodiscard]] size_t read_signed(const hostlink::Request& req, uint8_t* out, size_t cap);
+  [[nodiscard]] size_t set_time(const hostlink::Request& req, uint8_t* out, size_t cap);
+  [[nodiscard]] size_t get_counter(uint8_t* out, size_t cap);
+  [[nodiscard]] size_t self_test(uint8_t* out, size_t cap);
+  [[nodiscard]] size_t provision_key(const hostlink::Request& req, uint8_t* out, size_t cap);
+  [[nodiscard]] size_t provision_certs(const hostlink::Request& req, uint8_t* out, size_t cap);
+
+  // Reads what `fields` asks for into the buffers and lists the disclosed fields; returns
+  // the SW3 (kOk when all went well).
+  [[nodiscard]] uint8_t read_card(uint8_t fields, uint16_t& card_type, size_t& count);
+
+  IdCardReader& reader_;
+  crypto::ReaderIdentity& identity_;
+  hal::Clock& clock_;
+
+  bool time_set_ = false;
+  uint64_t time_base_s_ = 0;
+  uint64_t time_base_us_ = 0;
+
+  uint8_t uid_[card::kUidSize] = {};
+  uint8_t sam_id_[16] = {};
+  uint8_t text_[card::kTextSize] = {};
+  uint8_t photo_[card::kPhotoSize] = {};
+  uint8_t fingerprint_[card::kFingerprintSize] = {};
+  uint8_t addresses_[card::kAddressFileSize] = {};
+  Disclosed disclosed_[kMaxSignedFields] = {};
+  uint8_t salts_[kMaxSignedFields][ext::kSaltSize] = {};
+  uint8_t payload_[kMaxPayloadSize] = {};
+};
+
+}  // namespace idr::core

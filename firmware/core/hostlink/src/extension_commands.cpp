@@ -1,0 +1,275 @@
+#include "idr/core/hostlink/extension_commands.h"
+
+#include <cstring>
+
+#include "idr/core/hostlink/legacy_status.h"
+#include "idr/crypto/bytes.h"
+#include "idr/crypto/cbor.h"
+#include "idr/crypto/cose_sign1.h"
+#include "idr/crypto/p256.h"
+
+namespace idr::core {
+namespace {
+
+namespace sw3 = hostlink::sw3;
+using crypto::ByteView;
+using crypto::CborWriter;
+
+size_t bare(uint8_t status3, uint8_t* out, size_t cap) {
+  return hostlink::build_status_reply(status3, out, cap);
+}
+
+// A writer over the DATA part of a reply frame in `out`.
+CborWriter reply_writer(uint8_t* out, size_t cap) {
+  const size_t room = cap > hostlink::kReplyDataOffset + hostlink::kChkSize
+                          ? cap - hostlink::kReplyDataOffset - hostlink::kChkSize
+                          : 0;
+  return CborWriter(out + hostlink::kReplyDataOffset, room);
+}
+
+size_t seal_ok(const CborWriter& w, uint8_t* out, size_t cap) {
+  if (!w.ok()) return bare(sw3::kUnrecognizedError, out, cap);
+  return hostlink::seal_reply(out, cap, 0x00, 0x00, sw3::kOk, w.size());
+}
+
+}  // namespace
+
+uint64_t ExtensionCommands::unix_time() const {
+  if (!time_set_) return 0;
+  return time_base_s_ + (clock_.now_us() - time_base_us_) / 1'000'000u;
+}
+
+size_t ExtensionCommands::handle_extension(const hostlink::Request& req, uint8_t* out, size_t cap) {
+  const bool no_data = req.data_len == 0;
+  switch (static_cast<ext::Op>(req.parameter)) {
+    case ext::Op::DeviceInfo:
+      return no_data ? device_info(out, cap) : bare(sw3::kLengthError, out, cap);
+    case ext::Op::CertChain:
+      return no_data ? cert_chain(out, cap) : bare(sw3::kLengthError, out, cap);
+    case ext::Op::ReadSigned:
+      return read_signed(req, out, cap);
+    case ext::Op::SetTime:
+      return set_time(req, out, cap);
+    case ext::Op::GetCounter:
+      return no_data ? get_counter(out, cap) : bare(sw3::kLengthError, out, cap);
+    case ext::Op::SelfTest:
+      return no_data ? self_test(out, cap) : bare(sw3::kLengthError, out, cap);
+    case ext::Op::ProvisionKey:
+      return provision_key(req, out, cap);
+    case ext::Op::ProvisionCerts:
+      return provision_certs(req, out, cap);
+  }
+  return bare(sw3::kCommandError, out, cap);
+}
+
+size_t ExtensionCommands::device_info(uint8_t* out, size_t cap) {
+  if (!identity_.loaded()) (void)identity_.load();  // best effort: report what is there
+  const bool provisioned = identity_.provisioned();
+  CborWriter w = reply_writer(out, cap);
+  w.map(provisioned ? 5 : 4);
+  w.text("serial");
+  w.text(identity_.serial(), identity_.serial_size());
+  w.text("fw");
+  w.text(kFirmwareVersion);
+  w.text("ctr");
+  w.uint(identity_.last_counter());
+  w.text("provisioned");
+  w.boolean(provisioned);
+  if (provisioned) {
+    w.text("pubkey");
+    w.bytes(identity_.public_key(), crypto::kPublicKeySize);
+  }
+  return seal_ok(w, out, cap);
+}
+
+size_t ExtensionCommands::cert_chain(uint8_t* out, size_t cap) {
+  CborWriter w = reply_writer(out, cap);
+  const size_t size = identity_.chain_size();
+  if (size == 0) {
+    w.array(0);
+    return seal_ok(w, out, cap);
+  }
+  uint8_t* at = w.reserve(size);
+  if (at == nullptr) return bare(sw3::kUnrecognizedError, out, cap);
+  if (identity_.read_chain(at, size) != Status::Ok) return bare(sw3::kUnrecognizedError, out, cap);
+  return seal_ok(w, out, cap);
+}
+
+size_t ExtensionCommands::set_time(const hostlink::Request& req, uint8_t* out, size_t cap) {
+  if (req.data_len != 8) return bare(sw3::kLengthError, out, cap);
+  time_base_s_ = crypto::get_be64(req.data);
+  time_base_us_ = clock_.now_us();
+  time_set_ = true;
+  return bare(sw3::kOk, out, cap);
+}
+
+size_t ExtensionCommands::get_counter(uint8_t* out, size_t cap) {
+  if (!identity_.loaded() && identity_.load() != Status::Ok)
+    return bare(sw3::kUnrecognizedError, out, cap);
+  uint8_t value[8];
+  crypto::put_be64(value, identity_.last_counter());
+  return hostlink::build_reply(sw3::kOk, value, sizeof(value), out, cap);
+}
+
+size_t ExtensionCommands::self_test(uint8_t* out, size_t cap) {
+  return bare(identity_.self_test() == Status::Ok ? sw3::kOk : sw3::kSelfTestFailed, out, cap);
+}
+
+size_t ExtensionCommands::provision_key(const hostlink::Request& req, uint8_t* out, size_t cap) {
+  if (req.data_len != crypto::kChallengeSize) return bare(sw3::kLengthError, out, cap);
+  uint8_t challenge[crypto::kChallengeSize];
+  std::memcpy(challenge, req.data, sizeof(challenge));
+  uint8_t reply[crypto::kPublicKeySize + crypto::kSignatureSize];
+  uint8_t signature[crypto::kSignatureSize];
+  if (identity_.provision(challenge, signature) != Status::Ok)
+    return bare(sw3::kUnrecognizedError, out, cap);
+  std::memcpy(reply, identity_.public_key(), crypto::kPublicKeySize);
+  std::memcpy(reply + crypto::kPublicKeySize, signature, sizeof(signature));
+  return hostlink::build_reply(sw3::kOk, reply, sizeof(reply), out, cap);
+}
+
+size_t ExtensionCommands::provision_certs(const hostlink::Request& req, uint8_t* out, size_t cap) {
+  switch (identity_.store_chain(ByteView{req.data, req.data_len})) {
+    case Status::Ok:
+      return bare(sw3::kOk, out, cap);
+    case Status::NoSuchContent:
+      return bare(sw3::kUnauthorized, out, cap);
+    case Status::InvalidArgument:
+    case Status::DataCheckFailed:
+      return bare(sw3::kCommandError, out, cap);
+    default:
+      return bare(sw3::kUnrecognizedError, out, cap);
+  }
+}
+
+uint8_t ExtensionCommands::read_card(uint8_t fields, uint16_t& card_type, size_t& count) {
+  count = 0;
+  Status s = reader_.select_card(uid_);
+  if (s != Status::Ok) return sw3_for_select(s);
+  s = reader_.read_base(text_, photo_);
+  if (s != Status::Ok) return sw3_for_read(s);
+  card_type = signed_card_type(text_);
+
+  if ((fields & ext::kText) != 0) {
+    size_t n = 0;
+    const NamedField* text_fields = text_fields_for(card_type, n);
+    if (text_fields == nullptr) return sw3::kUnknownCardType;
+    for (size_t i = 0; i < n; ++i)
+      disclosed_[count++] = {text_fields[i].name, text_ + text_fields[i].field.offset,
+                             text_fields[i].field.size};
+  }
+  if ((fields & ext::kPhoto) != 0) disclosed_[count++] = {"photo", photo_, card::kPhotoSize};
+  if ((fields & ext::kFingerprint) != 0) {
+    size_t fp_len = 0;
+    s = reader_.read_fingerprint(fingerprint_, fp_len);
+    if (s == Status::NoSuchContent) {
+      fp_len = 0;  // a card without fingerprints: no field, not an error
+    } else if (s != Status::Ok) {
+      return sw3_for_read(s);
+    } else if (fp_len > card::kFingerprintSize) {
+      return sw3::kReadFailed;
+    }
+    if (fp_len != 0) disclosed_[count++] = {"fingerprint", fingerprint_, fp_len};
+  }
+  if ((fields & ext::kAddresses) != 0) {
+    size_t len = 0;
+    s = reader_.read_addresses(addresses_, len);
+    if (s == Status::NoSuchContent) {
+      len = 0;
+    } else if (s != Status::Ok) {
+      return sw3_for_read(s);
+    } else if (len % card::kAddressEntrySize != 0 || len > card::kAddressFileSize) {
+      return sw3::kReadFailed;
+    }
+    for (size_t i = 0; i < len / card::kAddressEntrySize; ++i)
+      disclosed_[count++] = {address_field_name(i), addresses_ + i * card::kAddressEntrySize,
+                             card::kAddressEntrySize};
+  }
+  s = reader_.sam_id(sam_id_);
+  if (s != Status::Ok) return sw3_for_sam(s);
+  return sw3::kOk;
+}
+
+size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out, size_t cap) {
+  if (req.data_len != ext::kNonceSize + 1) return bare(sw3::kLengthError, out, cap);
+  const uint8_t* nonce = req.data;
+  const uint8_t fields = req.data[ext::kNonceSize];
+  constexpr uint8_t kKnown = ext::kText | ext::kPhoto | ext::kFingerprint | ext::kAddresses;
+  if (fields == 0 || (fields & ~kKnown) != 0) return bare(sw3::kCommandError, out, cap);
+  if (!identity_.loaded()) (void)identity_.load();
+  if (!identity_.provisioned()) return bare(sw3::kUnauthorized, out, cap);
+
+  uint16_t card_type = 0;
+  size_t count = 0;
+  const uint8_t read = read_card(fields, card_type, count);
+  if (read != sw3::kOk) return bare(read, out, cap);
+
+  if (count != 0 && identity_.random(&salts_[0][0], count * ext::kSaltSize) != Status::Ok)
+    return bare(sw3::kRandomFailed, out, cap);
+
+  // The counter is reserved (durably) before anything carries it.
+  uint64_t counter = 0;
+  if (identity_.reserve_counter(counter) != Status::Ok)
+    return bare(sw3::kUnrecognizedError, out, cap);
+
+  CborWriter p(payload_, sizeof(payload_));
+  p.map(11);
+  p.text("v");
+  p.uint(1);
+  p.text("serial");
+  p.text(identity_.serial(), identity_.serial_size());
+  p.text("ctr");
+  p.uint(counter);
+  p.text("nonce");
+  p.bytes(nonce, ext::kNonceSize);
+  p.text("time");
+  p.uint(unix_time());
+  p.text("type");
+  p.uint(card_type);
+  p.text("uid");
+  p.bytes(uid_, sizeof(uid_));
+  p.text("sam");
+  p.bytes(sam_id_, sizeof(sam_id_));
+  p.text("sam_ok");
+  p.boolean(true);
+  p.text("alg");
+  p.text("SHA-256");
+  p.text("digests");
+  p.map(count);
+  for (size_t i = 0; i < count; ++i) {
+    const ByteView parts[2] = {{salts_[i], ext::kSaltSize},
+                               {disclosed_[i].value, disclosed_[i].size}};
+    uint8_t digest[crypto::kSha256Size];
+    if (crypto::sha256(parts, 2, digest) != Status::Ok)
+      return bare(sw3::kUnrecognizedError, out, cap);
+    p.text(disclosed_[i].name);
+    p.bytes(digest, sizeof(digest));
+  }
+  if (!p.ok()) return bare(sw3::kUnrecognizedError, out, cap);
+  const ByteView payload{payload_, p.size()};
+
+  uint8_t signature[crypto::kSignatureSize];
+  if (identity_.sign_payload(payload, signature) != Status::Ok)
+    return bare(sw3::kUnrecognizedError, out, cap);
+
+  CborWriter w = reply_writer(out, cap);
+  w.array(2);
+  const size_t chain_size = identity_.chain_size();
+  crypto::cose::write_sign1_start(w, chain_size != 0);
+  if (chain_size != 0) {
+    uint8_t* at = w.reserve(chain_size);
+    if (at == nullptr || identity_.read_chain(at, chain_size) != Status::Ok)
+      return bare(sw3::kUnrecognizedError, out, cap);
+  }
+  crypto::cose::write_sign1_end(w, payload, signature);
+  w.array(count);
+  for (size_t i = 0; i < count; ++i) {
+    w.array(3);
+    w.text(disclosed_[i].name);
+    w.bytes(salts_[i], ext::kSaltSize);
+    w.bytes(disclosed_[i].value, disclosed_[i].size);
+  }
+  return seal_ok(w, out, cap);
+}
+
+}  // namespace idr::core

@@ -1,0 +1,359 @@
+// Integration (issue 4, firmware side): provisioning and signed reads in-process — firmware
+// core + drivers on the host board against the simulator's models, the extension commands
+// reached through the legacy command hook. Records are decoded with libcbor (not the
+// firmware's encoder) and checked against RFC 9052, signatures verified with mbedTLS.
+#include <catch2/catch.hpp>
+
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "idr/core/hostlink/extension_commands.h"
+#include "idr/core/hostlink/legacy_commands.h"
+#include "idr/core/hostlink/signed_fields.h"
+#include "idr/crypto/reader_identity.h"
+#include "idr/proto/extension.h"
+#include "idr/testing/crypto_rig.h"
+#include "reader_rig.h"
+#include "signed_record.h"
+
+using namespace idr;
+using namespace idr::testing;
+
+namespace {
+
+struct Answer {
+  uint8_t sw3 = 0;
+  Bytes data;
+};
+
+// The signing side of the firmware as ReaderApp wires it, over the rig's board.
+struct SignedRig {
+  explicit SignedRig(const std::string& scenario)
+      : spec_scenario(sim::load_scenario(scenario_path(scenario))), rig(spec_scenario) {
+    restart();
+  }
+
+  // Firmware restart of the signing state: RAM forgotten, everything reloaded from flash.
+  void restart() {
+    commands.reset();
+    extension.reset();
+    identity.reset();
+    identity = std::make_unique<crypto::ReaderIdentity>(rig.hb.board().flash, rig.hb.board().rng);
+    REQUIRE(identity->load() == Status::Ok);
+    extension =
+        std::make_unique<core::ExtensionCommands>(rig.reader, *identity, rig.hb.board().clock);
+    commands = std::make_unique<core::LegacyCommands>(rig.reader, extension.get());
+  }
+
+  Answer call(uint8_t command, uint8_t parameter, const Bytes& data = {}) {
+    const hostlink::Request req{command, parameter, data.data(), data.size()};
+    std::vector<uint8_t> out(hostlink::kMaxReplyFrame);
+    const core::LegacyOutcome o = commands->handle(req, out.data(), out.size());
+    REQUIRE(o.reply_size > 0);
+    hostlink::ReplyParser parser;
+    hostlink::ParseEvent event = hostlink::ParseEvent::kNone;
+    const size_t used = parser.push(out.data(), o.reply_size, event);
+    REQUIRE(event == hostlink::ParseEvent::kFrame);
+    REQUIRE(used == o.reply_size);
+    const hostlink::Reply r = parser.reply();
+    CHECK(r.sw1 == 0);
+    CHECK(r.sw2 == 0);
+    last_reply_frame = o.reply_size;
+    return Answer{r.sw3, Bytes(r.data, r.data + r.data_len)};
+  }
+  Answer ext(ext::Op op, const Bytes& data = {}) {
+    return call(ext::kCmd, static_cast<uint8_t>(op), data);
+  }
+
+  Bytes provision(TestCa& ca) {
+    Bytes challenge(16);
+    for (size_t i = 0; i < challenge.size(); ++i) challenge[i] = static_cast<uint8_t>(0xC0 + i);
+    const Answer a = ext(ext::Op::ProvisionKey, challenge);
+    REQUIRE(a.sw3 == hostlink::sw3::kOk);
+    REQUIRE(a.data.size() == 65 + 64);
+    const Bytes pub(a.data.begin(), a.data.begin() + 65);
+    const Bytes sig(a.data.begin() + 65, a.data.end());
+    // Proof of possession: "idr-provision" || serial || challenge || pubkey.
+    const Node info = decode(ext(ext::Op::DeviceInfo).data);
+    const std::string serial = info.at("serial").text();
+    Bytes msg{'i', 'd', 'r', '-', 'p', 'r', 'o', 'v', 'i', 's', 'i', 'o', 'n'};
+    msg.insert(msg.end(), serial.begin(), serial.end());
+    msg.insert(msg.end(), challenge.begin(), challenge.end());
+    msg.insert(msg.end(), pub.begin(), pub.end());
+    CHECK(es256_verify(pub, msg, sig));
+    const Bytes ca_pub = ca.public_key();
+    device_cert = ca.certify(pub.data(), "CN=" + serial + ",O=idr");
+    ca_cert = ca.certify(ca_pub.data(), "CN=idr test CA,O=idr", 1);
+    chain = chain_cbor({device_cert, ca_cert});
+    REQUIRE(ext(ext::Op::ProvisionCerts, chain).sw3 == hostlink::sw3::kOk);
+    return pub;
+  }
+
+  Answer read_signed(const Bytes& nonce, uint8_t fields) {
+    rig.reader.field_off();  // a fresh presentation: the card is IDLE again after power-up
+    const Answer found = call(hostlink::cmd::kCard, hostlink::para::kFind);
+    REQUIRE(found.sw3 == hostlink::sw3::kFindOk);
+    Bytes data = nonce;
+    data.push_back(fields);
+    return ext(ext::Op::ReadSigned, data);
+  }
+
+  sim::Scenario spec_scenario;
+  ReaderRig rig;
+  std::unique_ptr<crypto::ReaderIdentity> identity;
+  std::unique_ptr<core::ExtensionCommands> extension;
+  std::unique_ptr<core::LegacyCommands> commands;
+  Bytes device_cert, ca_cert, chain;
+  size_t last_reply_frame = 0;
+};
+
+Bytes nonce_of(uint8_t seed) {
+  Bytes n(16);
+  for (size_t i = 0; i < n.size(); ++i) n[i] = static_cast<uint8_t>(seed * 31 + i);
+  return n;
+}
+
+Bytes slice(const Bytes& b, size_t off, size_t len) {
+  return Bytes(b.begin() + static_cast<std::ptrdiff_t>(off),
+               b.begin() + static_cast<std::ptrdiff_t>(off + len));
+}
+
+// The value each disclosed field must have, from the card's personalisation.
+std::map<std::string, Bytes> expected_fields(const Expected& e, uint8_t fields) {
+  std::map<std::string, Bytes> want;
+  uint8_t text[card::kTextSize];
+  std::memcpy(text, e.text.data(), card::kTextSize);
+  if (fields & ext::kText) {
+    size_t n = 0;
+    const core::NamedField* f = core::text_fields_for(core::signed_card_type(text), n);
+    for (size_t i = 0; i < n; ++i)
+      want[f[i].name] = slice(e.text, f[i].field.offset, f[i].field.size);
+  }
+  if (fields & ext::kPhoto) want["photo"] = e.photo;
+  if ((fields & ext::kFingerprint) && !e.fingerprint.empty()) want["fingerprint"] = e.fingerprint;
+  if (fields & ext::kAddresses)
+    for (size_t i = 0; i < e.addresses.size() / card::kAddressEntrySize; ++i)
+      want["address_" + std::to_string(i + 1)] =
+          slice(e.addresses, i * card::kAddressEntrySize, card::kAddressEntrySize);
+  return want;
+}
+
+}  // namespace
+
+TEST_CASE("signed read: provisioning, COSE_Sign1 per RFC 9052, signature and every digest") {
+  const char* name =
+      GENERATE("resident-fingerprint", "resident-longterm-address", "permit-j", "foreign-i");
+  INFO("scenario " << name);
+  SignedRig s(name);
+  REQUIRE(s.rig.init_status == Status::Ok);
+  TestCa ca;
+
+  // Before provisioning: no serial, no key; a signed read is refused.
+  const Node info0 = decode(s.ext(ext::Op::DeviceInfo).data);
+  CHECK(info0.at("provisioned").boolean == false);
+  CHECK(info0.at("serial").text().empty());
+  CHECK(info0.pairs.size() == 4);
+  CHECK(s.read_signed(nonce_of(1), 0x0F).sw3 == hostlink::sw3::kUnauthorized);
+
+  const Bytes pub = s.provision(ca);
+  const Node info = decode(s.ext(ext::Op::DeviceInfo).data);
+  CHECK(info.at("provisioned").boolean);
+  CHECK(info.at("pubkey").bytes == pub);
+  CHECK(info.at("fw").text() == core::kFirmwareVersion);
+  const std::string serial = info.at("serial").text();
+  CHECK(serial.size() == 20);
+  CHECK(serial.rfind("IDR-", 0) == 0);
+  CHECK(decode(s.ext(ext::Op::CertChain).data).items.size() == 2);
+  CHECK(s.ext(ext::Op::CertChain).data == s.chain);
+
+  Bytes time(8, 0);
+  const uint64_t now = 1700000000;
+  for (int i = 0; i < 8; ++i) time[i] = static_cast<uint8_t>(now >> (56 - 8 * i));
+  REQUIRE(s.ext(ext::Op::SetTime, time).sw3 == hostlink::sw3::kOk);
+
+  const Bytes nonce = nonce_of(2);
+  const Answer a = s.read_signed(nonce, 0x0F);
+  REQUIRE(a.sw3 == hostlink::sw3::kOk);
+  WARN(name << ": READ_SIGNED reply (all fields, 2-cert chain) " << s.last_reply_frame
+            << " bytes on the wire");
+  const SignedRecord rec = parse_signed_reply(a.data);
+
+  // RFC 9052: protected = bstr .cbor {1: -7} (alg ES256, RFC 9053 2.1).
+  CHECK(rec.protected_bytes == Bytes({0xA1, 0x01, 0x26}));
+  const Node prot = decode(rec.protected_bytes);
+  REQUIRE(prot.kind == Node::Kind::Map);
+  CHECK(prot.pairs.size() == 1);
+  CHECK(prot.at_int(1).integer() == -7);
+  // unprotected: {33 (x5chain, RFC 9360): [device cert, CA cert]}.
+  REQUIRE(rec.unprotected.pairs.size() == 1);
+  const Node& x5 = rec.unprotected.at_int(33);
+  REQUIRE(x5.kind == Node::Kind::Array);
+  REQUIRE(x5.items.size() == 2);
+  CHECK(x5.items[0].bytes == s.device_cert);
+  CHECK(x5.items[1].bytes == s.ca_cert);
+  CHECK(rec.signature.size() == 64);
+
+  // Payload (extension.h), keys in the contract's order.
+  const Node p = decode(rec.payload);
+  REQUIRE(p.kind == Node::Kind::Map);
+  const char* keys[] = {"v",   "serial", "ctr",    "nonce", "time",   "type",
+                        "uid", "sam",    "sam_ok", "alg",   "digests"};
+  REQUIRE(p.pairs.size() == 11);
+  for (size_t i = 0; i < 11; ++i) CHECK(p.pairs[i].first.text() == keys[i]);
+  CHECK(p.at("v").uint == 1);
+  CHECK(p.at("serial").text() == serial);
+  CHECK(p.at("ctr").uint == 1);
+  CHECK(p.at("nonce").bytes == nonce);
+  CHECK(p.at("time").uint >= now);
+  CHECK(p.at("time").uint < now + 60);
+  const Expected want = expected_from(s.spec_scenario.cards.front().spec);
+  uint8_t text[card::kTextSize];
+  std::memcpy(text, want.text.data(), sizeof(text));
+  CHECK(p.at("type").uint == core::signed_card_type(text));
+  CHECK(p.at("uid").bytes == want.uid);
+  CHECK(p.at("sam").bytes == Bytes(s.spec_scenario.sam_id.begin(), s.spec_scenario.sam_id.end()));
+  CHECK(p.at("sam_ok").kind == Node::Kind::Bool);
+  CHECK(p.at("sam_ok").boolean);
+  CHECK(p.at("alg").text() == "SHA-256");
+
+  // Disclosures: exactly the expected fields with the card's bytes; digests in the payload.
+  const auto fields = expected_fields(want, 0x0F);
+  REQUIRE(rec.disclosures.size() == fields.size());
+  REQUIRE(p.at("digests").pairs.size() == fields.size());
+  for (const auto& d : rec.disclosures) {
+    INFO("field " << d.name);
+    REQUIRE(fields.count(d.name) == 1);
+    CHECK(d.value == fields.at(d.name));
+    CHECK(d.salt.size() == 16);
+  }
+  for (size_t i = 0; i + 1 < rec.disclosures.size(); ++i)
+    CHECK(rec.disclosures[i].salt != rec.disclosures[i + 1].salt);
+
+  const Verdict v = verify(rec, pub);
+  CHECK(v.signature);
+  CHECK(v.all_ok());
+  CHECK(v.digests.size() == fields.size());
+
+  // The next read: counter strictly greater, fresh salts, still verifies.
+  const Answer b = s.read_signed(nonce_of(3), ext::kText);
+  REQUIRE(b.sw3 == hostlink::sw3::kOk);
+  const SignedRecord rec2 = parse_signed_reply(b.data);
+  CHECK(decode(rec2.payload).at("ctr").uint == 2);
+  CHECK(verify(rec2, pub).all_ok());
+  for (const auto& d : rec2.disclosures) CHECK(fields.count(d.name) == 1);
+}
+
+TEST_CASE("signed read: one flipped bit anywhere is detected") {
+  SignedRig s("resident-longterm-address");
+  REQUIRE(s.rig.init_status == Status::Ok);
+  TestCa ca;
+  const Bytes pub = s.provision(ca);
+  const Answer a = s.read_signed(nonce_of(4), 0x0F);
+  REQUIRE(a.sw3 == hostlink::sw3::kOk);
+  const SignedRecord good = parse_signed_reply(a.data);
+  REQUIRE(verify(good, pub).all_ok());
+
+  SECTION("signature") {
+    for (size_t bit = 0; bit < 64 * 8; bit += 37) {
+      SignedRecord bad = good;
+      bad.signature[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      CHECK_FALSE(verify(bad, pub).signature);
+    }
+  }
+  SECTION("payload") {
+    for (size_t bit = 0; bit < good.payload.size() * 8; bit += 61) {
+      SignedRecord bad = good;
+      bad.payload[bit / 8] ^= static_cast<uint8_t>(1u << (bit % 8));
+      CHECK_FALSE(verify(bad, pub).signature);
+    }
+  }
+  SECTION("each disclosure value and each salt") {
+    int checked = 0;
+    for (size_t i = 0; i < good.disclosures.size(); ++i) {
+      INFO("field " << good.disclosures[i].name);
+      SignedRecord value = good;
+      value.disclosures[i].value[value.disclosures[i].value.size() / 2] ^= 0x04;
+      const Verdict vv = verify(value, pub);
+      CHECK(vv.signature);  // the signed part is untouched
+      CHECK_FALSE(vv.digests.at(good.disclosures[i].name));
+      CHECK_FALSE(vv.all_ok());
+      SignedRecord salt = good;
+      salt.disclosures[i].salt[15] ^= 0x80;
+      CHECK_FALSE(verify(salt, pub).digests.at(good.disclosures[i].name));
+      checked += 2;
+    }
+    CHECK(checked == static_cast<int>(2 * good.disclosures.size()));
+    CHECK(good.disclosures.size() >= 10);  // 9 resident fields + photo (+ addresses)
+  }
+  SECTION("a different key does not verify") {
+    Bytes other = ca.public_key();
+    CHECK_FALSE(verify(good, other).signature);
+  }
+}
+
+TEST_CASE("signed read: counters strictly increase across reads and reader restarts") {
+  SignedRig s("resident-fingerprint");
+  REQUIRE(s.rig.init_status == Status::Ok);
+  TestCa ca;
+  const Bytes pub = s.provision(ca);
+  uint64_t last = 0;
+  for (int restart = 0; restart < 3; ++restart) {
+    const Node info = decode(s.ext(ext::Op::DeviceInfo).data);
+    CHECK(info.at("pubkey").bytes == pub);  // same key after a restart
+    CHECK(info.at("ctr").uint == last);
+    for (int i = 0; i < 2; ++i) {
+      const Answer a =
+          s.read_signed(nonce_of(static_cast<uint8_t>(10 + i)), ext::kText | ext::kPhoto);
+      REQUIRE(a.sw3 == hostlink::sw3::kOk);
+      const SignedRecord rec = parse_signed_reply(a.data);
+      CHECK(verify(rec, pub).all_ok());
+      const uint64_t ctr = decode(rec.payload).at("ctr").uint;
+      CHECK(ctr > last);
+      last = ctr;
+      const Answer c = s.ext(ext::Op::GetCounter);
+      REQUIRE(c.data.size() == 8);
+      uint64_t got = 0;
+      for (uint8_t byte : c.data) got = (got << 8) | byte;
+      CHECK(got == last);
+    }
+    s.restart();
+  }
+  CHECK(last == 6);
+  CHECK(s.ext(ext::Op::SelfTest).sw3 == hostlink::sw3::kOk);
+}
+
+TEST_CASE("extension commands: request errors get defined status codes") {
+  SignedRig s("resident-fingerprint");
+  REQUIRE(s.rig.init_status == Status::Ok);
+  CHECK(s.call(ext::kCmd, 0x7F).sw3 == hostlink::sw3::kCommandError);  // unknown PARA
+  CHECK(s.ext(ext::Op::DeviceInfo, {1}).sw3 == hostlink::sw3::kLengthError);
+  CHECK(s.ext(ext::Op::ReadSigned, Bytes(16, 0)).sw3 == hostlink::sw3::kLengthError);
+  Bytes zero_fields(17, 0);
+  CHECK(s.ext(ext::Op::ReadSigned, zero_fields).sw3 == hostlink::sw3::kCommandError);
+  Bytes unknown_bits(17, 0);
+  unknown_bits[16] = 0x10;
+  CHECK(s.ext(ext::Op::ReadSigned, unknown_bits).sw3 == hostlink::sw3::kCommandError);
+  CHECK(s.ext(ext::Op::SetTime, Bytes(7, 0)).sw3 == hostlink::sw3::kLengthError);
+  CHECK(s.ext(ext::Op::ProvisionKey, Bytes(15, 0)).sw3 == hostlink::sw3::kLengthError);
+  CHECK(s.ext(ext::Op::ProvisionCerts, {0x80}).sw3 == hostlink::sw3::kUnauthorized);
+  const Answer chain = s.ext(ext::Op::CertChain);
+  CHECK(chain.sw3 == hostlink::sw3::kOk);
+  CHECK(chain.data == Bytes{0x80});
+  const Answer ctr = s.ext(ext::Op::GetCounter);
+  CHECK(ctr.data == Bytes(8, 0));
+  CHECK(s.ext(ext::Op::SelfTest).sw3 == hostlink::sw3::kOk);
+
+  TestCa ca;
+  (void)s.provision(ca);
+  TestCa other_ca(99);
+  uint8_t stranger[65];
+  uint8_t priv[32];
+  SeededRng rng(5);
+  REQUIRE(crypto::generate_key(rng, priv, stranger) == Status::Ok);
+  const Bytes wrong = chain_cbor({other_ca.certify(stranger, "CN=someone else")});
+  CHECK(s.ext(ext::Op::ProvisionCerts, wrong).sw3 == hostlink::sw3::kCommandError);
+  CHECK(s.ext(ext::Op::ProvisionCerts, {0x82, 0x41}).sw3 == hostlink::sw3::kCommandError);
+  CHECK(s.ext(ext::Op::CertChain).data == s.chain);  // the stored chain is untouched
+}
