@@ -82,6 +82,12 @@ class TestCa {
   TestCa(const TestCa&) = delete;
   TestCa& operator=(const TestCa&) = delete;
 
+  // One CA shared by a test binary (key generation is slow under the sanitizers).
+  static TestCa& instance() {
+    static TestCa ca(7);
+    return ca;
+  }
+
   // A certificate for the P-256 point `public_key` (65 bytes, 04 || X || Y).
   std::vector<uint8_t> certify(const uint8_t* public_key, const std::string& subject,
                                int serial = 2) {
