@@ -2,11 +2,12 @@
 // wire to hw-sim, CPU time measured on timer 0. The same ReaderApp as the host board.
 //
 // Exit statuses (semihosting): 1 the simulator link broke, 2 the simulator hello failed,
-// 3 a fault, 4 the main loop returned, 5 abort (README.md).
+// 3 a fault, 4 the main loop returned, 5 abort, 6 mbedTLS pool corrupted (README.md).
 #include "idr/board/sim_wire_board.h"
 #include "idr/core/app/reader_app.h"
 #include "idr/mps2/cmsdk.h"
 #include "idr/mps2/cmsdk_uart.h"
+#include "idr/mps2/mbedtls_pool.h"
 #include "idr/mps2/measured_cpu.h"
 #include "idr/mps2/semihosting.h"
 #include "idr/mps2/timer.h"
@@ -45,6 +46,7 @@ core::ReaderApp app(sim_board.board(), &baud_hook);
 }  // namespace
 
 extern "C" void idr_firmware_main() {
+  mps2::mbedtls_pool_init();  // before anything signs (ReaderApp::init loads the identity)
   timer.start();
   uart0.init(kLegacyBaud);
   uart1.init(kLegacyBaud);
