@@ -16,20 +16,28 @@ Status sig_structure_digest(ByteView payload, uint8_t (&digest)[kSha256Size]) {
   return sha256(parts, 2, digest);
 }
 
-void write_sign1(CborWriter& w, ByteView x5chain, ByteView payload,
-                 const uint8_t (&signature)[kSignatureSize]) {
+void write_sign1_start(CborWriter& w, bool has_chain) {
   w.tag(kTagSign1);
   w.array(4);
   w.bytes(kProtectedEs256, sizeof(kProtectedEs256));
-  if (x5chain.size == 0) {
-    w.map(0);
-  } else {
+  if (has_chain) {
     w.map(1);
     w.uint(kHeaderX5Chain);
-    w.raw(x5chain.data, x5chain.size);
+  } else {
+    w.map(0);
   }
+}
+
+void write_sign1_end(CborWriter& w, ByteView payload, const uint8_t (&signature)[kSignatureSize]) {
   w.bytes(payload);
   w.bytes(signature, kSignatureSize);
+}
+
+void write_sign1(CborWriter& w, ByteView x5chain, ByteView payload,
+                 const uint8_t (&signature)[kSignatureSize]) {
+  write_sign1_start(w, x5chain.size != 0);
+  if (x5chain.size != 0) w.raw(x5chain.data, x5chain.size);
+  write_sign1_end(w, payload, signature);
 }
 
 }  // namespace idr::crypto::cose

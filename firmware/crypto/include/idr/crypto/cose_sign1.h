@@ -20,6 +20,12 @@ inline constexpr uint64_t kHeaderX5Chain = 33;                    // RFC 9360 2 
 // SHA-256 of the Sig_structure for `payload` (hashed in parts: no copy of the payload).
 [[nodiscard]] Status sig_structure_digest(ByteView payload, uint8_t (&digest)[kSha256Size]);
 
+// The same in two halves, for a caller that copies the x5chain straight from flash into
+// the output: start writes up to the x5chain value (when has_chain, the caller then writes
+// exactly the stored CBOR array), end writes payload and signature.
+void write_sign1_start(CborWriter& w, bool has_chain);
+void write_sign1_end(CborWriter& w, ByteView payload, const uint8_t (&signature)[kSignatureSize]);
+
 // Writes the tagged COSE_Sign1. `x5chain` is the CBOR array of DER certificates as stored
 // (size 0: the unprotected map is empty). Check w.ok() afterwards.
 void write_sign1(CborWriter& w, ByteView x5chain, ByteView payload,
