@@ -1,8 +1,9 @@
 // Benchmark (not a test; toolchain/bench-footprint): the Cortex-M4 image's flash and RAM
-// (stack included), and the firmware instructions of one full legacy read (30 10: text +
-// photo + fingerprint) measured under QEMU (-icount shift=0, timer 0: 40 instructions a
-// tick; the board reports them with CpuTime). The simulator runs in this process so every
-// CpuTime report is counted exactly.
+// (stack included), instructions per ECDSA P-256 signature (target self-test image), and
+// the firmware instructions of one full legacy read (30 10: text + photo + fingerprint) and
+// of one full signed read (READ_SIGNED, all fields, after provisioning) measured under QEMU
+// (-icount shift=0, timer 0: 40 instructions a tick; the board reports them with CpuTime). The
+// simulator runs in this process so every CpuTime report is counted exactly.
 //
 //   idr-bench-footprint [--elf IMAGE] [scenario.json]
 //   (defaults: the image of build/cortex-m4, hw-sim/scenarios/resident-fingerprint.json)
@@ -18,9 +19,11 @@
 #include <vector>
 
 #include "idr/posix/loopback.h"
+#include "idr/proto/extension.h"
 #include "idr/sim/scenario.h"
 #include "idr/sim/simulator.h"
 #include "idr/simwire.h"
+#include "idr/testing/crypto_rig.h"
 #include "legacy_client.h"
 #include "qemu_reader.h"
 
@@ -112,6 +115,48 @@ ReadFigures one_read(const std::string& elf, const std::string& scenario_file) {
   return f;
 }
 
+// Provisions the image (key generated on the target, a test CA's chain), then one signed
+// read of every field; the instructions of the READ_SIGNED command alone.
+ReadFigures one_signed_read(const std::string& elf, const std::string& scenario_file) {
+  sim::Simulator sim(sim::load_scenario(scenario_file));
+  const unsigned short host_port = qemu::free_loopback_port();
+  unsigned short sim_port = qemu::free_loopback_port();
+  while (sim_port == host_port) sim_port = qemu::free_loopback_port();
+  e2e::ChildProcess qemu_process(qemu::qemu_command(elf, host_port, sim_port));
+  ReadFigures f;
+  {
+    CountingSimServer server(sim, sim_port);
+    {
+      e2e::LegacyClient host(host_port, 10s);
+      const auto ext = [&](ext::Op op, const e2e::Bytes& data) {
+        return host.transact(e2e::legacy_request(ext::kCmd, static_cast<uint8_t>(op), data), 60s);
+      };
+      const e2e::Bytes challenge(16, 0x5A);
+      const auto key = ext(ext::Op::ProvisionKey, challenge);
+      if (key.size() < 10 + 65 + 64 + 1 || key[9] != 0x90)
+        throw std::runtime_error("ProvisionKey failed");
+      testing::TestCa ca;
+      const e2e::Bytes device_cert = ca.certify(key.data() + 10, "CN=bench,O=idr");
+      if (ext(ext::Op::ProvisionCerts, testing::chain_cbor({device_cert}))[9] != 0x90)
+        throw std::runtime_error("ProvisionCerts failed");
+      const auto find = host.transact(e2e::legacy_request(0x20, 0x01));
+      if (find.size() < 10 || find[9] != 0x9F)
+        throw std::runtime_error("find failed: no card in the scenario's field?");
+      e2e::Bytes request(16, 0xA5);
+      request.push_back(0x0F);
+      const uint64_t before = server.instructions();
+      const auto cpu_before = server.accounts().firmware_cpu;
+      const auto reply = ext(ext::Op::ReadSigned, request);
+      f.instructions = server.instructions() - before;
+      f.cpu_ms = static_cast<double>(server.accounts().firmware_cpu - cpu_before) / 1e6;
+      f.reply_bytes = reply.size();
+      if (reply.size() < 10 || reply[9] != 0x90) throw std::runtime_error("READ_SIGNED failed");
+    }
+    qemu_process.kill();
+  }
+  return f;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,9 +180,32 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(sizes.ram),
                 100.0 * static_cast<double>(sizes.ram) / 65536.0,
                 static_cast<unsigned long long>(sizes.stack));
+    const qemu::SelftestRun selftest = qemu::run_selftest(IDR_QEMU_SELFTEST_ELF, 60s);
+    const auto fig = qemu::selftest_figures(selftest.output);
+    if (selftest.exit_code != 0)
+      throw std::runtime_error("crypto self-test failed: " + selftest.output);
+    const auto fig_of = [&](const char* name) {
+      return static_cast<unsigned long long>(fig.at(name));
+    };
+    std::printf("ECDSA P-256 on the target (mbedTLS 2.28 from Debian's source, window 4), %s:\n",
+                IDR_QEMU_SELFTEST_ELF);
+    std::printf("  sign      %llu instructions the first time, %llu the next\n",
+                fig_of("sign_first"), fig_of("sign_next"));
+    std::printf("  verify    %llu instructions, key generation %llu\n", fig_of("verify"),
+                fig_of("keygen"));
+    std::printf(
+        "  mbedTLS pool %llu B: smallest working %llu B, high-water mark %llu B in %llu blocks\n",
+        fig_of("pool_size"), fig_of("pool_min"), fig_of("pool_peak"), fig_of("pool_blocks"));
     std::printf("Full read 30 10 under QEMU (-icount shift=0), scenario %s:\n", scenario.c_str());
     for (int run = 1; run <= 3; ++run) {
       const ReadFigures f = one_read(elf, scenario);
+      std::printf(
+          "  run %d: %llu instructions (firmware CPU %.3f ms of virtual time), reply %zu B\n", run,
+          static_cast<unsigned long long>(f.instructions), f.cpu_ms, f.reply_bytes);
+    }
+    std::printf("Full signed read (READ_SIGNED, every field) under QEMU, same scenario:\n");
+    for (int run = 1; run <= 2; ++run) {
+      const ReadFigures f = one_signed_read(elf, scenario);
       std::printf(
           "  run %d: %llu instructions (firmware CPU %.3f ms of virtual time), reply %zu B\n", run,
           static_cast<unsigned long long>(f.instructions), f.cpu_ms, f.reply_bytes);

@@ -1,10 +1,15 @@
 #include "qemu_reader.h"
 
 #include <elf.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "idr/posix/loopback.h"
@@ -60,6 +65,84 @@ QemuReader::QemuReader(const std::string& elf, const std::string& sim_exe,
   // idr-sim retries its connection until QEMU opens UART1 (after the host client came).
   sim = std::make_unique<e2e::ChildProcess>(std::vector<std::string>{
       sim_exe, "--scenario", scenario, "--connect", "127.0.0.1:" + std::to_string(sim_port)});
+}
+
+SelftestRun run_selftest(const std::string& elf, std::chrono::milliseconds timeout) {
+  if (::access(elf.c_str(), R_OK) != 0)
+    throw std::runtime_error(
+        "no self-test image " + elf +
+        ": the cortex-m4 cross build failed (cmake --build --preset cortex-m4)");
+  const std::vector<std::string> argv = {"/usr/bin/qemu-system-arm",
+                                         "-M",
+                                         "mps2-an386",
+                                         "-nographic",
+                                         "-monitor",
+                                         "none",
+                                         "-kernel",
+                                         elf,
+                                         "-semihosting-config",
+                                         "enable=on,target=native",
+                                         "-icount",
+                                         "shift=0",
+                                         "-serial",
+                                         "null",
+                                         "-serial",
+                                         "null"};
+  int out[2];
+  if (::pipe(out) != 0) throw std::runtime_error("run_selftest: pipe failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("run_selftest: fork failed");
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::dup2(out[1], 2);  // QEMU's semihosting console may be either
+    ::close(out[0]);
+    ::close(out[1]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  SelftestRun run;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool open = true;
+  while (open && std::chrono::steady_clock::now() < deadline) {
+    pollfd p{out[0], POLLIN, 0};
+    if (::poll(&p, 1, 50) > 0) {
+      char buf[512];
+      const ssize_t n = ::read(out[0], buf, sizeof buf);
+      if (n > 0)
+        run.output.append(buf, static_cast<size_t>(n));
+      else if (n == 0 || errno != EINTR)
+        open = false;
+    }
+  }
+  ::close(out[0]);
+  int status = 0;
+  if (open) {  // timed out: never leave QEMU behind
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    throw std::runtime_error("self-test " + elf + " did not end in time; output: " + run.output);
+  }
+  ::waitpid(pid, &status, 0);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::map<std::string, uint64_t> selftest_figures(const std::string& output) {
+  const std::string tag = "idr-crypto-selftest ";
+  const size_t at = output.find(tag);
+  if (at == std::string::npos) throw std::runtime_error("no self-test figures in: " + output);
+  std::istringstream line(output.substr(at + tag.size(), output.find('\n', at) - at - tag.size()));
+  std::map<std::string, uint64_t> figures;
+  std::string pair;
+  while (line >> pair) {
+    const size_t eq = pair.find('=');
+    if (eq == std::string::npos) throw std::runtime_error("bad self-test figure: " + pair);
+    figures[pair.substr(0, eq)] = std::stoull(pair.substr(eq + 1));
+  }
+  return figures;
 }
 
 ImageSizes read_image_sizes(const std::string& elf_path, uint32_t ram_base) {

@@ -3,6 +3,7 @@
 // benchmarks (DESIGN 10). One place builds the QEMU command line.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,6 +33,18 @@ struct QemuReader {
   unsigned short host_port = 0;
   unsigned short sim_port = 0;
 };
+
+// A test image that runs without hw-sim or host (UARTs unconnected) and ends with a
+// semihosting exit status: its exit status and what it printed (semihosting console).
+struct SelftestRun {
+  int exit_code = -1;
+  std::string output;
+};
+// Kills QEMU and throws when it has not ended within `timeout`.
+SelftestRun run_selftest(const std::string& elf, std::chrono::milliseconds timeout);
+// The " name=value" pairs of the line starting "idr-crypto-selftest" (crypto_selftest.cpp);
+// throws when there is none.
+std::map<std::string, uint64_t> selftest_figures(const std::string& output);
 
 // Sizes of the image from its ELF section headers: flash = every section loaded from the
 // image (code, constants, the initial values of .data); RAM = every allocated section in
