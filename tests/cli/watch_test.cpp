@@ -11,7 +11,7 @@
 using namespace idr::cli_test;
 using nlohmann::json;
 
-TEST_CASE("idr watch --count 3: three sequential cards, in order, each once", "[watch]") {
+TEST_CASE("idr watch --count 3: three sequential cards in order and each once", "[watch]") {
   const std::string scenario = kSamples + "three-cards-sequential.json";
   const auto cards = idr::sim::load_scenario(scenario).cards;
   REQUIRE(cards.size() == 3);
@@ -29,7 +29,7 @@ TEST_CASE("idr watch --count 3: three sequential cards, in order, each once", "[
   }
 }
 
-TEST_CASE("idr watch: human lines name each card; SIGINT stops it with exit 130", "[watch]") {
+TEST_CASE("idr watch: human lines name each card and SIGINT stops it with exit 130", "[watch]") {
   const std::string scenario = kSamples + "three-cards-sequential.json";
   const auto first = idr::sim::load_scenario(scenario).cards.at(0).spec;
   SimulatedReader reader(scenario);
