@@ -4,6 +4,8 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "idr/blocklist.h"
+#include "idr/journal.h"
 
 #ifndef IDR_VERSION
 #define IDR_VERSION "unknown"
@@ -20,6 +22,9 @@ const char kHelp[] =
     "  info     reader URI, status and SAM id\n"
     "  sam-id   the SAM id (SDT string form)\n"
     "  sim      start the simulator and the host-board firmware with a scenario\n"
+    "  journal, blocklist\n"
+    "           the read journal and the lost/stolen list (hostlib); their usage and\n"
+    "           exit codes are their own (idr journal, idr blocklist)\n"
     "\n"
     "readers (--reader URI, else $IDR_READER, else tcp://127.0.0.1:5000):\n"
     "  tcp://HOST:PORT              e.g. the simulated reader of `idr sim`\n"
@@ -44,6 +49,10 @@ int main(int argc, char** argv) {
     std::cout << "idr " << IDR_VERSION << "\n";
     return kExitOk;
   }
+  // Forwarded whole: argv[0] becomes the command name (their own parsers, idr/journal.h,
+  // idr/blocklist.h).
+  if (command == "journal") return idr::run_journal_cli(argc - 1, argv + 1);
+  if (command == "blocklist") return idr::run_blocklist_cli(argc - 1, argv + 1);
   const Words rest(all.begin() + 1, all.end());
   try {
     if (command == "read") return cmd_read(rest);

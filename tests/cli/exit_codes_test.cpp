@@ -45,3 +45,9 @@ TEST_CASE("idr read: no card within --wait exits 3", "[exit]") {
   CHECK(r.status == 3);
   CHECK(r.out.empty());
 }
+
+TEST_CASE("idr journal and idr blocklist reach the library's own command parsers", "[exit]") {
+  // Their usage exit code is 2 (idr/journal.h, idr/blocklist.h); an unknown idr command is 1.
+  CHECK(run_idr({"journal"}).status == 2);
+  CHECK(run_idr({"blocklist"}).status == 2);
+}
