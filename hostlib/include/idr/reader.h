@@ -16,9 +16,11 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "idr/card.h"
 #include "idr/error.h"
+#include "idr/signed.h"
 #include "idr/transport.h"
 
 namespace idr {
@@ -41,7 +43,8 @@ class Reader {
  public:
   [[nodiscard]] static Result<Reader> open(const std::string& uri, ReaderOptions options = {});
   // Uses a transport the caller made (tests, future transports).
-  [[nodiscard]] static Reader over(std::unique_ptr<Transport> transport, ReaderOptions options = {});
+  [[nodiscard]] static Reader over(std::unique_ptr<Transport> transport,
+                                   ReaderOptions options = {});
 
   Reader(Reader&&) noexcept;
   Reader& operator=(Reader&&) noexcept;
@@ -49,7 +52,7 @@ class Reader {
 
   // Legacy status (11 FF): Ok when the reader and its SAM are healthy.
   Result<void> status();
-  Result<void> reset();  // 10 FF
+  Result<void> reset();    // 10 FF
   Result<SamId> sam_id();  // 12 FF
 
   // Find (20 01): true when a card entered the field (9F), false when none (80). A card
@@ -62,6 +65,24 @@ class Reader {
   // Cancelled when cancel() was called.
   Result<CardData> wait_for_card(std::chrono::milliseconds timeout, unsigned fields = kBase);
 
+  // Extension commands (CMD 0xE0, drivers/proto/include/idr/proto/extension.h; signed.h).
+  // Reader status errors as for the legacy commands (e.g. Sw3Unauthorized before
+  // provisioning); MalformedReply when the answer is not as extension.h says.
+  Result<DeviceInfo> device_info();
+  // The certificate chain the reader holds, device certificate first (empty: none).
+  Result<std::vector<Bytes>> cert_chain();
+  // READ_SIGNED of the card found by find_card(): the record file bytes [record,
+  // disclosures] exactly as answered (checked to decode). Nothing in it is verified: pass
+  // it to verify_record (verify.h) with the same nonce.
+  Result<Bytes> read_signed(const ReadNonce& nonce, unsigned fields = kBase);
+  Result<void> set_time(uint64_t unix_seconds);
+  Result<uint64_t> counter();  // the last counter the reader emitted (0: none yet)
+  Result<void> self_test();
+  // Provisioning: the reader's key and proof of possession over `challenge` (the caller
+  // checks it: ca::check_proof_of_possession), then the chain to store.
+  Result<ProvisionedKey> provision_key(const ReadNonce& challenge);
+  Result<void> provision_certs(const std::vector<Bytes>& chain);
+
   // Any thread, any time: stops the call in progress and the next waits until reset.
   void cancel();
   // Clears a cancel so the reader can be used again.
@@ -69,8 +90,9 @@ class Reader {
 
   [[nodiscard]] std::string describe() const;
 
+  struct Impl;  // library internal (hostlib/src/core/reader_impl.h)
+
  private:
-  struct Impl;
   explicit Reader(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,179 @@
+// The Reader's extension commands (CMD 0xE0, extension.h): one transaction each under the
+// reader's lock; CBOR answers decoded strictly with libcbor.
+#include <cstring>
+
+#include "../verify/cbor_io.h"
+#include "idr/proto/extension.h"
+#include "reader_impl.h"
+
+namespace idr {
+
+namespace {
+
+Result<detail::ReplyFrame> extension(Reader::Impl& impl, ext::Op op, const uint8_t* data,
+                                     size_t size) {
+  if (impl.cancelled.load()) return Error::Cancelled;
+  auto r = impl.link.transact(ext::kCmd, static_cast<uint8_t>(op), data, size,
+                              impl.options.command_timeout);
+  if (impl.cancelled.load()) return Error::Cancelled;
+  if (!r) return r.error();
+  if (r->sw3 != hl::sw3::kOk) {
+    const Error e = error_from_sw3(r->sw3);
+    return e == Error::Ok ? Error::MalformedReply : e;
+  }
+  return r;
+}
+
+Result<void> empty_ok(const Result<detail::ReplyFrame>& r) {
+  if (!r) return r.error();
+  if (!r->data.empty()) return Error::MalformedReply;
+  return {};
+}
+
+bool text_of(const cbor_item_t* i, std::string& out) {
+  if (!cbor_isa_string(i) || !cbor_string_is_definite(i)) return false;
+  out.assign(reinterpret_cast<const char*>(cbor_string_handle(i)), cbor_string_length(i));
+  return true;
+}
+
+Result<DeviceInfo> parse_device_info(const Bytes& data) {
+  std::string why;
+  detail::CborItem item = detail::load_exact(data.data(), data.size(), why);
+  const cbor_item_t* m = item.get();
+  if (m == nullptr || !cbor_isa_map(m) || !cbor_map_is_definite(m)) return Error::MalformedReply;
+  DeviceInfo info;
+  unsigned seen = 0;
+  for (size_t i = 0; i < cbor_map_size(m); ++i) {
+    const cbor_pair& kv = cbor_map_handle(m)[i];
+    std::string key;
+    if (!text_of(kv.key, key)) return Error::MalformedReply;
+    unsigned bit = 0;
+    bool good = false;
+    if (key == "serial") {
+      bit = 1;
+      good = text_of(kv.value, info.serial);
+    } else if (key == "fw") {
+      bit = 2;
+      good = text_of(kv.value, info.firmware);
+    } else if (key == "ctr") {
+      bit = 4;
+      good = cbor_isa_uint(kv.value);
+      if (good) info.counter = cbor_get_int(kv.value);
+    } else if (key == "provisioned") {
+      bit = 8;
+      good = cbor_isa_float_ctrl(kv.value) && cbor_is_bool(kv.value);
+      if (good) info.provisioned = cbor_get_bool(kv.value);
+    } else if (key == "pubkey") {
+      bit = 16;
+      good = cbor_isa_bytestring(kv.value) && cbor_bytestring_is_definite(kv.value) &&
+             cbor_bytestring_length(kv.value) == kReaderPublicKeySize;
+      if (good)
+        info.public_key.assign(cbor_bytestring_handle(kv.value),
+                               cbor_bytestring_handle(kv.value) + kReaderPublicKeySize);
+    }
+    if (!good || (seen & bit) != 0) return Error::MalformedReply;
+    seen |= bit;
+  }
+  // serial, fw, ctr, provisioned always; pubkey exactly when provisioned.
+  const unsigned expected = 1 | 2 | 4 | 8 | (info.provisioned ? 16u : 0u);
+  if (seen != expected) return Error::MalformedReply;
+  return info;
+}
+
+Result<std::vector<Bytes>> parse_chain(const Bytes& data) {
+  std::string why;
+  detail::CborItem item = detail::load_exact(data.data(), data.size(), why);
+  const cbor_item_t* a = item.get();
+  if (a == nullptr || !cbor_isa_array(a) || !cbor_array_is_definite(a))
+    return Error::MalformedReply;
+  std::vector<Bytes> chain;
+  for (size_t i = 0; i < cbor_array_size(a); ++i) {
+    const cbor_item_t* c = cbor_array_handle(a)[i];
+    if (!cbor_isa_bytestring(c) || !cbor_bytestring_is_definite(c) ||
+        cbor_bytestring_length(c) == 0)
+      return Error::MalformedReply;
+    chain.emplace_back(cbor_bytestring_handle(c),
+                       cbor_bytestring_handle(c) + cbor_bytestring_length(c));
+  }
+  return chain;
+}
+
+}  // namespace
+
+Result<DeviceInfo> Reader::device_info() {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto r = extension(*impl_, ext::Op::DeviceInfo, nullptr, 0);
+  if (!r) return r.error();
+  return parse_device_info(r->data);
+}
+
+Result<std::vector<Bytes>> Reader::cert_chain() {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto r = extension(*impl_, ext::Op::CertChain, nullptr, 0);
+  if (!r) return r.error();
+  return parse_chain(r->data);
+}
+
+Result<Bytes> Reader::read_signed(const ReadNonce& nonce, unsigned fields) {
+  if (!impl_ || fields == 0 || (fields & ~unsigned{kAll}) != 0) return Error::InvalidArgument;
+  uint8_t request[kNonceSize + 1];
+  std::memcpy(request, nonce.data(), kNonceSize);
+  request[kNonceSize] = static_cast<uint8_t>(fields);  // idr::Fields bits == ext::FieldBits
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto r = extension(*impl_, ext::Op::ReadSigned, request, sizeof(request));
+  if (!r) return r.error();
+  if (!decode_signed(r->data)) return Error::MalformedReply;
+  return std::move(r->data);
+}
+
+Result<void> Reader::set_time(uint64_t unix_seconds) {
+  if (!impl_) return Error::InvalidArgument;
+  uint8_t be[8];
+  for (int i = 0; i < 8; ++i) be[i] = static_cast<uint8_t>(unix_seconds >> (56 - 8 * i));
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return empty_ok(extension(*impl_, ext::Op::SetTime, be, sizeof(be)));
+}
+
+Result<uint64_t> Reader::counter() {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto r = extension(*impl_, ext::Op::GetCounter, nullptr, 0);
+  if (!r) return r.error();
+  if (r->data.size() != 8) return Error::MalformedReply;
+  uint64_t v = 0;
+  for (uint8_t b : r->data) v = (v << 8) | b;
+  return v;
+}
+
+Result<void> Reader::self_test() {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return empty_ok(extension(*impl_, ext::Op::SelfTest, nullptr, 0));
+}
+
+Result<ProvisionedKey> Reader::provision_key(const ReadNonce& challenge) {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto r = extension(*impl_, ext::Op::ProvisionKey, challenge.data(), challenge.size());
+  if (!r) return r.error();
+  ProvisionedKey key;
+  if (r->data.size() != key.public_key.size() + key.signature.size()) return Error::MalformedReply;
+  std::memcpy(key.public_key.data(), r->data.data(), key.public_key.size());
+  std::memcpy(key.signature.data(), r->data.data() + key.public_key.size(), key.signature.size());
+  return key;
+}
+
+Result<void> Reader::provision_certs(const std::vector<Bytes>& chain) {
+  if (!impl_ || chain.empty()) return Error::InvalidArgument;
+  detail::CborWriter w;
+  w.array(chain.size());
+  for (const auto& c : chain) w.bytes(c);
+  const Bytes data = w.take();
+  if (data.size() > hl::kMaxRequestData) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return empty_ok(extension(*impl_, ext::Op::ProvisionCerts, data.data(), data.size()));
+}
+
+}  // namespace idr

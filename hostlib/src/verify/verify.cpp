@@ -1,0 +1,541 @@
+// verify_record: one CheckResult per check of DESIGN 5, card data only when all required
+// checks succeeded. Order: decode, signature, chain, revocation, nonce, SAM verdict, field
+// digests, issue 6 hooks, and the counter last (recorded only when everything else passed).
+#include <mbedtls/ecdsa.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
+
+#include <cstring>
+#include <set>
+
+#include "cbor_io.h"
+#include "constant_time.h"
+#include "idr/verify.h"
+#include "signed_fields.h"
+#include "trust_store_impl.h"
+
+namespace idr {
+
+const char* to_string(Check c) noexcept {
+  switch (c) {
+    case Check::Decode:
+      return "decode";
+    case Check::Signature:
+      return "signature";
+    case Check::Chain:
+      return "chain";
+    case Check::Revocation:
+      return "revocation";
+    case Check::Nonce:
+      return "nonce";
+    case Check::Counter:
+      return "counter";
+    case Check::SamVerdict:
+      return "sam";
+    case Check::FieldDigest:
+      return "digest";
+    case Check::FieldValidity:
+      return "validity";
+    case Check::LostStolen:
+      return "lost_stolen";
+  }
+  return "?";
+}
+
+const char* to_string(Outcome o) noexcept {
+  switch (o) {
+    case Outcome::Succeeded:
+      return "SUCCEEDED";
+    case Outcome::Failed:
+      return "FAILED";
+    case Outcome::NotChecked:
+      return "NOT_CHECKED";
+  }
+  return "?";
+}
+
+const char* to_string(Reason r) noexcept {
+  switch (r) {
+    case Reason::Ok:
+      return "ok";
+    case Reason::Malformed:
+      return "malformed";
+    case Reason::BadSignature:
+      return "bad_signature";
+    case Reason::NoChain:
+      return "no_chain";
+    case Reason::BadCertificate:
+      return "bad_certificate";
+    case Reason::UntrustedRoot:
+      return "untrusted_root";
+    case Reason::Expired:
+      return "expired";
+    case Reason::NotYetValid:
+      return "not_yet_valid";
+    case Reason::SerialMismatch:
+      return "serial_mismatch";
+    case Reason::NoTrustStore:
+      return "no_trust_store";
+    case Reason::Revoked:
+      return "revoked";
+    case Reason::NonceMismatch:
+      return "nonce_mismatch";
+    case Reason::NoExpectedNonce:
+      return "no_expected_nonce";
+    case Reason::Replay:
+      return "replay";
+    case Reason::Regression:
+      return "regression";
+    case Reason::NoCounterStore:
+      return "no_counter_store";
+    case Reason::CounterStoreError:
+      return "counter_store_error";
+    case Reason::Skipped:
+      return "skipped";
+    case Reason::SamRejected:
+      return "sam_rejected";
+    case Reason::DigestMismatch:
+      return "digest_mismatch";
+    case Reason::NoDigest:
+      return "no_digest";
+    case Reason::DuplicateDisclosure:
+      return "duplicate_disclosure";
+    case Reason::NotDisclosed:
+      return "not_disclosed";
+    case Reason::NoHook:
+      return "no_hook";
+    case Reason::HookFailed:
+      return "hook_failed";
+    case Reason::UnsupportedPayload:
+      return "unsupported_payload";
+    case Reason::Undecodable:
+      return "undecodable";
+  }
+  return "?";
+}
+
+bool Verdict::verified() const {
+  if (results_.empty()) return false;
+  for (const auto& r : results_)
+    if (r.required && r.outcome != Outcome::Succeeded) return false;
+  return true;
+}
+
+const CheckResult* Verdict::find(Check check, const std::string& field) const {
+  for (const auto& r : results_)
+    if (r.check == check && (field.empty() || r.field == field)) return &r;
+  return nullptr;
+}
+
+const CheckResult* Verdict::first_failure() const {
+  for (const auto& r : results_)
+    if (r.required && r.outcome != Outcome::Succeeded) return &r;
+  return nullptr;
+}
+
+namespace {
+
+CheckResult ok(Check c, std::string message, std::string field = {}) {
+  return {c, std::move(field), Outcome::Succeeded, Reason::Ok, std::move(message), true};
+}
+CheckResult failed(Check c, Reason r, std::string message, std::string field = {}) {
+  return {c, std::move(field), Outcome::Failed, r, std::move(message), true};
+}
+CheckResult not_checked(Check c, Reason r, std::string message, bool required) {
+  return {c, {}, Outcome::NotChecked, r, std::move(message), required};
+}
+
+// Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's algorithm).
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+int64_t unix_time(const mbedtls_x509_time& t) {
+  return days_from_civil(t.year, static_cast<unsigned>(t.mon), static_cast<unsigned>(t.day)) *
+             86400 +
+         t.hour * 3600 + t.min * 60 + t.sec;
+}
+
+// A parsed x5chain (device certificate first).
+struct ParsedChain {
+  ParsedChain() { mbedtls_x509_crt_init(&crt); }
+  ~ParsedChain() { mbedtls_x509_crt_free(&crt); }
+  ParsedChain(const ParsedChain&) = delete;
+  ParsedChain& operator=(const ParsedChain&) = delete;
+  mbedtls_x509_crt crt;
+};
+
+bool is_p256(const mbedtls_pk_context& pk) {
+  return mbedtls_pk_get_type(&pk) == MBEDTLS_PK_ECKEY &&
+         mbedtls_pk_ec(pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1;
+}
+
+std::string subject_cn(const mbedtls_x509_crt& c) {
+  for (const mbedtls_x509_name* n = &c.subject; n != nullptr; n = n->next) {
+    if (n->oid.p != nullptr && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0)
+      return std::string(reinterpret_cast<const char*>(n->val.p), n->val.len);
+  }
+  return {};
+}
+
+// SHA-256 of the COSE Sig_structure ["Signature1", protected, h'', payload] (RFC 9052 4.4).
+void sig_structure_digest(const SignedRecord& r, uint8_t (&digest)[32]) {
+  detail::CborWriter w;
+  w.array(4);
+  w.text("Signature1");
+  w.bytes(r.protected_header);
+  w.bytes(nullptr, 0);
+  w.bytes(r.payload_bytes);
+  const Bytes tbs = w.take();
+  mbedtls_sha256_ret(tbs.data(), tbs.size(), digest, 0);
+}
+
+CheckResult check_signature(const SignedRecord& r, const ParsedChain* chain) {
+  if (chain == nullptr)
+    return failed(Check::Signature, Reason::NoChain,
+                  "the record carries no certificate chain: no key to verify the signature with");
+  if (!is_p256(chain->crt.pk))
+    return failed(Check::Signature, Reason::BadCertificate,
+                  "the device certificate has no P-256 key");
+  uint8_t digest[32];
+  sig_structure_digest(r, digest);
+  mbedtls_mpi rr, ss;
+  mbedtls_mpi_init(&rr);
+  mbedtls_mpi_init(&ss);
+  const mbedtls_ecp_keypair* key = mbedtls_pk_ec(chain->crt.pk);
+  int rc = mbedtls_mpi_read_binary(&rr, r.signature.data(), 32);
+  if (rc == 0) rc = mbedtls_mpi_read_binary(&ss, r.signature.data() + 32, 32);
+  if (rc == 0)
+    rc = mbedtls_ecdsa_verify(const_cast<mbedtls_ecp_group*>(&key->grp), digest, sizeof(digest),
+                              &key->Q, &rr, &ss);
+  mbedtls_mpi_free(&rr);
+  mbedtls_mpi_free(&ss);
+  if (rc != 0)
+    return failed(Check::Signature, Reason::BadSignature,
+                  "the ES256 signature does not verify with the device certificate's key");
+  return ok(Check::Signature, "ES256 signature verifies with the device certificate's key");
+}
+
+struct PathTimes {
+  std::vector<std::pair<int64_t, int64_t>> validity;  // from, to of each certificate on the path
+  std::vector<std::string> names;
+};
+
+int collect_path(void* ctx, mbedtls_x509_crt* crt, int /*depth*/, uint32_t* /*flags*/) {
+  auto* p = static_cast<PathTimes*>(ctx);
+  p->validity.emplace_back(unix_time(crt->valid_from), unix_time(crt->valid_to));
+  const std::string cn = subject_cn(*crt);
+  p->names.push_back(cn.empty() ? "(no CN)" : cn);
+  return 0;
+}
+
+CheckResult check_chain(const SignedRecord& r, ParsedChain* chain, const VerifyOptions& o) {
+  if (chain == nullptr)
+    return failed(Check::Chain, Reason::NoChain, "the record carries no certificate chain");
+  if (o.trust == nullptr || o.trust->root_count() == 0)
+    return failed(Check::Chain, Reason::NoTrustStore, "no trusted roots configured");
+  PathTimes path;
+  uint32_t flags = 0;
+  // Suite B profile: ECDSA with P-256/P-384 and SHA-256/384 only. Time is checked below
+  // against the caller's clock, not the system's.
+  const int rc = mbedtls_x509_crt_verify_with_profile(
+      &chain->crt, const_cast<mbedtls_x509_crt*>(&o.trust->impl().roots), nullptr,
+      &mbedtls_x509_crt_profile_suiteb, nullptr, &flags, collect_path, &path);
+  const uint32_t time_flags = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
+  if ((rc != 0 && (flags & ~time_flags) != 0) || (rc != 0 && flags == 0)) {
+    char info[512] = {};
+    mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags & ~time_flags);
+    std::string why(info);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
+    for (auto& c : why)
+      if (c == '\n') c = ';';
+    return failed(Check::Chain, Reason::UntrustedRoot,
+                  "the chain does not lead to a trusted root" + (why.empty() ? "" : ": " + why));
+  }
+  for (size_t i = 0; i < path.validity.size(); ++i) {
+    if (o.now < path.validity[i].first)
+      return failed(Check::Chain, Reason::NotYetValid,
+                    "certificate '" + path.names[i] + "' is not yet valid");
+    if (o.now > path.validity[i].second)
+      return failed(Check::Chain, Reason::Expired,
+                    "certificate '" + path.names[i] + "' has expired");
+  }
+  if (subject_cn(chain->crt) != r.payload.serial)
+    return failed(
+        Check::Chain, Reason::SerialMismatch,
+        "the device certificate's CN is not the payload serial '" + r.payload.serial + "'");
+  if (mbedtls_x509_crt_check_key_usage(&chain->crt, MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0)
+    return failed(Check::Chain, Reason::BadCertificate,
+                  "the device certificate may not sign (keyUsage)");
+  return ok(Check::Chain, "chain of " + std::to_string(path.validity.size()) +
+                              " certificates to a trusted root, valid now");
+}
+
+CheckResult check_revocation(const SignedRecord& r, const VerifyOptions& o) {
+  if (r.chain.empty())
+    return failed(Check::Revocation, Reason::NoChain, "no certificate to look up");
+  if (o.trust == nullptr)
+    return failed(Check::Revocation, Reason::NoTrustStore, "no revocation list configured");
+  for (size_t i = 0; i < r.chain.size(); ++i)
+    if (o.trust->is_revoked(r.chain[i]))
+      return failed(Check::Revocation, Reason::Revoked,
+                    i == 0 ? "the reader certificate is revoked"
+                           : "certificate " + std::to_string(i) + " of the chain is revoked");
+  return ok(Check::Revocation, "no certificate of the chain is revoked");
+}
+
+CheckResult check_nonce(const SignedRecord& r, const VerifyOptions& o) {
+  if (!o.nonce)
+    return not_checked(Check::Nonce, Reason::NoExpectedNonce, "no expected nonce given",
+                       o.require_nonce);
+  if (!detail::equal_ct(o.nonce->data(), r.payload.nonce.data(), kNonceSize))
+    return failed(Check::Nonce, Reason::NonceMismatch,
+                  "the record's nonce is not the one sent (an old or foreign record)");
+  return ok(Check::Nonce, "nonce matches");
+}
+
+// Puts the verified text slices into a block of UCS-2 spaces with the payload's type char.
+Result<CardData> card_from(const SignedRecord& r,
+                           const std::map<std::string, const Disclosure*>& ok_fields,
+                           std::string& why) {
+  size_t n = 0;
+  const detail::SignedTextField* table = detail::signed_text_fields(r.payload.card_type, n);
+  std::array<uint8_t, card::kTextSize> block{};
+  for (size_t i = 0; i < block.size(); i += 2) block[i] = 0x20;
+  block[card::kCardTypeOffset] = static_cast<uint8_t>(r.payload.card_type & 0xFF);
+  block[card::kCardTypeOffset + 1] = static_cast<uint8_t>(r.payload.card_type >> 8);
+  bool any_text = false;
+  for (size_t i = 0; i < n; ++i) {
+    auto it = ok_fields.find(table[i].name);
+    if (it == ok_fields.end()) continue;
+    const Bytes& v = it->second->value;
+    if (v.size() != table[i].field.size) {
+      why = std::string("field '") + table[i].name + "' has " + std::to_string(v.size()) +
+            " bytes, the layout says " + std::to_string(table[i].field.size);
+      return Error::MalformedReply;
+    }
+    std::memcpy(block.data() + table[i].field.offset, v.data(), v.size());
+    any_text = true;
+  }
+  CardData card;
+  if (table != nullptr) {
+    auto decoded = decode_text(block.data());
+    if (!decoded) {
+      why = "the disclosed text does not decode as UCS-2";
+      return decoded.error();
+    }
+    card = std::move(decoded).value();
+  }
+  // Only disclosed bytes: the block's untouched parts are spaces, not card data.
+  card.text_raw = block;
+  card.fields_read = any_text ? unsigned{kText} : 0u;
+  if (auto it = ok_fields.find("photo"); it != ok_fields.end()) {
+    card.photo = it->second->value;
+    card.fields_read |= kPhoto;
+  }
+  if (auto it = ok_fields.find("fingerprint"); it != ok_fields.end()) {
+    card.fingerprint = it->second->value;
+    card.fields_read |= kFingerprint;
+  }
+  for (int i = 1; i <= static_cast<int>(card::kAddressEntries); ++i) {
+    auto it = ok_fields.find("address_" + std::to_string(i));
+    if (it == ok_fields.end()) continue;
+    auto text = ucs2le_to_utf8(it->second->value.data(), it->second->value.size());
+    if (!text) {
+      why = "address_" + std::to_string(i) + " does not decode as UCS-2";
+      return text.error();
+    }
+    card.appended_addresses.push_back(std::move(text).value());
+    card.fields_read |= kAddresses;
+  }
+  return card;
+}
+
+bool known_field(const SignedRecord& r, const std::string& name) {
+  size_t n = 0;
+  const detail::SignedTextField* table = detail::signed_text_fields(r.payload.card_type, n);
+  for (size_t i = 0; i < n; ++i)
+    if (name == table[i].name) return true;
+  if (name == "photo" || name == "fingerprint") return true;
+  for (int i = 1; i <= 4; ++i)
+    if (name == "address_" + std::to_string(i)) return true;
+  return false;
+}
+
+}  // namespace
+
+VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptions& o) {
+  VerifiedRecord out;
+  Verdict& v = out.verdict_;
+  std::string why;
+  auto decoded = decode_signed(data, size, &why);
+  if (decoded && decoded->payload.version != 1) {
+    decoded = Error::MalformedReply;
+    why = "payload version is not 1";
+  } else if (decoded && decoded->payload.alg != "SHA-256") {
+    decoded = Error::MalformedReply;
+    why = "digest algorithm '" + decoded->payload.alg + "' is not SHA-256";
+  }
+  if (!decoded) {
+    const bool unsupported =
+        why.rfind("payload version", 0) == 0 || why.rfind("digest algorithm", 0) == 0;
+    v.add(failed(Check::Decode, unsupported ? Reason::UnsupportedPayload : Reason::Malformed, why));
+    for (Check c : {Check::Signature, Check::Chain, Check::Revocation, Check::Nonce, Check::Counter,
+                    Check::SamVerdict, Check::FieldDigest})
+      v.add(not_checked(c, Reason::Malformed, "the record did not decode", true));
+    return out;
+  }
+  out.record_ = std::move(decoded).value();
+  const SignedRecord& r = *out.record_;
+  v.add(ok(Check::Decode, "COSE_Sign1 ES256 record, payload v1, " +
+                              std::to_string(r.disclosures.size()) + " disclosures"));
+
+  ParsedChain parsed;
+  bool chain_parsed = !r.chain.empty();
+  for (size_t i = 0; chain_parsed && i < r.chain.size(); ++i)
+    chain_parsed =
+        mbedtls_x509_crt_parse_der(&parsed.crt, r.chain[i].data(), r.chain[i].size()) == 0;
+  if (!r.chain.empty() && !chain_parsed) {
+    v.add(failed(Check::Signature, Reason::BadCertificate,
+                 "a certificate of x5chain does not parse"));
+    v.add(failed(Check::Chain, Reason::BadCertificate, "a certificate of x5chain does not parse"));
+  } else {
+    ParsedChain* chain = chain_parsed ? &parsed : nullptr;
+    v.add(check_signature(r, chain));
+    v.add(check_chain(r, chain, o));
+  }
+  v.add(check_revocation(r, o));
+  v.add(check_nonce(r, o));
+  v.add(r.payload.sam_ok ? ok(Check::SamVerdict, "the reader's SAM verified the issuer MACs")
+                         : failed(Check::SamVerdict, Reason::SamRejected,
+                                  "the reader's SAM did not verify the issuer MACs"));
+
+  // Field digests: each disclosure against its digest; digests without disclosure are
+  // hidden fields (fine, not required).
+  std::map<std::string, const Disclosure*> ok_fields;
+  std::set<std::string> seen;
+  for (const Disclosure& d : r.disclosures) {
+    if (!seen.insert(d.field).second) {
+      v.add(failed(Check::FieldDigest, Reason::DuplicateDisclosure,
+                   "two disclosures for '" + d.field + "'", d.field));
+      ok_fields.erase(d.field);
+      continue;
+    }
+    auto digest = r.payload.digests.find(d.field);
+    if (digest == r.payload.digests.end() || !known_field(r, d.field)) {
+      v.add(failed(Check::FieldDigest, Reason::NoDigest,
+                   "a disclosure for '" + d.field + "' which the signed payload has no digest for",
+                   d.field));
+      continue;
+    }
+    mbedtls_sha256_context sha;
+    mbedtls_sha256_init(&sha);
+    uint8_t computed[32];
+    mbedtls_sha256_starts_ret(&sha, 0);
+    mbedtls_sha256_update_ret(&sha, d.salt.data(), d.salt.size());
+    mbedtls_sha256_update_ret(&sha, d.value.data(), d.value.size());
+    mbedtls_sha256_finish_ret(&sha, computed);
+    mbedtls_sha256_free(&sha);
+    const bool same = detail::equal_ct(computed, digest->second.data(), kDigestSize);
+    mbedtls_platform_zeroize(computed, sizeof(computed));
+    if (!same) {
+      v.add(failed(Check::FieldDigest, Reason::DigestMismatch,
+                   "'" + d.field + "' does not match its signed digest", d.field));
+      continue;
+    }
+    v.add(ok(Check::FieldDigest, "'" + d.field + "' matches its signed digest", d.field));
+    ok_fields[d.field] = &d;
+  }
+  for (const auto& [name, digest] : r.payload.digests) {
+    (void)digest;
+    if (seen.count(name) != 0) continue;
+    CheckResult hidden = not_checked(Check::FieldDigest, Reason::NotDisclosed,
+                                     "'" + name + "' not disclosed", false);
+    hidden.field = name;
+    v.add(std::move(hidden));
+  }
+
+  // Card data from the verified slices only.
+  std::optional<CardData> card;
+  {
+    std::string card_why;
+    auto c = card_from(r, ok_fields, card_why);
+    if (c) {
+      card = std::move(c).value();
+    } else {
+      v.add(failed(Check::FieldDigest, Reason::Undecodable, card_why, "text"));
+    }
+  }
+
+  // Issue 6 checks on the verified data, only when everything so far succeeded.
+  const bool so_far = v.verified();
+  auto hook = [&](Check c, const std::function<CheckResult(const CardData&)>& f) {
+    if (!f) {
+      v.add(not_checked(c, Reason::NoHook, "not configured", false));
+    } else if (!so_far || !card) {
+      v.add(not_checked(c, Reason::Skipped, "not run: an earlier check failed", true));
+    } else {
+      CheckResult res = f(*card);
+      res.check = c;
+      res.required = true;
+      v.add(std::move(res));
+    }
+  };
+  hook(Check::FieldValidity, o.field_validity);
+  hook(Check::LostStolen, o.lost_stolen);
+
+  // Counter: compared always, recorded only when every other check succeeded.
+  if (o.counters == nullptr) {
+    v.add(not_checked(Check::Counter, Reason::NoCounterStore, "no counter store given",
+                      o.require_counter));
+  } else {
+    const uint64_t ctr = r.payload.counter;
+    auto last = o.counters->last(r.payload.serial);
+    if (!last) {
+      v.add(failed(Check::Counter, Reason::CounterStoreError, "the counter store failed"));
+    } else if (*last && ctr == **last) {
+      v.add(failed(Check::Counter, Reason::Replay,
+                   "counter " + std::to_string(ctr) +
+                       " was seen before from this reader: a replayed record or a cloned reader"));
+    } else if (*last && ctr < **last) {
+      v.add(failed(Check::Counter, Reason::Regression,
+                   "counter " + std::to_string(ctr) + " is below the last seen " +
+                       std::to_string(**last) + ": possible cloned reader or replay"));
+    } else {
+      const std::string above =
+          *last ? "above the last seen " + std::to_string(**last) : "the first seen";
+      if (!v.verified()) {
+        v.add(ok(Check::Counter, "counter " + std::to_string(ctr) + " is " + above +
+                                     " (not recorded: another check failed)"));
+      } else {
+        auto advanced = o.counters->advance(r.payload.serial, ctr);
+        if (!advanced)
+          v.add(failed(Check::Counter, Reason::CounterStoreError, "the counter store failed"));
+        else if (!*advanced)
+          v.add(failed(Check::Counter, Reason::Replay,
+                       "counter " + std::to_string(ctr) + " was recorded meanwhile: a replay"));
+        else
+          v.add(
+              ok(Check::Counter, "counter " + std::to_string(ctr) + " is " + above + ", recorded"));
+      }
+    }
+  }
+
+  if (v.verified() && card) {
+    out.card_ = std::move(card);
+    for (const auto& [name, d] : ok_fields) {
+      (void)d;
+      out.fields_.push_back(name);
+    }
+  }
+  return out;
+}
+
+}  // namespace idr

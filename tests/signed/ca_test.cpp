@@ -1,0 +1,101 @@
+// The CA: proof of possession, certificate contents, CA directory round trip.
+#include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+
+#include "idr/ca.h"
+#include "idr/verify.h"
+#include "test_signer.h"
+
+using namespace idr;
+using namespace idr::test;
+
+namespace {
+
+// A ProvisionKey answer as the firmware makes it (extension.h).
+ProvisionedKey provision(const DeviceKey& key, const ReadNonce& challenge) {
+  Bytes msg = {'i', 'd', 'r', '-', 'p', 'r', 'o', 'v', 'i', 's', 'i', 'o', 'n'};
+  const std::string serial = key.serial();
+  msg.insert(msg.end(), serial.begin(), serial.end());
+  msg.insert(msg.end(), challenge.begin(), challenge.end());
+  msg.insert(msg.end(), key.public_key().begin(), key.public_key().end());
+  uint8_t digest[32];
+  mbedtls_sha256_ret(msg.data(), msg.size(), digest, 0);
+  ProvisionedKey k;
+  k.public_key = key.public_key();
+  k.signature = key.sign(digest);
+  return k;
+}
+
+}  // namespace
+
+TEST_CASE("proof of possession verifies only for the challenge and key signed", "[signed]") {
+  DeviceKey key;
+  ReadNonce challenge = ca::random_nonce().value();
+  const ProvisionedKey good = provision(key, challenge);
+  CHECK(ca::check_proof_of_possession(good, challenge).value() == key.serial());
+  CHECK(key.serial().size() == 20);
+  ReadNonce other = challenge;
+  other[0] ^= 1;
+  CHECK_FALSE(ca::check_proof_of_possession(good, other));
+  ProvisionedKey bad_sig = good;
+  bad_sig.signature[10] ^= 1;
+  CHECK_FALSE(ca::check_proof_of_possession(bad_sig, challenge));
+  DeviceKey thief;
+  ProvisionedKey swapped = good;
+  swapped.public_key = thief.public_key();  // someone else's key with this signature
+  CHECK_FALSE(ca::check_proof_of_possession(swapped, challenge));
+}
+
+TEST_CASE("CA directory: init, issue a reader certificate, verify a record, revoke", "[signed]") {
+  char tmpl[] = "/tmp/idr_ca_XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const std::string dir = std::string(tmpl) + "/ca";
+  std::string why;
+  auto ca_dir = ca::CaDirectory::create(dir, "Test Maker", kNow, 5, &why);
+  INFO(why);
+  REQUIRE(ca_dir);
+  CHECK_FALSE(ca::CaDirectory::create(dir, "Again", kNow, 5, &why));  // never overwritten
+  auto reopened = ca::CaDirectory::open(dir, &why);
+  REQUIRE(reopened);
+  CHECK(reopened->root_der() == ca_dir->root_der());
+
+  DeviceKey key;
+  const ReadNonce challenge = ca::random_nonce().value();
+  ProvisionedKey forged = provision(key, challenge);
+  forged.signature[0] ^= 1;
+  CHECK_FALSE(reopened->issue_reader(forged, challenge, kNow, 2, &why));
+  const auto chain =
+      reopened->issue_reader(provision(key, challenge), challenge, kNow, 2, &why).value();
+  REQUIRE(chain.size() == 2);
+
+  mbedtls_x509_crt crt;
+  mbedtls_x509_crt_init(&crt);
+  REQUIRE(mbedtls_x509_crt_parse_der(&crt, chain[0].data(), chain[0].size()) == 0);
+  CHECK(crt.ca_istrue == 0);
+  CHECK(mbedtls_x509_crt_check_key_usage(&crt, MBEDTLS_X509_KU_DIGITAL_SIGNATURE) == 0);
+  CHECK(mbedtls_x509_crt_check_key_usage(&crt, MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0);
+  mbedtls_x509_crt_free(&crt);
+
+  TrustStore trust;
+  REQUIRE(trust.add_roots(dir + "/root.crt.pem", &why));
+  RecordSpec spec;
+  spec.fields = resident_fields({});
+  VerifyOptions o;
+  o.trust = &trust;
+  o.now = kNow;
+  o.require_nonce = false;
+  o.require_counter = false;
+  REQUIRE(verify_record(make_record(key, chain, spec).file, o).verified());
+
+  REQUIRE(reopened->revoke(chain[0], &why));
+  REQUIRE(trust.load_revoked(dir + "/revoked.txt", &why));
+  const VerifiedRecord revoked = verify_record(make_record(key, chain, spec).file, o);
+  CHECK(revoked.verdict().first_failure()->reason == Reason::Revoked);
+
+  TrustStore from_dir;  // a directory of PEM files (key files in it are skipped)
+  REQUIRE(from_dir.add_roots(dir, &why));
+  CHECK(from_dir.root_count() == 2);  // root and intermediate certificates
+}
