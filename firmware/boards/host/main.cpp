@@ -4,7 +4,8 @@
 //   idr-firmware --sim 127.0.0.1:PORT [--listen 127.0.0.1:PORT]      simulator in idr-sim
 //   idr-firmware --scenario FILE      [--listen 127.0.0.1:PORT]      simulator in-process
 // Host link: TCP on loopback (PORT 0 = a free port), announced on stdout as
-// "host link on 127.0.0.1:<port>".
+// "host link on 127.0.0.1:<port>"; or with --pty a pseudo-terminal, announced as
+// "host link on /dev/pts/N" (a serial line for hostlib's serial: transport).
 #include <cstdio>
 #include <exception>
 #include <iostream>
@@ -12,8 +13,10 @@
 #include <string>
 
 #include "idr/board/host_board.h"
+#include "idr/board/pty_host_link.h"
 #include "idr/board/socket_sim_link.h"
 #include "idr/board/tcp_host_link.h"
+#include "idr/board/usb_host_mode.h"
 #include "idr/core/app/reader_app.h"
 #include "idr/posix/loopback.h"
 #include "idr/sim/scenario.h"
@@ -23,14 +26,24 @@ namespace {
 
 void usage() {
   std::cerr
-      << "usage: idr-firmware (--sim 127.0.0.1:PORT | --scenario FILE) [--listen 127.0.0.1:PORT]\n";
+      << "usage: idr-firmware (--sim 127.0.0.1:PORT | --scenario FILE) [--listen 127.0.0.1:PORT "
+         "| --pty | --usb 127.0.0.1:PORT [--usb-serial S]]\n";
 }
+
+// Set baud (60 PP) on the pty link changes its termios speed (pty_host_link.h).
+struct PtyBaud final : idr::core::HostBaudHook {
+  explicit PtyBaud(idr::board::PtyHostLink& l) : link(l) {}
+  void set_host_baud(uint32_t baud) override { (void)link.set_baud(baud); }
+  idr::board::PtyHostLink& link;
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string sim_address, scenario_path;
   uint16_t sim_port = 0, host_port = 0;
+  bool use_pty = false;
+  std::string usb_address, usb_serial = "IDR-SIM-0001";  // --usb: USB device (usb_host_mode.h)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--sim" && i + 1 < argc) {
@@ -46,6 +59,12 @@ int main(int argc, char** argv) {
         std::cerr << "idr-firmware: --listen takes 127.0.0.1:PORT (loopback only)\n";
         return 2;
       }
+    } else if (a == "--pty") {
+      use_pty = true;
+    } else if (a == "--usb" && i + 1 < argc) {
+      usb_address = argv[++i];
+    } else if (a == "--usb-serial" && i + 1 < argc) {
+      usb_serial = argv[++i];
     } else {
       usage();
       return 2;
@@ -80,13 +99,26 @@ int main(int argc, char** argv) {
     link = std::move(socket_link);
   }
 
-  static idr::board::TcpHostLink host;
-  if (host.listen_loopback(host_port) != idr::Status::Ok) {
+  static idr::board::TcpHostLink tcp_host;
+  static idr::board::PtyHostLink pty_host;
+  static PtyBaud pty_baud(pty_host);
+  idr::hal::HostLink* host = &tcp_host;
+  idr::core::HostBaudHook* baud_hook = nullptr;
+  if (!usb_address.empty()) {
+    if ((host = idr::board::start_usb_host_link(usb_address, usb_serial)) == nullptr) return 1;
+  } else if (use_pty) {
+    if (pty_host.open() != idr::Status::Ok) {
+      std::cerr << "idr-firmware: cannot make a pseudo-terminal\n";
+      return 1;
+    }
+    host = &pty_host;
+    baud_hook = &pty_baud;
+  } else if (tcp_host.listen_loopback(host_port) != idr::Status::Ok) {
     std::cerr << "idr-firmware: cannot listen on 127.0.0.1:" << host_port << "\n";
     return 1;
   }
 
-  static idr::board::HostBoard board(*link, host);
+  static idr::board::HostBoard board(*link, *host);
   const idr::Status hello = board.start();
   if (hello != idr::Status::Ok) {
     std::cerr << "idr-firmware: simulator hello failed: " << idr::to_string(hello) << " "
@@ -94,12 +126,17 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  static idr::core::ReaderApp app(board.board());
+  static idr::core::ReaderApp app(board.board(), baud_hook);
   const idr::Status init = app.init();
   if (init != idr::Status::Ok)
     std::cerr << "idr-firmware: reader init: " << idr::to_string(init) << " (will retry)\n";
 
-  std::printf("host link on 127.0.0.1:%u\n", static_cast<unsigned>(host.port()));
+  if (!usb_address.empty()) {
+    // announced by start_usb_host_link
+  } else if (use_pty)
+    std::printf("host link on %s\n", pty_host.slave_path());
+  else
+    std::printf("host link on 127.0.0.1:%u\n", static_cast<unsigned>(tcp_host.port()));
   std::fflush(stdout);
 
   while (!board.wire().link_broken()) app.run_once();
