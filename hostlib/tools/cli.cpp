@@ -16,6 +16,7 @@ const char* const kExitCodeHelp =
     "  3    no card (none within --wait, or it left during the read)\n"
     "  4    card or reader error (a reader status SW3 other than success)\n"
     "  5    malformed reply or card data\n"
+    "  6    card read, but a check on its data failed or it is on the lost/stolen list\n"
     "  130  interrupted (SIGINT or SIGTERM)\n";
 
 int exit_code_for(Error e) noexcept {

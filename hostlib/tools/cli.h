@@ -22,6 +22,7 @@ enum ExitCode : int {
   kExitNoCard = 3,         // no card within the wait, or it left during the read
   kExitCardError = 4,      // the reader or the card reported an error (SW3 of DESIGN 8)
   kExitMalformed = 5,      // the reader's reply or the card's data is malformed
+  kExitRejected = 6,       // read, but a check on the data FAILED or the card is listed lost/stolen
   kExitInterrupted = 130,  // SIGINT or SIGTERM
 };
 // The exit-code table for help texts, one code a line.

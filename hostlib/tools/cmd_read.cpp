@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "assessment.h"
 #include "cli.h"
 #include "commands.h"
 #include "output.h"
@@ -25,7 +26,10 @@ const char kHelp[] =
     "  --fields LIST      comma list of text, photo, fingerprint, addresses, or all\n"
     "                     (default: text,photo)\n"
     "  --photo-out FILE   also write the photo bytes (1024; WLT on real cards) to FILE\n"
-    "  --wait SECONDS     how long to wait for a card (default 5; 0 = look once)\n";
+    "  --wait SECONDS     how long to wait for a card (default 5; 0 = look once)\n"
+    "\n"
+    "After the fields come the checks on the data (ID number, codes, dates: each its own\n"
+    "verdict) and, with --blocklist, the lost/stolen list status.\n";
 
 constexpr std::chrono::milliseconds kPollInterval{50};
 
@@ -33,10 +37,13 @@ constexpr std::chrono::milliseconds kPollInterval{50};
 
 int cmd_read(const Words& words) {
   if (wants_help(words)) {
-    std::cout << kHelp << "\n" << kExitCodeHelp;
+    std::cout << kHelp << kAssessmentHelp << "\n" << kExitCodeHelp;
     return kExitOk;
   }
-  const Args args(words, {"reader", "fields", "photo-out", "wait"}, {"json"});
+  std::set<std::string> values{"reader", "fields", "photo-out", "wait"};
+  std::set<std::string> flags{"json"};
+  add_assessment_options(values, flags);
+  const Args args(words, values, flags);
   if (args.has_rest()) throw UsageError("read takes no command after --");
   unsigned fields = args.value("fields") ? parse_fields(*args.value("fields")) : unsigned{kBase};
   const auto photo_out = args.value("photo-out");
@@ -44,7 +51,10 @@ int cmd_read(const Words& words) {
   const auto wait = args.value("wait") ? parse_seconds("wait", *args.value("wait"))
                                        : std::chrono::milliseconds(5000);
 
-  int code = kExitOk;
+  if (args.value("photo")) fields |= kPhoto;
+  Assessor assessor(assessment_options(args, reader_uri(args)));
+  int code = assessor.open("read");
+  if (code != kExitOk) return code;
   const auto session = open_session("read", reader_uri(args), code);
   if (!session) return code;
   Reader& reader = *session->reader;
@@ -76,12 +86,19 @@ int cmd_read(const Words& words) {
       return kExitUsage;
     }
   }
-  if (args.flag("json"))
-    std::cout << to_text(card_json(*card)) << "\n";
-  else
+  Assessment assessment;
+  code = assessor.assess("read", *card, assessment);
+  if (code != kExitOk) return code;
+  if (args.flag("json")) {
+    nlohmann::json j = card_json(*card);
+    add_assessment_json(j, assessment);
+    std::cout << to_text(j) << "\n";
+  } else {
     print_card(std::cout, *card);
+    print_assessment(std::cout, assessment);
+  }
   std::cout.flush();
-  return kExitOk;
+  return assessment.accepted() ? kExitOk : kExitRejected;
 }
 
 }  // namespace idr::tool

@@ -3,6 +3,7 @@
 // only by a card in IDLE), so reading on every find answered 9F reads each card once.
 #include <iostream>
 
+#include "assessment.h"
 #include "cli.h"
 #include "commands.h"
 #include "output.h"
@@ -26,7 +27,10 @@ const char kHelp[] =
     "  --json           JSON lines\n"
     "  --fields LIST    comma list of text, photo, fingerprint, addresses, or all\n"
     "                   (default: text)\n"
-    "  --count N        stop after N cards (default: no limit)\n";
+    "  --count N        stop after N cards (default: no limit)\n"
+    "\n"
+    "Each card is also checked (DESIGN 7) and, with --blocklist, looked up in the lost/stolen\n"
+    "list: the line ends with 'accepted' or 'REJECTED' (JSON: \"accepted\", \"checks\").\n";
 
 constexpr std::chrono::milliseconds kPollInterval{50};
 
@@ -39,18 +43,23 @@ bool ends_watch(Error e) {
 
 int cmd_watch(const Words& words) {
   if (wants_help(words)) {
-    std::cout << kHelp << "\n" << kExitCodeHelp;
+    std::cout << kHelp << kAssessmentHelp << "\n" << kExitCodeHelp;
     return kExitOk;
   }
-  const Args args(words, {"reader", "fields", "count"}, {"json"});
+  std::set<std::string> values{"reader", "fields", "count"};
+  std::set<std::string> flags{"json"};
+  add_assessment_options(values, flags);
+  const Args args(words, values, flags);
   if (args.has_rest()) throw UsageError("watch takes no command after --");
-  const unsigned fields =
-      args.value("fields") ? parse_fields(*args.value("fields")) : unsigned{kText};
+  unsigned fields = args.value("fields") ? parse_fields(*args.value("fields")) : unsigned{kText};
+  if (args.value("photo")) fields |= kPhoto;
   const uint64_t count =
       args.value("count") ? parse_count("count", *args.value("count"), 1, 1'000'000'000) : 0;
   const bool json = args.flag("json");
 
-  int code = kExitOk;
+  Assessor assessor(assessment_options(args, reader_uri(args)));
+  int code = assessor.open("watch");
+  if (code != kExitOk) return code;
   const auto session = open_session("watch", reader_uri(args), code);
   if (!session) return code;
   Reader& reader = *session->reader;
@@ -66,7 +75,17 @@ int cmd_watch(const Words& words) {
       const Result<CardData> card = reader.read_card(fields);
       if (card) {
         ++seen;
-        std::cout << (json ? to_text(card_json(*card)) : card_line(*card)) << std::endl;
+        Assessment a;
+        code = assessor.assess("watch", *card, a);
+        if (code != kExitOk) return code;
+        if (json) {
+          nlohmann::json j = card_json(*card);
+          add_assessment_json(j, a);
+          std::cout << to_text(j) << std::endl;
+        } else {
+          std::cout << card_line(*card) << "  " << (a.accepted() ? "accepted" : "REJECTED")
+                    << std::endl;
+        }
         continue;  // look for the next card at once
       }
       if (ends_watch(card.error())) return report("watch", "read card", card.error());
