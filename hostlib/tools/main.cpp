@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "idr/blocklist.h"
 #include "idr/journal.h"
+#include "idr/verify.h"
 
 #ifndef IDR_VERSION
 #define IDR_VERSION "unknown"
@@ -22,6 +23,7 @@ const char kHelp[] =
     "  info     reader URI, status and SAM id\n"
     "  sam-id   the SAM id (SDT string form)\n"
     "  sim      start the simulator and the host-board firmware with a scenario\n"
+    "  verify, disclose, ca, provision   signed reads (idr verify --help)\n"
     "  journal, blocklist\n"
     "           the read journal and the lost/stolen list (hostlib); their usage and\n"
     "           exit codes are their own (idr journal, idr blocklist)\n"
@@ -53,6 +55,8 @@ int main(int argc, char** argv) {
   // idr/blocklist.h).
   if (command == "journal") return idr::run_journal_cli(argc - 1, argv + 1);
   if (command == "blocklist") return idr::run_blocklist_cli(argc - 1, argv + 1);
+  if (command == "verify" || command == "disclose" || command == "ca" || command == "provision")
+    return idr::run_signed_cli(argc - 1, argv + 1);  // idr/verify.h
   const Words rest(all.begin() + 1, all.end());
   try {
     if (command == "read") return cmd_read(rest);

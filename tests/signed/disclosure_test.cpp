@@ -68,7 +68,7 @@ TEST_CASE("a reduced record verifies and hides the other fields", "[signed]") {
   CHECK(v.card()->photo.empty());
   CHECK(v.verified_fields() ==
         std::vector<std::string>{"id_number", "name", "valid_from", "valid_to"});
-  const CheckResult* hidden = v.verdict().find(Check::FieldDigest, "address");
+  const RecordCheckResult* hidden = v.verdict().find(Check::FieldDigest, "address");
   REQUIRE(hidden != nullptr);
   CHECK(hidden->outcome == Outcome::NotChecked);
   CHECK(hidden->reason == Reason::NotDisclosed);

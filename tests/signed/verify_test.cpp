@@ -79,7 +79,7 @@ TEST_CASE("a genuine record verifies and yields the card", "[signed]") {
   CHECK(v.card()->photo == Bytes(1024, 0x5A));
   for (Check c : {Check::Decode, Check::Signature, Check::Chain, Check::Revocation, Check::Nonce,
                   Check::Counter, Check::SamVerdict}) {
-    const CheckResult* r = v.verdict().find(c);
+    const RecordCheckResult* r = v.verdict().find(c);
     REQUIRE(r != nullptr);
     CHECK(r->outcome == Outcome::Succeeded);
   }
@@ -307,16 +307,16 @@ TEST_CASE("issue 6 hooks run on verified data and are required when given", "[si
   Fixture f;
   VerifyOptions o = f.options();
   o.field_validity = [](const CardData& c) {
-    return CheckResult{Check::FieldValidity,
-                       {},
-                       c.validity.to == "20400101" ? Outcome::Succeeded : Outcome::Failed,
-                       Reason::Ok,
-                       "validity checked",
-                       true};
+    return RecordCheckResult{Check::FieldValidity,
+                             {},
+                             c.validity.to == "20400101" ? Outcome::Succeeded : Outcome::Failed,
+                             Reason::Ok,
+                             "validity checked",
+                             true};
   };
   o.lost_stolen = [](const CardData&) {
-    return CheckResult{Check::LostStolen, {},  Outcome::Failed, Reason::HookFailed,
-                       "on the list",     true};
+    return RecordCheckResult{Check::LostStolen, {},  Outcome::Failed, Reason::HookFailed,
+                             "on the list",     true};
   };
   const VerifiedRecord v = verify_record(make_record(f.key, f.chain, f.spec).file, o);
   CHECK(failures(v) == Strings{"lost_stolen:hook_failed"});

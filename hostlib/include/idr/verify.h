@@ -73,7 +73,7 @@ enum class Reason : int {
 };
 [[nodiscard]] const char* to_string(Reason r) noexcept;
 
-struct CheckResult {
+struct RecordCheckResult {
   Check check = Check::Decode;
   std::string field;  // FieldDigest: the field name; else empty
   Outcome outcome = Outcome::NotChecked;
@@ -82,19 +82,19 @@ struct CheckResult {
   bool required = true;  // whether verified() needs it to have Succeeded
 };
 
-class Verdict {
+class RecordVerdict {
  public:
-  [[nodiscard]] const std::vector<CheckResult>& results() const { return results_; }
+  [[nodiscard]] const std::vector<RecordCheckResult>& results() const { return results_; }
   // True iff there is at least one result and every required result Succeeded.
   [[nodiscard]] bool verified() const;
   // The first result of `check` (and `field`, when given); nullptr when none.
-  [[nodiscard]] const CheckResult* find(Check check, const std::string& field = {}) const;
+  [[nodiscard]] const RecordCheckResult* find(Check check, const std::string& field = {}) const;
   // The first required result that did not succeed; nullptr when verified.
-  [[nodiscard]] const CheckResult* first_failure() const;
-  void add(CheckResult r) { results_.push_back(std::move(r)); }
+  [[nodiscard]] const RecordCheckResult* first_failure() const;
+  void add(RecordCheckResult r) { results_.push_back(std::move(r)); }
 
  private:
-  std::vector<CheckResult> results_;
+  std::vector<RecordCheckResult> results_;
 };
 
 // Trusted roots and revoked reader certificates. Revocation list format (text): one SHA-256
@@ -158,15 +158,15 @@ struct VerifyOptions {
   bool require_nonce = true;
   bool require_counter = true;
   // Issue 6 checks, run on the verified card data only; required when set.
-  std::function<CheckResult(const CardData&)> field_validity;
-  std::function<CheckResult(const CardData&)> lost_stolen;
+  std::function<RecordCheckResult(const CardData&)> field_validity;
+  std::function<RecordCheckResult(const CardData&)> lost_stolen;
 };
 
 // The outcome of verify_record: the verdict, and the card data only when verified.
 class VerifiedRecord {
  public:
   [[nodiscard]] bool verified() const { return verdict_.verified(); }
-  [[nodiscard]] const Verdict& verdict() const { return verdict_; }
+  [[nodiscard]] const RecordVerdict& verdict() const { return verdict_; }
   // The disclosed, digest-checked fields decoded (undisclosed fields empty); nullptr unless
   // verified().
   [[nodiscard]] const CardData* card() const { return verified() && card_ ? &*card_ : nullptr; }
@@ -178,7 +178,7 @@ class VerifiedRecord {
 
  private:
   friend VerifiedRecord verify_record(const uint8_t*, size_t, const VerifyOptions&);
-  Verdict verdict_;
+  RecordVerdict verdict_;
   std::optional<CardData> card_;
   std::optional<SignedRecord> record_;
   std::vector<std::string> fields_;
@@ -189,6 +189,10 @@ class VerifiedRecord {
 [[nodiscard]] inline VerifiedRecord verify_record(const Bytes& file, const VerifyOptions& options) {
   return verify_record(file.data(), file.size(), options);
 }
+
+// The `idr verify | disclose | ca | provision` commands; argv[0] is the command name.
+// Exit codes: 0 ok/verified, 1 usage or file error, 2 reader unreachable, 6 not verified.
+int run_signed_cli(int argc, char** argv);
 
 // SHA-256 of a certificate's DER (what the revocation list holds).
 [[nodiscard]] std::array<uint8_t, 32> certificate_fingerprint(const Bytes& der);

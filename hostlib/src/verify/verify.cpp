@@ -1,4 +1,4 @@
-// verify_record: one CheckResult per check of DESIGN 5, card data only when all required
+// verify_record: one RecordCheckResult per check of DESIGN 5, card data only when all required
 // checks succeeded. Order: decode, signature, chain, revocation, nonce, SAM verdict, field
 // digests, issue 6 hooks, and the counter last (recorded only when everything else passed).
 #include <mbedtls/ecdsa.h>
@@ -116,20 +116,20 @@ const char* to_string(Reason r) noexcept {
   return "?";
 }
 
-bool Verdict::verified() const {
+bool RecordVerdict::verified() const {
   if (results_.empty()) return false;
   for (const auto& r : results_)
     if (r.required && r.outcome != Outcome::Succeeded) return false;
   return true;
 }
 
-const CheckResult* Verdict::find(Check check, const std::string& field) const {
+const RecordCheckResult* RecordVerdict::find(Check check, const std::string& field) const {
   for (const auto& r : results_)
     if (r.check == check && (field.empty() || r.field == field)) return &r;
   return nullptr;
 }
 
-const CheckResult* Verdict::first_failure() const {
+const RecordCheckResult* RecordVerdict::first_failure() const {
   for (const auto& r : results_)
     if (r.required && r.outcome != Outcome::Succeeded) return &r;
   return nullptr;
@@ -137,13 +137,13 @@ const CheckResult* Verdict::first_failure() const {
 
 namespace {
 
-CheckResult ok(Check c, std::string message, std::string field = {}) {
+RecordCheckResult ok(Check c, std::string message, std::string field = {}) {
   return {c, std::move(field), Outcome::Succeeded, Reason::Ok, std::move(message), true};
 }
-CheckResult failed(Check c, Reason r, std::string message, std::string field = {}) {
+RecordCheckResult failed(Check c, Reason r, std::string message, std::string field = {}) {
   return {c, std::move(field), Outcome::Failed, r, std::move(message), true};
 }
-CheckResult not_checked(Check c, Reason r, std::string message, bool required) {
+RecordCheckResult not_checked(Check c, Reason r, std::string message, bool required) {
   return {c, {}, Outcome::NotChecked, r, std::move(message), required};
 }
 
@@ -197,7 +197,7 @@ void sig_structure_digest(const SignedRecord& r, uint8_t (&digest)[32]) {
   mbedtls_sha256_ret(tbs.data(), tbs.size(), digest, 0);
 }
 
-CheckResult check_signature(const SignedRecord& r, const ParsedChain* chain) {
+RecordCheckResult check_signature(const SignedRecord& r, const ParsedChain* chain) {
   if (chain == nullptr)
     return failed(Check::Signature, Reason::NoChain,
                   "the record carries no certificate chain: no key to verify the signature with");
@@ -236,7 +236,7 @@ int collect_path(void* ctx, mbedtls_x509_crt* crt, int /*depth*/, uint32_t* /*fl
   return 0;
 }
 
-CheckResult check_chain(const SignedRecord& r, ParsedChain* chain, const VerifyOptions& o) {
+RecordCheckResult check_chain(const SignedRecord& r, ParsedChain* chain, const VerifyOptions& o) {
   if (chain == nullptr)
     return failed(Check::Chain, Reason::NoChain, "the record carries no certificate chain");
   if (o.trust == nullptr || o.trust->root_count() == 0)
@@ -278,7 +278,7 @@ CheckResult check_chain(const SignedRecord& r, ParsedChain* chain, const VerifyO
                               " certificates to a trusted root, valid now");
 }
 
-CheckResult check_revocation(const SignedRecord& r, const VerifyOptions& o) {
+RecordCheckResult check_revocation(const SignedRecord& r, const VerifyOptions& o) {
   if (r.chain.empty())
     return failed(Check::Revocation, Reason::NoChain, "no certificate to look up");
   if (o.trust == nullptr)
@@ -291,7 +291,7 @@ CheckResult check_revocation(const SignedRecord& r, const VerifyOptions& o) {
   return ok(Check::Revocation, "no certificate of the chain is revoked");
 }
 
-CheckResult check_nonce(const SignedRecord& r, const VerifyOptions& o) {
+RecordCheckResult check_nonce(const SignedRecord& r, const VerifyOptions& o) {
   if (!o.nonce)
     return not_checked(Check::Nonce, Reason::NoExpectedNonce, "no expected nonce given",
                        o.require_nonce);
@@ -373,7 +373,7 @@ bool known_field(const SignedRecord& r, const std::string& name) {
 
 VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptions& o) {
   VerifiedRecord out;
-  Verdict& v = out.verdict_;
+  RecordVerdict& v = out.verdict_;
   std::string why;
   auto decoded = decode_signed(data, size, &why);
   if (decoded && decoded->payload.version != 1) {
@@ -456,8 +456,8 @@ VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptio
   for (const auto& [name, digest] : r.payload.digests) {
     (void)digest;
     if (seen.count(name) != 0) continue;
-    CheckResult hidden = not_checked(Check::FieldDigest, Reason::NotDisclosed,
-                                     "'" + name + "' not disclosed", false);
+    RecordCheckResult hidden = not_checked(Check::FieldDigest, Reason::NotDisclosed,
+                                           "'" + name + "' not disclosed", false);
     hidden.field = name;
     v.add(std::move(hidden));
   }
@@ -476,13 +476,13 @@ VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptio
 
   // Issue 6 checks on the verified data, only when everything so far succeeded.
   const bool so_far = v.verified();
-  auto hook = [&](Check c, const std::function<CheckResult(const CardData&)>& f) {
+  auto hook = [&](Check c, const std::function<RecordCheckResult(const CardData&)>& f) {
     if (!f) {
       v.add(not_checked(c, Reason::NoHook, "not configured", false));
     } else if (!so_far || !card) {
       v.add(not_checked(c, Reason::Skipped, "not run: an earlier check failed", true));
     } else {
-      CheckResult res = f(*card);
+      RecordCheckResult res = f(*card);
       res.check = c;
       res.required = true;
       v.add(std::move(res));
