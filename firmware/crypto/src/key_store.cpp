@@ -92,6 +92,11 @@ Status KeyStore::erase_if_used(uint32_t page, size_t len) {
 }
 
 Status KeyStore::provision(hal::Rng& rng) {
+  P256Group group;
+  return provision(group, rng);
+}
+
+Status KeyStore::provision(P256Group& group, hal::Rng& rng) {
   if (has_key_) return Status::Ok;
   // A torn earlier attempt (or a chain of no key) may have left bits: start from blank pages.
   Status s = erase_if_used(chain_page_, kChainHeaderSize + kMaxChainSize);
@@ -111,7 +116,7 @@ Status KeyStore::provision(hal::Rng& rng) {
     uint8_t priv[kPrivateKeySize];
     uint8_t pub[kPublicKeySize];
     WipeOnExit<kPrivateKeySize> priv_guard(priv);
-    s = generate_key(rng, priv, pub);
+    s = generate_key(group, rng, priv, pub);
     if (s != Status::Ok) return s;
     std::memcpy(rec + kPrivateAt, priv, kPrivateKeySize);
     std::memcpy(rec + kPublicAt, pub, kPublicKeySize);
@@ -131,6 +136,12 @@ Status KeyStore::provision(hal::Rng& rng) {
 
 Status KeyStore::sign(const uint8_t (&digest)[kSha256Size], hal::Rng& blinding,
                       uint8_t (&signature)[kSignatureSize]) {
+  P256Group group;
+  return sign(group, digest, blinding, signature);
+}
+
+Status KeyStore::sign(P256Group& group, const uint8_t (&digest)[kSha256Size], hal::Rng& blinding,
+                      uint8_t (&signature)[kSignatureSize]) {
   if (!has_key_) return Status::NoSuchContent;
   uint8_t rec[kKeyRecordSize];
   WipeOnExit<kKeyRecordSize> guard(rec);
@@ -141,7 +152,7 @@ Status KeyStore::sign(const uint8_t (&digest)[kSha256Size], hal::Rng& blinding,
   uint8_t priv[kPrivateKeySize];
   WipeOnExit<kPrivateKeySize> priv_guard(priv);
   std::memcpy(priv, rec + kPrivateAt, kPrivateKeySize);
-  return sign_digest(priv, digest, blinding, signature);
+  return sign_digest(group, priv, digest, blinding, signature);
 }
 
 Status KeyStore::store_chain(ByteView cbor_chain) {

@@ -9,6 +9,8 @@
 #include <mbedtls/platform_util.h>
 #include <mbedtls/sha256.h>
 
+#include <new>
+
 namespace idr::crypto {
 namespace {
 
@@ -38,32 +40,99 @@ class Drbg {
   bool ok_ = false;
 };
 
-// An ECP keypair on P-256 freed (and its scalar zeroized by mbedtls_mpi_free) on scope exit.
-class Keypair {
+// An mbedTLS bignum freed on scope exit (mbedtls_mpi_free zeroizes it: private scalars too).
+class Mpi {
  public:
-  Keypair() {
-    mbedtls_ecp_keypair_init(&kp_);
-    ok_ = mbedtls_ecp_group_load(&kp_.grp, MBEDTLS_ECP_DP_SECP256R1) == 0;
-  }
-  ~Keypair() { mbedtls_ecp_keypair_free(&kp_); }
-  Keypair(const Keypair&) = delete;
-  Keypair& operator=(const Keypair&) = delete;
-  [[nodiscard]] bool ok() const { return ok_; }
-  mbedtls_ecp_keypair& kp() { return kp_; }
+  Mpi() { mbedtls_mpi_init(&v_); }
+  ~Mpi() { mbedtls_mpi_free(&v_); }
+  Mpi(const Mpi&) = delete;
+  Mpi& operator=(const Mpi&) = delete;
+  mbedtls_mpi* get() { return &v_; }
 
  private:
-  mbedtls_ecp_keypair kp_;
-  bool ok_ = false;
+  mbedtls_mpi v_;
 };
 
-[[nodiscard]] bool write_point(mbedtls_ecp_keypair& kp, uint8_t (&out)[kPublicKeySize]) {
+// An ECP point freed on scope exit.
+class Point {
+ public:
+  Point() { mbedtls_ecp_point_init(&v_); }
+  ~Point() { mbedtls_ecp_point_free(&v_); }
+  Point(const Point&) = delete;
+  Point& operator=(const Point&) = delete;
+  mbedtls_ecp_point* get() { return &v_; }
+
+ private:
+  mbedtls_ecp_point v_;
+};
+
+[[nodiscard]] bool write_point(mbedtls_ecp_group& grp, const mbedtls_ecp_point& q,
+                               uint8_t (&out)[kPublicKeySize]) {
   size_t olen = 0;
-  return mbedtls_ecp_point_write_binary(&kp.grp, &kp.Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, out,
+  return mbedtls_ecp_point_write_binary(&grp, &q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, out,
                                         sizeof(out)) == 0 &&
          olen == kPublicKeySize;
 }
 
 }  // namespace
+
+// The mbedTLS group inside a P256Group's storage.
+struct P256GroupAccess {
+  static_assert(sizeof(mbedtls_ecp_group) <= P256Group::kStorageSize, "P256Group storage");
+  static_assert(alignof(mbedtls_ecp_group) <= 8, "P256Group alignment");
+
+  static mbedtls_ecp_group* raw(P256Group& g) {
+    return std::launder(reinterpret_cast<mbedtls_ecp_group*>(g.storage_));
+  }
+  static const mbedtls_ecp_group* raw(const P256Group& g) {
+    return std::launder(reinterpret_cast<const mbedtls_ecp_group*>(g.storage_));
+  }
+  // The loaded curve (loaded now if it was not), or nullptr when loading failed.
+  static mbedtls_ecp_group* loaded(P256Group& g) {
+    if (!g.loaded_) {
+      if (mbedtls_ecp_group_load(raw(g), MBEDTLS_ECP_DP_SECP256R1) != 0) {
+        g.release();
+        return nullptr;
+      }
+      g.loaded_ = true;
+    }
+    return raw(g);
+  }
+};
+
+P256Group::P256Group() {
+  ::new (static_cast<void*>(storage_)) mbedtls_ecp_group;  // placement: no allocation
+  mbedtls_ecp_group_init(P256GroupAccess::raw(*this));
+}
+
+P256Group::~P256Group() {
+  mbedtls_ecp_group_free(P256GroupAccess::raw(*this));
+}
+
+void P256Group::release() {
+  mbedtls_ecp_group* grp = P256GroupAccess::raw(*this);
+  mbedtls_ecp_group_free(grp);  // frees T and leaves the group zeroed
+  mbedtls_ecp_group_init(grp);
+  loaded_ = false;
+}
+
+bool P256Group::prepared() const {
+  return loaded_ && P256GroupAccess::raw(*this)->T != nullptr;
+}
+
+Status P256Group::prepare() {
+  mbedtls_ecp_group* grp = P256GroupAccess::loaded(*this);
+  if (grp == nullptr) return Status::Unsupported;
+  if (grp->T != nullptr) return Status::Ok;
+  // 1 * G: the scalar is public, so mbedTLS's own blinding RNG (f_rng null) is enough; the
+  // point is the side effect, the table mbedTLS keeps in grp->T.
+  Mpi one;
+  Point r;
+  if (mbedtls_mpi_lset(one.get(), 1) != 0 ||
+      mbedtls_ecp_mul(grp, r.get(), one.get(), &grp->G, nullptr, nullptr) != 0)
+    return Status::Unsupported;
+  return grp->T != nullptr ? Status::Ok : Status::Unsupported;
+}
 
 void wipe(void* data, size_t len) {
   mbedtls_platform_zeroize(data, len);
@@ -81,84 +150,105 @@ Status sha256(const ByteView* parts, size_t count, uint8_t (&out)[kSha256Size]) 
   return ok ? Status::Ok : Status::Unsupported;
 }
 
-Status generate_key(hal::Rng& rng, uint8_t (&private_key)[kPrivateKeySize],
+Status generate_key(P256Group& group, hal::Rng& rng, uint8_t (&private_key)[kPrivateKeySize],
                     uint8_t (&public_key)[kPublicKeySize]) {
   Drbg drbg(rng);
   if (!drbg.ok()) return Status::Io;
-  Keypair key;
-  if (!key.ok()) return Status::Unsupported;
-  if (mbedtls_ecdsa_genkey(&key.kp(), MBEDTLS_ECP_DP_SECP256R1, mbedtls_hmac_drbg_random,
-                           drbg.ctx()) != 0)
+  mbedtls_ecp_group* grp = P256GroupAccess::loaded(group);
+  if (grp == nullptr) return Status::Unsupported;
+  Mpi d;
+  Point q;
+  // What mbedtls_ecdsa_genkey does, on our group (same DRBG draws, so the same key).
+  if (mbedtls_ecp_gen_keypair(grp, d.get(), q.get(), mbedtls_hmac_drbg_random, drbg.ctx()) != 0)
     return Status::Io;
-  if (mbedtls_mpi_write_binary(&key.kp().d, private_key, sizeof(private_key)) != 0 ||
-      !write_point(key.kp(), public_key)) {
+  if (mbedtls_mpi_write_binary(d.get(), private_key, sizeof(private_key)) != 0 ||
+      !write_point(*grp, *q.get(), public_key)) {
     wipe(private_key, sizeof(private_key));
     return Status::Unsupported;
   }
   return Status::Ok;
 }
 
-Status public_key_of(const uint8_t (&private_key)[kPrivateKeySize],
+Status public_key_of(P256Group& group, const uint8_t (&private_key)[kPrivateKeySize],
                      uint8_t (&public_key)[kPublicKeySize]) {
-  Keypair key;
-  if (!key.ok()) return Status::Unsupported;
-  mbedtls_ecp_keypair& kp = key.kp();
-  if (mbedtls_mpi_read_binary(&kp.d, private_key, sizeof(private_key)) != 0 ||
-      mbedtls_ecp_check_privkey(&kp.grp, &kp.d) != 0)
+  mbedtls_ecp_group* grp = P256GroupAccess::loaded(group);
+  if (grp == nullptr) return Status::Unsupported;
+  Mpi d;
+  if (mbedtls_mpi_read_binary(d.get(), private_key, sizeof(private_key)) != 0 ||
+      mbedtls_ecp_check_privkey(grp, d.get()) != 0)
     return Status::InvalidArgument;
   // No RNG: the public key is not secret-dependent output an attacker can time here, and
-  // mbedTLS 2.28 accepts a null RNG for ecp_mul (it blinds only when one is given).
-  if (mbedtls_ecp_mul(&kp.grp, &kp.Q, &kp.d, &kp.grp.G, nullptr, nullptr) != 0)
+  // mbedTLS 2.28 accepts a null RNG for ecp_mul (it blinds with its own DRBG then).
+  Point q;
+  if (mbedtls_ecp_mul(grp, q.get(), d.get(), &grp->G, nullptr, nullptr) != 0)
     return Status::Unsupported;
-  return write_point(kp, public_key) ? Status::Ok : Status::Unsupported;
+  return write_point(*grp, *q.get(), public_key) ? Status::Ok : Status::Unsupported;
+}
+
+Status sign_digest(P256Group& group, const uint8_t (&private_key)[kPrivateKeySize],
+                   const uint8_t (&digest)[kSha256Size], hal::Rng& blinding,
+                   uint8_t (&signature)[kSignatureSize]) {
+  Drbg drbg(blinding);
+  if (!drbg.ok()) return Status::Io;
+  mbedtls_ecp_group* grp = P256GroupAccess::loaded(group);
+  if (grp == nullptr) return Status::Unsupported;
+  Mpi d;  // the private scalar: zeroized by mbedtls_mpi_free on every path out
+  if (mbedtls_mpi_read_binary(d.get(), private_key, sizeof(private_key)) != 0 ||
+      mbedtls_ecp_check_privkey(grp, d.get()) != 0)
+    return Status::InvalidArgument;
+  Mpi r;
+  Mpi s;
+  const bool ok =
+      mbedtls_ecdsa_sign_det_ext(grp, r.get(), s.get(), d.get(), digest, sizeof(digest),
+                                 MBEDTLS_MD_SHA256, mbedtls_hmac_drbg_random, drbg.ctx()) == 0 &&
+      mbedtls_mpi_write_binary(r.get(), signature, 32) == 0 &&
+      mbedtls_mpi_write_binary(s.get(), signature + 32, 32) == 0;
+  return ok ? Status::Ok : Status::Unsupported;
+}
+
+Status verify_digest(P256Group& group, const uint8_t (&public_key)[kPublicKeySize],
+                     const uint8_t (&digest)[kSha256Size],
+                     const uint8_t (&signature)[kSignatureSize]) {
+  mbedtls_ecp_group* grp = P256GroupAccess::loaded(group);
+  if (grp == nullptr) return Status::Unsupported;
+  Point q;
+  if (mbedtls_ecp_point_read_binary(grp, q.get(), public_key, sizeof(public_key)) != 0 ||
+      mbedtls_ecp_check_pubkey(grp, q.get()) != 0)
+    return Status::InvalidArgument;
+  Mpi r;
+  Mpi s;
+  if (mbedtls_mpi_read_binary(r.get(), signature, 32) == 0 &&
+      mbedtls_mpi_read_binary(s.get(), signature + 32, 32) == 0 &&
+      mbedtls_ecdsa_verify(grp, digest, sizeof(digest), q.get(), r.get(), s.get()) == 0)
+    return Status::Ok;
+  return Status::DataCheckFailed;
+}
+
+// One-off forms: a group for the call, freed (with its table) on return.
+Status generate_key(hal::Rng& rng, uint8_t (&private_key)[kPrivateKeySize],
+                    uint8_t (&public_key)[kPublicKeySize]) {
+  P256Group group;
+  return generate_key(group, rng, private_key, public_key);
+}
+
+Status public_key_of(const uint8_t (&private_key)[kPrivateKeySize],
+                     uint8_t (&public_key)[kPublicKeySize]) {
+  P256Group group;
+  return public_key_of(group, private_key, public_key);
 }
 
 Status sign_digest(const uint8_t (&private_key)[kPrivateKeySize],
                    const uint8_t (&digest)[kSha256Size], hal::Rng& blinding,
                    uint8_t (&signature)[kSignatureSize]) {
-  Drbg drbg(blinding);
-  if (!drbg.ok()) return Status::Io;
-  Keypair key;
-  if (!key.ok()) return Status::Unsupported;
-  mbedtls_ecp_keypair& kp = key.kp();
-  if (mbedtls_mpi_read_binary(&kp.d, private_key, sizeof(private_key)) != 0 ||
-      mbedtls_ecp_check_privkey(&kp.grp, &kp.d) != 0)
-    return Status::InvalidArgument;
-  mbedtls_mpi r;
-  mbedtls_mpi s;
-  mbedtls_mpi_init(&r);
-  mbedtls_mpi_init(&s);
-  const bool ok =
-      mbedtls_ecdsa_sign_det_ext(&kp.grp, &r, &s, &kp.d, digest, sizeof(digest), MBEDTLS_MD_SHA256,
-                                 mbedtls_hmac_drbg_random, drbg.ctx()) == 0 &&
-      mbedtls_mpi_write_binary(&r, signature, 32) == 0 &&
-      mbedtls_mpi_write_binary(&s, signature + 32, 32) == 0;
-  mbedtls_mpi_free(&r);
-  mbedtls_mpi_free(&s);
-  return ok ? Status::Ok : Status::Unsupported;
+  P256Group group;
+  return sign_digest(group, private_key, digest, blinding, signature);
 }
 
 Status verify_digest(const uint8_t (&public_key)[kPublicKeySize],
                      const uint8_t (&digest)[kSha256Size],
                      const uint8_t (&signature)[kSignatureSize]) {
-  Keypair key;
-  if (!key.ok()) return Status::Unsupported;
-  mbedtls_ecp_keypair& kp = key.kp();
-  if (mbedtls_ecp_point_read_binary(&kp.grp, &kp.Q, public_key, sizeof(public_key)) != 0 ||
-      mbedtls_ecp_check_pubkey(&kp.grp, &kp.Q) != 0)
-    return Status::InvalidArgument;
-  mbedtls_mpi r;
-  mbedtls_mpi s;
-  mbedtls_mpi_init(&r);
-  mbedtls_mpi_init(&s);
-  Status result = Status::DataCheckFailed;
-  if (mbedtls_mpi_read_binary(&r, signature, 32) == 0 &&
-      mbedtls_mpi_read_binary(&s, signature + 32, 32) == 0 &&
-      mbedtls_ecdsa_verify(&kp.grp, digest, sizeof(digest), &kp.Q, &r, &s) == 0)
-    result = Status::Ok;
-  mbedtls_mpi_free(&r);
-  mbedtls_mpi_free(&s);
-  return result;
+  P256Group group;
+  return verify_digest(group, public_key, digest, signature);
 }
 
 Status certificate_public_key(ByteView der, ByteView& point) {

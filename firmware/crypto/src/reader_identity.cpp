@@ -20,6 +20,9 @@ Status ReaderIdentity::load() {
   s = counter_->load();
   if (s != Status::Ok) return s;
   derive_serial();
+  // Build the base point's comb table now, at start-up, not during the first signed read.
+  s = group_.prepare();
+  if (s != Status::Ok) return s;
   loaded_ = true;
   return Status::Ok;
 }
@@ -50,7 +53,7 @@ Status ReaderIdentity::provision(const uint8_t (&challenge)[kChallengeSize],
                                  uint8_t (&signature)[kSignatureSize]) {
   Status s = ensure_loaded();
   if (s != Status::Ok) return s;
-  s = keys_->provision(rng_);
+  s = keys_->provision(group_, rng_);
   if (s != Status::Ok) {
     loaded_ = false;  // a failed write may have left anything: reload next time
     return s;
@@ -64,7 +67,7 @@ Status ReaderIdentity::provision(const uint8_t (&challenge)[kChallengeSize],
   uint8_t digest[kSha256Size];
   s = sha256(parts, 4, digest);
   if (s != Status::Ok) return s;
-  return keys_->sign(digest, rng_, signature);
+  return keys_->sign(group_, digest, rng_, signature);
 }
 
 Status ReaderIdentity::store_chain(ByteView cbor_chain) {
@@ -91,7 +94,7 @@ Status ReaderIdentity::sign_payload(ByteView payload, uint8_t (&signature)[kSign
   uint8_t digest[kSha256Size];
   s = cose::sig_structure_digest(payload, digest);
   if (s != Status::Ok) return s;
-  return keys_->sign(digest, rng_, signature);
+  return keys_->sign(group_, digest, rng_, signature);
 }
 
 Status ReaderIdentity::self_test() {
@@ -104,9 +107,9 @@ Status ReaderIdentity::self_test() {
   s = sha256(&part, 1, digest);
   if (s != Status::Ok) return s;
   uint8_t signature[kSignatureSize];
-  s = keys_->sign(digest, rng_, signature);
+  s = keys_->sign(group_, digest, rng_, signature);
   if (s != Status::Ok) return s;
-  return verify_digest(public_key_, digest, signature);
+  return verify_digest(group_, public_key_, digest, signature);
 }
 
 }  // namespace idr::crypto

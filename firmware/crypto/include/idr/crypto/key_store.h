@@ -42,11 +42,14 @@ class KeyStore {
   [[nodiscard]] const uint8_t (&public_key() const)[kPublicKeySize] { return public_key_; }
 
   // Generates and stores a key when none is stored (Ok at once when one is).
-  [[nodiscard]] Status provision(hal::Rng& rng);
+  [[nodiscard]] Status provision(P256Group& group, hal::Rng& rng);
+  [[nodiscard]] Status provision(hal::Rng& rng);  // on a group loaded for the call
 
   // Signs a SHA-256 digest with the stored key (NoSuchContent when not provisioned).
+  [[nodiscard]] Status sign(P256Group& group, const uint8_t (&digest)[kSha256Size],
+                            hal::Rng& blinding, uint8_t (&signature)[kSignatureSize]);
   [[nodiscard]] Status sign(const uint8_t (&digest)[kSha256Size], hal::Rng& blinding,
-                            uint8_t (&signature)[kSignatureSize]);
+                            uint8_t (&signature)[kSignatureSize]);  // group loaded for the call
 
   // Validates and stores the chain: a CBOR array of 1..8 byte strings, nothing after it, at
   // most kMaxChainSize bytes, whose first certificate's public key equals ours.

@@ -50,8 +50,9 @@ class ReaderIdentity {
   ReaderIdentity(const ReaderIdentity&) = delete;
   ReaderIdentity& operator=(const ReaderIdentity&) = delete;
 
-  // Reads the key, chain and counter from flash. Call at start-up; the commands below load
-  // on demand when it failed.
+  // Reads the key, chain and counter from flash and prepares the P-256 group (its comb
+  // table: about 12.7 M instructions on Cortex-M4, paid here once instead of by the first
+  // signature). Call at start-up; the commands below load on demand when it failed.
   [[nodiscard]] Status load();
   [[nodiscard]] bool loaded() const { return loaded_; }
 
@@ -91,6 +92,7 @@ class ReaderIdentity {
   std::optional<FlashLayout> layout_;
   std::optional<KeyStore> keys_;
   std::optional<CounterStore> counter_;
+  P256Group group_;  // kept loaded for our lifetime: every signature after the first is cheaper
   uint8_t public_key_[kPublicKeySize] = {};
   char serial_[kSerialSize + 1] = {};
   size_t serial_size_ = 0;
