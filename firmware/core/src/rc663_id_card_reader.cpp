@@ -284,11 +284,12 @@ Status Rc663IdCardReader::read_file(uint8_t file, size_t size, const Sink& sink)
   if (st != Status::Ok) return st;
   st = ensure_authenticated();
   if (st != Status::Ok) return st;
-  // READ 80 B0 off_hi off_lo Le in chunks of 0xE6 (DESIGN 6). Each answer goes to the SAM
-  // at once; unwrap_send copies it into the SAM request, so rx_ is free again. Sequential
-  // for now; to overlap SAM and RF, collect chunk i's unwrap_receive after the RF read of
-  // chunk i + 1 (and drain it on an RF error).
+  // READ 80 B0 off_hi off_lo Le in chunks of 0xE6 (DESIGN 6), pipelined (DESIGN 9): chunk
+  // i goes to the SAM (unwrap_send queues it on the UART and returns), then the card reads
+  // chunk i + 1 over RF while the SAM works, then chunk i's plain bytes are collected. The
+  // SAM's link and processing time thus hide behind the air time instead of adding to it.
   const size_t chunks = (size + card::kReadChunk - 1) / card::kReadChunk;
+  Pending pending;
   for (size_t c = 0; c < chunks; ++c) {
     const size_t offset = c * card::kReadChunk;
     const size_t le = size - offset < card::kReadChunk ? size - offset : card::kReadChunk;
@@ -296,19 +297,34 @@ Status Rc663IdCardReader::read_file(uint8_t file, size_t size, const Sink& sink)
                              static_cast<uint8_t>(offset & 0xFF), static_cast<uint8_t>(le)};
     size_t resp_len = 0;
     st = send_apdu(apdu, sizeof apdu, resp_len);
+    if (st == Status::Ok) {
+      const uint16_t sw = response_sw(resp_len);
+      if (sw == card::kSwFileNotFound) {
+        st = Status::NoSuchContent;
+      } else if (sw != card::kSwOk || resp_len != le + card::kSessionMacSize + kSwSize) {
+        st = Status::Protocol;
+      }
+    }
+    // Collect the previous chunk before anything else talks to the SAM (also on failure,
+    // so no late reply is left on the link).
+    const Status prev = collect(pending, sink);
     if (st != Status::Ok) return st;
-    const uint16_t sw = response_sw(resp_len);
-    if (sw == card::kSwFileNotFound) return Status::NoSuchContent;
-    if (sw != card::kSwOk || resp_len != le + card::kSessionMacSize + kSwSize)
-      return Status::Protocol;
+    if (prev != Status::Ok) return prev;
     st = sam_.unwrap_send(file, static_cast<uint16_t>(offset), rx_, resp_len);
     if (st != Status::Ok) return st;
-    size_t plain_len = 0;
-    st = sam_.unwrap_receive(plain_, sizeof plain_, plain_len);
-    if (st != Status::Ok) return st;
-    if (plain_len != le) return Status::Protocol;
-    sink.put(offset, plain_, le);
+    pending = Pending{true, offset, le};
   }
+  return collect(pending, sink);
+}
+
+Status Rc663IdCardReader::collect(Pending& pending, const Sink& sink) {
+  if (!pending.active) return Status::Ok;
+  pending.active = false;
+  size_t plain_len = 0;
+  const Status st = sam_.unwrap_receive(plain_, sizeof plain_, plain_len);
+  if (st != Status::Ok) return st;
+  if (plain_len != pending.len) return Status::Protocol;
+  sink.put(pending.offset, plain_, pending.len);
   return Status::Ok;
 }
 

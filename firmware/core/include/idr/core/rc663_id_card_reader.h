@@ -84,6 +84,13 @@ class Rc663IdCardReader final : public IdCardReader {
   [[nodiscard]] Status select_file(uint8_t file);
   [[nodiscard]] Status ensure_authenticated();
   [[nodiscard]] Status read_file(uint8_t file, size_t size, const Sink& sink);
+  // A chunk handed to the SAM whose plain bytes are not collected yet.
+  struct Pending {
+    bool active = false;
+    size_t offset = 0;
+    size_t len = 0;
+  };
+  [[nodiscard]] Status collect(Pending& pending, const Sink& sink);
   [[nodiscard]] Status check_issuer_macs();
   [[nodiscard]] Status require_selected() const;
 
