@@ -2,6 +2,9 @@
 // reloads keep the list in force, delta files, CLI and C API (issue 6 acceptance 4).
 #include <unistd.h>
 
+#include <zlib.h>
+
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include "idr/blocklist.h"
 #include "idr/checks.h"
 #include "idr/idr_checks.h"
+#include "list_file.h"
 #include "list_key.h"
 
 namespace fs = std::filesystem;
@@ -134,6 +138,149 @@ TEST_CASE("a list built from CSV answers every listed key and no other") {
     return true;
   });
   CHECK(walked == keys);
+}
+
+TEST_CASE("crowded blocks spill into the next block and the overflow table; lookups still exact") {
+  // 40 keys homed in block 7 and 20 in the last block, with 8 slots a block at this size
+  // (README format v2): block 7 fills, spills 8 into block 8, the rest (and the last
+  // block's surplus, which has no next block) goes to the overflow table.
+  TempDir dir;
+  constexpr size_t kTotal = 2000;
+  const auto geo = idr::blocklist::geometry_for_entries(kTotal);
+  REQUIRE(geo.slots == 8);
+  const uint64_t kLast = geo.blocks - 1;
+  auto home_of = [&](const Key& k) {
+    idr::blocklist::MixedKey m;
+    REQUIRE(idr::blocklist::make_key(k.first, k.second, &m));
+    return idr::blocklist::place(m, geo).home;
+  };
+  std::mt19937_64 rng(11);
+  std::set<Key> keys, absent_in_crowd;
+  size_t in7 = 0, in_last = 0;
+  while (in7 < 40 || in_last < 20 || absent_in_crowd.size() < 20) {
+    const Key k = random_key(rng);
+    const uint64_t home = home_of(k);
+    if (home == 7 && in7 < 40 && keys.insert(k).second) {
+      ++in7;
+    } else if (home == kLast && in_last < 20 && keys.insert(k).second) {
+      ++in_last;
+    } else if ((home == 7 || home == kLast) && !keys.count(k)) {
+      absent_in_crowd.insert(k);
+    }
+  }
+  while (keys.size() < kTotal) {
+    const Key k = random_key(rng);
+    if (!absent_in_crowd.count(k)) keys.insert(k);
+  }
+  {
+    std::ofstream out(dir / "crowd.csv");
+    for (const auto& [id, from] : keys) out << id << "," << from << "\n";
+  }
+  std::string why;
+  auto info = idr::build_blocklist(dir / "crowd.csv", dir / "crowd.idrbl", &why);
+  INFO(why);
+  REQUIRE(info);
+  CHECK(info->blocks == geo.blocks);
+  CHECK(info->overflow_entries >= 40 - 2 * 8 + 20 - 8);
+  auto list = idr::Blocklist::open(dir / "crowd.idrbl", &why);
+  REQUIRE(list);
+  CHECK(list->info().overflow_entries == info->overflow_entries);
+  std::vector<idr::BlocklistQuery> queries;
+  for (const auto& [id, from] : keys) {
+    REQUIRE(list->contains(id, from).value());
+    queries.push_back({id, from});
+  }
+  for (const auto& [id, from] : absent_in_crowd) {
+    REQUIRE(!list->contains(id, from).value());
+    queries.push_back({id, from});
+  }
+  // The batched path gives the same answers, including for a malformed query.
+  queries.push_back({"11010519491231002x", "20100101"});
+  std::vector<idr::BlocklistAnswer> answers(queries.size());
+  list->contains_many(queries.data(), queries.size(), answers.data());
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const auto expected = i < keys.size()          ? idr::BlocklistAnswer::Listed
+                          : i + 1 < queries.size() ? idr::BlocklistAnswer::NotListed
+                                                   : idr::BlocklistAnswer::Malformed;
+    REQUIRE(answers[i] == expected);
+  }
+  // for_each merges the overflow table back into key order.
+  std::set<Key> walked;
+  list->for_each([&](const std::string& id, const std::string& from) {
+    walked.insert({id, from});
+    return true;
+  });
+  CHECK(walked == keys);
+  // A delta through the crowded list: remove two overflowed keys, add two crowd keys.
+  std::vector<Key> remove(keys.begin(), keys.end());
+  std::vector<Key> drop, add(absent_in_crowd.begin(), std::next(absent_in_crowd.begin(), 2));
+  for (const Key& k : remove)
+    if (home_of(k) == 7 && drop.size() < 2) drop.push_back(k);
+  REQUIRE(idr::write_blocklist_delta(dir / "d.delta", add, drop, &why));
+  auto stats =
+      idr::apply_blocklist_delta(dir / "crowd.idrbl", dir / "d.delta", dir / "v2.idrbl", &why);
+  REQUIRE(stats);
+  CHECK(stats->added == 2);
+  CHECK(stats->removed == 2);
+  auto v2 = idr::Blocklist::open(dir / "v2.idrbl", &why);
+  REQUIRE(v2);
+  for (const auto& [id, from] : keys) {
+    const bool dropped = std::find(drop.begin(), drop.end(), Key{id, from}) != drop.end();
+    REQUIRE(v2->contains(id, from).value() == !dropped);
+  }
+  for (const auto& [id, from] : add) CHECK(v2->contains(id, from).value());
+}
+
+TEST_CASE("contains_many answers like contains on a regular list, in any batch size") {
+  TempDir dir;
+  const auto keys = write_csv(dir / "list.csv", 20000, 8);
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir / "list.csv", dir / "l.idrbl", &why));
+  for (const bool huge : {false, true}) {
+    idr::BlocklistOpenOptions options;
+    options.copy_to_huge_pages = huge;
+    auto list = idr::Blocklist::open(dir / "l.idrbl", options, &why);
+    INFO(why);
+    REQUIRE(list);
+    std::mt19937_64 rng(5);
+    std::vector<Key> probes(keys.begin(), keys.end());
+    for (int i = 0; i < 20000; ++i) probes.push_back(random_key(rng));
+    std::shuffle(probes.begin(), probes.end(), rng);
+    std::vector<idr::BlocklistQuery> queries;
+    for (const auto& [id, from] : probes) queries.push_back({id, from});
+    size_t listed = 0;
+    for (const size_t batch : {size_t{1}, size_t{7}, size_t{16}, size_t{1000}, queries.size()}) {
+      std::vector<idr::BlocklistAnswer> answers(batch);
+      for (size_t at = 0; at + batch <= queries.size(); at += batch) {
+        list->contains_many(queries.data() + at, batch, answers.data());
+        for (size_t i = 0; i < batch; ++i) {
+          const bool expected = keys.count(probes[at + i]) != 0;
+          REQUIRE(list->contains(probes[at + i].first, probes[at + i].second).value() == expected);
+          REQUIRE(answers[i] ==
+                  (expected ? idr::BlocklistAnswer::Listed : idr::BlocklistAnswer::NotListed));
+          listed += expected ? 1 : 0;
+        }
+      }
+    }
+    CHECK(listed >= keys.size());
+  }
+}
+
+TEST_CASE("a version 1 list file is refused with a message saying to rebuild it") {
+  TempDir dir;
+  std::ofstream(dir / "one.csv") << "11010519491231002X,20100101\n";
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir / "one.csv", dir / "one.idrbl", &why));
+  auto bytes = read_bytes(dir / "one.idrbl");
+  bytes[8] = 1;  // version 1, with a correct header CRC: only the version is wrong
+  const uint32_t crc = static_cast<uint32_t>(crc32(0, bytes.data(), 60));
+  for (int i = 0; i < 4; ++i)
+    bytes[60 + static_cast<size_t>(i)] = static_cast<uint8_t>(crc >> (8 * i));
+  write_bytes(dir / "v1.idrbl", bytes);
+  auto r = idr::Blocklist::open(dir / "v1.idrbl", &why);
+  CHECK(r.error() == idr::Error::InvalidArgument);
+  CHECK(why.find("offset 8: unsupported version 1") != std::string::npos);
+  CHECK(why.find("rebuild") != std::string::npos);
 }
 
 TEST_CASE("malformed CSV lines are refused naming the line; nothing is written") {

@@ -2,12 +2,14 @@
 // The lost/stolen list (DESIGN 7): a card is listed by (ID number, validity start date), so
 // the replacement card of the same person is not blocked. The list is a compact binary file
 // (format in hostlib/src/blocklist/README.md) opened by mmap; lookups are lock-free reads of
-// immutable memory, safe from any number of threads.
+// immutable memory, safe from any number of threads. A lookup reads one 64-byte block found
+// from the key alone; contains_many overlaps the memory accesses of many lookups.
 //
 //   std::string why;
 //   auto list = idr::Blocklist::open("lost.idrbl", &why);
 //   if (!list) { std::cerr << why; ... }
 //   bool listed = list->contains("11010519491231002X", "20100101").value();
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -29,10 +31,27 @@ struct BlocklistInfo {
   uint32_t version = 0;
   uint64_t entries = 0;
   uint64_t file_bytes = 0;
-  uint32_t bucket_bits = 0;
-  uint32_t remainder_bits = 0;
+  uint32_t bucket_bits = 0;     // floor(log2(blocks))
+  uint32_t remainder_bits = 0;  // bits of a key kept in its block (68 - bucket_bits)
   uint32_t payload_crc32 = 0;
+  uint64_t blocks = 0;  // 64-byte blocks
+  uint32_t slots_per_block = 0;
+  uint64_t overflow_entries = 0;  // entries that found no room near their block (rare)
 };
+
+struct BlocklistOpenOptions {
+  // false (default): the file is mapped (shared page cache, nothing copied). true: the file
+  // is read into a private buffer in 2 MiB pages (transparent huge pages, when the kernel
+  // allows them for madvise): fewer TLB misses per lookup, at the price of a private copy
+  // of the whole file in RAM and a slower open.
+  bool copy_to_huge_pages = false;
+};
+
+struct BlocklistQuery {
+  std::string_view id_number;
+  std::string_view valid_from;
+};
+enum class BlocklistAnswer : uint8_t { NotListed = 0, Listed = 1, Malformed = 2 };
 
 class Blocklist {
  public:
@@ -40,6 +59,9 @@ class Blocklist {
   // truncated, wrong-magic or wrong-checksum files: InvalidArgument, *why names the offset;
   // OS errors: Io.
   [[nodiscard]] static Result<Blocklist> open(const std::string& path, std::string* why = nullptr);
+  [[nodiscard]] static Result<Blocklist> open(const std::string& path,
+                                              const BlocklistOpenOptions& options,
+                                              std::string* why = nullptr);
 
   Blocklist(Blocklist&&) noexcept;
   Blocklist& operator=(Blocklist&&) noexcept;
@@ -49,6 +71,10 @@ class Blocklist {
   // never be on a list: build refuses it).
   [[nodiscard]] Result<bool> contains(std::string_view id_number,
                                       std::string_view valid_from) const;
+  // The throughput path: answers[i] for queries[i], i < count (Malformed where contains
+  // would give InvalidArgument). Faster than a loop of contains: the memory accesses of
+  // about 16 queries overlap.
+  void contains_many(const BlocklistQuery* queries, size_t count, BlocklistAnswer* answers) const;
   [[nodiscard]] uint64_t size() const;
   [[nodiscard]] BlocklistInfo info() const;
   // Visits every entry in file order (used by apply); stops early when fn returns false.

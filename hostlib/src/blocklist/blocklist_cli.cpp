@@ -23,12 +23,13 @@ int usage() {
 
 void print_info(const BlocklistInfo& i) {
   std::printf(
-      "version %u\nentries %llu\nfile bytes %llu\nbytes per entry %.2f\nbucket bits %u\n"
-      "remainder bits %u\npayload crc32 0x%08x\n",
+      "version %u\nentries %llu\nfile bytes %llu\nbytes per entry %.2f\nblocks %llu\n"
+      "slots per block %u\nremainder bits %u\noverflow entries %llu\npayload crc32 0x%08x\n",
       i.version, static_cast<unsigned long long>(i.entries),
       static_cast<unsigned long long>(i.file_bytes),
       i.entries ? static_cast<double>(i.file_bytes) / static_cast<double>(i.entries) : 0.0,
-      i.bucket_bits, i.remainder_bits, i.payload_crc32);
+      static_cast<unsigned long long>(i.blocks), i.slots_per_block, i.remainder_bits,
+      static_cast<unsigned long long>(i.overflow_entries), i.payload_crc32);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Writes a list file: remainders streamed after the space reserved for the index, the index
-// and header written last, fsync, then rename (a reader never sees a half-written list).
+// Writes a list file: blocks streamed in order after the space reserved for the header, the
+// overflow table and the header last, fsync, then rename (a reader never sees a half list).
 #include <fcntl.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -42,16 +42,38 @@ uint32_t crc(uint32_t c, const uint8_t* p, uint64_t n) {
 
 }  // namespace
 
-uint32_t bucket_bits_for(uint64_t entries) {
-  uint32_t log2 = 0;
-  while (log2 < 63 && (uint64_t{1} << log2) < entries) ++log2;
-  const uint32_t bits = log2 > 3 ? log2 - 3 : 0;
-  return bits < kMinBucketBits ? kMinBucketBits : bits > kMaxBucketBits ? kMaxBucketBits : bits;
+Geometry geometry_for_blocks(uint64_t blocks) {
+  Geometry g;
+  g.blocks = blocks < kMinBlocks ? kMinBlocks : blocks;
+  while (g.shift < 63 && (uint64_t{2} << g.shift) <= g.blocks) ++g.shift;
+  g.value_bits = kKeyBits - g.shift;
+  g.slot_bits = g.value_bits + 1;
+  g.slots = static_cast<uint32_t>((kBlockBytes * 8 - kBlockHeaderBits) / g.slot_bits);
+  g.value_mask = (uint64_t{1} << g.value_bits) - 1;
+  return g;
 }
 
-uint64_t payload_bytes_for(uint64_t entries, uint32_t bucket_bits) {
-  const uint64_t rem_bits = kKeyBits - bucket_bits;
-  return (uint64_t{4} << bucket_bits) + (entries * rem_bits + 7) / 8 + kPadding;
+Geometry geometry_for_entries(uint64_t entries) {
+  // The slot count depends on the block count (through the value width): settle it twice.
+  Geometry g = geometry_for_blocks(kMinBlocks);
+  for (int round = 0; round < 3; ++round) {
+    uint64_t per_block = g.slots * kFillPercent;  // entries a block, in hundredths
+    if (per_block < kMinFillHundredths) per_block = kMinFillHundredths;
+    g = geometry_for_blocks((entries * 100 + per_block - 1) / per_block);
+  }
+  return g;
+}
+
+uint64_t payload_bytes_for(const Geometry& g, uint64_t overflow_entries) {
+  return g.blocks * kBlockBytes + overflow_entries * kOverflowEntryBytes;
+}
+
+MixedKey unplace(uint64_t home, uint64_t value, const Geometry& g) {
+  // The one multiple of `blocks` in [home * 2^64 + (value >> 4 << shift), + 2^shift).
+  const u128 low = (static_cast<u128>(home) << 64) + (static_cast<u128>(value >> 4) << g.shift);
+  const u128 top = (low + g.blocks - 1) / g.blocks;
+  const u128 key = (top << 4) | (value & 15);
+  return MixedKey{static_cast<uint64_t>(key >> kHalfBits), static_cast<uint64_t>(key) & kHalfMask};
 }
 
 ListWriter::~ListWriter() {
@@ -62,7 +84,7 @@ ListWriter::~ListWriter() {
 }
 
 bool ListWriter::begin(const std::string& out_path, uint64_t entries, std::string* why) {
-  if (entries > 0xFFFFFFFFull) {
+  if (entries > kMaxEntries) {
     if (why) *why = "a list holds at most 4294967295 entries";
     return false;
   }
@@ -71,23 +93,39 @@ bool ListWriter::begin(const std::string& out_path, uint64_t entries, std::strin
   fd_ = ::open(tmp_path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
   if (fd_ < 0) return os_fail(why, "cannot create " + tmp_path_);
   entries_ = entries;
-  bucket_bits_ = bucket_bits_for(entries);
-  rem_bits_ = kKeyBits - bucket_bits_;
-  ends_.assign(size_t{1} << bucket_bits_, 0);
+  geo_ = geometry_for_entries(entries);
   buf_.reserve(1 << 20);
-  rem_crc_ = static_cast<uint32_t>(crc32(0, nullptr, 0));
+  crc_ = static_cast<uint32_t>(crc32(0, nullptr, 0));
   return true;
 }
 
 bool ListWriter::flush(bool all, std::string* why) {
   if (!all && buf_.size() < (1 << 20)) return true;
-  rem_crc_ = crc(rem_crc_, buf_.data(), buf_.size());
-  const off_t at =
-      static_cast<off_t>(kHeaderSize + (uint64_t{4} << bucket_bits_) + rem_bytes_written_);
-  if (!write_all(fd_, buf_.data(), buf_.size(), at))
+  crc_ = crc(crc_, buf_.data(), buf_.size());
+  if (!write_all(fd_, buf_.data(), buf_.size(), static_cast<off_t>(kHeaderSize + bytes_written_)))
     return os_fail(why, "cannot write " + tmp_path_);
-  rem_bytes_written_ += buf_.size();
+  bytes_written_ += buf_.size();
   buf_.clear();
+  return true;
+}
+
+bool ListWriter::emit(const uint64_t* words, std::string* why) {
+  for (uint64_t i = 0; i < kBlockWords; ++i) {
+    uint8_t le[8];
+    put64(le, words[i]);
+    buf_.insert(buf_.end(), le, le + 8);
+  }
+  return flush(false, why);
+}
+
+// Makes `block` the one being filled: blocks before block - 1 leave the window for good.
+bool ListWriter::advance_to(uint64_t block, std::string* why) {
+  static const uint64_t kEmpty[kBlockWords] = {};
+  for (; emitted_ + 1 < block; ++emitted_)
+    if (!emit(emitted_ <= cur_ ? window(emitted_) : kEmpty, why)) return false;
+  for (uint64_t b = cur_ + 1; b <= block; ++b)
+    if (b >= emitted_) std::memset(window(b), 0, kBlockBytes);
+  cur_ = block;
   return true;
 }
 
@@ -98,18 +136,31 @@ bool ListWriter::add(MixedKey key, std::string* why) {
     return false;
   }
   last_ = v;
-  const uint64_t bucket = static_cast<uint64_t>(v >> rem_bits_);
-  const uint64_t rem = static_cast<uint64_t>(v) & ((uint64_t{1} << rem_bits_) - 1);
   ++added_;
-  ends_[bucket] = static_cast<uint32_t>(added_);
-  acc_ |= rem << acc_bits_;  // acc_bits_ <= 7 and rem < 2^56: fits
-  acc_bits_ += rem_bits_;
-  while (acc_bits_ >= 8) {
-    buf_.push_back(static_cast<uint8_t>(acc_));
-    acc_ >>= 8;
-    acc_bits_ -= 8;
+  const Placement p = place(key, geo_);
+  if (p.home > cur_ && !advance_to(p.home, why)) return false;
+  // Now home <= cur_ <= home + 1 (keys rise; a bucket spills at most one block on).
+  if ((window(cur_)[0] & kCountMask) == geo_.slots) {
+    if (cur_ == p.home + 1 || cur_ + 1 == geo_.blocks) {  // no room within one block: overflow
+      window(p.home)[0] |= kOverflowFlag;
+      overflow_.push_back(v);
+      return true;
+    }
+    if (!advance_to(cur_ + 1, why)) return false;
   }
-  return flush(false, why);
+  uint64_t stored = p.value;
+  if (cur_ == p.home) {
+    stored |= uint64_t{1} << geo_.value_bits;  // homed in this block
+  } else {
+    window(p.home)[0] |= kSpillFlag;
+  }
+  uint64_t* w = window(cur_);
+  const uint64_t count = w[0] & kCountMask;
+  const uint64_t bit = kBlockHeaderBits + count * geo_.slot_bits;
+  w[bit / 64] |= stored << (bit % 64);
+  if (bit % 64 + geo_.slot_bits > 64) w[bit / 64 + 1] |= stored >> (64 - bit % 64);
+  w[0] += 1;  // the count is in bits 0..3 and below slots: no carry
+  return true;
 }
 
 bool ListWriter::finish(BlocklistInfo* info, std::string* why) {
@@ -117,31 +168,29 @@ bool ListWriter::finish(BlocklistInfo* info, std::string* why) {
     if (why) *why = "internal error: fewer keys than announced";
     return false;
   }
-  if (acc_bits_ > 0) buf_.push_back(static_cast<uint8_t>(acc_));
-  buf_.insert(buf_.end(), kPadding, 0);
+  static const uint64_t kEmpty[kBlockWords] = {};
+  for (; emitted_ < geo_.blocks; ++emitted_)
+    if (!emit(emitted_ <= cur_ ? window(emitted_) : kEmpty, why)) return false;
+  for (const u128 k : overflow_) {  // already sorted: keys came in order
+    uint8_t e[kOverflowEntryBytes];
+    put64(e, static_cast<uint64_t>(k));
+    put64(e + 8, static_cast<uint64_t>(k >> 64));
+    buf_.insert(buf_.end(), e, e + sizeof e);
+  }
   if (!flush(true, why)) return false;
-  // Buckets with no entry end where the previous one ended.
-  for (size_t b = 1; b < ends_.size(); ++b)
-    if (ends_[b] < ends_[b - 1]) ends_[b] = ends_[b - 1];
-  std::vector<uint8_t> index(ends_.size() * 4);
-  for (size_t b = 0; b < ends_.size(); ++b) put32(&index[b * 4], ends_[b]);
-  if (!write_all(fd_, index.data(), index.size(), kHeaderSize))
-    return os_fail(why, "cannot write " + tmp_path_);
-  const uint32_t index_crc =
-      crc(static_cast<uint32_t>(crc32(0, nullptr, 0)), index.data(), index.size());
-  const uint32_t payload_crc = static_cast<uint32_t>(
-      crc32_combine(index_crc, rem_crc_, static_cast<z_off_t>(rem_bytes_written_)));
-  const uint64_t payload = index.size() + rem_bytes_written_;
+  const uint64_t payload = payload_bytes_for(geo_, overflow_.size());
   uint8_t h[kHeaderSize] = {};
   std::memcpy(h + kOffMagic, kMagic, sizeof kMagic);
   put32(h + kOffVersion, kVersion);
   put32(h + kOffHeaderSize, kHeaderSize);
   put64(h + kOffEntries, entries_);
-  put32(h + kOffBucketBits, bucket_bits_);
-  put32(h + kOffRemainderBits, rem_bits_);
+  put64(h + kOffBlocks, geo_.blocks);
   put64(h + kOffPayloadBytes, payload);
-  put32(h + kOffPayloadCrc, payload_crc);
+  put32(h + kOffPayloadCrc, crc_);
   put32(h + kOffKeyScheme, kKeyScheme);
+  put32(h + kOffOverflowEntries, static_cast<uint32_t>(overflow_.size()));
+  put32(h + kOffSlotBits, geo_.slot_bits);
+  put32(h + kOffSlotsPerBlock, geo_.slots);
   put32(h + kOffHeaderCrc, static_cast<uint32_t>(crc32(0, h, kOffHeaderCrc)));
   if (!write_all(fd_, h, sizeof h, 0)) return os_fail(why, "cannot write " + tmp_path_);
   if (::fsync(fd_) != 0) return os_fail(why, "cannot sync " + tmp_path_);
@@ -152,9 +201,18 @@ bool ListWriter::finish(BlocklistInfo* info, std::string* why) {
     ::unlink(tmp_path_.c_str());
     return r;
   }
-  if (info)
-    *info = BlocklistInfo{kVersion,     entries_,  kHeaderSize + payload,
-                          bucket_bits_, rem_bits_, payload_crc};
+  if (info) {
+    *info = BlocklistInfo{};
+    info->version = kVersion;
+    info->entries = entries_;
+    info->file_bytes = kHeaderSize + payload;
+    info->bucket_bits = geo_.shift;
+    info->remainder_bits = geo_.value_bits;
+    info->payload_crc32 = crc_;
+    info->blocks = geo_.blocks;
+    info->slots_per_block = geo_.slots;
+    info->overflow_entries = overflow_.size();
+  }
   return true;
 }
 
