@@ -86,7 +86,8 @@ TEST_CASE("hostlib transport: URIs: malformed, unsupported, unreachable") {
   CHECK(open_transport("tcp://127.0.0.1:12x").error() == Error::InvalidArgument);
   CHECK(open_transport("tcp://[::1]5000").error() == Error::InvalidArgument);
   CHECK(open_transport("nonsense").error() == Error::InvalidArgument);
-  CHECK(open_transport("usb:1209:0001").error() == Error::Unsupported);
+  CHECK(open_transport("nosuch:1209:0001").error() == Error::Unsupported);  // usb: exists now
+  CHECK(open_transport("usb:1209:0001").error() == Error::InvalidArgument);  // bus > 255
   CHECK(open_transport("serial:/dev/null?baud=12345").error() == Error::InvalidArgument);
   CHECK(open_transport("serial:/dev/null?speed=9600").error() == Error::InvalidArgument);
   CHECK(open_transport("serial:").error() == Error::InvalidArgument);

@@ -1,0 +1,93 @@
+// usb: specifics through the real libusb and umockdev: enumeration by VID/PID, serial and
+// bus:address with the firmware's own descriptors, and pulling the device mid-read.
+#include <catch2/catch.hpp>
+#include <future>
+
+#include "e2e_support.h"
+#include "idr/core/usb/usb_descriptors.h"
+#include "idr/reader.h"
+#include "usb_e2e_reader.h"
+
+using namespace idr;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+const std::string kSerial = "IDR-USB-TEST-7";
+std::string scenario() {
+  return test::sample_dir() + "resident-fingerprint.json";
+}
+}  // namespace
+
+TEST_CASE("usb: the device libusb sees carries the firmware's descriptors") {
+  test::UsbReaderProcesses procs(scenario(), kSerial);
+  const std::vector<uint8_t>& d = procs.device->descriptors();
+  REQUIRE(d.size() == 18 + 32);
+  // Device descriptor (USB 2.0 Table 9-8): idVendor at 8, idProduct at 10, little endian.
+  CHECK((d[8] | (d[9] << 8)) == 0x1209);
+  CHECK((d[10] | (d[11] << 8)) == core::usb::kProductId);
+  // Interface (Table 9-12) after the 9-byte configuration: class 0xFF, two endpoints.
+  CHECK(d[18 + 9 + 4] == 2);
+  CHECK(d[18 + 9 + 5] == 0xFF);
+  // Endpoints (Table 9-13): bulk OUT 0x01 and bulk IN 0x81, 64-byte packets.
+  CHECK(d[18 + 18 + 2] == 0x01);
+  CHECK(d[18 + 18 + 3] == 0x02);
+  CHECK(d[18 + 25 + 2] == 0x81);
+  CHECK((d[18 + 25 + 4] | (d[18 + 25 + 5] << 8)) == 64);
+}
+
+TEST_CASE("usb: open by VID/PID, by serial number and by bus:address") {
+  test::UsbReaderProcesses procs(scenario(), kSerial);
+  auto any = open_transport("usb:");
+  REQUIRE(any.ok());
+  // The serial number string was read from the firmware through a control transfer.
+  CHECK((*any)->describe() == "usb:1:2?serial=" + kSerial);
+  any = Error::Unsupported;  // closes it: the interface is free again
+
+  auto by_serial = open_transport("usb:?serial=" + kSerial);
+  REQUIRE(by_serial.ok());
+  by_serial = Error::Unsupported;
+  CHECK(open_transport("usb:?serial=NOT-THIS-ONE").error() == Error::TransportOpen);
+
+  auto by_address = Reader::open("usb:1:2");
+  REQUIRE(by_address.ok());
+  CHECK(by_address->status().ok());
+  CHECK(open_transport("usb:1:3").error() == Error::TransportOpen);
+  CHECK(open_transport("usb:1").error() == Error::InvalidArgument);
+  CHECK(open_transport("usb:?baud=9600").error() == Error::InvalidArgument);
+}
+
+TEST_CASE("usb: pulling the device mid-read gives TransportClosed in time; the next open works") {
+  test::UsbReaderProcesses procs(scenario(), kSerial);
+  auto t = open_transport("usb:");
+  REQUIRE(t.ok());
+  auto counting = std::make_unique<test::CountingTransport>(std::move(t).value());
+  test::CountingTransport& spy = *counting;
+  Reader reader = Reader::over(std::move(counting));
+
+  const auto started = Clock::now();
+  auto reading = std::async(std::launch::async, [&] {
+    auto r = reader.wait_for_card(20s, kAll);
+    return std::make_pair(r.error(), Clock::now());
+  });
+  // find (answered 9F), select, then the read command: pull while it is being served.
+  REQUIRE(spy.wait_for_writes(3, 15s));
+  const auto pulled_at = Clock::now();
+  procs.device->pull();
+  REQUIRE(reading.wait_for(10s) == std::future_status::ready);
+  const auto [error, returned_at] = reading.get();
+  CHECK(error == Error::TransportClosed);
+  CHECK(returned_at - pulled_at < 2s);  // well inside the 20 s the caller allowed
+  CHECK(returned_at - started < 20s);
+  // Still closed for the old handle.
+  CHECK(reader.status().error() == Error::TransportClosed);
+
+  // Plugged in again: a new open works and the reader answers.
+  procs.device->plug_in(procs.bus_port());
+  auto again = Reader::open("usb:");
+  REQUIRE(again.ok());
+  CHECK(again->status().ok());
+  auto id = again->sam_id();
+  REQUIRE(id.ok());
+  CHECK(id->text.size() == 36);
+}
