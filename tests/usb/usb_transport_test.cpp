@@ -36,7 +36,7 @@ TEST_CASE("usb: the device libusb sees carries the firmware's descriptors") {
   CHECK((d[18 + 25 + 4] | (d[18 + 25 + 5] << 8)) == 64);
 }
 
-TEST_CASE("usb: open by VID/PID, by serial number and by bus:address") {
+TEST_CASE("usb: open by VID/PID or by serial number or by bus:address") {
   test::UsbReaderProcesses procs(scenario(), kSerial);
   auto any = open_transport("usb:");
   REQUIRE(any.ok());
@@ -57,7 +57,8 @@ TEST_CASE("usb: open by VID/PID, by serial number and by bus:address") {
   CHECK(open_transport("usb:?baud=9600").error() == Error::InvalidArgument);
 }
 
-TEST_CASE("usb: pulling the device mid-read gives TransportClosed in time; the next open works") {
+TEST_CASE(
+    "usb: pulling the device mid-read gives TransportClosed in time and the next open works") {
   test::UsbReaderProcesses procs(scenario(), kSerial);
   auto t = open_transport("usb:");
   REQUIRE(t.ok());
