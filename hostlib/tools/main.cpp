@@ -23,6 +23,7 @@ const char kHelp[] =
     "  info     reader URI, status and SAM id\n"
     "  sam-id   the SAM id (SDT string form)\n"
     "  sim      start the simulator and the host-board firmware with a scenario\n"
+    "  list     every reader found on every transport (tcp, serial, usb, pcsc)\n"
     "  verify, disclose, ca, provision   signed reads (idr verify --help)\n"
     "  journal, blocklist\n"
     "           the read journal and the lost/stolen list (hostlib); their usage and\n"
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
     if (command == "info") return cmd_info(rest);
     if (command == "sam-id") return cmd_sam_id(rest);
     if (command == "sim") return cmd_sim(rest);
+    if (command == "list") return cmd_list(rest);
     std::cerr << "idr: unknown command '" << command << "'\n\n" << kHelp << kExitCodeHelp;
     return kExitUsage;
   } catch (const UsageError& e) {

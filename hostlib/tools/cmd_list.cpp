@@ -1,0 +1,55 @@
+// idr list: every reader found on every transport (idr/discovery.h), one per line:
+// URI, transport, description. Nothing is opened.
+#include <iostream>
+
+#include "cli.h"
+#include "commands.h"
+#include "idr/discovery.h"
+#include "output.h"
+
+namespace idr::tool {
+
+namespace {
+
+const char kHelp[] =
+    "usage: idr list [--json]\n"
+    "\n"
+    "Lists the readers this machine can reach, as URIs for --reader:\n"
+    "  tcp      $IDR_READER when it is a tcp:// URI (nothing to enumerate)\n"
+    "  serial   /dev/ttyUSB*, /dev/ttyACM*, $IDR_SERIAL_READERS (paths or serial: URIs,\n"
+    "           separated by ',' or spaces), $IDR_READER when it is a serial: URI\n"
+    "  usb      readers on USB (VID 0x1209), when this build has the usb transport\n"
+    "  pcsc     PC/SC readers, when this build has the pcsc transport and pcscd runs\n"
+    "Ports are listed by name; a listed port may have no reader behind it.\n"
+    "\n"
+    "  --json   JSON output: [{\"uri\", \"transport\", \"description\"}, ...]\n";
+
+}  // namespace
+
+int cmd_list(const Words& words) {
+  if (wants_help(words)) {
+    std::cout << kHelp << "\n" << kExitCodeHelp;
+    return kExitOk;
+  }
+  const Args args(words, {}, {"json"});
+  if (args.has_rest()) throw UsageError("list takes no command after --");
+  const auto readers = list_readers();
+  if (!readers) {
+    std::cerr << "idr list: " << message(readers.error()) << "\n";
+    return kExitUnreachable;
+  }
+  if (args.flag("json")) {
+    nlohmann::json all = nlohmann::json::array();
+    for (const auto& r : *readers)
+      all.push_back({{"uri", r.uri}, {"transport", r.transport}, {"description", r.description}});
+    std::cout << to_text(all) << std::endl;
+    return kExitOk;
+  }
+  if (readers->empty()) std::cout << "no readers found\n";
+  for (const auto& r : *readers)
+    std::cout << r.uri << "\t" << r.transport << "\t" << r.description << "\n";
+  std::cout << std::flush;
+  return kExitOk;
+}
+
+}  // namespace idr::tool
