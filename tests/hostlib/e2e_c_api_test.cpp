@@ -5,9 +5,9 @@
 #include <future>
 
 #include "card_expect.h"
+#include "e2e_reader.h"
 #include "e2e_support.h"
 #include "idr/idr.h"
-#include "reader_processes.h"
 
 using namespace idr;
 using namespace std::chrono_literals;
@@ -66,8 +66,8 @@ TEST_CASE("hostlib e2e C API: every sample card reads back equal to its personal
     const sim::Scenario s = sim::load_scenario(file);
     if (s.cards.size() != 1 && s.name != "three-cards-sequential") continue;
     SECTION(s.name) {
-      e2e::ReaderProcesses procs(file);
-      const std::string uri = "tcp://127.0.0.1:" + std::to_string(procs.host_port);
+      const auto procs = test::start_e2e_reader(file);
+      const std::string uri = procs->uri();
       idr_reader* reader = nullptr;
       REQUIRE(idr_reader_open(uri.c_str(), 0, &reader) == IDR_OK);
       CHECK(idr_reader_status(reader) == IDR_OK);
@@ -107,9 +107,9 @@ TEST_CASE("hostlib e2e C API: bad arguments, open errors and cancellation give c
   idr_card_free(nullptr);
   CHECK(std::string(idr_version()) == "0.1.0");
 
-  e2e::ReaderProcesses procs(std::string(IDR_SOURCE_DIR) +
-                             "/tests/hostlib/scenarios/empty-field.json");
-  const std::string uri = "tcp://127.0.0.1:" + std::to_string(procs.host_port);
+  const auto procs = test::start_e2e_reader(std::string(IDR_SOURCE_DIR) +
+                                            "/tests/hostlib/scenarios/empty-field.json");
+  const std::string uri = procs->uri();
   REQUIRE(idr_reader_open(uri.c_str(), 2000, &reader) == IDR_OK);
   idr_card* card = reinterpret_cast<idr_card*>(0x1);
   CHECK(idr_reader_wait_for_card(reader, 100, IDR_FIELDS_BASE, &card) == IDR_E_TIMEOUT);

@@ -1,14 +1,14 @@
-// End to end through the public C++ API: idr-sim + idr-firmware processes (tests/e2e
-// ReaderProcesses), every sample card read back equal to its personalisation, cancellation
-// of wait_for_card from another thread, and concurrent calls on one Reader.
+// End to end through the public C++ API, over whichever transport start_e2e_reader() of the
+// executable serves (e2e_reader.h): every sample card read back equal to its personalisation,
+// cancellation of wait_for_card from another thread, and concurrent calls on one Reader.
 #include <catch2/catch.hpp>
 #include <future>
 #include <thread>
 
 #include "card_expect.h"
+#include "e2e_reader.h"
 #include "e2e_support.h"
 #include "idr/reader.h"
-#include "reader_processes.h"
 
 using namespace idr;
 using namespace std::chrono_literals;
@@ -16,12 +16,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string uri_of(const e2e::ReaderProcesses& p) {
-  return "tcp://127.0.0.1:" + std::to_string(p.host_port);
-}
-
-Reader open_reader(const e2e::ReaderProcesses& p) {
-  auto r = Reader::open(uri_of(p));
+Reader open_reader(const test::E2eReader& p) {
+  auto r = Reader::open(p.uri());
   REQUIRE(r.ok());
   return std::move(r).value();
 }
@@ -34,8 +30,8 @@ TEST_CASE("hostlib e2e: every sample card reads back equal to its personalisatio
     // Single-card scenarios, and the first card of three-cards-sequential (present first).
     if (s.cards.size() != 1 && s.name != "three-cards-sequential") continue;
     SECTION(s.name) {
-      e2e::ReaderProcesses procs(file);
-      Reader reader = open_reader(procs);
+      const auto procs = test::start_e2e_reader(file);
+      Reader reader = open_reader(*procs);
       CHECK(reader.status().ok());
       auto card = reader.wait_for_card(10s, kAll);
       REQUIRE(card.ok());
@@ -51,8 +47,8 @@ TEST_CASE("hostlib e2e: every sample card reads back equal to its personalisatio
 TEST_CASE("hostlib e2e: SAM id of the scenario, and status/sam_id from several threads at once") {
   const std::string file = test::sample_dir() + "resident-fingerprint.json";
   const sim::Scenario s = sim::load_scenario(file);
-  e2e::ReaderProcesses procs(file);
-  Reader reader = open_reader(procs);
+  const auto procs = test::start_e2e_reader(file);
+  Reader reader = open_reader(*procs);
   auto id = reader.sam_id();
   REQUIRE(id.ok());
   CHECK(id->raw == s.sam_id);
@@ -79,9 +75,9 @@ TEST_CASE("hostlib e2e: SAM id of the scenario, and status/sam_id from several t
 }
 
 TEST_CASE("hostlib e2e: cancel() stops wait_for_card with no card within 100 ms") {
-  e2e::ReaderProcesses procs(std::string(IDR_SOURCE_DIR) +
-                             "/tests/hostlib/scenarios/empty-field.json");
-  auto t = open_transport(uri_of(procs));
+  const auto procs = test::start_e2e_reader(std::string(IDR_SOURCE_DIR) +
+                                            "/tests/hostlib/scenarios/empty-field.json");
+  auto t = open_transport(procs->uri());
   REQUIRE(t.ok());
   auto counting = std::make_unique<test::CountingTransport>(std::move(t).value());
   test::CountingTransport& spy = *counting;

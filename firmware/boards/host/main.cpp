@@ -17,6 +17,7 @@
 #include "idr/board/socket_sim_link.h"
 #include "idr/board/tcp_host_link.h"
 #include "idr/board/usb_host_mode.h"
+#include "idr/board/vpcd_host_mode.h"
 #include "idr/core/app/reader_app.h"
 #include "idr/posix/loopback.h"
 #include "idr/sim/scenario.h"
@@ -27,7 +28,7 @@ namespace {
 void usage() {
   std::cerr
       << "usage: idr-firmware (--sim 127.0.0.1:PORT | --scenario FILE) [--listen 127.0.0.1:PORT "
-         "| --pty | --usb 127.0.0.1:PORT [--usb-serial S]]\n";
+         "| --pty | --usb 127.0.0.1:PORT [--usb-serial S] | --vpcd 127.0.0.1:PORT]\n";
 }
 
 // Set baud (60 PP) on the pty link changes its termios speed (pty_host_link.h).
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
   uint16_t sim_port = 0, host_port = 0;
   bool use_pty = false;
   std::string usb_address, usb_serial = "IDR-SIM-0001";  // --usb: USB device (usb_host_mode.h)
+  std::string vpcd_address;  // --vpcd: a virtual card for pcscd's vpcd (vpcd_host_mode.h)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--sim" && i + 1 < argc) {
@@ -65,6 +67,8 @@ int main(int argc, char** argv) {
       usb_address = argv[++i];
     } else if (a == "--usb-serial" && i + 1 < argc) {
       usb_serial = argv[++i];
+    } else if (a == "--vpcd" && i + 1 < argc) {
+      vpcd_address = argv[++i];
     } else {
       usage();
       return 2;
@@ -104,7 +108,9 @@ int main(int argc, char** argv) {
   static PtyBaud pty_baud(pty_host);
   idr::hal::HostLink* host = &tcp_host;
   idr::core::HostBaudHook* baud_hook = nullptr;
-  if (!usb_address.empty()) {
+  if (!vpcd_address.empty()) {
+    if ((host = idr::board::start_vpcd_host_link(vpcd_address)) == nullptr) return 1;
+  } else if (!usb_address.empty()) {
     if ((host = idr::board::start_usb_host_link(usb_address, usb_serial)) == nullptr) return 1;
   } else if (use_pty) {
     if (pty_host.open() != idr::Status::Ok) {
@@ -131,8 +137,8 @@ int main(int argc, char** argv) {
   if (init != idr::Status::Ok)
     std::cerr << "idr-firmware: reader init: " << idr::to_string(init) << " (will retry)\n";
 
-  if (!usb_address.empty()) {
-    // announced by start_usb_host_link
+  if (!usb_address.empty() || !vpcd_address.empty()) {
+    // announced by start_usb_host_link / start_vpcd_host_link
   } else if (use_pty)
     std::printf("host link on %s\n", pty_host.slave_path());
   else

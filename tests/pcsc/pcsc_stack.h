@@ -1,0 +1,57 @@
+#pragma once
+// The PC/SC test stack (tests/pcsc/README.md): a private network namespace holding the real
+// pcscd (vsmartcard's vpcd driver listening on its fixed port), idr-sim and
+// `idr-firmware --vpcd`. vpcd listens on every interface of its namespace, and that
+// namespace has only loopback, so nothing is reachable from outside; pcscd's client socket
+// is a file (/run/pcscd/pcscd.comm), shared with this process. One pcscd per machine: the
+// tests take the CTest resource lock `pcscd`, and PcscStack refuses to start when another
+// pcscd runs. Every process is stopped by the destructor (also when a test fails).
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "child_process.h"
+
+namespace idr::test {
+
+class PcscStack {
+ public:
+  // Starts pcscd, then idr-sim (scenario) and the firmware; returns once the reader's card
+  // (its ATR) is seen through PC/SC. Throws with a clear message otherwise.
+  explicit PcscStack(const std::string& scenario_file);
+  ~PcscStack();
+  PcscStack(const PcscStack&) = delete;
+  PcscStack& operator=(const PcscStack&) = delete;
+
+  // Pulls the device: kills the firmware (and the simulator), closing vpcd's connection;
+  // returns once pcscd shows the slot empty (bounded: 5 s).
+  void pull();
+  // Plugs it back: a new simulator with `scenario_file` and a new firmware.
+  void plug(const std::string& scenario_file);
+  // Waits (bounded) until PC/SC shows our card in the first slot; false when it did not.
+  bool wait_for_card(std::chrono::milliseconds bound) const;
+
+  // The reader name pcscd gives vpcd's first slot, and the pcsc: URI of it.
+  static std::string reader_name();
+  [[nodiscard]] std::string uri() const { return "pcsc:" + reader_name(); }
+  // pcscd's log so far (for failure messages).
+  [[nodiscard]] std::string pcscd_log() const;
+
+  static constexpr unsigned short kVpcdPort = 0x8C7B;  // vpcd's default, private namespace
+  static constexpr std::chrono::milliseconds kStartTimeout{15'000};
+
+ private:
+  [[nodiscard]] std::vector<std::string> in_namespace(std::vector<std::string> argv) const;
+  void stop_pcscd();
+  void stop_all();
+  void kill_reader();
+
+  std::string dir_;  // private config dir + pcscd log
+  std::unique_ptr<e2e::ChildProcess> netns_;
+  std::unique_ptr<e2e::ChildProcess> pcscd_;
+  std::unique_ptr<e2e::ChildProcess> sim_;
+  std::unique_ptr<e2e::ChildProcess> firmware_;
+};
+
+}  // namespace idr::test
