@@ -100,7 +100,7 @@ void check_read(const Run& r, const fs::path& out, const std::string& scenario_f
 
 }  // namespace
 
-TEST_CASE("sdt: nm -D shows every SDT_* function of sdtapi.h, and nothing else is exported") {
+TEST_CASE("sdt: nm -D shows every SDT_* function of sdtapi.h and nothing else") {
   std::ifstream header(std::string(IDR_SOURCE_DIR) + "/hostlib/sdtapi/include/sdtapi.h");
   std::stringstream text;
   text << header.rdbuf();
@@ -166,7 +166,7 @@ TEST_CASE("sdt: no reader configured: SDT_OpenPort answers 0x01") {
   fs::remove_all(d);
 }
 
-TEST_CASE("sdt: config file: reader.<port> beats reader, comments and spaces ignored") {
+TEST_CASE("sdt: config file: reader.<port> beats reader and comments and spaces are ignored") {
   const std::string text =
       "# comment\n  reader =  tcp://127.0.0.1:5000  # all ports\nreader.1002=serial:/dev/ttyUSB0\n"
       "junk line\n";

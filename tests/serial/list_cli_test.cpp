@@ -25,7 +25,7 @@ std::pair<std::string, int> run(const std::string& command_line) {
 
 }  // namespace
 
-TEST_CASE("serial: idr list shows the configured readers; the listed URI reads the SAM id") {
+TEST_CASE("serial: idr list shows the configured readers and the listed URI reads the SAM id") {
   idr::test::PtyReaderProcesses procs(idr::test::sample_dir() + "resident-fingerprint.json");
   const std::string env =
       "env IDR_READER=tcp://127.0.0.1:5999 IDR_SERIAL_READERS=" + procs.pty_path + " ";

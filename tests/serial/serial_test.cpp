@@ -118,26 +118,33 @@ TEST_CASE("serial: every sample card reads back equal to its personalisation (C+
   }
 }
 
-TEST_CASE("serial: set baud (60 PP) changes the pty's line speed; the link keeps working") {
+TEST_CASE("serial: set baud (60 PP) changes the pty's line speed and the link keeps working") {
   test::PtyReaderProcesses procs(scenario("resident-fingerprint.json"));
   auto port = LegacyPort::open(procs.uri());
   REQUIRE(port.ok());
   auto r = port->command(0x60, 0x01);  // 01: 57600 (DESIGN 8)
   REQUIRE(r.ok());
   CHECK(r->sw3 == 0x90);
+  // The board switches once the OK has left (legacy_server.h), i.e. just after we got it:
+  // look again for a bounded while.
   const int fd = ::open(procs.pty_path.c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
   REQUIRE(fd >= 0);
-  termios tio{};
-  REQUIRE(::tcgetattr(fd, &tio) == 0);
+  speed_t speed = 0;
+  for (int i = 0; i < 200 && speed != B57600; ++i) {
+    termios tio{};
+    REQUIRE(::tcgetattr(fd, &tio) == 0);
+    speed = ::cfgetospeed(&tio);
+    if (speed != B57600) std::this_thread::sleep_for(10ms);
+  }
   ::close(fd);
-  CHECK(::cfgetospeed(&tio) == B57600);
+  CHECK(speed == B57600);
   auto status = port->command(0x11, 0xFF);  // a pty carries bytes at any speed
   REQUIRE(status.ok());
   CHECK(status->sw3 == 0x90);
 }
 
 TEST_CASE(
-    "serial: pulling the device mid-read gives TransportClosed in time; the next open works") {
+    "serial: pulling the device mid-read gives TransportClosed in time and the next open works") {
   const std::string file = scenario("resident-fingerprint.json");
   test::PtyReaderProcesses procs(file);
   auto t = open_transport(procs.uri());
