@@ -57,10 +57,15 @@ struct Blocklist::Impl {
   u128 overflow_key(uint64_t i) const {
     return (static_cast<u128>(get64(overflow + i * 16 + 8)) << 64) | get64(overflow + i * 16);
   }
-  // Slots are sorted: 1 found, 0 absent (a larger slot is there), -1 every slot is smaller.
-  // Branch-free over all slots (same trip count every time): no mispredicted exit, so the
-  // CPU can already work on the next lookup while this one waits for its cache line.
-  int scan(const uint8_t* b, uint64_t target) const {
+  // Where a target stands in a block: found among the used slots, and how many used slots
+  // are below it (slots are sorted). Branch-free over all slots (same trip count every
+  // time): no mispredicted exit, so the CPU already works on the next lookup while this one
+  // waits for its cache line.
+  struct Scan {
+    bool found;
+    bool all_below;
+  };
+  Scan scan(const uint8_t* b, uint64_t target) const {
     const uint64_t n = blocklist::block_word0(b) & blocklist::kCountMask;
     uint64_t found = 0, below = 0;
     for (uint32_t i = 0; i < geo.slots; ++i) {
@@ -69,7 +74,7 @@ struct Blocklist::Impl {
       found |= used & (v == target ? 1 : 0);
       below += used & (v < target ? 1 : 0);
     }
-    return found != 0 ? 1 : below == n ? -1 : 0;
+    return Scan{found != 0, below == n};
   }
   bool in_overflow(u128 key) const {
     uint64_t lo = 0, hi = overflow_entries;
@@ -85,17 +90,23 @@ struct Blocklist::Impl {
     }
     return false;
   }
-  // The home block answers almost every lookup; a bucket that spilled continues at the start
-  // of the next block (there without the "homed here" bit); the rare rest is in the overflow
-  // table. Keys larger than a slot found on the way cannot be further on (global order).
+  // The home block answers almost every lookup. Only when every slot there is below the key
+  // can it be further on: at the start of the next block if the bucket spilled (stored
+  // there without the "homed here" bit), else or then in the overflow table. A larger slot
+  // found on the way ends the search (keys are placed in global order).
   bool resolve(MixedKey k, const blocklist::Placement& p) const {
     const uint8_t* home = block(p.home);
     const uint64_t w0 = blocklist::block_word0(home);
-    int r = scan(home, p.value | (uint64_t{1} << geo.value_bits));
-    if (r >= 0) return r == 1;
+    const Scan s = scan(home, p.value | (uint64_t{1} << geo.value_bits));
+    if (__builtin_expect(
+            s.all_below && (w0 & (blocklist::kSpillFlag | blocklist::kOverflowFlag)) != 0, 0))
+      return resolve_further(k, p, w0);
+    return s.found;
+  }
+  bool resolve_further(MixedKey k, const blocklist::Placement& p, uint64_t w0) const {
     if (w0 & blocklist::kSpillFlag) {
-      r = scan(block(p.home + 1), p.value);
-      if (r >= 0) return r == 1;
+      const Scan s = scan(block(p.home + 1), p.value);
+      if (s.found || !s.all_below) return s.found;
     }
     return (w0 & blocklist::kOverflowFlag) != 0 && in_overflow(k.value());
   }
