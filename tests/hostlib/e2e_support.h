@@ -29,6 +29,11 @@ class CountingTransport final : public Transport {
  public:
   explicit CountingTransport(std::unique_ptr<Transport> inner) : inner_(std::move(inner)) {}
   Result<void> write(const uint8_t* d, size_t n) override {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      ++started_;
+    }
+    cv_.notify_all();
     auto r = inner_->write(d, n);
     {
       std::lock_guard<std::mutex> lock(m_);
@@ -50,12 +55,23 @@ class CountingTransport final : public Transport {
     std::unique_lock<std::mutex> lock(m_);
     return cv_.wait_for(lock, bound, [&] { return writes_ >= n; });
   }
+  // Blocks until at least n commands were handed to the transport (a synchronous transport,
+  // e.g. PC/SC's SCardTransmit, may still be inside the nth write).
+  bool wait_for_started(size_t n, std::chrono::milliseconds bound) {
+    std::unique_lock<std::mutex> lock(m_);
+    return cv_.wait_for(lock, bound, [&] { return started_ >= n; });
+  }
+  [[nodiscard]] size_t started() {
+    std::lock_guard<std::mutex> lock(m_);
+    return started_;
+  }
 
  private:
   std::unique_ptr<Transport> inner_;
   std::mutex m_;
   std::condition_variable cv_;
   size_t writes_ = 0;
+  size_t started_ = 0;
 };
 
 }  // namespace idr::test

@@ -153,6 +153,10 @@ void PcscStack::pull() {
   (void)SCardReleaseContext(c);
 }
 
+void PcscStack::freeze_simulator() {
+  if (sim_) ::kill(sim_->pid(), SIGSTOP);
+}
+
 void PcscStack::plug(const std::string& scenario_file) {
   kill_reader();
   sim_ = std::make_unique<e2e::ChildProcess>(

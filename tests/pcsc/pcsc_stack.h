@@ -27,6 +27,9 @@ class PcscStack {
   // Pulls the device: kills the firmware (and the simulator), closing vpcd's connection;
   // returns once pcscd shows the slot empty (bounded: 5 s).
   void pull();
+  // Stops the simulator (SIGSTOP): the firmware then blocks inside whatever it does, e.g. a
+  // card read, until pull() kills both. Makes "pull mid-read" deterministic.
+  void freeze_simulator();
   // Plugs it back: a new simulator with `scenario_file` and a new firmware.
   void plug(const std::string& scenario_file);
   // Waits (bounded) until PC/SC shows our card in the first slot; false when it did not.

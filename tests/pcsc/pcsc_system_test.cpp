@@ -191,3 +191,39 @@ TEST_CASE("pcsc: pulling the device while commands flow gives TransportClosed, t
   REQUIRE(card.ok());
   CHECK(card->fingerprint.size() == 1024);
 }
+
+TEST_CASE("pcsc: pulling the device mid-read gives TransportClosed in time, then reopen works") {
+  test::PcscStack stack(kCard);
+  auto t = open_transport(stack.uri());
+  REQUIRE(t.ok());
+  auto counting = std::make_unique<test::CountingTransport>(std::move(t).value());
+  test::CountingTransport& spy = *counting;
+  Reader reader = Reader::over(std::move(counting));
+  auto found = reader.find_card();
+  REQUIRE(found.ok());
+  REQUIRE(*found);
+  // The simulator stops: the firmware blocks inside the read (ATTRIB waits on the sim wire),
+  // so the pull below lands in the middle of read_card, not between commands.
+  const size_t before = spy.started();
+  stack.freeze_simulator();
+  auto reading = std::async(std::launch::async, [&] {
+    auto r = reader.read_card(kAll);
+    return std::make_pair(r.error(), Clock::now());
+  });
+  REQUIRE(spy.wait_for_started(before + 1, 10s));  // the select of read_card is on its way
+  const auto pulled_at = Clock::now();
+  stack.pull();
+  REQUIRE(reading.wait_for(10s) == std::future_status::ready);
+  const auto [error, returned_at] = reading.get();
+  CHECK(error == Error::TransportClosed);
+  CHECK(returned_at - pulled_at < 3s);  // the legacy command budget (DESIGN 8: 3 s)
+
+  stack.plug(kCard);
+  REQUIRE(stack.wait_for_card(10s));
+  auto again = Reader::open(stack.uri());
+  REQUIRE(again.ok());
+  auto card = again->wait_for_card(10s, kAll);
+  INFO(message(card.error()));
+  REQUIRE(card.ok());
+  CHECK(card->fingerprint.size() == 1024);
+}

@@ -120,8 +120,10 @@ class PcscTransport final : public Transport {
     DWORD got = static_cast<DWORD>(response.size());
     const LONG rv = SCardTransmit(card_, SCARD_PCI_T1, apdu, static_cast<DWORD>(apdu_len), nullptr,
                                   response.data(), &got);
-    if (rv != SCARD_S_SUCCESS) {
-      if (!is_gone(rv)) return Error::Io;
+    // A card always answers with at least SW1 SW2. An empty "successful" response is what
+    // vpcd gives when its connection to the card side closes during the transmit (device
+    // pulled mid-command): the link is gone, as for the error codes of is_gone().
+    if ((rv != SCARD_S_SUCCESS && is_gone(rv)) || (rv == SCARD_S_SUCCESS && got == 0)) {
       {
         std::lock_guard<std::mutex> lock(m_);
         closed_ = true;
@@ -129,6 +131,7 @@ class PcscTransport final : public Transport {
       cv_.notify_all();
       return Error::TransportClosed;
     }
+    if (rv != SCARD_S_SUCCESS) return Error::Io;
     if (got < pcsc::kSwSize) return Error::MalformedReply;
     const uint16_t sw = static_cast<uint16_t>((response[got - 2] << 8) | response[got - 1]);
     if (sw != pcsc::kSwOk) return Error::Io;  // the envelope was refused (67 00, 6F 00 ...)
