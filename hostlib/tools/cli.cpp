@@ -77,6 +77,13 @@ std::optional<std::string> Args::value(const std::string& name) const {
   return v;
 }
 
+std::vector<std::string> Args::values(const std::string& name) const {
+  std::vector<std::string> all;
+  for (const auto& [n, val] : values_)
+    if (n == name) all.push_back(val);
+  return all;
+}
+
 std::string reader_uri(const Args& args) {
   if (auto v = args.value("reader")) return *v;
   if (const char* env = std::getenv("IDR_READER"); env && *env) return env;

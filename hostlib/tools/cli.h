@@ -45,6 +45,8 @@ class Args {
        const std::set<std::string>& flags);
   [[nodiscard]] bool flag(const std::string& name) const { return flags_.count(name) != 0; }
   [[nodiscard]] std::optional<std::string> value(const std::string& name) const;
+  // Every value of a repeatable option, in command-line order.
+  [[nodiscard]] std::vector<std::string> values(const std::string& name) const;
   [[nodiscard]] const std::vector<std::string>& rest() const { return rest_; }
   [[nodiscard]] bool has_rest() const { return dashdash_; }
 

@@ -4,12 +4,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 
 #include "cli.h"
 #include "commands.h"
+#include "dev_provision.h"
 #include "interrupt.h"
 #include "process.h"
 #include "tool_paths.h"
@@ -20,7 +23,7 @@ namespace {
 
 const char kHelp[] =
     "usage: idr sim --scenario FILE [--port P] [--sim-exe PATH] [--firmware-exe PATH]\n"
-    "               [-- COMMAND [ARGS...]]\n"
+    "               [--no-provision] [-- COMMAND [ARGS...]]\n"
     "\n"
     "Starts the simulator (idr-sim) with a scenario (hw-sim/scenarios/*.json) and the reader\n"
     "firmware on the host board (idr-firmware) connected to it, then:\n"
@@ -31,10 +34,18 @@ const char kHelp[] =
     "    is this build) and exits with the command's exit status (127: it could not start).\n"
     "Both children are killed when idr sim ends, however it ends.\n"
     "\n"
+    "Signed reads out of the box: before that, a throwaway development CA is made in a temp\n"
+    "directory, the simulated reader is provisioned with it (its key, a device certificate)\n"
+    "and the command gets IDR_TRUST=<the dev root> and IDR_COUNTERS=<a temp counter store>,\n"
+    "so `idr read` verifies. Both paths are printed ('trust: ', 'counters: ' lines after the\n"
+    "reader line); the directory is removed when idr sim ends. Never trust the dev root for\n"
+    "real readers.\n"
+    "\n"
     "  --scenario FILE      the scenario (required)\n"
     "  --port P             the reader's TCP port on 127.0.0.1 (default 5000; 0 = any free)\n"
     "  --sim-exe PATH       idr-sim to run (default: next to idr, this build tree, or PATH)\n"
-    "  --firmware-exe PATH  idr-firmware to run (same lookup)\n";
+    "  --firmware-exe PATH  idr-firmware to run (same lookup)\n"
+    "  --no-provision       leave the reader unprovisioned (no dev CA, no IDR_TRUST)\n";
 
 constexpr std::chrono::milliseconds kStartTimeout{15'000};
 constexpr std::chrono::milliseconds kCheckInterval{200};
@@ -59,7 +70,7 @@ int cmd_sim(const Words& words) {
     std::cout << kHelp << "\n" << kExitCodeHelp;
     return kExitOk;
   }
-  const Args args(words, {"scenario", "port", "sim-exe", "firmware-exe"}, {});
+  const Args args(words, {"scenario", "port", "sim-exe", "firmware-exe"}, {"no-provision"});
   const auto scenario = args.value("scenario");
   if (!scenario) throw UsageError("--scenario FILE is required");
   if (!std::ifstream(*scenario)) throw UsageError("cannot read the scenario '" + *scenario + "'");
@@ -99,8 +110,32 @@ int cmd_sim(const Words& words) {
   }
   if (interrupt.interrupted()) return kExitInterrupted;
 
+  std::optional<DevProvisioning> dev;  // its temp directory goes when idr sim returns
+  if (!args.flag("no-provision")) {
+    try {
+      dev.emplace(uri);
+    } catch (const std::exception& e) {
+      std::cerr << "idr sim: cannot provision the simulated reader: " << e.what() << "\n";
+      return kExitUnreachable;
+    }
+  }
+  std::vector<std::pair<std::string, std::string>> env{{"IDR_READER", uri}};
+  if (dev) {
+    env.emplace_back("IDR_TRUST", dev->trust_path());
+    env.emplace_back("IDR_COUNTERS", dev->counters_path());
+  }
+  // What a developer (or a test) needs to verify this reader's reads: after the reader line.
+  auto print_paths = [&](std::ostream& out) {
+    out << "reader: " << uri << "\n";
+    if (dev) {
+      out << "trust: " << dev->trust_path() << "\n";
+      out << "counters: " << dev->counters_path() << "\n";
+    }
+    out.flush();
+  };
+
   if (!args.has_rest()) {
-    std::cout << "reader: " << uri << std::endl;
+    print_paths(std::cout);
     while (!interrupt.sleep_for(kCheckInterval)) {
       if (!sim->running() || !firmware->running()) {
         std::cerr << "idr sim: " << (sim->running() ? "idr-firmware" : "idr-sim")
@@ -111,9 +146,9 @@ int cmd_sim(const Words& words) {
     return kExitInterrupted;
   }
 
-  std::cerr << "reader: " << uri << std::endl;
+  print_paths(std::cerr);
   SpawnOptions run;
-  run.env = {{"IDR_READER", uri}};
+  run.env = env;
   run.path_prepend = own_directory();
   run.parent_death_signal = SIGTERM;
   try {

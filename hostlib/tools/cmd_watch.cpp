@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "output.h"
 #include "reader_session.h"
+#include "signed_read.h"
 
 namespace idr::tool {
 
@@ -15,6 +16,7 @@ namespace {
 
 const char kHelp[] =
     "usage: idr watch [--reader URI] [--json] [--fields LIST] [--count N]\n"
+    "                 [--trust PATH]... [--revoked FILE] [--counters DB] [--now T] [--legacy]\n"
     "\n"
     "Polls the reader and prints each card once as it is presented: one line per card, or\n"
     "with --json one JSON object per line (the fields of `idr read --json`). Runs until N\n"
@@ -30,7 +32,9 @@ const char kHelp[] =
     "  --count N        stop after N cards (default: no limit)\n"
     "\n"
     "Each card is also checked (DESIGN 7) and, with --blocklist, looked up in the lost/stolen\n"
-    "list: the line ends with 'accepted' or 'REJECTED' (JSON: \"accepted\", \"checks\").\n";
+    "list: the line ends with 'accepted' or 'REJECTED' (JSON: \"accepted\", \"checks\").\n"
+    "Each read is signed and verified first (below): a card whose record is not verified is\n"
+    "printed as 'NOT VERIFIED (check: why)  REJECTED' without its data.\n";
 
 constexpr std::chrono::milliseconds kPollInterval{50};
 
@@ -39,16 +43,37 @@ bool ends_watch(Error e) {
   return code == kExitUnreachable || code == kExitInterrupted || code == kExitUsage;
 }
 
+// One card line (or JSON line): `v` is its verification, null for a --legacy read.
+int show_card(Assessor& assessor, const CardData& card, const VerifiedRecord* v, bool json) {
+  Assessment a;
+  const int code = assessor.assess("watch", card, a);
+  if (code != kExitOk) return code;
+  if (json) {
+    nlohmann::json j = card_json(card);
+    if (v)
+      add_verdict_json(j, *v);
+    else
+      j["verified"] = false;
+    add_assessment_json(j, a);
+    std::cout << to_text(j) << std::endl;
+  } else {
+    std::cout << card_line(card) << "  " << (v ? "verified" : "unsigned") << "  "
+              << (a.accepted() ? "accepted" : "REJECTED") << std::endl;
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int cmd_watch(const Words& words) {
   if (wants_help(words)) {
-    std::cout << kHelp << kAssessmentHelp << "\n" << kExitCodeHelp;
+    std::cout << kHelp << kAssessmentHelp << "\n" << kSignedReadHelp << "\n" << kExitCodeHelp;
     return kExitOk;
   }
   std::set<std::string> values{"reader", "fields", "count"};
   std::set<std::string> flags{"json"};
   add_assessment_options(values, flags);
+  add_signed_read_options(values, flags);
   const Args args(words, values, flags);
   if (args.has_rest()) throw UsageError("watch takes no command after --");
   unsigned fields = args.value("fields") ? parse_fields(*args.value("fields")) : unsigned{kText};
@@ -57,8 +82,11 @@ int cmd_watch(const Words& words) {
       args.value("count") ? parse_count("count", *args.value("count"), 1, 1'000'000'000) : 0;
   const bool json = args.flag("json");
 
+  SignedReader signer(signed_read_options(args));
   Assessor assessor(assessment_options(args, reader_uri(args)));
   int code = assessor.open("watch");
+  if (code != kExitOk) return code;
+  code = signer.open("watch");
   if (code != kExitOk) return code;
   const auto session = open_session("watch", reader_uri(args), code);
   if (!session) return code;
@@ -72,24 +100,37 @@ int cmd_watch(const Words& words) {
       if (ends_watch(found.error())) return report("watch", "find card", found.error());
       (void)report("watch", "find card", found.error());
     } else if (*found) {
-      const Result<CardData> card = reader.read_card(fields);
-      if (card) {
-        ++seen;
-        Assessment a;
-        code = assessor.assess("watch", *card, a);
-        if (code != kExitOk) return code;
-        if (json) {
-          nlohmann::json j = card_json(*card);
-          add_assessment_json(j, a);
-          std::cout << to_text(j) << std::endl;
-        } else {
-          std::cout << card_line(*card) << "  " << (a.accepted() ? "accepted" : "REJECTED")
-                    << std::endl;
+      if (signer.options().legacy) {
+        const Result<CardData> card = reader.read_card(fields);
+        if (card) {
+          ++seen;
+          code = show_card(assessor, *card, nullptr, json);
+          if (code != kExitOk) return code;
+          continue;  // look for the next card at once
         }
-        continue;  // look for the next card at once
+        if (ends_watch(card.error())) return report("watch", "read card", card.error());
+        (void)report("watch", "read card", card.error());
+      } else {
+        const Result<SignedRead> read = signer.read(reader, fields);
+        if (read) {
+          ++seen;
+          const VerifiedRecord& v = read->record;
+          if (v.card()) {
+            code = show_card(assessor, *v.card(), &v, json);
+            if (code != kExitOk) return code;
+          } else if (json) {  // no card data: it did not verify
+            nlohmann::json j = nlohmann::json::object();
+            add_verdict_json(j, v);
+            j["accepted"] = false;
+            std::cout << to_text(j) << std::endl;
+          } else {
+            std::cout << "NOT VERIFIED (" << failure_text(v) << ")  REJECTED" << std::endl;
+          }
+          continue;
+        }
+        if (ends_watch(read.error())) return report("watch", "signed read", read.error());
+        (void)report("watch", "signed read", read.error());
       }
-      if (ends_watch(card.error())) return report("watch", "read card", card.error());
-      (void)report("watch", "read card", card.error());
     }
     if (session->interrupt.sleep_for(kPollInterval)) return kExitInterrupted;
   }

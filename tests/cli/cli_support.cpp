@@ -30,9 +30,17 @@ SimulatedReader::SimulatedReader(const std::string& scenario) {
       std::vector<std::string>{IDR_TOOL_EXE, "sim", "--scenario", scenario, "--port", "0"},
       options);
   uri = process->wait_for_line("reader: ", 30s);
+  // idr sim provisioned the reader with a throwaway CA: the commands the tests run get its
+  // trust and counter store through the environment, as a developer's shell would.
+  trust = process->wait_for_line("trust: ", 30s);
+  counters = process->wait_for_line("counters: ", 30s);
+  ::setenv("IDR_TRUST", trust.c_str(), 1);
+  ::setenv("IDR_COUNTERS", counters.c_str(), 1);
 }
 
 SimulatedReader::~SimulatedReader() {
+  ::unsetenv("IDR_TRUST");
+  ::unsetenv("IDR_COUNTERS");
   process->signal(SIGTERM);  // idr sim kills its children on the way out
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (process->running() && std::chrono::steady_clock::now() < deadline)

@@ -29,11 +29,15 @@ struct Run {
 Run run_idr(const std::vector<std::string>& args, std::chrono::milliseconds bound = kBound);
 
 // `idr sim --scenario FILE --port 0` serving until the object goes (SIGTERM, then reaped).
+// While it lives, IDR_TRUST and IDR_COUNTERS name its dev root and counter store (so
+// `idr read` verifies its signed reads); one at a time.
 struct SimulatedReader {
   explicit SimulatedReader(const std::string& scenario);
   ~SimulatedReader();
   std::unique_ptr<tool::ChildProcess> process;
-  std::string uri;  // tcp://127.0.0.1:PORT, from its "reader: " line
+  std::string uri;       // tcp://127.0.0.1:PORT, from its "reader: " line
+  std::string trust;     // its "trust: " line: the dev root certificate
+  std::string counters;  // its "counters: " line
 };
 
 // Lines of a text, without the newlines; no empty last line.
