@@ -5,20 +5,12 @@
 #include <cstring>
 #include <new>
 
+#include "c_handles.h"
 #include "idr/reader.h"
 
 #ifndef IDR_VERSION_STRING
 #define IDR_VERSION_STRING "0.0.0"
 #endif
-
-struct idr_reader {
-  explicit idr_reader(idr::Reader r) : reader(std::move(r)) {}
-  idr::Reader reader;
-};
-
-struct idr_card {
-  idr::CardData data;
-};
 
 namespace {
 

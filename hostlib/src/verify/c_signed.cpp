@@ -9,22 +9,11 @@
 #include <optional>
 #include <sstream>
 
+#include "../core/c_handles.h"
 #include "idr/ca.h"
 #include "idr/idr_signed.h"
 #include "idr/reader.h"
 #include "idr/verify.h"
-
-// The handles of idr.h, defined exactly as in hostlib/src/core/c_api.cpp (one definition
-// in the program's sense: the same tokens), so a card from here is freed by idr_card_free
-// and its accessors work on it.
-struct idr_reader {
-  explicit idr_reader(idr::Reader r) : reader(std::move(r)) {}
-  idr::Reader reader;
-};
-
-struct idr_card {
-  idr::CardData data;
-};
 
 struct idr_verdict {
   idr::RecordVerdict verdict;
