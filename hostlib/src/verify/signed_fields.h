@@ -8,10 +8,7 @@
 
 namespace idr::detail {
 
-struct SignedTextField {
-  const char* name;
-  card::Field field;
-};
+using SignedTextField = card::NamedField;  // the layouts' field table lives in card_layout.h
 
 // The fields of card type `type` (0x20 resident, 'J', 'I', 'Y'); nullptr (count 0) when
 // the type is unknown.

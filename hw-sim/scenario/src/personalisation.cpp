@@ -10,62 +10,11 @@ namespace idr::sim {
 
 namespace {
 
-struct NamedField {
-  const char* name;
-  card::Field field;
-};
+using card::NamedField;  // the layouts' field table lives in card_layout.h
 
 // DESIGN 8 text layouts, by card type.
-const std::vector<NamedField>& layout(CardType t) {
-  namespace r = card::resident;
-  static const std::vector<NamedField> resident{
-      {"name", r::kName},           {"gender", r::kGender},        {"ethnicity", r::kEthnicity},
-      {"birth", r::kBirth},         {"address", r::kAddress},      {"id_number", r::kIdNumber},
-      {"authority", r::kAuthority}, {"valid_from", r::kValidFrom}, {"valid_to", r::kValidTo}};
-  static const std::vector<NamedField> permit_j{{"name", r::kName},
-                                                {"gender", r::kGender},
-                                                {"birth", r::kBirth},
-                                                {"address", r::kAddress},
-                                                {"id_number", r::kIdNumber},
-                                                {"authority", r::kAuthority},
-                                                {"valid_from", r::kValidFrom},
-                                                {"valid_to", r::kValidTo},
-                                                {"pass_number", card::permit_j::kPassNumber},
-                                                {"issue_count", card::permit_j::kIssueCount}};
-  namespace i = card::foreign_i;
-  static const std::vector<NamedField> foreign_i{{"english_name", i::kEnglishName},
-                                                 {"gender", i::kGender},
-                                                 {"permanent_number", i::kPermanentNumber},
-                                                 {"nationality", i::kNationality},
-                                                 {"chinese_name", i::kChineseName},
-                                                 {"issued", i::kIssued},
-                                                 {"expires", i::kExpires},
-                                                 {"birth", i::kBirth},
-                                                 {"card_version", i::kCardVersion},
-                                                 {"authority_code", i::kAuthorityCode}};
-  namespace y = card::foreign_y;
-  static const std::vector<NamedField> foreign_y{{"chinese_name", y::kChineseName},
-                                                 {"gender", y::kGender},
-                                                 {"renewal_count", y::kRenewalCount},
-                                                 {"birth", y::kBirth},
-                                                 {"english_name_1", y::kEnglishName1},
-                                                 {"id_number", y::kIdNumber},
-                                                 {"issued", y::kIssued},
-                                                 {"expires", y::kExpires},
-                                                 {"english_name_2", y::kEnglishName2},
-                                                 {"country_code", y::kCountryCode},
-                                                 {"previous_number_link", y::kPreviousNumberLink}};
-  switch (t) {
-    case CardType::Resident:
-      return resident;
-    case CardType::PermitJ:
-      return permit_j;
-    case CardType::ForeignI:
-      return foreign_i;
-    case CardType::ForeignY:
-      return foreign_y;
-  }
-  return resident;
+card::FieldTable layout(CardType t) {
+  return card::fields_for_type(static_cast<uint32_t>(card_type_char(t)));
 }
 
 // FNV-1a 64: a fixed, documented hash for deterministic generated data.
@@ -206,11 +155,11 @@ CardImage make_card_image(const CardSpec& spec) {
     img.text[k] = 0x20;
     img.text[k + 1] = 0x00;
   }
-  const auto& fields = layout(spec.type);
+  const card::FieldTable fields = layout(spec.type);
   for (const auto& [name, value] : spec.text) {
     const NamedField* f = nullptr;
-    for (const auto& nf : fields) {
-      if (name == nf.name) f = &nf;
+    for (size_t k = 0; k < fields.count; ++k) {
+      if (name == fields.fields[k].name) f = &fields.fields[k];
     }
     if (f == nullptr)
       throw std::runtime_error(where + ": text." + name + ": no such field on a " +

@@ -83,6 +83,88 @@ inline constexpr Field kCountryCode{242, 6};
 inline constexpr Field kPreviousNumberLink{250, 6};
 }  // namespace foreign_y
 
+// The named text fields of each layout, in layout order. The names are those of signed
+// records (extension.h) and of the simulator's personalisation; reserved areas are not
+// fields. One table for the firmware, the host library and the simulator.
+struct NamedField {
+  const char* name;
+  Field field;
+};
+struct FieldTable {
+  const NamedField* fields;
+  size_t count;
+};
+
+inline constexpr NamedField kResidentFields[] = {
+    {"name", resident::kName},           {"gender", resident::kGender},
+    {"ethnicity", resident::kEthnicity}, {"birth", resident::kBirth},
+    {"address", resident::kAddress},     {"id_number", resident::kIdNumber},
+    {"authority", resident::kAuthority}, {"valid_from", resident::kValidFrom},
+    {"valid_to", resident::kValidTo}};
+// 'J': as resident, but 32/4 (ethnicity) is reserved.
+inline constexpr NamedField kPermitJFields[] = {{"name", resident::kName},
+                                                {"gender", resident::kGender},
+                                                {"birth", resident::kBirth},
+                                                {"address", resident::kAddress},
+                                                {"id_number", resident::kIdNumber},
+                                                {"authority", resident::kAuthority},
+                                                {"valid_from", resident::kValidFrom},
+                                                {"valid_to", resident::kValidTo},
+                                                {"pass_number", permit_j::kPassNumber},
+                                                {"issue_count", permit_j::kIssueCount}};
+inline constexpr NamedField kForeignIFields[] = {{"english_name", foreign_i::kEnglishName},
+                                                 {"gender", foreign_i::kGender},
+                                                 {"permanent_number", foreign_i::kPermanentNumber},
+                                                 {"nationality", foreign_i::kNationality},
+                                                 {"chinese_name", foreign_i::kChineseName},
+                                                 {"issued", foreign_i::kIssued},
+                                                 {"expires", foreign_i::kExpires},
+                                                 {"birth", foreign_i::kBirth},
+                                                 {"card_version", foreign_i::kCardVersion},
+                                                 {"authority_code", foreign_i::kAuthorityCode}};
+inline constexpr NamedField kForeignYFields[] = {
+    {"chinese_name", foreign_y::kChineseName},
+    {"gender", foreign_y::kGender},
+    {"renewal_count", foreign_y::kRenewalCount},
+    {"birth", foreign_y::kBirth},
+    {"english_name_1", foreign_y::kEnglishName1},
+    {"id_number", foreign_y::kIdNumber},
+    {"issued", foreign_y::kIssued},
+    {"expires", foreign_y::kExpires},
+    {"english_name_2", foreign_y::kEnglishName2},
+    {"country_code", foreign_y::kCountryCode},
+    {"previous_number_link", foreign_y::kPreviousNumberLink}};
+inline constexpr size_t kMaxTextFields = sizeof(kForeignYFields) / sizeof(kForeignYFields[0]);
+
+// The fields of a card type char (byte 248: ' ' or 0 resident, 'J', 'I', 'Y');
+// {nullptr, 0} for an unknown type.
+[[nodiscard]] constexpr FieldTable fields_for_type(uint32_t type_char) {
+  switch (type_char) {
+    case 0:
+    case 0x20:
+      return {kResidentFields, sizeof(kResidentFields) / sizeof(kResidentFields[0])};
+    case 'J':
+      return {kPermitJFields, sizeof(kPermitJFields) / sizeof(kPermitJFields[0])};
+    case 'I':
+      return {kForeignIFields, sizeof(kForeignIFields) / sizeof(kForeignIFields[0])};
+    case 'Y':
+      return {kForeignYFields, kMaxTextFields};
+    default:
+      return {nullptr, 0};
+  }
+}
+
+[[nodiscard]] constexpr bool fields_inside_text(FieldTable t) {
+  for (size_t k = 0; k < t.count; ++k)
+    if (t.fields[k].field.size == 0 ||
+        t.fields[k].field.offset + t.fields[k].field.size > kTextSize)
+      return false;
+  return true;
+}
+static_assert(fields_inside_text(fields_for_type(' ')) &&
+              fields_inside_text(fields_for_type('J')) &&
+              fields_inside_text(fields_for_type('I')) && fields_inside_text(fields_for_type('Y')));
+
 // ISO 7816 status words the card uses.
 inline constexpr uint16_t kSwOk = 0x9000;
 inline constexpr uint16_t kSwFileNotFound = 0x6A82;

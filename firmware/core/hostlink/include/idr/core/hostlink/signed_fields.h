@@ -9,12 +9,8 @@
 
 namespace idr::core {
 
-struct NamedField {
-  const char* name;
-  card::Field field;
-};
-
-inline constexpr size_t kMaxTextFields = 11;  // the 'Y' layout
+using card::kMaxTextFields;
+using card::NamedField;  // the layouts' field table lives in card_layout.h
 // Text fields + photo + fingerprint + four appended addresses.
 inline constexpr size_t kMaxSignedFields = kMaxTextFields + 2 + card::kAddressEntries;
 
