@@ -8,6 +8,7 @@
 #include <set>
 
 #include "cli_support.h"
+#include "idr/testing/temp_dir.h"
 
 using namespace idr::cli_test;
 using nlohmann::json;
@@ -20,17 +21,8 @@ const std::string kScenario = kSamples + "resident-fingerprint.json";
 const std::string kIdNumber = "110101199003071233";
 const std::string kValidFrom = "20160310";
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/idr-cli-assess-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string path;
-};
-
 // Builds a list from id_number,valid_from lines with `idr blocklist build`.
-std::string build_list(const TempDir& dir, const std::string& name,
+std::string build_list(const idr::testing::TempDir& dir, const std::string& name,
                        const std::vector<std::string>& rows) {
   const std::string csv = dir.path + "/" + name + ".csv";
   std::ofstream(csv) << [&] {
@@ -68,7 +60,7 @@ TEST_CASE("idr read: every check is its own verdict and a good card is accepted"
 }
 
 TEST_CASE("idr read --blocklist: a listed card is reported and exits 6; others pass", "[assess]") {
-  TempDir dir;
+  idr::testing::TempDir dir("idr-cli-assess");
   const std::string listed =
       build_list(dir, "listed", {"11010519491231002X,20100101", kIdNumber + "," + kValidFrom});
   // The same person's replacement card (another validity start) must not be blocked.
@@ -87,7 +79,7 @@ TEST_CASE("idr read --blocklist: a listed card is reported and exits 6; others p
 }
 
 TEST_CASE("idr read: a corrupt list is refused before any read, with exit 5", "[assess]") {
-  TempDir dir;
+  idr::testing::TempDir dir("idr-cli-assess");
   const std::string bad = dir.path + "/bad.idrbl";
   std::ofstream(bad) << "not a list";
   SimulatedReader reader(kScenario);
@@ -110,7 +102,7 @@ TEST_CASE("idr read: an expired card fails validity.current and exits 6", "[asse
 }
 
 TEST_CASE("idr read --photo writes a PNG; --journal appends a verifiable row", "[assess]") {
-  TempDir dir;
+  idr::testing::TempDir dir("idr-cli-assess");
   const std::string png = dir.path + "/photo.png";
   const std::string db = dir.path + "/journal.db";
   ::setenv("IDR_JOURNAL_KEY", "00112233445566778899aabbccddeeff", 1);
@@ -127,7 +119,7 @@ TEST_CASE("idr read --photo writes a PNG; --journal appends a verifiable row", "
 }
 
 TEST_CASE("idr read --journal without a key is a usage error", "[assess]") {
-  TempDir dir;
+  idr::testing::TempDir dir("idr-cli-assess");
   ::unsetenv("IDR_JOURNAL_KEY");
   SimulatedReader reader(kScenario);
   CHECK(run_idr({"read", "--reader", reader.uri, "--journal", dir.path + "/j.db"}).status == 1);

@@ -14,28 +14,11 @@
 #include "e2e_support.h"
 #include "idr/ca.h"
 #include "idr/reader.h"
+#include "idr/testing/temp_dir.h"
 #include "idr/verify.h"
 
 using namespace idr;
 using namespace std::chrono_literals;
-
-namespace {
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string pattern =
-        std::filesystem::temp_directory_path().string() + "/idr-e2e-signed-XXXXXX";
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-}  // namespace
 
 TEST_CASE("hostlib e2e: a signed read verifies over this transport") {
   const std::string file = test::sample_dir() + "resident-fingerprint.json";
@@ -46,7 +29,7 @@ TEST_CASE("hostlib e2e: a signed read verifies over this transport") {
   Reader reader = std::move(opened).value();
 
   // Provision as `idr provision` does: key on the reader, certificate from our CA.
-  TempDir dir;
+  idr::testing::TempDir dir("idr-e2e-signed");
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   std::string why;
   auto ca = ca::CaDirectory::create(dir.path + "/ca", "e2e transport CA", now, 2, &why);

@@ -18,6 +18,7 @@
 #include "idr/ca.h"
 #include "idr/reader.h"
 #include "idr/sim/scenario.h"
+#include "idr/testing/temp_dir.h"
 #include "idr/verify.h"
 #include "process.h"
 #include "reader_processes.h"
@@ -29,20 +30,6 @@ namespace {
 
 const std::string kScenario =
     std::string(IDR_SOURCE_DIR) + "/tests/signed/scenarios/card-returns.json";
-
-struct TempDir {
-  std::string path;
-  TempDir() {
-    std::string pattern =
-        std::filesystem::temp_directory_path().string() + "/idr-signed-e2e-XXXXXX";
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 Reader open_reader(const e2e::ReaderProcesses& p) {
   auto r = Reader::open("tcp://127.0.0.1:" + std::to_string(p.host_port));
@@ -208,7 +195,7 @@ TEST_CASE(
   const auto spec = sim::load_scenario(kScenario).cards.at(0).spec;
   const auto image = sim::make_card_image(spec);
   e2e::ReaderProcesses processes(kScenario);
-  TempDir dir;
+  idr::testing::TempDir dir("idr-signed-e2e");
   const auto now = static_cast<int64_t>(std::time(nullptr));
   const std::string counters_db = dir.path + "/counters.db";
   const std::string root_pem = dir.path + "/ca/root.crt.pem";
