@@ -14,6 +14,7 @@
 #include "e2e_support.h"
 #include "idr/ca.h"
 #include "idr/reader.h"
+#include "idr/testing/provision.h"
 #include "idr/testing/temp_dir.h"
 #include "idr/verify.h"
 
@@ -31,18 +32,8 @@ TEST_CASE("hostlib e2e: a signed read verifies over this transport") {
   // Provision as `idr provision` does: key on the reader, certificate from our CA.
   idr::testing::TempDir dir("idr-e2e-signed");
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
-  std::string why;
-  auto ca = ca::CaDirectory::create(dir.path + "/ca", "e2e transport CA", now, 2, &why);
-  INFO(why);
-  REQUIRE(ca);
-  const auto challenge = ca::random_nonce();
-  REQUIRE(challenge);
-  const auto key = reader.provision_key(*challenge);
-  REQUIRE(key);
-  auto chain = ca->issue_reader(*key, *challenge, now, 1, &why);
-  INFO(why);
-  REQUIRE(chain);
-  REQUIRE(reader.provision_certs(*chain));
+  const ca::CaDirectory ca =
+      idr::testing::provision_with_test_ca(reader, dir.path + "/ca", now, "e2e transport CA");
 
   // The card is in the field: find it, then READ_SIGNED with a fresh nonce.
   auto found = reader.find_card();
@@ -55,7 +46,7 @@ TEST_CASE("hostlib e2e: a signed read verifies over this transport") {
   REQUIRE(record.ok());
 
   TrustStore trust;
-  REQUIRE(trust.add_root_der(ca->root_der()));
+  REQUIRE(trust.add_root_der(ca.root_der()));
   auto counters = CounterStore::open(dir.path + "/counters.db");
   REQUIRE(counters);
   VerifyOptions o;

@@ -18,6 +18,7 @@
 #include "idr/ca.h"
 #include "idr/reader.h"
 #include "idr/sim/scenario.h"
+#include "idr/testing/provision.h"
 #include "idr/testing/temp_dir.h"
 #include "idr/verify.h"
 #include "process.h"
@@ -47,23 +48,6 @@ void wait_card(Reader& reader, bool present) {
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     std::this_thread::sleep_for(20ms);
   }
-}
-
-// Provisions the reader with a CA made in `dir` (as `idr provision` does); returns the CA.
-ca::CaDirectory provision(Reader& reader, const std::string& dir, int64_t now) {
-  std::string why;
-  auto ca = ca::CaDirectory::create(dir, "signed e2e test CA", now, 2, &why);
-  INFO(why);
-  REQUIRE(ca);
-  const auto challenge = ca::random_nonce();
-  REQUIRE(challenge);
-  const auto key = reader.provision_key(*challenge);
-  REQUIRE(key);
-  auto chain = ca->issue_reader(*key, *challenge, now, 1, &why);
-  INFO(why);
-  REQUIRE(chain);
-  REQUIRE(reader.provision_certs(*chain));
-  return std::move(ca).value();
 }
 
 void require_all_succeeded(const VerifiedRecord& v) {
@@ -203,7 +187,8 @@ TEST_CASE(
   std::string serial;
   {
     Reader reader = open_reader(processes);
-    const ca::CaDirectory ca = provision(reader, dir.path + "/ca", now);
+    const ca::CaDirectory ca =
+        idr::testing::provision_with_test_ca(reader, dir.path + "/ca", now, "signed e2e test CA");
     const auto info = reader.device_info();
     REQUIRE(info);
     CHECK(info->provisioned);
