@@ -8,7 +8,17 @@ using simwire::Type;
 
 namespace {
 constexpr size_t kMaxData = simwire::kMaxPayload - 8;  // room for the fixed fields
+
+// Sends the request begun on `wire` whose response starts with a u8 flash Status (the
+// flash requests of simwire.h): the link's failure, Io for a malformed response, else that
+// status. `r` is left after the status byte.
+Status call_flash(SimWireClient& wire, simwire::Reader& r) {
+  const Status s = wire.call(r);
+  if (s != Status::Ok) return s;
+  const auto result = static_cast<Status>(r.u8());
+  return r.ok() ? result : Status::Io;
 }
+}  // namespace
 
 Status SimSpi::transfer(const uint8_t* tx, uint8_t* rx, size_t len) {
   if (len == 0 || len > simwire::kMaxPayload) return Status::InvalidArgument;
@@ -136,10 +146,7 @@ Status SimFlash::read(uint32_t addr, uint8_t* buf, size_t len) {
     w.u32(static_cast<uint32_t>(addr + off));
     w.u16(static_cast<uint16_t>(n));
     simwire::Reader r(nullptr, 0);
-    Status s = wire_.call(r);
-    if (s != Status::Ok) return s;
-    s = static_cast<Status>(r.u8());
-    if (!r.ok()) return Status::Io;
+    const Status s = call_flash(wire_, r);
     if (s != Status::Ok) return s;
     size_t got = 0;
     const uint8_t* data = r.rest(got);
@@ -158,10 +165,7 @@ Status SimFlash::program(uint32_t addr, const uint8_t* data, size_t len) {
     w.u32(static_cast<uint32_t>(addr + off));
     w.bytes(data + off, n);
     simwire::Reader r(nullptr, 0);
-    Status s = wire_.call(r);
-    if (s != Status::Ok) return s;
-    s = static_cast<Status>(r.u8());
-    if (!r.ok()) return Status::Io;
+    const Status s = call_flash(wire_, r);
     if (s != Status::Ok) return s;
     off += n;
   }
@@ -172,10 +176,7 @@ Status SimFlash::erase_page(uint32_t page) {
   wire_.charge(0);
   wire_.begin(Type::FlashErase).u32(page);
   simwire::Reader r(nullptr, 0);
-  const Status s = wire_.call(r);
-  if (s != Status::Ok) return s;
-  const auto result = static_cast<Status>(r.u8());
-  return r.ok() ? result : Status::Io;
+  return call_flash(wire_, r);
 }
 
 Status SimRng::fill(uint8_t* buf, size_t len) {
