@@ -24,12 +24,10 @@ unsigned short free_loopback_port() {
   return port;
 }
 
-std::vector<std::string> qemu_command(const std::string& elf, unsigned short host_port,
-                                      unsigned short sim_port) {
-  const auto chardev = [](const char* id, unsigned short port) {
-    return std::string("socket,id=") + id + ",host=127.0.0.1,port=" + std::to_string(port) +
-           ",server=on,wait=on,nodelay=on";
-  };
+namespace {
+// DESIGN 10: the machine, the image, semihosting and deterministic time; the caller adds
+// what goes on the two UARTs.
+std::vector<std::string> qemu_base_command(const std::string& elf) {
   return {"/usr/bin/qemu-system-arm",
           "-M",
           "mps2-an386",
@@ -41,15 +39,23 @@ std::vector<std::string> qemu_command(const std::string& elf, unsigned short hos
           "-semihosting-config",
           "enable=on,target=native",
           "-icount",
-          "shift=0",
-          "-chardev",
-          chardev("s0", host_port),
-          "-serial",
-          "chardev:s0",
-          "-chardev",
-          chardev("s1", sim_port),
-          "-serial",
-          "chardev:s1"};
+          "shift=0"};
+}
+}  // namespace
+
+std::vector<std::string> qemu_command(const std::string& elf, unsigned short host_port,
+                                      unsigned short sim_port) {
+  const auto chardev = [](const char* id, unsigned short port) {
+    return std::string("socket,id=") + id + ",host=127.0.0.1,port=" + std::to_string(port) +
+           ",server=on,wait=on,nodelay=on";
+  };
+  std::vector<std::string> argv = qemu_base_command(elf);
+  for (const std::string& a :
+       {std::string("-chardev"), chardev("s0", host_port), std::string("-serial"),
+        std::string("chardev:s0"), std::string("-chardev"), chardev("s1", sim_port),
+        std::string("-serial"), std::string("chardev:s1")})
+    argv.push_back(a);
+  return argv;
 }
 
 QemuReader::QemuReader(const std::string& elf, const std::string& sim_exe,
@@ -72,22 +78,8 @@ SelftestRun run_selftest(const std::string& elf, std::chrono::milliseconds timeo
     throw std::runtime_error(
         "no self-test image " + elf +
         ": the cortex-m4 cross build failed (cmake --build --preset cortex-m4)");
-  const std::vector<std::string> argv = {"/usr/bin/qemu-system-arm",
-                                         "-M",
-                                         "mps2-an386",
-                                         "-nographic",
-                                         "-monitor",
-                                         "none",
-                                         "-kernel",
-                                         elf,
-                                         "-semihosting-config",
-                                         "enable=on,target=native",
-                                         "-icount",
-                                         "shift=0",
-                                         "-serial",
-                                         "null",
-                                         "-serial",
-                                         "null"};
+  std::vector<std::string> argv = qemu_base_command(elf);
+  for (const char* a : {"-serial", "null", "-serial", "null"}) argv.emplace_back(a);
   int out[2];
   if (::pipe(out) != 0) throw std::runtime_error("run_selftest: pipe failed");
   const pid_t pid = ::fork();
