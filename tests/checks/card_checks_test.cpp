@@ -142,6 +142,16 @@ TEST_CASE("'J' card: permit region and pass number format") {
         CheckStatus::Failed);
 }
 
+TEST_CASE("resident card: a permit region is not a county code") {
+  auto c = resident();
+  c.id_number = "810000194912310028";
+  REQUIRE(idr::id_check_char(c.id_number.substr(0, 17)) == c.id_number[17]);
+  const auto r = idr::check_card(c, idr::CheckClock{"20241231"});
+  REQUIRE(r.find("id_number.region") != nullptr);
+  CHECK(r.find("id_number.region")->status == CheckStatus::Failed);
+  CHECK(r.find("id_number.region")->reason == "permit_region");
+}
+
 TEST_CASE("'I' card: 15-character permanent residence number, format only") {
   CHECK(idr::check_permanent_residence_number("USA310080112345").status == CheckStatus::Succeeded);
   CHECK(idr::check_permanent_residence_number("usa310080112345").reason == "bad_nationality");

@@ -77,8 +77,8 @@ const Row kRows[] = {
     {"110105198512311240", "9", "", S, S, S, S, N, "gender_not_binary"},
     {"110105198512311136", "1", "", S, S, S, S, S, ""},
     // region codes
-    {"110305198501010013", "1", "", S, S, W, S, S, "unknown_region"},  // prefecture 1103 not listed
-    {"710100198501010012", "1", "", S, S, W, S, S, "unknown_region"},  // Taiwan: province only
+    {"110305198501010013", "1", "", S, S, F, S, S, "unknown_county"},  // never listed
+    {"710100198501010012", "1", "", S, S, F, S, S, "unknown_county"},  // Taiwan: province only
     {"990101198501010010", "1", "", S, S, F, S, S, "unknown_province"},
     {"00000019850101001X", "1", "", S, S, F, S, S, "unknown_province"},
 };
@@ -128,16 +128,106 @@ TEST_CASE("the check character follows the DESIGN 7 weights and mapping") {
   CHECK(idr::id_check_char("1234") == '\0');
 }
 
-TEST_CASE("the region table compiled in has the provinces and prefectures") {
+// Region codes against the county-level table (hostlib/data/gbt2260.tsv, DESIGN 7). The
+// retired codes are those the generated table lists with a last revision before "current".
+struct RegionRow {
+  const char* code;
+  idr::RegionMatch match;
+  CheckStatus status;
+  const char* reason;
+  const char* name_part;  // expected in the verdict message ("" = not compared)
+};
+using M = idr::RegionMatch;
+const RegionRow kRegionRows[] = {
+    // current county-level codes
+    {"110105", M::County, S, "ok", "朝阳区"},
+    {"440305", M::County, S, "ok", "南山区"},
+    {"659011", M::County, S, "ok", "新星市"},  // created 2021: only in the newest source
+    {"429004", M::County, S, "ok", "仙桃市"},  // province-administered county-level city
+    // retired codes: cards keep them after the county is renamed, merged or abolished
+    {"110103", M::County, S, "ok", "retired code (200212-200912)"},  // 崇文区, merged 2010
+    {"110104", M::County, S, "ok", "宣武区"},
+    {"370181", M::County, S, "ok", "章丘市"},  // became 370114 章丘区
+    {"320721", M::County, S, "ok", "赣榆县"},  // became 320707 赣榆区
+    {"469003", M::County, S, "ok", "儋州市"},  // became the prefecture 460400
+    {"341421", M::County, S, "ok", "巢湖市"},  // prefecture 巢湖 abolished 2011
+    {"440524", M::County, S, "ok", "潮阳县"},  // GB 11643-1999 worked example (supplement)
+    // prefecture-level cities without counties
+    {"441900", M::County, S, "ok", "东莞市"},
+    {"442000", M::County, S, "ok", "中山市"},
+    {"460400", M::County, S, "ok", "儋州市"},
+    {"620200", M::County, S, "ok", "嘉峪关市"},
+    {"460200", M::County, S, "ok", "三亚市"},  // no counties until 2014
+    // residence permit regions
+    {"810000", M::Permit, S, "ok", "香港"},
+    {"820000", M::Permit, S, "ok", "澳门"},
+    {"830000", M::Permit, S, "ok", "台湾"},
+    // province-only and prefecture codes: the county digits are missing
+    {"110000", M::NotCounty, F, "not_county", "北京市"},
+    {"440000", M::NotCounty, F, "not_county", ""},
+    {"710000", M::NotCounty, F, "not_county", "台湾省"},
+    {"440300", M::NotCounty, F, "not_county", "深圳市"},
+    {"110100", M::NotCounty, F, "not_county", ""},
+    // fabricated county codes
+    {"123456", M::UnknownCounty, F, "unknown_county", "天津市"},
+    {"449999", M::UnknownCounty, F, "unknown_county", "广东省"},
+    {"110199", M::UnknownCounty, F, "unknown_county", ""},
+    {"440399", M::UnknownCounty, F, "unknown_county", ""},
+    {"659099", M::UnknownCounty, F, "unknown_county", ""},
+    // no such province
+    {"720000", M::UnknownProvince, F, "unknown_province", ""},
+    {"990101", M::UnknownProvince, F, "unknown_province", ""},
+    {"000000", M::UnknownProvince, F, "unknown_province", ""},
+};
+
+TEST_CASE("region codes: county level, retired kept, cities without counties, permits") {
   const auto& t = idr::RegionTable::builtin();
-  CHECK(t.size() > 340);
-  CHECK(t.match("110105") == idr::RegionMatch::Prefecture);
-  CHECK(t.name_of("110105") == "北京市市辖区");
-  CHECK(t.match("440524") == idr::RegionMatch::Prefecture);
-  CHECK(t.match("440000") == idr::RegionMatch::Prefecture);  // the province itself
-  CHECK(t.match("449901") == idr::RegionMatch::ProvinceOnly);
-  CHECK(t.match("720000") == idr::RegionMatch::UnknownProvince);
+  for (const RegionRow& row : kRegionRows) {
+    DYNAMIC_SECTION("region " << row.code) {
+      CHECK(t.match(row.code) == row.match);
+      const std::string id = std::string(row.code) + "198501010010";  // region check only
+      const auto v = idr::check_id_region(id, t);
+      INFO(v.message);
+      CHECK(v.name == "id_number.region");
+      CHECK(v.status == row.status);
+      CHECK(v.reason == row.reason);
+      CHECK(v.message.find(row.name_part) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("the region table compiled in is the county-level table") {
+  const auto& t = idr::RegionTable::builtin();
+  CHECK(t.size() > 4000);  // about 3 700 current codes plus retired ones
+  CHECK(t.name_of("110105") == "北京市市辖区朝阳区");
+  CHECK(t.name_of("441900") == "广东省东莞市");
+  CHECK(t.name_of("110000") == "北京市");
+  REQUIRE(t.find("110103") != nullptr);
+  CHECK(t.find("110103")->retired());
+  REQUIRE(t.find("110105") != nullptr);
+  CHECK_FALSE(t.find("110105")->retired());
+  CHECK(t.find("449999") == nullptr);
+}
+
+TEST_CASE("the region table parser rejects malformed lines") {
   std::string why;
-  CHECK(!idr::RegionTable::parse("# c\n11000\tP\tx\n", &why));
+  CHECK(idr::RegionTable::parse("# c\n110101\tD\t200212-current\t东城区\n").ok());
+  const char* bad[] = {
+      "11000\tD\t200212-current\tx\n",       // five digits
+      "110101\tD\tx\n",                      // three fields
+      "110101\tQ\t200212-current\tx\n",      // unknown level
+      "110101\tD\t\tx\n",                    // empty span
+      "110101\tD\t200212-current\t\n",       // empty name
+      "110101\tD\t200212-current\tx\ty\n",   // extra field
+      "110101\tD\ta\tx\n110101\tD\ta\ty\n",  // the same code twice
+  };
+  for (const char* tsv : bad) {
+    DYNAMIC_SECTION(tsv) {
+      why.clear();
+      CHECK_FALSE(idr::RegionTable::parse(tsv, &why).ok());
+      CHECK(why.find("region table") != std::string::npos);
+    }
+  }
+  CHECK_FALSE(idr::RegionTable::parse("# c\n11000\tP\tx\tx\n", &why).ok());
   CHECK(why.find("line 2") != std::string::npos);
 }

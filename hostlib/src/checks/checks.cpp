@@ -138,18 +138,30 @@ Verdict check_id_region(std::string_view id, const RegionTable& table) {
     return make(kName, CheckStatus::NotChecked, "bad_format",
                 "The ID number has no six-digit region code.");
   const std::string_view code = id.substr(0, 6);
+  const std::string c(code);
   switch (table.match(code)) {
-    case RegionMatch::Prefecture:
-      return ok(kName, "Region " + std::string(code) + " (" + table.name_of(code) + ").");
-    case RegionMatch::ProvinceOnly:
-      return make(kName, CheckStatus::Warning, "unknown_region",
-                  "Region " + std::string(code) + " is not in the GB/T 2260 table (province " +
-                      table.name_of(code) + " exists); old codes stay valid on old cards.");
+    case RegionMatch::County: {
+      const RegionEntry* e = table.find(code);
+      if (e->retired())
+        return ok(kName, "Region " + c + " (" + table.name_of(code) + "), a retired code (" +
+                             e->span + "); numbers keep their code after a county changes.");
+      return ok(kName, "Region " + c + " (" + table.name_of(code) + ").");
+    }
+    case RegionMatch::Permit:
+      return ok(kName, "Residence permit region " + c + " (" + table.name_of(code) + ").");
+    case RegionMatch::NotCounty:
+      return make(kName, CheckStatus::Failed, "not_county",
+                  "Region " + c + " (" + table.name_of(code) +
+                      ") is a province or prefecture code; ID numbers carry a county code.");
+    case RegionMatch::UnknownCounty:
+      return make(kName, CheckStatus::Failed, "unknown_county",
+                  "Region " + c + " was never a GB/T 2260 county code (province " +
+                      table.name_of(code) + " exists).");
     case RegionMatch::UnknownProvince:
       break;
   }
   return make(kName, CheckStatus::Failed, "unknown_province",
-              "Region " + std::string(code) + ": no such province in GB/T 2260.");
+              "Region " + c + ": no such province in GB/T 2260.");
 }
 
 Verdict check_id_birth_date(std::string_view id, std::string_view birth_field,
@@ -286,6 +298,16 @@ Verdict check_pass_number(std::string_view pass, std::string_view id) {
 
 namespace {
 
+// A resident card's number carries a county code: the permit regions belong to 'J' cards.
+Verdict check_resident_region(std::string_view id, const RegionTable& regions) {
+  Verdict v = check_id_region(id, regions);
+  if (v.status == CheckStatus::Succeeded && regions.match(id.substr(0, 6)) == RegionMatch::Permit)
+    return make("id_number.region", CheckStatus::Failed, "permit_region",
+                "Region " + std::string(id.substr(0, 6)) +
+                    " is a residence permit region; a resident card carries a county code.");
+  return v;
+}
+
 // 'J' numbers use 810000 (Hong Kong), 820000 (Macao) or 830000 (Taiwan) as region code.
 Verdict check_permit_region(std::string_view id) {
   constexpr const char* kName = "id_number.region";
@@ -333,7 +355,7 @@ CheckReport check_card(const CardData& c, const CheckClock& clock, const RegionT
     case CardType::ForeignY:
       v.push_back(check_id_format(c.id_number, c.type));
       v.push_back(check_id_check_digit(c.id_number));
-      if (c.type == CardType::Resident) v.push_back(check_id_region(c.id_number, regions));
+      if (c.type == CardType::Resident) v.push_back(check_resident_region(c.id_number, regions));
       if (c.type == CardType::PermitJ) v.push_back(check_permit_region(c.id_number));
       v.push_back(check_id_birth_date(c.id_number, c.birth, clock));
       v.push_back(check_id_gender_parity(c.id_number, c.gender));
