@@ -18,9 +18,12 @@ const char kHelp[] =
     "  tcp      $IDR_READER when it is a tcp:// URI (nothing to enumerate)\n"
     "  serial   /dev/ttyUSB*, /dev/ttyACM*, $IDR_SERIAL_READERS (paths or serial: URIs,\n"
     "           separated by ',' or spaces), $IDR_READER when it is a serial: URI\n"
-    "  usb      readers on USB (VID 0x1209), when this build has the usb transport\n"
-    "  pcsc     PC/SC readers, when this build has the pcsc transport and pcscd runs\n"
-    "Ports are listed by name; a listed port may have no reader behind it.\n"
+    "  usb      USB devices with the reader's VID 0x1209 and PID 0x0001 (libusb\n"
+    "           enumeration), as usb:BUS:ADDR?serial=X\n"
+    "  pcsc     PC/SC readers (pcscd) holding a card with the reader application's ATR,\n"
+    "           as pcsc:READER NAME; other cards and empty slots are not listed\n"
+    "A transport this build lacks, or whose service is not there, lists nothing.\n"
+    "Serial ports are listed by name: a listed port may have no reader behind it.\n"
     "\n"
     "  --json   JSON output: [{\"uri\", \"transport\", \"description\"}, ...]\n";
 

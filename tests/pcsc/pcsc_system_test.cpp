@@ -8,10 +8,13 @@
 #include <cstdio>
 #include <cstring>
 #include <future>
+#include <nlohmann/json.hpp>
 
 #include "e2e_support.h"
+#include "idr/discovery.h"
 #include "idr/proto/pcsc_envelope.h"
 #include "idr/reader.h"
+#include "idr/testing/shell_run.h"
 #include "pcsc_stack.h"
 
 using namespace idr;
@@ -79,6 +82,41 @@ TEST_CASE("pcsc: pcsc_scan lists the simulated reader with the reader applicatio
   CHECK(out.find(test::PcscStack::reader_name()) != std::string::npos);
   CHECK(out.find("Card inserted") != std::string::npos);
   CHECK(out.find(hex(proto::pcsc::kAtr.bytes, proto::pcsc::kAtrSize)) != std::string::npos);
+}
+
+// The pcsc: entries of `idr list --json` (run as a process).
+static std::vector<std::string> listed_pcsc_uris() {
+  const auto run = testing::shell_run(std::string(IDR_TOOL_EXE) + " list --json");
+  INFO(run.out);
+  REQUIRE(run.status == 0);
+  const auto listed = nlohmann::json::parse(run.out);
+  REQUIRE(listed.is_array());
+  std::vector<std::string> uris;
+  for (const auto& r : listed)
+    if (r.at("transport") == "pcsc") uris.push_back(r.at("uri").get<std::string>());
+  return uris;
+}
+
+TEST_CASE("pcsc: idr list --json lists the reader whose card has the application's ATR") {
+  test::PcscStack stack(kCard);
+  CHECK(listed_pcsc_uris() == std::vector<std::string>{stack.uri()});
+  // The listed URI opens and the reader answers.
+  auto reader = Reader::open(stack.uri());
+  REQUIRE(reader.ok());
+  CHECK(reader->status().ok());
+
+  // pcscd still lists its reader (slot) with no card in it: that is not ours, not listed.
+  stack.pull();
+  SCARDCONTEXT c = 0;
+  REQUIRE(SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &c) == SCARD_S_SUCCESS);
+  DWORD size = 0;
+  CHECK(SCardListReaders(c, nullptr, nullptr, &size) == SCARD_S_SUCCESS);
+  (void)SCardReleaseContext(c);
+  CHECK(size > 1);  // at least one reader name
+  CHECK(listed_pcsc_uris().empty());
+  auto found = list_pcsc_readers();
+  REQUIRE(found.ok());
+  CHECK(found->empty());
 }
 
 TEST_CASE("pcsc: card removal and re-insertion are seen through SCardGetStatusChange") {

@@ -1,26 +1,18 @@
 // `idr list` as a process: the pty reader named in $IDR_SERIAL_READERS and the tcp reader
 // of $IDR_READER are listed, and the listed serial URI is one `idr sam-id --reader` reads.
-#include <sys/wait.h>
-
 #include <catch2/catch.hpp>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "e2e_support.h"
+#include "idr/testing/shell_run.h"
 #include "pty_reader_processes.h"
 
 namespace {
 
-// Output and exit code of a shell command line, bounded by timeout(1).
 std::pair<std::string, int> run(const std::string& command_line) {
-  FILE* p = ::popen(("timeout 60 " + command_line).c_str(), "r");
-  REQUIRE(p != nullptr);
-  std::string out;
-  char buf[512];
-  while (std::fgets(buf, sizeof(buf), p) != nullptr) out += buf;
-  const int status = ::pclose(p);
-  return {out, WIFEXITED(status) ? WEXITSTATUS(status) : -1};
+  const auto r = idr::testing::shell_run(command_line);
+  return {r.out, r.status};
 }
 
 }  // namespace

@@ -1,11 +1,15 @@
 // usb: specifics through the real libusb and umockdev: enumeration by VID/PID, serial and
-// bus:address with the firmware's own descriptors, and pulling the device mid-read.
+// bus:address with the firmware's own descriptors, `idr list` discovery, and pulling the
+// device mid-read.
 #include <catch2/catch.hpp>
 #include <future>
+#include <nlohmann/json.hpp>
 
 #include "e2e_support.h"
 #include "idr/core/usb/usb_descriptors.h"
+#include "idr/discovery.h"
 #include "idr/reader.h"
+#include "idr/testing/shell_run.h"
 #include "usb_e2e_reader.h"
 
 using namespace idr;
@@ -55,6 +59,37 @@ TEST_CASE("usb: open by VID/PID or by serial number or by bus:address") {
   CHECK(open_transport("usb:1:3").error() == Error::TransportOpen);
   CHECK(open_transport("usb:1").error() == Error::InvalidArgument);
   CHECK(open_transport("usb:?baud=9600").error() == Error::InvalidArgument);
+}
+
+TEST_CASE("usb: idr list --json lists the reader found by VID/PID enumeration, and it opens") {
+  test::UsbReaderProcesses procs(scenario(), kSerial);
+  const std::string uri = "usb:1:2?serial=" + kSerial;
+  // The library call, in this process.
+  auto found = list_usb_readers();
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);
+  CHECK(found->front().uri == uri);
+  CHECK(found->front().transport == "usb");
+
+  // The command, as a child process under the same umockdev testbed (it inherits the
+  // preload and the testbed of this process).
+  const auto run = testing::shell_run(std::string(IDR_TOOL_EXE) + " list --json");
+  INFO(run.out);
+  REQUIRE(run.status == 0);
+  const auto listed = nlohmann::json::parse(run.out);
+  REQUIRE(listed.is_array());
+  int usb = 0;
+  for (const auto& r : listed) {
+    if (r.at("transport") != "usb") continue;
+    ++usb;
+    CHECK(r.at("uri") == uri);
+    CHECK(r.at("description").get<std::string>().find(kSerial) != std::string::npos);
+  }
+  CHECK(usb == 1);
+  // The listed URI is one the transport opens and the reader answers on.
+  auto reader = Reader::open(uri);
+  REQUIRE(reader.ok());
+  CHECK(reader->status().ok());
 }
 
 TEST_CASE(

@@ -3,10 +3,8 @@
 // Reader::open accepts. `idr list` prints it.
 //
 // Each transport has its own list_*_readers() function, defined in that transport's
-// source file. A transport that is not built into this library, or whose service is not
-// there (no pcscd, no USB stack), answers an empty list, not an error: hostlib's
-// src/discovery/discovery.cpp holds weak empty definitions that a transport's own
-// (strong) definition replaces at link time.
+// source file. A transport that is not built into this library answers Unsupported; one
+// whose service is not there (no pcscd, no usbfs) answers TransportOpen.
 #include <string>
 #include <vector>
 
@@ -20,8 +18,8 @@ struct ReaderInfo {
   std::string transport;    // "tcp", "serial", "usb" or "pcsc"
 };
 
-// All transports, in the order tcp, serial, usb, pcsc. A transport that fails is left out
-// (its readers are not reachable); this call itself does not fail today, the Result is
+// All transports, in the order tcp, serial, usb, pcsc. A transport whose list fails is left
+// out (its readers are not reachable); this call itself does not fail today, the Result is
 // kept so that a future hard failure can be reported.
 [[nodiscard]] Result<std::vector<ReaderInfo>> list_readers();
 
@@ -32,8 +30,13 @@ struct ReaderInfo {
 // serial: URI. Duplicates are listed once. Nothing is opened: a listed port may not
 // have a reader behind it.
 [[nodiscard]] Result<std::vector<ReaderInfo>> list_serial_readers();
-// usb (libusb, VID 0x1209) and pcsc (pcsc-lite): defined by those transports.
+// usb (libusb): every device whose device descriptor has the reader's VID 0x1209 and PID
+// 0x0001, as "usb:BUS:ADDR?serial=X" (serial from its iSerialNumber string when the device
+// can be opened; no interface is claimed). TransportOpen when libusb cannot start.
 [[nodiscard]] Result<std::vector<ReaderInfo>> list_usb_readers();
+// pcsc (pcsc-lite): every reader of SCardListReaders holding a card whose ATR is the reader
+// application's (idr/proto/pcsc_envelope.h), as "pcsc:READER NAME"; other cards and empty
+// slots are left out. No card is connected to. TransportOpen when pcscd does not answer.
 [[nodiscard]] Result<std::vector<ReaderInfo>> list_pcsc_readers();
 
 }  // namespace idr

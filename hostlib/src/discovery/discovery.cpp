@@ -1,17 +1,21 @@
-// list_readers(): each transport's list, in a fixed order. The usb and pcsc lists are
-// weak empty definitions here; those transports' own files define the real ones, which
-// replace these at link time (idr/discovery.h), so a build without them still links.
+// list_readers(): each transport's list, in a fixed order (idr/discovery.h). The usb and
+// pcsc lists are defined by those transports (hostlib/src/usb, hostlib/src/pcsc); a build
+// configured without one of them gets the explicit Unsupported error here instead.
 #include "idr/discovery.h"
 
 namespace idr {
 
-__attribute__((weak)) Result<std::vector<ReaderInfo>> list_usb_readers() {
-  return std::vector<ReaderInfo>{};
+#ifndef IDR_HAVE_LIBUSB
+Result<std::vector<ReaderInfo>> list_usb_readers() {
+  return Error::Unsupported;  // this build has no usb: transport (libusb-1.0 was not found)
 }
+#endif
 
-__attribute__((weak)) Result<std::vector<ReaderInfo>> list_pcsc_readers() {
-  return std::vector<ReaderInfo>{};
+#ifndef IDR_HAVE_PCSC
+Result<std::vector<ReaderInfo>> list_pcsc_readers() {
+  return Error::Unsupported;  // this build has no pcsc: transport (pcsc-lite was not found)
 }
+#endif
 
 Result<std::vector<ReaderInfo>> list_readers() {
   using Lister = Result<std::vector<ReaderInfo>> (*)();
@@ -20,7 +24,7 @@ Result<std::vector<ReaderInfo>> list_readers() {
   std::vector<ReaderInfo> all;
   for (Lister list : listers) {
     auto found = list();
-    if (!found) continue;  // that transport is not reachable now (header comment)
+    if (!found) continue;  // that transport is not built or not reachable now (header)
     for (auto& r : *found) all.push_back(std::move(r));
   }
   return all;

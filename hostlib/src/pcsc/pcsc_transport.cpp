@@ -13,6 +13,7 @@
 #include <mutex>
 #include <vector>
 
+#include "idr/discovery.h"
 #include "idr/proto/pcsc_envelope.h"
 
 namespace idr::detail {
@@ -207,3 +208,38 @@ Result<std::unique_ptr<Transport>> open_pcsc(const std::string& reader_name) {
 }
 
 }  // namespace idr::detail
+
+namespace idr {
+
+// SCardListReaders, then one SCardGetStatusChange (timeout 0) for all of them: its ATR per
+// reader without connecting to any card (idr/discovery.h). Kept: a card present whose ATR
+// is the reader application's (idr/proto/pcsc_envelope.h); other cards and empty slots are
+// not ours.
+Result<std::vector<ReaderInfo>> list_pcsc_readers() {
+  SCARDCONTEXT context = 0;
+  if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &context) != SCARD_S_SUCCESS)
+    return Error::TransportOpen;  // no pcscd
+  const std::vector<std::string> names = detail::reader_names(context);
+  std::vector<SCARD_READERSTATE> states(names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    states[i].szReader = names[i].c_str();
+    states[i].dwCurrentState = SCARD_STATE_UNAWARE;
+  }
+  LONG rv = SCARD_S_SUCCESS;
+  if (!states.empty())
+    rv = SCardGetStatusChange(context, 0, states.data(), static_cast<DWORD>(states.size()));
+  (void)SCardReleaseContext(context);
+  if (rv != SCARD_S_SUCCESS) return Error::Io;
+  std::vector<ReaderInfo> out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const SCARD_READERSTATE& s = states[i];
+    if ((s.dwEventState & SCARD_STATE_PRESENT) == 0 || s.cbAtr > sizeof(s.rgbAtr) ||
+        !detail::is_our_atr(s.rgbAtr, s.cbAtr))
+      continue;
+    out.push_back(
+        {"pcsc:" + names[i], "idr reader application in PC/SC reader " + names[i], "pcsc"});
+  }
+  return out;
+}
+
+}  // namespace idr

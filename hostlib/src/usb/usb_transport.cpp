@@ -7,6 +7,8 @@
 // TransportClosed; so does a hotplug "device left" event when libusb offers hotplug.
 #include "usb_transport.h"
 
+#include "idr/discovery.h"
+
 #include <libusb.h>
 
 #include <atomic>
@@ -224,26 +226,40 @@ Result<std::unique_ptr<Transport>> open_usb(const std::string& rest) {
   return std::unique_ptr<Transport>(new UsbTransport(ctx, chosen, description));
 }
 
-std::vector<std::string> list_usb_readers() {
-  std::vector<std::string> out;
+}  // namespace idr::detail
+
+namespace idr {
+
+// Enumeration by VID/PID (idr/discovery.h): every device whose device descriptor carries
+// the reader's VID and PID; its serial number is read when the device can be opened (a
+// string descriptor request on endpoint 0, no interface is claimed).
+Result<std::vector<ReaderInfo>> list_usb_readers() {
   libusb_context* ctx = nullptr;
-  if (libusb_init(&ctx) != 0) return out;
+  if (libusb_init(&ctx) != 0) return Error::TransportOpen;  // no usbfs to enumerate
   libusb_device** list = nullptr;
   const ssize_t count = libusb_get_device_list(ctx, &list);
+  if (count < 0) {
+    libusb_exit(ctx);
+    return Error::Io;
+  }
+  std::vector<ReaderInfo> out;
   for (ssize_t i = 0; i < count; ++i) {
     libusb_device_descriptor d{};
-    if (!is_reader(list[i], d)) continue;
+    if (!detail::is_reader(list[i], d)) continue;
     std::string serial;
     libusb_device_handle* h = nullptr;
     if (libusb_open(list[i], &h) == 0) {
-      serial = serial_of(h, d);
+      serial = detail::serial_of(h, d);
       libusb_close(h);
     }
-    out.push_back(describe(list[i], serial));
+    out.push_back({detail::describe(list[i], serial),
+                   serial.empty() ? "idr reader on USB (serial number not readable)"
+                                  : "idr reader on USB, serial " + serial,
+                   "usb"});
   }
-  if (count > 0) libusb_free_device_list(list, 1);
+  libusb_free_device_list(list, 1);
   libusb_exit(ctx);
   return out;
 }
 
-}  // namespace idr::detail
+}  // namespace idr

@@ -20,8 +20,4 @@ inline constexpr uint16_t kUsbProductId = 0x0001;
 // `rest` is the URI after "usb:".
 Result<std::unique_ptr<Transport>> open_usb(const std::string& rest);
 
-// "usb:BUS:ADDR?serial=X" for every reader libusb sees (for `idr list`); empty when none or
-// libusb cannot start.
-std::vector<std::string> list_usb_readers();
-
 }  // namespace idr::detail
