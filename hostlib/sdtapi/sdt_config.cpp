@@ -43,6 +43,7 @@ std::string lookup_in_config_text(const std::string& text, int port) {
 }
 
 std::string reader_uri_for_port(int port) {
+  if (!is_sdk_port(port)) return {};
   if (const char* env = std::getenv("IDR_SDT_READER"); env != nullptr && *env != '\0') return env;
   std::string files[2];
   if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0')

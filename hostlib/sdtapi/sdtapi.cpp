@@ -1,16 +1,20 @@
 // libsdtapi: the SDT_* functions (sdtapi.h) over idr::LegacyPort. Each call is one legacy
-// command (DESIGN 8); reply bytes go to the caller's buffers unchanged. Open ports live in
-// a table keyed by port number; a mutex serialises calls like the SDK's single-threaded
-// use expects. No C++ exception crosses the C boundary.
+// command (DESIGN 8); reply bytes go to the caller's buffers unchanged. Only the SDK's port
+// numbers exist (1-16 serial, 1001-1016 USB); open ports live in a table keyed by port
+// number; a mutex serialises calls like the SDK's single-threaded use expects. No C++
+// exception crosses the C boundary.
 #include "sdtapi.h"
 
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 
 #include "idr/legacy_port.h"
+#include "idr/proto/hostlink.h"
 #include "sdt_config.h"
 
 namespace {
@@ -21,19 +25,36 @@ using idr::LegacyReply;
 
 // SDK host-side result codes (sdtapi.h).
 constexpr int kOk = 0x90;
+constexpr int kNoContent = 0x91;
 constexpr int kPortError = 0x01;
 constexpr int kTimeout = 0x02;
 constexpr int kTransferError = 0x03;
+constexpr int kNotSerial = 0x05;
+constexpr int kFileError = 0x09;
 constexpr int kBadArgument = 0x21;
 
 // Legacy command bytes (DESIGN 8 table).
 constexpr uint8_t kCmdSam = 0x10, kCmdStatus = 0x11, kCmdSamId = 0x12, kParaFF = 0xFF;
 constexpr uint8_t kCmdCard = 0x20, kParaFind = 0x01, kParaSelect = 0x02;
 constexpr uint8_t kCmdRead = 0x30, kParaBase = 0x01, kParaAddress = 0x03, kParaBaseFp = 0x10;
-constexpr uint8_t kCmdMaxRf = 0x61;
+constexpr uint8_t kCmdSetBaud = 0x60, kCmdMaxRf = 0x61;
+
+// Caller buffer sizes the SDK documents (sdtapi.h).
+constexpr size_t kTextMax = 256, kPhotoMax = 1024, kFpMax = 1024;
+constexpr size_t kAddressEntry = 70, kAddressMax = 4 * kAddressEntry;
 
 std::mutex g_mutex;
 std::map<int, std::unique_ptr<LegacyPort>> g_ports;  // guarded by g_mutex
+std::map<int, unsigned> g_baud;  // serial ports moved by SDT_SetCOMBaud (guarded by g_mutex)
+
+// "serial:PATH[?baud=N]" -> "serial:PATH?baud=baud".
+std::string with_baud(const std::string& uri, unsigned baud) {
+  return uri.substr(0, uri.find('?')) + "?baud=" + std::to_string(baud);
+}
+
+bool is_serial(const std::string& uri) {
+  return uri.compare(0, 7, "serial:") == 0;
+}
 
 int code_for(Error e) {
   if (e == Error::Timeout) return kTimeout;
@@ -42,9 +63,17 @@ int code_for(Error e) {
   return kTransferError;
 }
 
+// The URI a port opens: the configured reader, at the baud SDT_SetCOMBaud last set.
+std::string uri_locked(int port) {
+  const std::string uri = idr::sdt::reader_uri_for_port(port);  // empty: not an SDK port
+  const auto moved = g_baud.find(port);
+  return moved != g_baud.end() && is_serial(uri) ? with_baud(uri, moved->second) : uri;
+}
+
 int open_locked(int port) {
+  if (!idr::sdt::is_sdk_port(port)) return kPortError;
   if (g_ports.count(port) != 0) return kOk;
-  const std::string uri = idr::sdt::reader_uri_for_port(port);
+  const std::string uri = uri_locked(port);
   if (uri.empty()) return kPortError;
   auto p = LegacyPort::open(uri);
   if (!p) return kPortError;
@@ -60,6 +89,7 @@ int run(int port, int if_open, uint8_t cmd, uint8_t para, uint8_t ok_sw3, Take t
         const std::vector<uint8_t>& data = {}) noexcept {
   try {
     std::lock_guard<std::mutex> lock(g_mutex);
+    if (!idr::sdt::is_sdk_port(port)) return kPortError;
     if (if_open != 0) {
       if (const int rc = open_locked(port); rc != kOk) return rc;
     }
@@ -105,6 +135,107 @@ int take_base(const LegacyReply& r, unsigned char* text, unsigned* text_len, uns
   *photo_len = p;
   if (fp_len != nullptr) *fp_len = f;
   return kOk;
+}
+
+// 30 01 / 30 10 into local buffers, for the functions that hand on only part of it.
+struct BaseRead {
+  unsigned char text[kTextMax], photo[kPhotoMax], fp[kFpMax];
+  unsigned text_len = 0, photo_len = 0, fp_len = 0;
+};
+
+int read_base(int port, int if_open, bool with_fp, BaseRead& b) {
+  return run(port, if_open, kCmdRead, with_fp ? kParaBaseFp : kParaBase, 0x90,
+             [&](const LegacyReply& r) {
+               return take_base(r, b.text, &b.text_len, b.photo, &b.photo_len,
+                                with_fp ? b.fp : nullptr, with_fp ? &b.fp_len : nullptr);
+             });
+}
+
+// Writes `n` bytes to `path` (created or truncated); false when it cannot.
+bool write_file(const char* path, const unsigned char* data, unsigned n) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) return false;
+  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(n));
+  out.close();
+  return !out.fail();
+}
+
+// 30 03: every appended address entry (70 bytes UCS-2LE each, at most 4: DESIGN 6).
+int read_addresses(int port, int if_open, unsigned char* out, unsigned* out_len) {
+  return run(port, if_open, kCmdRead, kParaAddress, 0x90, [&](const LegacyReply& r) {
+    if (r.data.empty() || r.data.size() > kAddressMax || r.data.size() % kAddressEntry != 0)
+      return kTransferError;
+    std::memcpy(out, r.data.data(), r.data.size());
+    *out_len = static_cast<unsigned>(r.data.size());
+    return kOk;
+  });
+}
+
+// The legacy command set (DESIGN 8) has no command for the card's management number or its
+// IIN/SN/DN, and the reader's find/select answers carry zeros in their place: the reader
+// is asked whether it is there (11 FF), and a reader that answers has no such content.
+int no_such_content(int iPort, int iIfOpen) {
+  const int rc =
+      run(iPort, iIfOpen, kCmdStatus, kParaFF, 0x90, [](const LegacyReply&) { return kOk; });
+  return rc == kOk ? kNoContent : rc;
+}
+
+// What the SDK's result codes mean (sdtapi.h; reader SW3 values as in DESIGN 8).
+const char* error_text(int code) {
+  switch (code) {
+    case 0x90:
+      return "success";
+    case 0x91:
+      return "no such content on the card";
+    case 0x9F:
+      return "card found";
+    case 0x01:
+      return "port not open, cannot be opened, or not an SDK port";
+    case 0x02:
+      return "no reply in time";
+    case 0x03:
+      return "data transfer error";
+    case 0x05:
+      return "not a serial port";
+    case 0x09:
+      return "file cannot be opened";
+    case 0x10:
+      return "checksum error";
+    case 0x11:
+      return "length error";
+    case 0x21:
+      return "command error";
+    case 0x23:
+      return "unauthorized";
+    case 0x24:
+      return "unrecognized error";
+    case 0x31:
+      return "card failed to authenticate the SAM";
+    case 0x32:
+      return "SAM failed to authenticate the card";
+    case 0x33:
+      return "information check error";
+    case 0x37:
+      return "fingerprint check error";
+    case 0x3F:
+      return "information length error";
+    case 0x40:
+      return "unknown card type";
+    case 0x41:
+      return "read failed";
+    case 0x47:
+      return "random number failed";
+    case 0x60:
+      return "self-test failed";
+    case 0x66:
+      return "SAM not authorized";
+    case 0x80:
+      return "find card failed";
+    case 0x81:
+      return "select card failed";
+    default:
+      return nullptr;
+  }
 }
 
 }  // namespace
@@ -194,13 +325,154 @@ int SDT_ReadBaseFPMsg(int iPort, unsigned char* pucCHMsg, unsigned int* puiCHMsg
 int SDT_ReadNewAppMsg(int iPort, unsigned char* pucAppMsg, unsigned int* puiAppMsgLen,
                       int iIfOpen) {
   if (pucAppMsg == nullptr || puiAppMsgLen == nullptr) return kBadArgument;
-  return run(iPort, iIfOpen, kCmdRead, kParaAddress, 0x90, [&](const LegacyReply& r) {
-    // 70 bytes per entry, at most 4 entries (DESIGN 6): the SDK's 320-byte buffer holds it.
-    if (r.data.empty() || r.data.size() > 280 || r.data.size() % 70 != 0) return kTransferError;
-    std::memcpy(pucAppMsg, r.data.data(), r.data.size());
-    *puiAppMsgLen = static_cast<unsigned>(r.data.size());
+  return read_addresses(iPort, iIfOpen, pucAppMsg, puiAppMsgLen);
+}
+
+int SDT_ReadAllAppMsg(int iPort, unsigned char* pucAppMsg, unsigned int* puiAppMsgLen,
+                      int iIfOpen) {
+  if (pucAppMsg == nullptr || puiAppMsgLen == nullptr) return kBadArgument;
+  return read_addresses(iPort, iIfOpen, pucAppMsg, puiAppMsgLen);
+}
+
+int SDT_ReadFPMsg(int iPort, unsigned char* pucFPMsg, unsigned int* puiFPMsgLen, int iIfOpen) {
+  if (pucFPMsg == nullptr || puiFPMsgLen == nullptr) return kBadArgument;
+  try {
+    auto b = std::make_unique<BaseRead>();
+    const int rc = read_base(iPort, iIfOpen, true, *b);
+    if (rc != kOk) return rc;
+    if (b->fp_len == 0) return kNoContent;  // a card without fingerprints
+    std::memcpy(pucFPMsg, b->fp, b->fp_len);
+    *puiFPMsgLen = b->fp_len;
     return kOk;
-  });
+  } catch (...) {
+    return kTransferError;
+  }
+}
+
+int SDT_ReadBaseMsgToFile(int iPort, char* pcCHMsgFileName, unsigned int* puiCHMsgFileLen,
+                          char* pcPHMsgFileName, unsigned int* puiPHMsgFileLen, int iIfOpen) {
+  if (!pcCHMsgFileName || !puiCHMsgFileLen || !pcPHMsgFileName || !puiPHMsgFileLen)
+    return kBadArgument;
+  try {
+    auto b = std::make_unique<BaseRead>();
+    const int rc = read_base(iPort, iIfOpen, false, *b);
+    if (rc != kOk) return rc;
+    if (!write_file(pcCHMsgFileName, b->text, b->text_len) ||
+        !write_file(pcPHMsgFileName, b->photo, b->photo_len))
+      return kFileError;
+    *puiCHMsgFileLen = b->text_len;
+    *puiPHMsgFileLen = b->photo_len;
+    return kOk;
+  } catch (...) {
+    return kTransferError;
+  }
+}
+
+int SDT_ReadBaseFPMsgToFile(int iPort, char* pcCHMsgFileName, unsigned int* puiCHMsgFileLen,
+                            char* pcPHMsgFileName, unsigned int* puiPHMsgFileLen,
+                            char* pcFPMsgFileName, unsigned int* puiFPMsgFileLen, int iIfOpen) {
+  if (!pcCHMsgFileName || !puiCHMsgFileLen || !pcPHMsgFileName || !puiPHMsgFileLen ||
+      !pcFPMsgFileName || !puiFPMsgFileLen)
+    return kBadArgument;
+  try {
+    auto b = std::make_unique<BaseRead>();
+    const int rc = read_base(iPort, iIfOpen, true, *b);
+    if (rc != kOk) return rc;
+    if (!write_file(pcCHMsgFileName, b->text, b->text_len) ||
+        !write_file(pcPHMsgFileName, b->photo, b->photo_len) ||
+        !write_file(pcFPMsgFileName, b->fp, b->fp_len))
+      return kFileError;
+    *puiCHMsgFileLen = b->text_len;
+    *puiPHMsgFileLen = b->photo_len;
+    *puiFPMsgFileLen = b->fp_len;
+    return kOk;
+  } catch (...) {
+    return kTransferError;
+  }
+}
+
+int SDT_ReadMngInfo(int iPort, unsigned char* pucManageMsg, int iIfOpen) {
+  if (pucManageMsg == nullptr) return kBadArgument;
+  return no_such_content(iPort, iIfOpen);
+}
+
+int SDT_ReadIINSNDN(int iPort, unsigned char* pucIINSNDN, int iIfOpen) {
+  if (pucIINSNDN == nullptr) return kBadArgument;
+  return no_such_content(iPort, iIfOpen);
+}
+
+int SDT_ReadIINSNDNToASCII(int iPort, unsigned char* pucRecvData, int iIfOpen) {
+  if (pucRecvData == nullptr) return kBadArgument;
+  return no_such_content(iPort, iIfOpen);
+}
+
+int SDT_GetCOMBaud(int iComID, unsigned int* puiBaud) {
+  if (puiBaud == nullptr) return kBadArgument;
+  if (!idr::sdt::is_serial_port(iComID)) return kPortError;
+  try {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    const std::string uri = uri_locked(iComID);
+    if (uri.empty()) return kPortError;
+    if (!is_serial(uri)) return kNotSerial;
+    // The reader must answer at the port's rate (11 FF), as the SDK's probe does; an open
+    // port is asked through its own link.
+    std::unique_ptr<LegacyPort> own;
+    LegacyPort* p = nullptr;
+    if (const auto it = g_ports.find(iComID); it != g_ports.end()) {
+      p = it->second.get();
+    } else {
+      auto opened = LegacyPort::open(uri);
+      if (!opened) return kPortError;
+      own = std::make_unique<LegacyPort>(std::move(opened).value());
+      p = own.get();
+    }
+    auto reply = p->command(kCmdStatus, kParaFF);
+    if (!reply) return code_for(reply.error());
+    if (reply->sw3 != 0x90) return reply->sw3;
+    const std::string used = p->describe();  // "serial:PATH?baud=N"
+    const auto at = used.find("?baud=");
+    if (at == std::string::npos) return kTransferError;
+    *puiBaud = static_cast<unsigned>(std::stoul(used.substr(at + 6)));
+    return kOk;
+  } catch (...) {
+    return kTransferError;
+  }
+}
+
+int SDT_SetCOMBaud(int iComID, unsigned int uiCurrBaud, unsigned int uiSetBaud) {
+  if (!idr::sdt::is_serial_port(iComID)) return kPortError;
+  uint8_t code = 0;
+  while (code < idr::hostlink::kBaudCodeCount && idr::hostlink::kBaudByCode[code] != uiSetBaud)
+    ++code;
+  if (code == idr::hostlink::kBaudCodeCount) return kBadArgument;  // not a DESIGN 8 rate
+  try {
+    std::lock_guard<std::mutex> lock(g_mutex);
+    const std::string uri = idr::sdt::reader_uri_for_port(iComID);
+    if (uri.empty()) return kPortError;
+    if (!is_serial(uri)) return kNotSerial;
+    g_ports.erase(iComID);  // the link changes rate: an open port is reopened at the new one
+    auto p = LegacyPort::open(with_baud(uri, uiCurrBaud));
+    if (!p) return kPortError;
+    auto reply = p->command(kCmdSetBaud, code);  // answered at the current rate
+    if (!reply) return code_for(reply.error());
+    if (reply->sw3 != 0x90) return reply->sw3;
+    g_baud[iComID] = uiSetBaud;
+    return kOk;
+  } catch (...) {
+    return kTransferError;
+  }
+}
+
+int SDT_GetErrorString(int ErrorCode, char* ErrorString) {
+  if (ErrorString == nullptr) return kBadArgument;
+  const char* text = error_text(ErrorCode);
+  if (text == nullptr) {
+    std::snprintf(ErrorString, 64, "unknown result code 0x%02X",
+                  static_cast<unsigned>(ErrorCode) & 0xFFu);
+    return kBadArgument;
+  }
+  std::snprintf(ErrorString, 64, "%s", text);
+  return kOk;
 }
 
 int SDT_SetMaxRFByte(int iPort, unsigned char ucByte, int iIfOpen) {
