@@ -119,7 +119,7 @@ TEST_CASE("sdt abi: every SDT_* name of the SDK header (DESIGN 8) resolves with 
   CHECK(sdt.symbol("SDT_NoSuchFunction") == nullptr);  // dlsym does fail for a missing one
 }
 
-TEST_CASE("sdt abi: only ports 1-16 and 1001-1016 exist; others are refused with 0x01") {
+TEST_CASE("sdt abi: only ports 1-16 and 1001-1016 exist, others are refused with 0x01") {
   e2e::ReaderProcesses procs(test::sample_dir() + "resident-fingerprint.json");
   const ReaderEnv env(tcp_uri(procs));
   Sdt sdt;
