@@ -16,12 +16,15 @@ const char* const kAssessmentHelp =
     "  --today YYYYMMDD   the date the checks take as today (default: the local date)\n"
     "  --blocklist FILE   check the card against a lost/stolen list (idr blocklist build)\n"
     "  --photo FILE       decode the photo to FILE (.png or .bmp)\n"
-    "  --journal DB       append the read to a hash-chained journal; the ID number is stored\n"
-    "                     as HMAC-SHA-256 with the key in $IDR_JOURNAL_KEY (hex, >= 16 bytes)\n";
+    "  --journal DB       append the verified read to the journal: the reader serial and\n"
+    "                     counter of its signed record and the record's SHA-256, chained with\n"
+    "                     HMAC-SHA-256 under the key in $IDR_JOURNAL_KEY (hex, >= 16 bytes),\n"
+    "                     which also keys the stored ID number (idr journal verify DB)\n"
+    "  --journal-records  also keep each record file in its journal row\n";
 
 void add_assessment_options(std::set<std::string>& values, std::set<std::string>& flags) {
   values.insert({"today", "blocklist", "photo", "journal"});
-  flags.insert("no-checks");
+  flags.insert({"no-checks", "journal-records"});
 }
 
 namespace {
@@ -44,18 +47,6 @@ std::string utc_now_iso() {
   return s.str();
 }
 
-std::vector<uint8_t> hex_key(const char* text) {
-  std::vector<uint8_t> key;
-  const std::string s = text ? text : "";
-  if (s.size() % 2 != 0) return {};
-  for (size_t i = 0; i < s.size(); i += 2) {
-    const std::string byte = s.substr(i, 2);
-    if (byte.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) return {};
-    key.push_back(static_cast<uint8_t>(std::stoul(byte, nullptr, 16)));
-  }
-  return key;
-}
-
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
@@ -75,7 +66,7 @@ std::string verdict_summary(const Assessment& a) {
 
 }  // namespace
 
-AssessmentOptions assessment_options(const Args& args, const std::string& reader) {
+AssessmentOptions assessment_options(const Args& args) {
   AssessmentOptions o;
   o.checks = !args.flag("no-checks");
   o.today = args.value("today").value_or(local_today());
@@ -85,7 +76,9 @@ AssessmentOptions assessment_options(const Args& args, const std::string& reader
   if (o.photo_path && !ends_with(*o.photo_path, ".png") && !ends_with(*o.photo_path, ".bmp"))
     throw UsageError("--photo takes a file name ending in .png or .bmp");
   o.journal_path = args.value("journal");
-  o.reader = reader;
+  o.journal_records = args.flag("journal-records");
+  if (o.journal_records && !o.journal_path)
+    throw UsageError("--journal-records keeps records in the journal: it needs --journal");
   return o;
 }
 
@@ -106,14 +99,15 @@ int Assessor::open(const char* command) {
     list_.emplace(std::move(*list));
   }
   if (options_.journal_path) {
-    JournalOptions jo;
-    jo.key = hex_key(std::getenv("IDR_JOURNAL_KEY"));
-    if (jo.key.size() < 16) {
-      std::cerr << "idr " << command
-                << ": --journal needs $IDR_JOURNAL_KEY (hex, at least 16 bytes)\n";
+    std::string why;
+    Result<std::vector<uint8_t>> key = journal_key_from_env(&why);
+    if (!key) {
+      std::cerr << "idr " << command << ": --journal: " << why << "\n";
       return kExitUsage;
     }
-    std::string why;
+    JournalOptions jo;
+    jo.key = std::move(*key);
+    jo.keep_records = options_.journal_records;
     Result<Journal> j = Journal::open(*options_.journal_path, jo, &why);
     if (!j) {
       std::cerr << "idr " << command << ": journal " << *options_.journal_path << ": "
@@ -125,7 +119,8 @@ int Assessor::open(const char* command) {
   return kExitOk;
 }
 
-int Assessor::assess(const char* command, const CardData& card, Assessment& out) {
+int Assessor::assess(const char* command, const CardData& card, const std::vector<uint8_t>* record,
+                     Assessment& out) {
   out = Assessment{};
   const bool have_text = (card.fields_read & kText) != 0;
   if (options_.checks && have_text) out.checks = check_card(card, CheckClock{options_.today});
@@ -149,8 +144,12 @@ int Assessor::assess(const char* command, const CardData& card, Assessment& out)
   }
   if (journal_) {
     std::string why;
+    if (!record) {  // the commands refuse --journal with --legacy before reading
+      std::cerr << "idr " << command << ": journal: an unsigned read has no record to journal\n";
+      return kExitUsage;
+    }
     const Result<int64_t> row = journal_->append(
-        {utc_now_iso(), options_.reader, 0, card.type, card.id_number, verdict_summary(out)}, &why);
+        {utc_now_iso(), *record, card.type, card.id_number, verdict_summary(out)}, &why);
     if (!row) {
       std::cerr << "idr " << command << ": journal: " << (why.empty() ? message(row.error()) : why)
                 << "\n";

@@ -2,10 +2,12 @@
 // What `idr read` and `idr watch` say about a card beyond its fields: the checks of
 // DESIGN 7 (each its own verdict), the lost/stolen list status, the photo decoded to an
 // image file, and the read journal. One module so both commands say it the same way.
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,19 +20,19 @@
 namespace idr::tool {
 
 // The options shared by read and watch: --no-checks, --today, --blocklist, --photo,
-// --journal (+ $IDR_JOURNAL_KEY).
+// --journal (+ $IDR_JOURNAL_KEY), --journal-records.
 struct AssessmentOptions {
   bool checks = true;
   std::string today;  // YYYYMMDD; default: the local date
   std::optional<std::string> blocklist_path;
   std::optional<std::string> photo_path;  // .png or .bmp
   std::optional<std::string> journal_path;
-  std::string reader;  // the reader URI, for the journal
+  bool journal_records = false;  // keep each record file in its journal row
 };
 // Value options and flags to add to a command's Args.
 extern const char* const kAssessmentHelp;
 void add_assessment_options(std::set<std::string>& values, std::set<std::string>& flags);
-[[nodiscard]] AssessmentOptions assessment_options(const Args& args, const std::string& reader);
+[[nodiscard]] AssessmentOptions assessment_options(const Args& args);
 
 struct Assessment {
   std::optional<CheckReport> checks;  // when text was read and checks are on
@@ -47,7 +49,11 @@ class Assessor {
   // 0 when ready, else an exit code (the message is printed).
   [[nodiscard]] int open(const char* command);
   // Runs everything for one card; returns 0 or an exit code (photo/journal write failed).
-  [[nodiscard]] int assess(const char* command, const CardData& card, Assessment& out);
+  // `record`: the verified signed record file the card data came from (journalled with the
+  // reader serial and counter it names); null for an unsigned --legacy read, which cannot be
+  // journalled.
+  [[nodiscard]] int assess(const char* command, const CardData& card,
+                           const std::vector<uint8_t>* record, Assessment& out);
 
  private:
   AssessmentOptions options_;

@@ -53,7 +53,7 @@ int show_legacy(Reader& reader, unsigned fields, const std::optional<std::string
   if (!card) return report("read", "read card", card.error());
   if (photo_out && !write_photo(*photo_out, *card)) return kExitUsage;
   Assessment assessment;
-  const int code = assessor.assess("read", *card, assessment);
+  const int code = assessor.assess("read", *card, nullptr, assessment);
   if (code != kExitOk) return code;
   if (json) {
     nlohmann::json j = card_json(*card);
@@ -94,7 +94,9 @@ int cmd_read(const Words& words) {
   SignedReader signer(signed_read_options(args));
   if (record_out && signer.options().legacy)
     throw UsageError("--out writes a signed record: not with --legacy");
-  Assessor assessor(assessment_options(args, reader_uri(args)));
+  if (args.value("journal") && signer.options().legacy)
+    throw UsageError("--journal records signed reads: not with --legacy");
+  Assessor assessor(assessment_options(args));
   int code = assessor.open("read");
   if (code != kExitOk) return code;
   code = signer.open("read");
@@ -137,7 +139,7 @@ int cmd_read(const Words& words) {
   Assessment assessment;
   if (card) {
     if (photo_out && !write_photo(*photo_out, *card)) return kExitUsage;
-    code = assessor.assess("read", *card, assessment);
+    code = assessor.assess("read", *card, &read->file, assessment);
     if (code != kExitOk) return code;
   }
   if (args.flag("json")) {

@@ -44,9 +44,11 @@ bool ends_watch(Error e) {
 }
 
 // One card line (or JSON line): `v` is its verification, null for a --legacy read.
-int show_card(Assessor& assessor, const CardData& card, const VerifiedRecord* v, bool json) {
+// `record` is the signed record file `v` verified (null with `v`).
+int show_card(Assessor& assessor, const CardData& card, const VerifiedRecord* v,
+              const std::vector<uint8_t>* record, bool json) {
   Assessment a;
-  const int code = assessor.assess("watch", card, a);
+  const int code = assessor.assess("watch", card, record, a);
   if (code != kExitOk) return code;
   if (json) {
     nlohmann::json j = card_json(card);
@@ -83,7 +85,9 @@ int cmd_watch(const Words& words) {
   const bool json = args.flag("json");
 
   SignedReader signer(signed_read_options(args));
-  Assessor assessor(assessment_options(args, reader_uri(args)));
+  if (args.value("journal") && signer.options().legacy)
+    throw UsageError("--journal records signed reads: not with --legacy");
+  Assessor assessor(assessment_options(args));
   int code = assessor.open("watch");
   if (code != kExitOk) return code;
   code = signer.open("watch");
@@ -104,7 +108,7 @@ int cmd_watch(const Words& words) {
         const Result<CardData> card = reader.read_card(fields);
         if (card) {
           ++seen;
-          code = show_card(assessor, *card, nullptr, json);
+          code = show_card(assessor, *card, nullptr, nullptr, json);
           if (code != kExitOk) return code;
           continue;  // look for the next card at once
         }
@@ -116,7 +120,7 @@ int cmd_watch(const Words& words) {
           ++seen;
           const VerifiedRecord& v = read->record;
           if (v.card()) {
-            code = show_card(assessor, *v.card(), &v, json);
+            code = show_card(assessor, *v.card(), &v, &read->file, json);
             if (code != kExitOk) return code;
           } else if (json) {  // no card data: it did not verify
             nlohmann::json j = nlohmann::json::object();

@@ -59,7 +59,7 @@ TEST_CASE("idr read: every check is its own verdict and a good card is accepted"
     CHECK(names.count(n) == 1);
 }
 
-TEST_CASE("idr read --blocklist: a listed card is reported and exits 6; others pass", "[assess]") {
+TEST_CASE("idr read --blocklist: a listed card is reported and exits 6, others pass", "[assess]") {
   idr::testing::TempDir dir("idr-cli-assess");
   const std::string listed =
       build_list(dir, "listed", {"11010519491231002X,20100101", kIdNumber + "," + kValidFrom});
@@ -101,21 +101,22 @@ TEST_CASE("idr read: an expired card fails validity.current and exits 6", "[asse
   CHECK(found);
 }
 
-TEST_CASE("idr read --photo writes a PNG; --journal appends a verifiable row", "[assess]") {
+TEST_CASE("idr read --photo writes a PNG, --journal appends a verifiable row", "[assess]") {
   idr::testing::TempDir dir("idr-cli-assess");
   const std::string png = dir.path + "/photo.png";
   const std::string db = dir.path + "/journal.db";
   ::setenv("IDR_JOURNAL_KEY", "00112233445566778899aabbccddeeff", 1);
   int status = -1;
   const json j = read_json({"--photo", png, "--journal", db}, status);
-  ::unsetenv("IDR_JOURNAL_KEY");
   CHECK(status == 0);
   CHECK(j.at("journal_row") == 1);
   std::ifstream f(png, std::ios::binary);
   char sig[8] = {};
   f.read(sig, 8);
   CHECK(std::string(sig, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
-  CHECK(run_idr({"journal", "verify", db}).status == 0);
+  CHECK(run_idr({"journal", "verify", db}).status == 0);  // with the key
+  ::unsetenv("IDR_JOURNAL_KEY");
+  CHECK(run_idr({"journal", "verify", db}).status == 3);  // the chain is keyed
 }
 
 TEST_CASE("idr read --journal without a key is a usage error", "[assess]") {

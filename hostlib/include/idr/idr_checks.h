@@ -59,18 +59,23 @@ void idr_blocklist_close(idr_blocklist* list); /* NULL is fine */
 enum { IDR_JOURNAL_ID_HMAC = 0, IDR_JOURNAL_ID_FULL = 1 };
 typedef struct idr_journal idr_journal;
 
-/* Opens (creating when needed) the SQLite journal. key: the HMAC key for ID numbers
- * (>= 16 bytes; required for IDR_JOURNAL_ID_HMAC). */
+/* Opens (creating when needed) the SQLite journal. key: the journal key (>= 16 bytes,
+ * always required): it keys the row chain and the HMAC of ID numbers; a key that is not the
+ * journal's, or an old-format journal, is refused. Records are not kept in the journal. */
 int idr_journal_open(const char* path, int id_policy, const uint8_t* key, size_t key_len,
                      idr_journal** out);
-/* Appends one verified read. time_utc: ISO 8601; counter 0 until signed reads exist. */
-int idr_journal_append(idr_journal* journal, const char* time_utc, const char* reader,
-                       uint64_t counter, int card_type, const char* id_number,
-                       const char* verdict_summary, int64_t* row);
+/* Appends one verified signed read. record: the signed record file exactly as read and
+ * verified; the row's reader serial, counter and record SHA-256 are taken from it
+ * (IDR_E_INVALID_ARGUMENT when it does not decode). time_utc: ISO 8601. */
+int idr_journal_append_record(idr_journal* journal, const char* time_utc, const uint8_t* record,
+                              size_t record_len, int card_type, const char* id_number,
+                              const char* verdict_summary, int64_t* row);
 void idr_journal_close(idr_journal* journal); /* NULL is fine */
-/* IDR_OK and *first_bad_row = 0 when the chain is intact; IDR_E_INVALID_ARGUMENT and the
- * first bad row (and a message in msg) when not. */
-int idr_journal_verify(const char* path, int64_t* first_bad_row, char* msg, size_t msg_cap);
+/* Checks the chain with the journal key. IDR_OK and *first_bad_row = 0 when intact;
+ * IDR_E_INVALID_ARGUMENT and the first bad row (and a message in msg) when not, or with
+ * *first_bad_row untouched when the key is not the journal's. */
+int idr_journal_verify_keyed(const char* path, const uint8_t* key, size_t key_len,
+                             int64_t* first_bad_row, char* msg, size_t msg_cap);
 
 /* ---- Photo (idr/photo.h) ---- */
 /* Decodes photo bytes (the simulator's open codec; WLT via the vendor library named by the

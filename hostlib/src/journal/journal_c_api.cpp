@@ -30,14 +30,14 @@ int idr_journal_open(const char* path, int id_policy, const uint8_t* key, size_t
   }
 }
 
-int idr_journal_append(idr_journal* journal, const char* time_utc, const char* reader,
-                       uint64_t counter, int card_type, const char* id_number,
-                       const char* verdict_summary, int64_t* row) {
-  if (!journal || !time_utc || !reader || !id_number || !verdict_summary)
+int idr_journal_append_record(idr_journal* journal, const char* time_utc, const uint8_t* record,
+                              size_t record_len, int card_type, const char* id_number,
+                              const char* verdict_summary, int64_t* row) {
+  if (!journal || !time_utc || !record || !record_len || !id_number || !verdict_summary)
     return IDR_E_INVALID_ARGUMENT;
   try {
-    idr::JournalEntry e{time_utc,  reader,         counter, static_cast<idr::CardType>(card_type),
-                        id_number, verdict_summary};
+    idr::JournalEntry e{time_utc, std::vector<uint8_t>(record, record + record_len),
+                        static_cast<idr::CardType>(card_type), id_number, verdict_summary};
     auto r = journal->journal.append(e);
     if (!r) return static_cast<int>(r.error());
     if (row) *row = *r;
@@ -51,11 +51,13 @@ void idr_journal_close(idr_journal* journal) {
   delete journal;
 }
 
-int idr_journal_verify(const char* path, int64_t* first_bad_row, char* msg, size_t msg_cap) {
-  if (!path) return IDR_E_INVALID_ARGUMENT;
+int idr_journal_verify_keyed(const char* path, const uint8_t* key, size_t key_len,
+                             int64_t* first_bad_row, char* msg, size_t msg_cap) {
+  if (!path || (key_len && !key)) return IDR_E_INVALID_ARGUMENT;
   try {
     std::string why;
-    auto r = idr::verify_journal(path, std::nullopt, &why);
+    auto r =
+        idr::verify_journal(path, std::vector<uint8_t>(key, key + key_len), std::nullopt, &why);
     const std::string text = r ? r->problem : why;
     if (msg && msg_cap) {
       const size_t n = text.size() < msg_cap - 1 ? text.size() : msg_cap - 1;
