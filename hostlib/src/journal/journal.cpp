@@ -342,6 +342,7 @@ Result<JournalVerifyResult> verify_journal(
     if (why) *why = "verifying the journal needs its key (at least 16 bytes)";
     return Error::InvalidArgument;
   }
+  const std::string expected_check = key_check(key);
   JournalVerifyResult v;
   std::string prev = kGenesis;
   int64_t expected = 1;
@@ -355,7 +356,7 @@ Result<JournalVerifyResult> verify_journal(
   if (Error e = each_row(
           path, why,
           [&](const JournalRow& r) {
-            if (stored_check != key_check(key)) return false;  // reported below
+            if (stored_check != expected_check) return false;  // reported below
             ++v.rows;
             const std::string n = std::to_string(r.row);
             if (r.row != expected)
@@ -384,7 +385,7 @@ Result<JournalVerifyResult> verify_journal(
           &stored_check);
       e != Error::Ok)
     return e;
-  if (stored_check != key_check(key)) {
+  if (stored_check != expected_check) {
     if (why) *why = path + ": the key is not this journal's key (or its key check was altered)";
     return Error::InvalidArgument;
   }
