@@ -76,7 +76,7 @@ void write_bytes(const std::string& path, const std::vector<uint8_t>& b) {
 
 }  // namespace
 
-TEST_CASE("list keys pack and unpack losslessly; the permutation keeps them distinct") {
+TEST_CASE("list keys pack and unpack losslessly, the permutation keeps them distinct") {
   std::mt19937_64 rng(7);
   std::set<std::pair<uint64_t, uint64_t>> seen;
   for (int i = 0; i < 20000; ++i) {
@@ -140,7 +140,7 @@ TEST_CASE("a list built from CSV answers every listed key and no other") {
   CHECK(walked == keys);
 }
 
-TEST_CASE("crowded blocks spill into the next block and the overflow table; lookups still exact") {
+TEST_CASE("crowded blocks spill into the next block and the overflow table, lookups still exact") {
   // 40 keys homed in block 7 and 20 in the last block, with 8 slots a block at this size
   // (README format v2): block 7 fills, spills 8 into block 8, the rest (and the last
   // block's surplus, which has no next block) goes to the overflow table.
@@ -283,7 +283,7 @@ TEST_CASE("a version 1 list file is refused with a message saying to rebuild it"
   CHECK(why.find("rebuild") != std::string::npos);
 }
 
-TEST_CASE("malformed CSV lines are refused naming the line; nothing is written") {
+TEST_CASE("malformed CSV lines are refused naming the line, nothing is written") {
   TempDir dir;
   std::ofstream(dir / "bad.csv") << "id_number,valid_from\n11010519491231002X,20100101\n\n"
                                     "11010519491231002x,20100101\n";
@@ -380,7 +380,7 @@ TEST_CASE("a failed reload keeps the loaded list answering, also from other thre
   CHECK(holder.contains(probe.first, probe.second).value());
 }
 
-TEST_CASE("delta files add and remove entries; a bad delta writes nothing") {
+TEST_CASE("delta files add and remove entries, a bad delta writes nothing") {
   TempDir dir;
   const auto keys = write_csv(dir / "list.csv", 5000, 4);
   std::string why;

@@ -80,7 +80,7 @@ TEST_CASE("idr read: the human output of a record that did not verify has no car
   CHECK_FALSE(has_line_starting(out, "ID number:"));
 }
 
-TEST_CASE("idr read --trust with the dev root verifies; --now after the dev CA expires fails",
+TEST_CASE("idr read --trust with the dev root verifies, --now after the dev CA expires fails",
           "[verify]") {
   SimulatedReader reader(kScenario);
   const std::string trust = reader.trust;
