@@ -174,6 +174,7 @@ const RegionRow kRegionRows[] = {
     {"110199", M::UnknownCounty, F, "unknown_county", ""},
     {"440399", M::UnknownCounty, F, "unknown_county", ""},
     {"659099", M::UnknownCounty, F, "unknown_county", ""},
+    {"810001", M::UnknownCounty, F, "unknown_county", "香港"},  // 81/82: province level only
     // no such province
     {"720000", M::UnknownProvince, F, "unknown_province", ""},
     {"990101", M::UnknownProvince, F, "unknown_province", ""},
@@ -206,6 +207,10 @@ TEST_CASE("the region table compiled in is the county-level table") {
   CHECK(t.find("110103")->retired());
   REQUIRE(t.find("110105") != nullptr);
   CHECK_FALSE(t.find("110105")->retired());
+  REQUIRE(t.find("440524") != nullptr);
+  CHECK(t.find("440524")->retired());  // from the supplement, abolished before 2002
+  REQUIRE(t.find("830000") != nullptr);
+  CHECK_FALSE(t.find("830000")->retired());
   CHECK(t.find("449999") == nullptr);
 }
 

@@ -56,9 +56,10 @@ enum class RegionMatch : int {
 struct RegionEntry {
   uint32_t code = 0;
   char level = 0;    // 'P' province, 'C' prefecture, 'U' city without counties, 'D' county, 'J'
-  std::string span;  // "FIRST-LAST" revision, LAST "current" while listed; or "supplement"
+  std::string span;  // "FIRST-LAST" revision, LAST "current" while listed ("supplement" first:
+                     // from the generator's cited supplement)
   std::string name;
-  // Listed in an old revision only (the county was renamed, merged or abolished).
+  // Not in the current list (the county was renamed, merged or abolished): LAST != current.
   [[nodiscard]] bool retired() const;
 };
 class RegionTable {

@@ -39,7 +39,7 @@ bool next_field(std::string_view* rest, std::string_view* field) {
 
 bool RegionEntry::retired() const {
   constexpr std::string_view kCurrent = "-current";
-  return span == "supplement" || span.size() < kCurrent.size() ||
+  return span.size() < kCurrent.size() ||
          span.compare(span.size() - kCurrent.size(), kCurrent.size(), kCurrent) != 0;
 }
 
