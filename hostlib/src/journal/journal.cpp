@@ -211,7 +211,10 @@ Result<Journal> Journal::open(const std::string& path, JournalOptions options, s
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
     return db_error(db, path, why);
   auto done = [&](Error e) {
-    sqlite3_exec(db, e == Error::Ok ? "COMMIT" : "ROLLBACK", nullptr, nullptr, nullptr);
+    if (e == Error::Ok && sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK)
+      return e;
+    if (e == Error::Ok) e = db_error(db, path + ": commit", why);
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
     return e;
   };
   const std::string check = key_check(impl->options.key);
