@@ -55,7 +55,7 @@ InterruptWatcher::~InterruptWatcher() {
 }
 
 void InterruptWatcher::on_interrupt(std::function<void(int)> action) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  std::lock_guard<std::mutex> lock(action_mutex_);  // waits for a running action
   action_ = std::move(action);
 }
 
@@ -70,14 +70,14 @@ void InterruptWatcher::watch() {
     const ssize_t n = ::read(pipe_[0], &b, 1);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0 || b == kStop) return;
-    std::function<void(int)> action;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       signal_.store(b);
-      action = action_;
     }
     woken_.notify_all();
-    if (action) action(b);
+    // Run under action_mutex_ so on_interrupt() cannot return while it runs.
+    std::lock_guard<std::mutex> lock(action_mutex_);
+    if (action_) action_(b);
   }
 }
 

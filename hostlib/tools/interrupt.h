@@ -19,7 +19,9 @@ class InterruptWatcher {
   InterruptWatcher(const InterruptWatcher&) = delete;
   InterruptWatcher& operator=(const InterruptWatcher&) = delete;
 
-  // Runs on the watcher thread for each signal; replaces the previous action.
+  // Runs on the watcher thread for each signal; replaces the previous action. When it
+  // returns, the previous action is not running and will not run again, so what it used
+  // may be destroyed.
   void on_interrupt(std::function<void(int signal)> action);
   [[nodiscard]] bool interrupted() const { return signal_.load() != 0; }
   [[nodiscard]] int signal() const { return signal_.load(); }
@@ -31,8 +33,9 @@ class InterruptWatcher {
 
   int pipe_[2] = {-1, -1};
   std::atomic<int> signal_{0};
-  std::mutex mutex_;
+  std::mutex mutex_;  // signal_ changes and woken_
   std::condition_variable woken_;
+  std::mutex action_mutex_;  // held while action_ is replaced or running
   std::function<void(int)> action_;
   std::thread thread_;
 };

@@ -13,8 +13,10 @@ std::unique_ptr<ReaderSession> open_session(const char* command, const std::stri
     return nullptr;
   }
   session->reader = std::make_unique<Reader>(std::move(opened).value());
-  Reader* reader = session->reader.get();
-  session->interrupt.on_interrupt([reader](int) { reader->cancel(); });
+  // A Canceller, not the Reader: the watcher thread may still be running this action while
+  // the command's thread closes and destroys the reader (reader.h's contract).
+  session->interrupt.on_interrupt(
+      [canceller = session->reader->canceller()](int) { canceller.cancel(); });
   exit_code = kExitOk;
   return session;
 }

@@ -1,6 +1,7 @@
 #pragma once
-// A reader opened for one command, with SIGINT/SIGTERM turned into Reader::cancel (from the
-// watcher thread: cancel() is the one Reader call meant for any thread, see reader.h).
+// A reader opened for one command, with SIGINT/SIGTERM turned into a cancel of its calls
+// (from the watcher thread, through a Reader::Canceller: safe while the reader is closed or
+// destroyed, see reader.h).
 #include <memory>
 #include <string>
 
@@ -11,7 +12,7 @@ namespace idr::tool {
 
 struct ReaderSession {
   InterruptWatcher interrupt;
-  std::unique_ptr<Reader> reader;  // stable address for the watcher's action
+  std::unique_ptr<Reader> reader;
   ~ReaderSession() { interrupt.on_interrupt(nullptr); }
 };
 

@@ -62,7 +62,7 @@ TEST_CASE("idr sim -- COMMAND leaves no child process behind", "[sim]") {
   }
 }
 
-TEST_CASE("idr sim: serves until SIGTERM and then stops its children", "[sim]") {
+TEST_CASE("idr sim: serves until SIGTERM and then stops its children", "[sim][concurrency]") {
   const std::string scenario = kSamples + "resident-fingerprint.json";
   std::vector<pid_t> children;
   {

@@ -29,7 +29,8 @@ TEST_CASE("idr watch --count 3: three sequential cards in order and each once", 
   }
 }
 
-TEST_CASE("idr watch: human lines name each card and SIGINT stops it with exit 130", "[watch]") {
+TEST_CASE("idr watch: human lines name each card and SIGINT stops it with exit 130",
+          "[watch][concurrency]") {
   const std::string scenario = kSamples + "three-cards-sequential.json";
   const auto first = idr::sim::load_scenario(scenario).cards.at(0).spec;
   SimulatedReader reader(scenario);

@@ -44,7 +44,8 @@ TEST_CASE("hostlib e2e: every sample card reads back equal to its personalisatio
   }
 }
 
-TEST_CASE("hostlib e2e: SAM id of the scenario, and status/sam_id from several threads at once") {
+TEST_CASE("hostlib e2e: SAM id of the scenario, and status/sam_id from several threads at once",
+          "[concurrency]") {
   const std::string file = test::sample_dir() + "resident-fingerprint.json";
   const sim::Scenario s = sim::load_scenario(file);
   const auto procs = test::start_e2e_reader(file);
@@ -74,7 +75,7 @@ TEST_CASE("hostlib e2e: SAM id of the scenario, and status/sam_id from several t
   for (auto& w : workers) CHECK(w.get() == kCalls);
 }
 
-TEST_CASE("hostlib e2e: cancel() stops wait_for_card with no card within 100 ms") {
+TEST_CASE("hostlib e2e: cancel() stops wait_for_card with no card within 100 ms", "[concurrency]") {
   const auto procs = test::start_e2e_reader(std::string(IDR_SOURCE_DIR) +
                                             "/tests/hostlib/scenarios/empty-field.json");
   auto t = open_transport(procs->uri());

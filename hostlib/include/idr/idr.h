@@ -2,8 +2,10 @@
  * every function returns IDR_OK (0) or a negative IDR_E_* code (idr_strerror names it).
  *
  * Thread safety: as idr::Reader: a reader handle is internally serialised; any thread may
- * call idr_reader_cancel() at any time to stop a pending call. A card handle is immutable
- * and may be read from any thread; free it once.
+ * call idr_reader_cancel() while the handle is open to stop a pending call. The handle is
+ * freed by idr_reader_close(), so no call on it (idr_reader_cancel() included) may overlap
+ * or follow that: the thread that closes it must know the others are done with it. A card
+ * handle is immutable and may be read from any thread; free it once.
  *
  * Strings are UTF-8, owned by the handle they come from, valid until it is freed.
  */

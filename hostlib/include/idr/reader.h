@@ -5,10 +5,21 @@
 //   auto card = reader->read_card(idr::kAll);
 //   if (card) std::cout << card->name << " " << card->id_number << "\n";
 //
-// Thread safety: a Reader is internally serialised. Any number of threads may call its
-// methods; calls run one at a time, in the order they take the lock. cancel() never waits
-// for the lock: it makes the call in progress (and wait_for_card) return Error::Cancelled
-// promptly, and is the way to stop a gate's wait_for_card from another thread.
+// Thread safety (the contract the code keeps):
+// - A Reader is internally serialised. Any number of threads may call its methods while it
+//   is alive; calls run one at a time, in the order they take the lock.
+// - cancel() never waits for the lock: it makes the call in progress (and wait_for_card)
+//   return Error::Cancelled promptly, and every later call until reset_cancel().
+// - close() may be called from any thread, also while another thread is inside a call: it
+//   cancels that call, waits for it to return, then closes the transport. Later calls give
+//   Error::TransportClosed. Calling it again does nothing.
+// - Destroying, moving or assigning a Reader must not overlap any other call on that same
+//   object (as for any C++ object): the thread that owns it ends its use. To stop a reader
+//   from another thread whose lifetime you do not control (a signal watcher, a UI button),
+//   hold a Canceller (canceller()): it shares the cancel state with the reader, so
+//   Canceller::cancel() is safe at any time from any thread, before, during and after the
+//   reader's close or destruction (then it does nothing). The destructor closes the
+//   transport only after detaching it from every Canceller.
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -83,10 +94,30 @@ class Reader {
   Result<ProvisionedKey> provision_key(const ReadNonce& challenge);
   Result<void> provision_certs(const std::vector<Bytes>& chain);
 
-  // Any thread, any time: stops the call in progress and the next waits until reset.
+  // Any thread, while the reader is alive: stops the call in progress and the next calls
+  // until reset_cancel().
   void cancel();
   // Clears a cancel so the reader can be used again.
   void reset_cancel();
+  // Any thread, while the reader is alive: cancels the call in progress, waits for it, and
+  // closes the transport; later calls give TransportClosed. The destructor does the same.
+  void close();
+
+  // Cancels this reader's calls from any thread at any time, also after the reader was
+  // closed, moved from or destroyed (then it does nothing). Copyable; a default-constructed
+  // one cancels nothing.
+  class Canceller {
+   public:
+    Canceller() = default;
+    void cancel() const;
+    struct State;  // library internal (hostlib/src/core/reader_impl.h)
+
+   private:
+    friend class Reader;
+    explicit Canceller(std::shared_ptr<State> state);
+    std::shared_ptr<State> state_;
+  };
+  [[nodiscard]] Canceller canceller() const;
 
   [[nodiscard]] std::string describe() const;
 

@@ -1,6 +1,7 @@
 // idr::Reader: the legacy command sequence behind find/read/wait, serialised by a mutex;
-// cancel() only touches an atomic flag, the transport's wake-up and a condition variable,
-// so it never waits behind a command in progress.
+// cancel() goes through the shared cancel state (reader_impl.h): a flag, the transport's
+// wake-up and a condition variable, so it never waits behind a command in progress, and
+// close() detaches the transport from it before destroying it.
 #include "idr/reader.h"
 
 #include "reader_impl.h"
@@ -70,10 +71,10 @@ Result<CardData> Reader::wait_for_card(std::chrono::milliseconds timeout, unsign
   if (!impl_ || !valid_fields(fields) || timeout.count() < 0) return Error::InvalidArgument;
   const auto deadline = Clock::now() + timeout;
   for (;;) {
-    if (impl_->cancelled.load()) return Error::Cancelled;
     {
       // Find, select and read under one lock so no other call slips between them; the
       // lock is free during the pause so other threads' calls interleave with the polls.
+      // A cancel (Cancelled) or close (TransportClosed) ends the loop through find.
       std::lock_guard<std::mutex> lock(impl_->mutex);
       auto found = impl_->find_locked();
       if (!found) return found.error();
@@ -81,30 +82,37 @@ Result<CardData> Reader::wait_for_card(std::chrono::milliseconds timeout, unsign
     }
     const auto now = Clock::now();
     if (now >= deadline) return Error::Timeout;
-    impl_->pause(std::min<Clock::duration>(impl_->options.poll_interval, deadline - now));
+    impl_->cancel->pause(std::min<Clock::duration>(impl_->options.poll_interval, deadline - now));
   }
 }
 
 void Reader::cancel() {
-  if (!impl_) return;
-  impl_->cancelled.store(true);
-  impl_->transport->cancel();
-  {
-    // Taking the pause mutex orders the flag before a pauser's predicate check, so the
-    // notification cannot be lost. Held for no work: never a wait behind a command.
-    std::lock_guard<std::mutex> lock(impl_->pause_mutex);
-  }
-  impl_->pause_cv.notify_all();
+  if (impl_) impl_->cancel->cancel();
 }
 
 void Reader::reset_cancel() {
+  if (impl_) impl_->cancel->reset_cancel();
+}
+
+Reader::Canceller Reader::canceller() const {
+  return impl_ ? Canceller(impl_->cancel) : Canceller();
+}
+
+void Reader::close() {
   if (!impl_) return;
-  impl_->cancelled.store(false);
-  impl_->transport->reset_cancel();
+  impl_->cancel->cancel();  // the call in progress returns promptly...
+  std::lock_guard<std::mutex> lock(impl_->mutex);  // ...and this waits for it
+  impl_->close_locked();
+}
+
+Reader::Canceller::Canceller(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+void Reader::Canceller::cancel() const {
+  if (state_) state_->cancel();
 }
 
 std::string Reader::describe() const {
-  return impl_ ? impl_->transport->describe() : "(moved-from reader)";
+  return impl_ ? impl_->description : "(moved-from reader)";
 }
 
 }  // namespace idr

@@ -12,10 +12,7 @@ namespace {
 
 Result<detail::ReplyFrame> extension(Reader::Impl& impl, ext::Op op, const uint8_t* data,
                                      size_t size) {
-  if (impl.cancelled.load()) return Error::Cancelled;
-  auto r = impl.link.transact(ext::kCmd, static_cast<uint8_t>(op), data, size,
-                              impl.options.command_timeout);
-  if (impl.cancelled.load()) return Error::Cancelled;
+  auto r = impl.transact(ext::kCmd, static_cast<uint8_t>(op), data, size);
   if (!r) return r.error();
   if (r->sw3 != hl::sw3::kOk) {
     const Error e = error_from_sw3(r->sw3);

@@ -1,6 +1,7 @@
 #pragma once
 // Reader::Impl, shared by reader.cpp (legacy commands) and reader_extension.cpp (the 0xE0
-// extension commands), so each file keeps one job.
+// extension commands), so each file keeps one job; and the cancel state that Reader and
+// its Cancellers share (the thread-safety contract is in reader.h).
 #include <condition_variable>
 
 #include "idr/proto/hostlink.h"
@@ -12,26 +13,87 @@ namespace idr {
 namespace hl = idr::hostlink;
 using Clock = std::chrono::steady_clock;
 
+// Owned jointly by the Reader and every Canceller, so a cancel from another thread never
+// touches freed memory, whatever the Reader is doing (closing, moving, being destroyed).
+// `mutex` guards `transport`: close detaches the transport under it before destroying it,
+// and cancel uses the transport only under it, so the two cannot overlap.
+struct Reader::Canceller::State {
+  std::atomic<bool> cancelled{false};
+  std::mutex mutex;
+  Transport* transport = nullptr;  // null once the reader is closed
+  std::condition_variable pause_cv;
+
+  void cancel() {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      // The flag is set under the mutex, so a pauser's predicate check cannot miss it.
+      cancelled.store(true);
+      if (transport != nullptr) transport->cancel();
+    }
+    pause_cv.notify_all();
+  }
+  void reset_cancel() {
+    std::lock_guard<std::mutex> lock(mutex);
+    cancelled.store(false);
+    if (transport != nullptr) transport->reset_cancel();
+  }
+  // After this, cancel() no longer reaches the transport, which may then be destroyed.
+  void detach() {
+    std::lock_guard<std::mutex> lock(mutex);
+    transport = nullptr;
+  }
+  // Sleeps up to `d`, waking at once on cancel().
+  void pause(Clock::duration d) {
+    std::unique_lock<std::mutex> lock(mutex);
+    pause_cv.wait_for(lock, d, [this] { return cancelled.load(); });
+  }
+};
+
 struct Reader::Impl {
   Impl(std::unique_ptr<Transport> t, ReaderOptions o)
-      : transport(std::move(t)), options(o), link(*transport) {}
+      : transport(std::move(t)),
+        options(o),
+        description(transport->describe()),
+        link(std::make_unique<detail::LegacyLink>(*transport)),
+        cancel(std::make_shared<Canceller::State>()) {
+    cancel->transport = transport.get();
+  }
+  // No other thread may be inside a Reader call now (reader.h); Cancellers may still be
+  // cancelling, so the transport is detached from them before it goes.
+  ~Impl() { close_locked(); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
-  std::unique_ptr<Transport> transport;
+  std::unique_ptr<Transport> transport;  // null once closed
   ReaderOptions options;
-  detail::LegacyLink link;
+  std::string description;
+  std::unique_ptr<detail::LegacyLink> link;  // uses *transport; null once closed
   std::mutex mutex;  // one command (or find + select + read sequence) at a time
-  std::atomic<bool> cancelled{false};
-  // The pause between find polls: cancel() notifies it.
-  std::mutex pause_mutex;
-  std::condition_variable pause_cv;
+  std::shared_ptr<Canceller::State> cancel;
+
+  // Caller holds `mutex`.
+  void close_locked() {
+    if (!transport) return;
+    cancel->detach();
+    link.reset();
+    transport.reset();
+  }
+
+  // Caller holds `mutex`. One transaction; Cancelled when cancel() came before or during it,
+  // TransportClosed once closed.
+  Result<detail::ReplyFrame> transact(uint8_t cmd, uint8_t para, const uint8_t* data,
+                                      size_t size) {
+    if (!link) return Error::TransportClosed;
+    if (cancel->cancelled.load()) return Error::Cancelled;
+    auto r = link->transact(cmd, para, data, size, options.command_timeout);
+    // A cancel that raced with a reply still reports Cancelled: the caller asked to stop.
+    if (cancel->cancelled.load()) return Error::Cancelled;
+    return r;
+  }
 
   // Caller holds `mutex`.
   Result<detail::ReplyFrame> command(uint8_t cmd, uint8_t para) {
-    if (cancelled.load()) return Error::Cancelled;
-    auto r = link.transact(cmd, para, nullptr, 0, options.command_timeout);
-    // A cancel that raced with a reply still reports Cancelled: the caller asked to stop.
-    if (cancelled.load()) return Error::Cancelled;
-    return r;
+    return transact(cmd, para, nullptr, 0);
   }
 
   Result<bool> find_locked() {
@@ -64,12 +126,6 @@ struct Reader::Impl {
       card.fields_read |= kAddresses;
     }
     return card;
-  }
-
-  // Sleeps up to `d`, waking at once on cancel().
-  void pause(Clock::duration d) {
-    std::unique_lock<std::mutex> lock(pause_mutex);
-    pause_cv.wait_for(lock, d, [this] { return cancelled.load(); });
   }
 };
 
