@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr int kIterations = 300;
+constexpr int kIterations = 200;
 
 // A loopback listener; each accepted connection is a peer that reads nothing and says nothing.
 class SilentPeer {
