@@ -93,7 +93,7 @@ TEST_CASE("hostlib concurrency: a Canceller races close and destruction of a bus
     std::atomic<int> result{0};
     std::thread caller([&] {
       result.store(static_cast<int>(i % 2 == 0 ? reader->status().error()
-                                                : reader->wait_for_card(60s).error()));
+                                               : reader->wait_for_card(60s).error()));
     });
     go.store(true);
     // Even iterations close from here while the caller may be inside its call; odd ones

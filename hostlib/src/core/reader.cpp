@@ -100,7 +100,7 @@ Reader::Canceller Reader::canceller() const {
 
 void Reader::close() {
   if (!impl_) return;
-  impl_->cancel->cancel();  // the call in progress returns promptly...
+  impl_->cancel->cancel();                         // the call in progress returns promptly...
   std::lock_guard<std::mutex> lock(impl_->mutex);  // ...and this waits for it
   impl_->close_locked();
 }

@@ -81,8 +81,7 @@ struct Reader::Impl {
 
   // Caller holds `mutex`. One transaction; Cancelled when cancel() came before or during it,
   // TransportClosed once closed.
-  Result<detail::ReplyFrame> transact(uint8_t cmd, uint8_t para, const uint8_t* data,
-                                      size_t size) {
+  Result<detail::ReplyFrame> transact(uint8_t cmd, uint8_t para, const uint8_t* data, size_t size) {
     if (!link) return Error::TransportClosed;
     if (cancel->cancelled.load()) return Error::Cancelled;
     auto r = link->transact(cmd, para, data, size, options.command_timeout);
