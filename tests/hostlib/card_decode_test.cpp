@@ -135,7 +135,7 @@ TEST_CASE("hostlib decode: foreign permanent resident 'Y' (2023), English name i
   CHECK(decode(s).english_name == "LI");
 }
 
-TEST_CASE("hostlib decode: a type char 0 is resident; an unknown type char is malformed") {
+TEST_CASE("hostlib decode: a type char 0 is resident, an unknown type char is malformed") {
   sim::CardSpec s;
   s.text = {{"name", "张伟"}};
   sim::CardImage image = sim::make_card_image(s);
@@ -158,7 +158,7 @@ TEST_CASE("hostlib decode: a bad field makes the whole card malformed, never hal
   CHECK(decode_text(image.text.data()).error() == Error::MalformedReply);
 }
 
-TEST_CASE("hostlib ucs2: BMP to UTF-8 in 1, 2 and 3 bytes; right padding removed") {
+TEST_CASE("hostlib ucs2: BMP to UTF-8 in 1, 2 and 3 bytes, right padding removed") {
   CHECK(utf8(ucs2({'A', 0x00E9, 0x5F20, 0x0020, 0x0020})) == "A\xC3\xA9\xE5\xBC\xA0");
   CHECK(utf8(ucs2({0x0020, 'B', 0x0020})) == " B");  // left spaces stay (never padded there)
   CHECK(utf8(ucs2({'A', 0x0020, 'B'})) == "A B");    // inner spaces stay
@@ -169,7 +169,7 @@ TEST_CASE("hostlib ucs2: BMP to UTF-8 in 1, 2 and 3 bytes; right padding removed
   CHECK(utf8(ucs2({0xFFFD, 0x07FF, 0x0800, 0x007F})) == "\xEF\xBF\xBD\xDF\xBF\xE0\xA0\x80\x7F");
 }
 
-TEST_CASE("hostlib ucs2: surrogate pairs decode to 4-byte UTF-8; unpaired ones are malformed") {
+TEST_CASE("hostlib ucs2: surrogate pairs decode to 4-byte UTF-8, unpaired ones are malformed") {
   // U+20000 (CJK Ext. B) = D840 DC00; U+1F600 = D83D DE00 (Unicode 3.9, UTF-16).
   CHECK(utf8(ucs2({0xD840, 0xDC00})) == "\xF0\xA0\x80\x80");
   CHECK(utf8(ucs2({'x', 0xD83D, 0xDE00, 0x0020})) == "x\xF0\x9F\x98\x80");

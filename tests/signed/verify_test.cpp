@@ -207,7 +207,7 @@ TEST_CASE("revoked reader certificate fails the revocation check", "[signed]") {
   CHECK(v.card() == nullptr);
 }
 
-TEST_CASE("revocation list file: fingerprints with colons, comments; bad lines rejected",
+TEST_CASE("revocation list file: fingerprints with colons, comments, bad lines rejected",
           "[signed]") {
   Fixture f;
   const auto fp = certificate_fingerprint(f.chain[0]);

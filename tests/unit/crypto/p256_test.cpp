@@ -79,7 +79,7 @@ TEST_CASE("RFC 6979 A.2.5 known answers: P-256, SHA-256, messages sample and tes
   }
 }
 
-TEST_CASE("generated keys sign and verify; different RNG seeds give different keys") {
+TEST_CASE("generated keys sign and verify, different RNG seeds give different keys") {
   idr::testing::SeededRng rng_a(1);
   idr::testing::SeededRng rng_b(2);
   uint8_t priv_a[32];

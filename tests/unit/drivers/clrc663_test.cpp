@@ -39,7 +39,7 @@ TEST_CASE("SPI read frame is address<<1 | 1 then 00h, data in the second MISO by
   CHECK(r.chip.frames[0] == std::vector<uint8_t>{0xFF, 0x00});
 }
 
-TEST_CASE("FIFO writes use one address byte; FIFO reads repeat the address (AN12657 Table 16)",
+TEST_CASE("FIFO writes use one address byte, FIFO reads repeat the address (AN12657 Table 16)",
           "[clrc663]") {
   Rig r;
   const uint8_t data[3] = {0x05, 0x00, 0x00};

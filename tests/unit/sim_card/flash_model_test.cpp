@@ -9,7 +9,7 @@
 using idr::Status;
 using namespace idr::sim;
 
-TEST_CASE("fresh flash reads FF; erase sets FF; program ANDs", "[flash]") {
+TEST_CASE("fresh flash reads FF, erase sets FF, program ANDs", "[flash]") {
   FlashModel f(256, 4);
   CHECK(f.size() == 1024);
   uint8_t buf[4]{};

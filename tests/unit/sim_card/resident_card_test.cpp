@@ -81,7 +81,7 @@ TEST_CASE("full read through the SAM returns exactly the personalised bytes", "[
   CHECK(sec.size() == 32);
 }
 
-TEST_CASE("one fingerprint template: file 02 is 1024 bytes, zero second half; none is 6A 82",
+TEST_CASE("one fingerprint template: file 02 is 1024 bytes, zero second half, none is 6A 82",
           "[card][sam]") {
   const CardImage img = test::sample_image("half", 512);
   Rig rig(img);
@@ -144,7 +144,7 @@ TEST_CASE("wrong keys: the SAM rejects the card (0x32)", "[card][sam]") {
   CHECK_FALSE(rig.sam.authenticated());
 }
 
-TEST_CASE("card rejects a wrong EXTERNAL AUTHENTICATE with 63 00; SAM reports 0x31",
+TEST_CASE("card rejects a wrong EXTERNAL AUTHENTICATE with 63 00, SAM reports 0x31",
           "[card][sam]") {
   Rig rig(test::sample_image("ext", 0));
   auto rep = test::sam_call(rig.r.queue, rig.sam, Cmd::AuthStart, rig.uid());

@@ -76,7 +76,7 @@ TEST_CASE("two ID cards: identical ATQB and ATTRIB answers superpose, different 
   CHECK(r.field.collisions() == 1);
 }
 
-TEST_CASE("card removed mid-reply: truncated frame with framing error; before reply: silence",
+TEST_CASE("card removed mid-reply: truncated frame with framing error, before reply: silence",
           "[field][presence]") {
   test::Reader r;
   const size_t idx = r.field.add_card(resident("a"));

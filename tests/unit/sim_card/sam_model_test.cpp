@@ -19,7 +19,7 @@ struct Harness {
 };
 }  // namespace
 
-TEST_CASE("GET_ID answers the 16-byte id; timing equals the formula", "[sam][timing]") {
+TEST_CASE("GET_ID answers the 16-byte id, timing equals the formula", "[sam][timing]") {
   Harness h;
   const Bytes req = test::sam_frame(0x01, {});
   CHECK(req == Bytes{0xA5, 0x00, 0x02, 0x01, 0x03});  // CHK = 00 ^ 02 ^ 01
@@ -75,7 +75,7 @@ TEST_CASE("bad checksum -> 0x10, bad length -> 0x11, unknown command -> 0x21", "
   CHECK(test::sam_call(h.q, h.sam, Cmd::SelfTest).status == 0x90);
 }
 
-TEST_CASE("garbage before SOF is skipped; a stalled partial frame is dropped", "[sam][errors]") {
+TEST_CASE("garbage before SOF is skipped, a stalled partial frame is dropped", "[sam][errors]") {
   Harness h;
   h.sam.board_write(Bytes{0x00, 0x13, 0x37});
   CHECK(test::sam_call(h.q, h.sam, Cmd::Reset).status == 0x90);

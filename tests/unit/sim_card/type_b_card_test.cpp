@@ -95,7 +95,7 @@ TEST_CASE("ATQB carries the FWI of the timing parameters", "[card]") {
   CHECK(a[11] == 0xB0);
 }
 
-TEST_CASE("state machine: a read card stays ACTIVE/HALT; only WUPB wakes HALT; power off resets",
+TEST_CASE("state machine: a read card stays ACTIVE/HALT, only WUPB wakes HALT, power off resets",
           "[card][state]") {
   test::Reader r;
   auto card = resident();
@@ -194,7 +194,7 @@ TEST_CASE("slotting: each card answers in the slot it drew, Slot-MARKER APn = (n
   for (size_t i = 0; i < 4; ++i) CHECK(again[i]->chosen_slot() == slot_of[i]);
 }
 
-TEST_CASE("N = 1 always answers in the first slot; RFU slot codes are ignored", "[card][slots]") {
+TEST_CASE("N = 1 always answers in the first slot, RFU slot codes are ignored", "[card][slots]") {
   test::Reader r;
   auto card = std::make_shared<PupiCard>(std::array<uint8_t, 4>{7, 7, 7, 7}, 9);
   r.field.add_card(card);

@@ -148,7 +148,7 @@ TEST_CASE("a wrong CRC on RX sets IntegErr and ErrIRQ (Tables 64, 72, 143)", "[c
   CHECK(r.chip.model_errors().empty());
 }
 
-TEST_CASE("RxForceCRCWrite keeps the CRC bytes; CRC off keeps everything (Table 143)",
+TEST_CASE("RxForceCRCWrite keeps the CRC bytes, CRC off keeps everything (Table 143)",
           "[clrc663]") {
   Rig r;
   r.setup_type_b();

@@ -36,7 +36,7 @@ TEST_CASE("run_until times out at the deadline and leaves later events pending")
   CHECK_FALSE(ran);
 }
 
-TEST_CASE("cancelled events do not run; scheduling in the past runs now") {
+TEST_CASE("cancelled events do not run, scheduling in the past runs now") {
   EventQueue q;
   int count = 0;
   auto id = q.schedule(10, [&] { ++count; });

@@ -24,7 +24,7 @@ TEST_CASE("sim wire messages round-trip") {
   CHECK(r.remaining() == 0);
 }
 
-TEST_CASE("sim wire reader fails softly past the end; writer refuses overflow") {
+TEST_CASE("sim wire reader fails softly past the end, writer refuses overflow") {
   const uint8_t msg[] = {0x41, 0x01};
   Reader r(msg, sizeof msg);
   (void)r.u8();

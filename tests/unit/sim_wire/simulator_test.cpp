@@ -70,7 +70,7 @@ struct Fixture {
 
 }  // namespace
 
-TEST_CASE("hello answers the wire version and MCU clock; a wrong version is refused") {
+TEST_CASE("hello answers the wire version and MCU clock, a wrong version is refused") {
   Fixture f;
   auto r = call(f.sim, Type::Hello, [](auto& w) { w.u16(simwire::kVersion); });
   REQUIRE(r.type == ok_type(Type::Hello));
