@@ -58,14 +58,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     size_t n = 0;
     const size_t cap = 1 + in.u8();  // callers' buffers of every size
     switch (in.u8() % 8) {
-      case 0: (void)link.reset(); break;
-      case 1: (void)link.self_test(); break;
+      case 0:
+        (void)link.reset();
+        break;
+      case 1:
+        (void)link.self_test();
+        break;
       case 2: {
         uint8_t id[16];
         (void)link.get_id(id);
         break;
       }
-      case 3: (void)link.set_baud(in.u32()); break;
+      case 3:
+        (void)link.set_baud(in.u32());
+        break;
       case 4: {
         const uint8_t uid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
         if (link.auth_start(uid, buf, cap, n) == Status::Ok && n > cap) abort();
@@ -73,13 +79,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       case 5: {
         const auto resp = in.bytes(in.u8());
-        if (link.auth_next(resp.data(), resp.size(), buf, cap, n) == Status::Ok && n > cap)
-          abort();
+        if (link.auth_next(resp.data(), resp.size(), buf, cap, n) == Status::Ok && n > cap) abort();
         break;
       }
       case 6: {
         const auto resp = in.bytes(in.u16() % 300);
-        if (link.unwrap(in.u8(), in.u16(), resp.data(), resp.size(), buf, cap, n) == Status::Ok &&
+        const uint8_t file = in.u8();
+        const uint16_t offset = in.u16();
+        if (link.unwrap(file, offset, resp.data(), resp.size(), buf, cap, n) == Status::Ok &&
             n > cap)
           abort();
         break;

@@ -53,4 +53,8 @@ TEST_CASE("pcsc envelope: a frame round-trips and anything else gets its status 
   bad[6] = 0x09;  // Lc one short
   CHECK(pcsc::open_envelope(bad.data(), bad.size(), frame, len) == pcsc::kSwWrongLength);
   CHECK(frame == nullptr);
+  bad = Bytes(apdu, apdu + n);
+  bad[n - 1] = 0x20;  // Le 00 20: a reply cut to 32 bytes is refused, not sent in full
+  CHECK(pcsc::open_envelope(bad.data(), bad.size(), frame, len) == pcsc::kSwWrongLength);
+  CHECK(frame == nullptr);
 }

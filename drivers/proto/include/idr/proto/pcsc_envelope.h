@@ -19,7 +19,8 @@
 // Lc is the size of exactly one complete request frame (AA AA AA 96 69 LEN ...: LEN + 7 ==
 // Lc). Le 00 00 = up to 65536 bytes. The response is the reader's one reply frame followed
 // by SW 90 00. Other status words (no data):
-//   67 00  the APDU is not one extended-length case-4 envelope of one complete frame
+//   67 00  the APDU is not one extended-length case-4 envelope of one complete frame with
+//          Le 00 00 (a smaller Le would ask for a cut reply frame, which is useless)
 //   6B 00  P1 P2 not 00 00
 //   6D 00  INS not E0 (CLA 80)
 //   6E 00  CLA not 80
@@ -108,6 +109,7 @@ constexpr uint16_t open_envelope(const uint8_t* apdu, size_t n, const uint8_t*& 
   if (lc == 0 || n != kCommandHeader + lc + kCommandTrailer) return kSwWrongLength;
   const uint8_t* body = apdu + kCommandHeader;
   if (lc > ::idr::hostlink::kMaxRequestFrame || frame_size(body, lc) != lc) return kSwWrongLength;
+  if (body[lc] != 0x00 || body[lc + 1] != 0x00) return kSwWrongLength;  // Le 00 00 only
   frame = body;
   frame_len = lc;
   return kSwOk;

@@ -1,0 +1,87 @@
+// Lost/stolen list (hostlib/src/blocklist): open + lookups + for_each on list files that a
+// valid list patched by the input turned into (header and payload bytes, optionally with
+// the payload CRC made right again so the checks after the CRC run too), and delta files
+// from the input applied to the valid list. Files live in a per-process temp directory.
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "fuzz_input.h"
+#include "idr/blocklist.h"
+#include "record_fixture.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Files {
+  fs::path dir;
+  std::vector<uint8_t> list;  // the valid list file's bytes
+  Files() {
+    dir = fs::temp_directory_path() / ("idr-fuzz-blocklist-" + std::to_string(getpid()));
+    fs::create_directories(dir);
+    std::ofstream(dir / "list.csv") << "id_number,valid_from\n"
+                                    << "110105194912310021,20100101\n"
+                                    << "440524188001010014,20150301\n"
+                                    << "110101199003071233,20160310\n";
+    if (!idr::build_blocklist((dir / "list.csv").string(), (dir / "valid.idrbl").string())) abort();
+    list = idr::fuzz::read_file((dir / "valid.idrbl").string());
+  }
+  ~Files() { fs::remove_all(dir); }
+  std::string path(const char* name) const { return (dir / name).string(); }
+};
+
+void write(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(reinterpret_cast<const char*>(bytes.data()),
+             static_cast<std::streamsize>(bytes.size()));
+}
+
+void use(const idr::Blocklist& list, idr::fuzz::Input& in) {
+  (void)list.contains("110105194912310021", "20100101");
+  const auto id = in.bytes(18), from = in.bytes(8);
+  (void)list.contains(std::string(id.begin(), id.end()), std::string(from.begin(), from.end()));
+  uint64_t seen = 0;
+  list.for_each([&](const std::string&, const std::string&) { return ++seen < 100000; });
+  if (seen > list.size()) abort();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const Files files;
+  idr::fuzz::Input in(data, size);
+  const uint8_t mode = in.u8();
+  if (mode % 2 == 0) {
+    std::vector<uint8_t> bytes = files.list;
+    const size_t patches = in.u8() % 16;
+    for (size_t i = 0; i < patches; ++i) {
+      const uint32_t at = in.u32() % (bytes.size() + 64);
+      if (at >= bytes.size()) bytes.resize(at + 1);
+      bytes[at] = in.u8();
+    }
+    if (in.flag()) bytes.resize(in.u32() % (bytes.size() + 1));
+    if ((mode & 2) != 0 && bytes.size() >= 64) {  // the CRC (offset 40) over the payload again
+      const uLong crc = crc32(0, bytes.data() + 64, static_cast<uInt>(bytes.size() - 64));
+      for (int k = 0; k < 4; ++k) bytes[40 + k] = static_cast<uint8_t>(crc >> (8 * k));
+    }
+    write(files.path("patched.idrbl"), bytes);
+    auto list = idr::Blocklist::open(files.path("patched.idrbl"));
+    if (list) use(*list, in);
+    return 0;
+  }
+  write(files.path("delta.txt"), in.rest());
+  auto applied = idr::apply_blocklist_delta(files.path("valid.idrbl"), files.path("delta.txt"),
+                                            files.path("out.idrbl"));
+  if (!applied) return 0;
+  auto list = idr::Blocklist::open(files.path("out.idrbl"));
+  if (!list) abort();  // what apply wrote must open
+  idr::fuzz::Input none(nullptr, 0);
+  use(*list, none);
+  return 0;
+}

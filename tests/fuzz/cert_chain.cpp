@@ -1,0 +1,73 @@
+// Firmware certificate chain parsing and store (firmware/crypto KeyStore): ProvisionCerts
+// data as the store validates it (CBOR array of 1..8 DER byte strings, first key = ours),
+// and chain pages as load() finds them in flash (raw, or with a valid header and CRC over
+// crafted data). The store is provisioned once (a fixed key from a seeded RNG) and each
+// input starts from a copy of that flash; seeds come from make_seeds.
+#include <cstdlib>
+#include <vector>
+
+#include "fuzz_input.h"
+#include "idr/crypto/bytes.h"
+#include "idr/crypto/key_store.h"
+#include "idr/testing/crypto_rig.h"
+
+namespace {
+
+using idr::Status;
+constexpr uint32_t kPageSize = 4096, kPages = 4, kKeyPage = 2, kChainPage = 3;
+
+// The provisioned flash image every input starts from.
+const std::vector<uint8_t>& provisioned_image() {
+  static const std::vector<uint8_t> image = [] {
+    idr::sim::FlashModel model(kPageSize, kPages);
+    idr::testing::ModelFlash flash(model);
+    idr::testing::SeededRng rng(1);
+    idr::crypto::KeyStore keys(flash, kKeyPage, kChainPage);
+    if (keys.load() != Status::Ok || keys.provision(rng) != Status::Ok) abort();
+    return model.contents();
+  }();
+  return image;
+}
+
+void put_be32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (24 - 8 * i));
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  idr::fuzz::Input in(data, size);
+  idr::sim::FlashModel model(kPageSize, kPages);
+  const auto& image = provisioned_image();
+  for (uint32_t page = 0; page < kPages; ++page)
+    if (model.program(page * kPageSize, image.data() + page * kPageSize, kPageSize) != Status::Ok)
+      abort();
+  idr::testing::ModelFlash flash(model);
+  const uint8_t mode = in.u8() % 3;
+  std::vector<uint8_t> body = in.rest();
+  if (mode != 0) {  // a chain page as flash holds it
+    std::vector<uint8_t> page(idr::crypto::KeyStore::kChainHeaderSize + body.size());
+    if (page.size() > kPageSize) page.resize(kPageSize);
+    const size_t n = page.size() - idr::crypto::KeyStore::kChainHeaderSize;
+    if (mode == 1) {
+      page.assign(body.begin(),
+                  body.begin() + static_cast<long>(std::min(body.size(), page.size())));
+    } else {
+      const uint8_t magic[4] = {'I', 'C', 'H', 'N'};
+      std::copy(magic, magic + 4, page.begin());
+      put_be32(page.data() + 4, static_cast<uint32_t>(n));
+      put_be32(page.data() + 8, idr::crypto::crc32(body.data(), n));
+      std::copy(body.begin(), body.begin() + static_cast<long>(n), page.begin() + 16);
+    }
+    if (!page.empty() &&
+        model.program(kChainPage * kPageSize, page.data(), page.size()) != Status::Ok)
+      abort();
+  }
+  idr::crypto::KeyStore keys(flash, kKeyPage, kChainPage);
+  if (keys.load() != Status::Ok || !keys.has_key()) abort();
+  if (mode == 0) (void)keys.store_chain(idr::crypto::ByteView{body.data(), body.size()});
+  if (keys.chain_size() > idr::crypto::KeyStore::kMaxChainSize) abort();
+  std::vector<uint8_t> out(keys.chain_size());
+  if (keys.read_chain(out.data(), out.size()) != Status::Ok) abort();
+  return 0;
+}
