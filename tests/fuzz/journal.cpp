@@ -1,13 +1,16 @@
 // Journal verify (hostlib/src/journal) on crafted databases: the input is the database
 // file's bytes (seeds: real journals written through idr::Journal); verify, list and head
-// must give a result or a defined error whatever SQLite finds in it.
+// must give a result or a defined error whatever SQLite finds in it, also when library
+// calls fail (failure_injection.h).
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <new>
 #include <string>
 
+#include "failure_injection.h"
 #include "idr/journal.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -16,10 +19,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                                       .string();
   std::ofstream(path, std::ios::binary | std::ios::trunc)
       .write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
-  const auto verdict = idr::verify_journal(path);
-  if (verdict && verdict->ok && verdict->first_bad_row != 0) abort();
-  (void)idr::list_journal(path);
-  (void)idr::journal_head(path);
+  {
+    idr::fuzz::FailureInjection failures(data, size);
+    try {
+      const auto verdict = idr::verify_journal(path);
+      if (verdict && verdict->ok && verdict->first_bad_row != 0) abort();
+      (void)idr::list_journal(path);
+      (void)idr::journal_head(path);
+    } catch (const std::bad_alloc&) {
+      // An injected allocation failure: allowed to surface from the C++ API.
+    }
+  }
   std::filesystem::remove(path);
   std::filesystem::remove(path + "-journal");
   std::filesystem::remove(path + "-wal");

@@ -22,7 +22,7 @@ class ScriptedField final : public idr::drivers::TypeBFrontEnd, public idr::hal:
   Status field_off() override { return Status::Ok; }
   Status transceive(const uint8_t*, size_t, uint8_t* rx, size_t rx_cap, size_t& rx_len,
                     uint32_t fwt_us) override {
-    static constexpr Status kAnswers[] = {Status::Ok,       Status::Ok,       Status::Timeout,
+    static constexpr Status kAnswers[] = {Status::Ok,        Status::Ok,       Status::Timeout,
                                           Status::Integrity, Status::Protocol, Status::Collision,
                                           Status::Overflow};
     rx_len = 0;

@@ -20,7 +20,10 @@ class ScriptedController final : public idr::core::usb::UsbController {
     e = UsbEvent{};
     if (in_.empty()) return Status::Timeout;
     switch (in_.u8() % 7) {
-      case 0: e.kind = UsbEvent::Kind::BusReset; armed_[0] = armed_[1] = false; break;
+      case 0:
+        e.kind = UsbEvent::Kind::BusReset;
+        armed_[0] = armed_[1] = false;
+        break;
       case 1:
       case 2:
         e.kind = UsbEvent::Kind::Setup;
@@ -38,8 +41,10 @@ class ScriptedController final : public idr::core::usb::UsbController {
         armed_[e.endpoint == 0x80 ? 0 : 1] = false;
         break;
       }
-      case 5: return Status::Io;  // detached
-      default: return Status::Timeout;
+      case 5:
+        return Status::Io;  // detached
+      default:
+        return Status::Timeout;
     }
     return Status::Ok;
   }
