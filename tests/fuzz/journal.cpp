@@ -9,6 +9,7 @@
 #include <fstream>
 #include <new>
 #include <string>
+#include <vector>
 
 #include "failure_injection.h"
 #include "idr/journal.h"
@@ -22,7 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   {
     idr::fuzz::FailureInjection failures(data, size);
     try {
-      const auto verdict = idr::verify_journal(path);
+      const auto verdict = idr::verify_journal(path, std::vector<uint8_t>(32, 0x4B));
       if (verdict && verdict->ok && verdict->first_bad_row != 0) abort();
       (void)idr::list_journal(path);
       (void)idr::journal_head(path);

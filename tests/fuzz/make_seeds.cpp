@@ -2,9 +2,10 @@
 // and the record target's fixed root (OUT_DIR/data/record_root.der) from real messages:
 // the host library's requests and the firmware's replies of a whole session (idr::Reader
 // talking to the firmware's host-link server in process), sim-wire requests of a card read
-// by the firmware drivers against the simulator, records from the test signer, a delta and
-// a journal written by the library, the committed scenarios. Run by `toolchain/fuzz --seeds`;
-// the output is committed, so it runs only when a format changes.
+// by the firmware drivers against the simulator, records from the test signer, a delta
+// written by the library, the committed scenarios. (The journal seeds are journals written
+// by an earlier journal format; the seed maker does not write journals yet.) Run by
+// `toolchain/fuzz --seeds`; the output is committed, so it runs only when a format changes.
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -24,7 +25,6 @@
 #include "idr/crypto/reader_identity.h"
 #include "idr/drivers/clrc663.h"
 #include "idr/drivers/sam_link.h"
-#include "idr/journal.h"
 #include "idr/proto/pcsc_envelope.h"
 #include "idr/reader.h"
 #include "idr/sim/scenario.h"
@@ -344,29 +344,6 @@ void blocklist_seeds(const fs::path& tmp) {
   save("blocklist", "entries-patched", {2, 1, 0, 0, 0, 16, 0xFF, 0});
 }
 
-void journal_seeds(const fs::path& tmp) {
-  for (const auto policy : {idr::JournalIdPolicy::Hmac, idr::JournalIdPolicy::Full}) {
-    const std::string path = (tmp / "journal.db").string();
-    fs::remove(path);
-    {
-      auto j = idr::Journal::open(path, {policy, Bytes(32, 0x4B)});
-      if (!j) throw std::runtime_error("journal");
-      for (int i = 1; i <= 3; ++i) {
-        idr::JournalEntry e;
-        e.time_utc = "2025-06-15T08:30:0" + std::to_string(i) + "Z";
-        e.reader = "IDR-0123456789ABCDEF";
-        e.counter = static_cast<uint64_t>(i);
-        e.card_type = idr::CardType::Resident;
-        e.id_number = "110105194912310021";
-        e.verdict = "SUCCEEDED";
-        if (!j->append(e)) throw std::runtime_error("append");
-      }
-    }
-    save("journal", policy == idr::JournalIdPolicy::Hmac ? "hmac" : "full",
-         idr::fuzz::read_file(path));
-  }
-}
-
 void scenario_seeds() {
   for (const auto& f : fs::directory_iterator(std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios"))
     if (f.path().extension() == ".json")
@@ -392,7 +369,6 @@ int main(int argc, char** argv) {
     record_seeds();
     cert_chain_seeds();
     blocklist_seeds(tmp);
-    journal_seeds(tmp);
     scenario_seeds();
   } catch (const std::exception& e) {
     std::cerr << "make_seeds: " << e.what() << "\n";
