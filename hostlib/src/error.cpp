@@ -20,6 +20,7 @@ const char* message(Error e) noexcept {
     case Error::Sw3CommandError: return "reader: unknown command";
     case Error::Sw3Unauthorized: return "reader: unauthorized";
     case Error::Sw3Unrecognized: return "reader: unrecognized error";
+    case Error::Sw3IdentityFault: return "reader: its stored identity is damaged (fault)";
     case Error::Sw3CardRejectedSam: return "reader: the card failed to authenticate the SAM";
     case Error::Sw3SamRejectedCard: return "reader: the SAM failed to authenticate the card";
     case Error::Sw3InformationCheck: return "reader: card information check failed";
@@ -47,6 +48,7 @@ Error error_from_sw3(uint8_t sw3) noexcept {
     case 0x21: return Error::Sw3CommandError;
     case 0x23: return Error::Sw3Unauthorized;
     case 0x24: return Error::Sw3Unrecognized;
+    case 0x25: return Error::Sw3IdentityFault;
     case 0x31: return Error::Sw3CardRejectedSam;
     case 0x32: return Error::Sw3SamRejectedCard;
     case 0x33: return Error::Sw3InformationCheck;

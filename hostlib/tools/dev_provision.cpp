@@ -42,18 +42,10 @@ DevProvisioning::DevProvisioning(const std::string& uri) : dir_(make_temp_dir())
     if (!ca) fail("dev CA", why);
     Result<Reader> reader = Reader::open(uri);
     if (!reader) fail("open " + uri, message(reader.error()));
-    const Result<ReadNonce> challenge = ca::random_nonce();
-    if (!challenge) fail("challenge", message(challenge.error()));
-    const Result<ProvisionedKey> key = reader->provision_key(*challenge);
-    if (!key) fail("ProvisionKey", message(key.error()));
-    Result<std::vector<Bytes>> chain = ca->issue_reader(*key, *challenge, now, kDevYears, &why);
-    if (!chain) fail("device certificate", why);
-    if (const Result<void> stored = reader->provision_certs(*chain); !stored)
-      fail("ProvisionCerts", message(stored.error()));
-    // The reader's clock goes into every record ("time"); a fresh simulator has none.
-    if (const Result<void> t = reader->set_time(static_cast<uint64_t>(now)); !t)
-      fail("SetTime", message(t.error()));
-    serial_ = reader_serial_for(key->public_key.data());
+    // The reader's clock goes into every record ("time"); provisioning sets it.
+    const Result<ca::Provisioned> done = ca::provision_reader(*reader, *ca, now, kDevYears, &why);
+    if (!done) fail("provisioning", why);
+    serial_ = done->serial;
   } catch (...) {
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);

@@ -1,8 +1,8 @@
 #pragma once
-// `idr sim`'s development provisioning (issue 4): a throwaway CA in a fresh temp directory,
-// the simulated reader provisioned with it exactly as `idr provision` does (ProvisionKey with
-// a random challenge, proof-of-possession check, device certificate, ProvisionCerts), and a
-// counter store beside it. Everything is removed when the object goes.
+// `idr sim`'s development provisioning (DESIGN 11): a throwaway CA in a fresh temp directory,
+// the simulated reader provisioned with it exactly as `idr provision` does
+// (ca::provision_reader), and a counter store beside it. Everything is removed when the object
+// goes.
 #include <string>
 
 namespace idr::tool {

@@ -203,6 +203,7 @@ const std::vector<std::pair<Error, int>> kAllErrors = {
     {Error::Sw3CommandError, IDR_E_SW3_COMMAND},
     {Error::Sw3Unauthorized, IDR_E_SW3_UNAUTHORIZED},
     {Error::Sw3Unrecognized, IDR_E_SW3_UNRECOGNIZED},
+    {Error::Sw3IdentityFault, IDR_E_SW3_IDENTITY_FAULT},
     {Error::Sw3CardRejectedSam, IDR_E_SW3_CARD_REJECTED_SAM},
     {Error::Sw3SamRejectedCard, IDR_E_SW3_SAM_REJECTED_CARD},
     {Error::Sw3InformationCheck, IDR_E_SW3_INFORMATION_CHECK},
@@ -237,7 +238,7 @@ TEST_CASE("hostlib errors: every Error has its own message and the same value in
 }
 
 TEST_CASE("hostlib errors: SW3 mapping for every status of DESIGN 8") {
-  // DESIGN 8, "SW3:" list: value, error.
+  // DESIGN 8, "SW3:" list: value, error (plus the extension commands' 0x25).
   const std::vector<std::pair<uint8_t, Error>> table = {
       {0x90, Error::Ok},
       {0x9F, Error::Ok},
@@ -247,6 +248,7 @@ TEST_CASE("hostlib errors: SW3 mapping for every status of DESIGN 8") {
       {0x21, Error::Sw3CommandError},
       {0x23, Error::Sw3Unauthorized},
       {0x24, Error::Sw3Unrecognized},
+      {0x25, Error::Sw3IdentityFault},  // extension commands (extension.h, DESIGN 11)
       {0x31, Error::Sw3CardRejectedSam},
       {0x32, Error::Sw3SamRejectedCard},
       {0x33, Error::Sw3InformationCheck},

@@ -6,6 +6,7 @@
 
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -154,8 +155,15 @@ TEST_CASE("signed read: provisioning, COSE_Sign1 per RFC 9052, signature and eve
   const Node info0 = decode(s.ext(ext::Op::DeviceInfo).data);
   CHECK(info0.at("provisioned").boolean == false);
   CHECK(info0.at("serial").text().empty());
-  CHECK(info0.pairs.size() == 4);
+  CHECK(info0.at("state").text() == "factory");
+  CHECK(info0.pairs.size() == 5);
   CHECK(s.read_signed(nonce_of(1), 0x0F).sw3 == hostlink::sw3::kUnauthorized);
+
+  // The time goes in while the reader still takes it unauthorised (the factory line).
+  Bytes time(8, 0);
+  const uint64_t now = 1700000000;
+  for (int i = 0; i < 8; ++i) time[i] = static_cast<uint8_t>(now >> (56 - 8 * i));
+  REQUIRE(s.ext(ext::Op::SetTime, time).sw3 == hostlink::sw3::kOk);
 
   const Bytes pub = s.provision(ca);
   const Node info = decode(s.ext(ext::Op::DeviceInfo).data);
@@ -168,10 +176,7 @@ TEST_CASE("signed read: provisioning, COSE_Sign1 per RFC 9052, signature and eve
   CHECK(decode(s.ext(ext::Op::CertChain).data).items.size() == 2);
   CHECK(s.ext(ext::Op::CertChain).data == s.chain);
 
-  Bytes time(8, 0);
-  const uint64_t now = 1700000000;
-  for (int i = 0; i < 8; ++i) time[i] = static_cast<uint8_t>(now >> (56 - 8 * i));
-  REQUIRE(s.ext(ext::Op::SetTime, time).sw3 == hostlink::sw3::kOk);
+  CHECK(info.at("state").text() == "provisioned");
 
   const Bytes nonce = nonce_of(2);
   const Answer a = s.read_signed(nonce, 0x0F);
@@ -352,8 +357,224 @@ TEST_CASE("extension commands: request errors get defined status codes") {
   uint8_t priv[32];
   SeededRng rng(5);
   REQUIRE(crypto::generate_key(rng, priv, stranger) == Status::Ok);
-  const Bytes wrong = chain_cbor({other_ca.certify(stranger, "CN=someone else")});
+  const Bytes wrong = chain_cbor({other_ca.certify(stranger, "CN=someone else"), s.ca_cert});
+  // Provisioned: any unauthorised ProvisionCerts is refused before it is even parsed.
+  CHECK(s.ext(ext::Op::ProvisionCerts, wrong).sw3 == hostlink::sw3::kUnauthorized);
+  CHECK(s.ext(ext::Op::ProvisionCerts, {0x82, 0x41}).sw3 == hostlink::sw3::kUnauthorized);
+  CHECK(s.ext(ext::Op::CertChain).data == s.chain);  // the stored chain is untouched
+}
+
+TEST_CASE("provisioning: a chain for another key or malformed is refused while keyed") {
+  SignedRig s("resident-fingerprint");
+  REQUIRE(s.rig.init_status == Status::Ok);
+  REQUIRE(s.ext(ext::Op::ProvisionKey, Bytes(16, 7)).sw3 == hostlink::sw3::kOk);
+  CHECK(decode(s.ext(ext::Op::DeviceInfo).data).at("state").text() == "keyed");
+  TestCa other_ca(99);
+  uint8_t stranger[65];
+  uint8_t priv[32];
+  SeededRng rng(5);
+  REQUIRE(crypto::generate_key(rng, priv, stranger) == Status::Ok);
+  const Bytes other_pub = other_ca.public_key();
+  const Bytes wrong = chain_cbor({other_ca.certify(stranger, "CN=someone else"),
+                                  other_ca.certify(other_pub.data(), "CN=other CA", 1)});
   CHECK(s.ext(ext::Op::ProvisionCerts, wrong).sw3 == hostlink::sw3::kCommandError);
   CHECK(s.ext(ext::Op::ProvisionCerts, {0x82, 0x41}).sw3 == hostlink::sw3::kCommandError);
-  CHECK(s.ext(ext::Op::CertChain).data == s.chain);  // the stored chain is untouched
+  CHECK(s.ext(ext::Op::CertChain).data == Bytes{0x80});
+  CHECK(decode(s.ext(ext::Op::DeviceInfo).data).at("state").text() == "keyed");
+}
+
+namespace {
+
+// The DATA of an Authorized command (extension.h): op || the signer's ECDSA signature over
+// SHA-256("idr-authorize" || serial || challenge || signed_op || SHA-256(data)) || data.
+// `signed_op` differs from `op` only to test that the operation is bound.
+Bytes authorized(TestCa& signer, const std::string& serial, const Bytes& challenge, ext::Op op,
+                 const Bytes& data, std::optional<ext::Op> signed_op = std::nullopt) {
+  uint8_t data_hash[32];
+  const crypto::ByteView data_part{data.data(), data.size()};
+  REQUIRE(crypto::sha256(&data_part, 1, data_hash) == Status::Ok);
+  const uint8_t op_byte = static_cast<uint8_t>(signed_op.value_or(op));
+  const crypto::ByteView parts[5] = {
+      {reinterpret_cast<const uint8_t*>(ext::kAuthorizeContext),
+       sizeof(ext::kAuthorizeContext) - 1},
+      {reinterpret_cast<const uint8_t*>(serial.data()), serial.size()},
+      {challenge.data(), challenge.size()},
+      {&op_byte, 1},
+      {data_hash, sizeof(data_hash)}};
+  uint8_t digest[32];
+  REQUIRE(crypto::sha256(parts, 5, digest) == Status::Ok);
+  Bytes out{static_cast<uint8_t>(op)};
+  const Bytes sig = signer.sign_digest(digest);
+  out.insert(out.end(), sig.begin(), sig.end());
+  out.insert(out.end(), data.begin(), data.end());
+  return out;
+}
+
+Bytes be64(uint64_t v) {
+  Bytes b(8);
+  for (size_t i = 0; i < 8; ++i) b[i] = static_cast<uint8_t>(v >> (56 - 8 * i));
+  return b;
+}
+
+}  // namespace
+
+// DESIGN 11: once provisioned, the key, the chain and the time change only by a command the
+// manufacturer CA authorised over the reader's fresh challenge; every other attempt is 0x23
+// and changes nothing.
+TEST_CASE("provisioning: a provisioned reader refuses changes without the CA's authorisation") {
+  SignedRig s("resident-fingerprint");
+  REQUIRE(s.rig.init_status == Status::Ok);
+  TestCa ca(11);
+  const Bytes pub = s.provision(ca);
+  const Node info = decode(s.ext(ext::Op::DeviceInfo).data);
+  REQUIRE(info.at("state").text() == "provisioned");
+  const std::string serial = info.at("serial").text();
+  constexpr uint8_t kRefused = hostlink::sw3::kUnauthorized;
+  auto unchanged = [&] {
+    const Node now = decode(s.ext(ext::Op::DeviceInfo).data);
+    CHECK(now.at("serial").text() == serial);
+    CHECK(now.at("pubkey").bytes == pub);
+    CHECK(s.ext(ext::Op::CertChain).data == s.chain);
+  };
+
+  // A second CA, unauthorised: its chain, a new key, the time.
+  TestCa other(12);
+  const Bytes other_pub = other.public_key();
+  const Bytes foreign = chain_cbor(
+      {other.certify(pub.data(), "CN=" + serial), other.certify(other_pub.data(), "CN=other", 1)});
+  CHECK(s.ext(ext::Op::ProvisionKey, Bytes(16, 3)).sw3 == kRefused);
+  CHECK(s.ext(ext::Op::ProvisionCerts, foreign).sw3 == kRefused);
+  CHECK(s.ext(ext::Op::SetTime, be64(1'700'000'000)).sw3 == kRefused);
+  unchanged();
+
+  // No challenge outstanding (none issued yet).
+  CHECK(s.ext(ext::Op::Authorized,
+              authorized(ca, serial, Bytes(16, 0), ext::Op::SetTime, be64(1'700'000'000)))
+            .sw3 == kRefused);
+  // The second CA's signature over a genuine challenge.
+  Answer c = s.ext(ext::Op::AuthChallenge);
+  REQUIRE(c.sw3 == hostlink::sw3::kOk);
+  REQUIRE(c.data.size() == 16);
+  CHECK(s.ext(ext::Op::Authorized,
+              authorized(other, serial, c.data, ext::Op::ProvisionCerts, foreign))
+            .sw3 == kRefused);
+  unchanged();
+
+  // Replay: an authorisation works once; again (challenge consumed) or after a new challenge
+  // (another challenge) it is refused.
+  c = s.ext(ext::Op::AuthChallenge);
+  const Bytes set_time = authorized(ca, serial, c.data, ext::Op::SetTime, be64(1'700'000'000));
+  CHECK(s.ext(ext::Op::Authorized, set_time).sw3 == hostlink::sw3::kOk);
+  CHECK(s.ext(ext::Op::Authorized, set_time).sw3 == kRefused);
+  REQUIRE(s.ext(ext::Op::AuthChallenge).sw3 == hostlink::sw3::kOk);
+  CHECK(s.ext(ext::Op::Authorized, set_time).sw3 == kRefused);
+  // A refused attempt consumed that challenge too: the right signature over it is now late.
+  // Another reader's serial, another operation, other data: refused.
+  c = s.ext(ext::Op::AuthChallenge);
+  CHECK(s.ext(ext::Op::Authorized,
+              authorized(ca, "IDR-0123456789ABCDEF", c.data, ext::Op::ProvisionKey, Bytes(16, 4)))
+            .sw3 == kRefused);
+  c = s.ext(ext::Op::AuthChallenge);
+  CHECK(s.ext(ext::Op::Authorized,
+              authorized(ca, serial, c.data, ext::Op::ProvisionKey, Bytes(16, 4), ext::Op::SetTime))
+            .sw3 == kRefused);
+  c = s.ext(ext::Op::AuthChallenge);
+  Bytes other_data = authorized(ca, serial, c.data, ext::Op::SetTime, be64(1'700'000'000));
+  other_data.back() ^= 1;
+  CHECK(s.ext(ext::Op::Authorized, other_data).sw3 == kRefused);
+  // Malformed Authorized commands.
+  c = s.ext(ext::Op::AuthChallenge);
+  CHECK(s.ext(ext::Op::Authorized, Bytes(10, 0)).sw3 == hostlink::sw3::kLengthError);
+  CHECK(s.ext(ext::Op::Authorized, authorized(ca, serial, c.data, ext::Op::DeviceInfo, {})).sw3 ==
+        hostlink::sw3::kCommandError);
+  CHECK(s.ext(ext::Op::AuthChallenge, {1}).sw3 == hostlink::sw3::kLengthError);
+  // A challenge does not survive a restart.
+  c = s.ext(ext::Op::AuthChallenge);
+  s.restart();
+  CHECK(s.ext(ext::Op::Authorized,
+              authorized(ca, serial, c.data, ext::Op::SetTime, be64(1'700'000'000)))
+            .sw3 == kRefused);
+  unchanged();
+  const Answer still = s.read_signed(nonce_of(1), ext::kText);
+  REQUIRE(still.sw3 == hostlink::sw3::kOk);
+  CHECK(verify(parse_signed_reply(still.data), pub).all_ok());
+
+  // The authorised change: a new key (the old one signs until the chain commits), its chain.
+  c = s.ext(ext::Op::AuthChallenge);
+  const Bytes pop_challenge(16, 0x42);
+  const Answer key = s.ext(ext::Op::Authorized,
+                           authorized(ca, serial, c.data, ext::Op::ProvisionKey, pop_challenge));
+  REQUIRE(key.sw3 == hostlink::sw3::kOk);
+  REQUIRE(key.data.size() == 65 + 64);
+  const Bytes fresh(key.data.begin(), key.data.begin() + 65);
+  CHECK(fresh != pub);
+  char fresh_serial[crypto::kSerialSize + 1];
+  uint8_t fresh_point[65];
+  std::memcpy(fresh_point, fresh.data(), 65);
+  REQUIRE(crypto::serial_of(fresh_point, fresh_serial) == Status::Ok);
+  Bytes pop{'i', 'd', 'r', '-', 'p', 'r', 'o', 'v', 'i', 's', 'i', 'o', 'n'};
+  pop.insert(pop.end(), fresh_serial, fresh_serial + crypto::kSerialSize);
+  pop.insert(pop.end(), pop_challenge.begin(), pop_challenge.end());
+  pop.insert(pop.end(), fresh.begin(), fresh.end());
+  CHECK(es256_verify(fresh, pop, Bytes(key.data.begin() + 65, key.data.end())));
+  unchanged();
+  const Answer old_signs = s.read_signed(nonce_of(2), ext::kText);
+  REQUIRE(old_signs.sw3 == hostlink::sw3::kOk);
+  CHECK(verify(parse_signed_reply(old_signs.data), pub).all_ok());
+
+  const Bytes new_chain =
+      chain_cbor({ca.certify(fresh.data(), std::string("CN=") + fresh_serial), s.ca_cert});
+  c = s.ext(ext::Op::AuthChallenge);
+  REQUIRE(
+      s.ext(ext::Op::Authorized, authorized(ca, serial, c.data, ext::Op::ProvisionCerts, new_chain))
+          .sw3 == hostlink::sw3::kOk);
+  const Node after = decode(s.ext(ext::Op::DeviceInfo).data);
+  CHECK(after.at("serial").text() == fresh_serial);
+  CHECK(after.at("pubkey").bytes == fresh);
+  CHECK(after.at("state").text() == "provisioned");
+  CHECK(s.ext(ext::Op::CertChain).data == new_chain);
+  s.restart();
+  const Answer new_signs = s.read_signed(nonce_of(3), ext::kText);
+  REQUIRE(new_signs.sw3 == hostlink::sw3::kOk);
+  const SignedRecord rec = parse_signed_reply(new_signs.data);
+  CHECK(verify(rec, fresh).all_ok());
+  CHECK(decode(rec.payload).at("serial").text() == fresh_serial);
+}
+
+// DESIGN 11: a damaged key record is a fault, reported as such (SW3 0x25), never as
+// "unprovisioned": no signature and no provisioning, authorised or not.
+TEST_CASE("provisioning: a damaged key record leaves the reader refusing to sign (0x25)") {
+  SignedRig s("resident-fingerprint");
+  REQUIRE(s.rig.init_status == Status::Ok);
+  TestCa ca(13);
+  (void)s.provision(ca);
+  REQUIRE(s.read_signed(nonce_of(4), ext::kText).sw3 == hostlink::sw3::kOk);
+  hal::Flash& flash = s.rig.hb.board().flash;
+  const crypto::FlashLayout layout = crypto::FlashLayout::top(flash.page_count());
+  // Clear one set bit inside the private key (slot A holds the first identity).
+  const uint32_t at = layout.slot_a * flash.page_size() + 20;
+  uint8_t byte = 0;
+  REQUIRE(flash.read(at, &byte, 1) == Status::Ok);
+  REQUIRE(byte != 0);
+  const uint8_t cleared = static_cast<uint8_t>(byte & (byte - 1));
+  REQUIRE(flash.program(at, &cleared, 1) == Status::Ok);
+  s.restart();
+
+  constexpr uint8_t kFault = hostlink::sw3::kIdentityFault;
+  const Node info = decode(s.ext(ext::Op::DeviceInfo).data);
+  CHECK(info.at("state").text() == "fault");
+  CHECK_FALSE(info.at("provisioned").boolean);
+  CHECK(s.read_signed(nonce_of(5), ext::kText).sw3 == kFault);
+  CHECK(s.ext(ext::Op::SelfTest).sw3 == kFault);
+  CHECK(s.ext(ext::Op::ProvisionKey, Bytes(16, 5)).sw3 == kFault);
+  CHECK(s.ext(ext::Op::ProvisionCerts, s.chain).sw3 == kFault);
+  CHECK(s.ext(ext::Op::SetTime, be64(1'700'000'000)).sw3 == kFault);
+  CHECK(s.ext(ext::Op::AuthChallenge).sw3 == kFault);
+  CHECK(s.ext(ext::Op::Authorized, authorized(ca, info.at("serial").text(), Bytes(16, 0),
+                                              ext::Op::SetTime, be64(1'700'000'000)))
+            .sw3 == kFault);
+  CHECK(s.ext(ext::Op::CertChain).data == Bytes{0x80});
+  // Still a fault after another restart: nothing above wrote anything.
+  s.restart();
+  CHECK(decode(s.ext(ext::Op::DeviceInfo).data).at("state").text() == "fault");
 }

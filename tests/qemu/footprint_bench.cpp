@@ -137,7 +137,9 @@ ReadFigures one_signed_read(const std::string& elf, const std::string& scenario_
         throw std::runtime_error("ProvisionKey failed");
       testing::TestCa ca;
       const e2e::Bytes device_cert = ca.certify(key.data() + 10, "CN=bench,O=idr");
-      if (ext(ext::Op::ProvisionCerts, testing::chain_cbor({device_cert}))[9] != 0x90)
+      const e2e::Bytes ca_pub = ca.public_key();
+      const e2e::Bytes ca_cert = ca.certify(ca_pub.data(), "CN=idr test CA,O=idr", 1);
+      if (ext(ext::Op::ProvisionCerts, testing::chain_cbor({device_cert, ca_cert}))[9] != 0x90)
         throw std::runtime_error("ProvisionCerts failed");
       const auto find = host.transact(e2e::legacy_request(0x20, 0x01));
       if (find.size() < 10 || find[9] != 0x9F)

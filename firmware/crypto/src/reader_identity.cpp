@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "idr/crypto/cose_sign1.h"
+#include "idr/proto/extension.h"
 
 namespace idr::crypto {
 
@@ -13,7 +14,8 @@ Status ReaderIdentity::load() {
     if (pages < FlashLayout::kPagesUsed) return Status::Unsupported;
     layout_ = FlashLayout::top(pages);
   }
-  keys_.emplace(flash_, layout_->key, layout_->chain);
+  drop_challenge();
+  keys_.emplace(flash_, layout_->slot_a, layout_->slot_b);
   counter_.emplace(flash_, layout_->counter_a, layout_->counter_b);
   Status s = keys_->load();
   if (s != Status::Ok) return s;
@@ -31,22 +33,42 @@ Status ReaderIdentity::ensure_loaded() {
   return loaded_ ? Status::Ok : load();
 }
 
+Status serial_of(const uint8_t (&public_key)[kPublicKeySize], char (&serial)[kSerialSize + 1]) {
+  std::memset(serial, 0, sizeof(serial));
+  uint8_t digest[kSha256Size];
+  const ByteView part{public_key, kPublicKeySize};
+  const Status s = sha256(&part, 1, digest);
+  if (s != Status::Ok) return s;
+  static const char kHex[] = "0123456789ABCDEF";
+  std::memcpy(serial, "IDR-", 4);
+  for (size_t i = 0; i < 8; ++i) {
+    serial[4 + 2 * i] = kHex[digest[i] >> 4];
+    serial[5 + 2 * i] = kHex[digest[i] & 0x0F];
+  }
+  return Status::Ok;
+}
+
 void ReaderIdentity::derive_serial() {
   std::memset(serial_, 0, sizeof(serial_));
   serial_size_ = 0;
   std::memset(public_key_, 0, sizeof(public_key_));
   if (!keys_->has_key()) return;
   std::memcpy(public_key_, keys_->public_key(), kPublicKeySize);
-  uint8_t digest[kSha256Size];
-  const ByteView part{public_key_, kPublicKeySize};
-  if (sha256(&part, 1, digest) != Status::Ok) return;
-  static const char kHex[] = "0123456789ABCDEF";
-  std::memcpy(serial_, "IDR-", 4);
-  for (size_t i = 0; i < 8; ++i) {
-    serial_[4 + 2 * i] = kHex[digest[i] >> 4];
-    serial_[5 + 2 * i] = kHex[digest[i] & 0x0F];
-  }
-  serial_size_ = kSerialSize;
+  if (serial_of(public_key_, serial_) == Status::Ok) serial_size_ = kSerialSize;
+}
+
+Status ReaderIdentity::proof_of_possession(const uint8_t (&public_key)[kPublicKeySize],
+                                           const uint8_t (&challenge)[kChallengeSize],
+                                           uint8_t (&digest)[kSha256Size]) {
+  char serial[kSerialSize + 1];
+  const Status s = serial_of(public_key, serial);
+  if (s != Status::Ok) return s;
+  const ByteView parts[4] = {
+      {reinterpret_cast<const uint8_t*>(kProvisionContext), sizeof(kProvisionContext) - 1},
+      {reinterpret_cast<const uint8_t*>(serial), kSerialSize},
+      {challenge, kChallengeSize},
+      {public_key, kPublicKeySize}};
+  return sha256(parts, 4, digest);
 }
 
 Status ReaderIdentity::provision(const uint8_t (&challenge)[kChallengeSize],
@@ -55,25 +77,92 @@ Status ReaderIdentity::provision(const uint8_t (&challenge)[kChallengeSize],
   if (s != Status::Ok) return s;
   s = keys_->provision(group_, rng_);
   if (s != Status::Ok) {
-    loaded_ = false;  // a failed write may have left anything: reload next time
+    if (s != Status::Unauthorized && s != Status::StorageFault)
+      loaded_ = false;  // a failed write may have left anything: reload next time
     return s;
   }
   derive_serial();
-  const ByteView parts[4] = {
-      {reinterpret_cast<const uint8_t*>(kProvisionContext), sizeof(kProvisionContext) - 1},
-      {reinterpret_cast<const uint8_t*>(serial_), serial_size_},
-      {challenge, kChallengeSize},
-      {public_key_, kPublicKeySize}};
   uint8_t digest[kSha256Size];
-  s = sha256(parts, 4, digest);
+  s = proof_of_possession(public_key_, challenge, digest);
   if (s != Status::Ok) return s;
   return keys_->sign(group_, digest, rng_, signature);
 }
 
-Status ReaderIdentity::store_chain(ByteView cbor_chain) {
+Status ReaderIdentity::provision_new_key(const uint8_t (&challenge)[kChallengeSize],
+                                         uint8_t (&public_key)[kPublicKeySize],
+                                         uint8_t (&signature)[kSignatureSize]) {
+  Status s = ensure_loaded();
+  if (s != Status::Ok) return s;
+  s = keys_->rekey(group_, rng_);
+  if (s != Status::Ok) {
+    if (s != Status::Unauthorized && s != Status::StorageFault) loaded_ = false;
+    return s;
+  }
+  std::memcpy(public_key, keys_->pending_public_key(), kPublicKeySize);
+  uint8_t digest[kSha256Size];
+  s = proof_of_possession(public_key, challenge, digest);
+  if (s != Status::Ok) return s;
+  return keys_->sign_pending(group_, digest, rng_, signature);
+}
+
+Status ReaderIdentity::store_chain(ByteView cbor_chain, bool authorized) {
+  Status s = ensure_loaded();
+  if (s != Status::Ok) return s;
+  s = keys_->store_chain(cbor_chain, authorized);
+  if (s == Status::FlashError || s == Status::Io) loaded_ = false;
+  derive_serial();  // a committed new key brings its serial
+  return s;
+}
+
+Status ReaderIdentity::new_challenge(uint8_t (&challenge)[kChallengeSize]) {
+  drop_challenge();
   const Status s = ensure_loaded();
   if (s != Status::Ok) return s;
-  return keys_->store_chain(cbor_chain);
+  if (state() == IdentityState::Fault) return Status::StorageFault;
+  if (state() != IdentityState::Provisioned) return Status::Unauthorized;
+  if (rng_.fill(challenge_, kChallengeSize) != Status::Ok) {
+    drop_challenge();
+    return Status::Io;
+  }
+  std::memcpy(challenge, challenge_, kChallengeSize);
+  challenge_live_ = true;
+  return Status::Ok;
+}
+
+void ReaderIdentity::drop_challenge() {
+  wipe(challenge_, sizeof(challenge_));
+  challenge_live_ = false;
+}
+
+Status ReaderIdentity::authorize(uint8_t op, ByteView data,
+                                 const uint8_t (&signature)[kSignatureSize]) {
+  // Single use: taken out of RAM before anything can fail.
+  uint8_t challenge[kChallengeSize];
+  std::memcpy(challenge, challenge_, kChallengeSize);
+  const bool live = challenge_live_;
+  drop_challenge();
+  Status s = Status::Unauthorized;
+  if (live && loaded_ && state() == IdentityState::Provisioned && serial_size_ == kSerialSize) {
+    uint8_t data_hash[kSha256Size];
+    const ByteView data_part{data.data, data.size};
+    s = sha256(&data_part, 1, data_hash);
+    if (s == Status::Ok) {
+      const ByteView parts[5] = {{reinterpret_cast<const uint8_t*>(ext::kAuthorizeContext),
+                                  sizeof(ext::kAuthorizeContext) - 1},
+                                 {reinterpret_cast<const uint8_t*>(serial_), kSerialSize},
+                                 {challenge, kChallengeSize},
+                                 {&op, 1},
+                                 {data_hash, kSha256Size}};
+      uint8_t digest[kSha256Size];
+      s = sha256(parts, 5, digest);
+      if (s == Status::Ok)
+        s = verify_digest(group_, keys_->authority_key(), digest, signature) == Status::Ok
+                ? Status::Ok
+                : Status::Unauthorized;
+    }
+  }
+  wipe(challenge, sizeof(challenge));
+  return s == Status::Ok ? Status::Ok : Status::Unauthorized;
 }
 
 Status ReaderIdentity::read_chain(uint8_t* out, size_t cap) {
@@ -100,6 +189,7 @@ Status ReaderIdentity::sign_payload(ByteView payload, uint8_t (&signature)[kSign
 Status ReaderIdentity::self_test() {
   Status s = ensure_loaded();
   if (s != Status::Ok) return s;
+  if (state() == IdentityState::Fault) return Status::StorageFault;
   if (!provisioned()) return Status::Ok;
   static const uint8_t kMessage[] = "idr-self-test";
   const ByteView part{kMessage, sizeof(kMessage) - 1};

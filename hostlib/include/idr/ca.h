@@ -17,6 +17,10 @@
 #include "idr/error.h"
 #include "idr/signed.h"
 
+namespace idr {
+class Reader;
+}
+
 namespace idr::ca {
 
 // A certificate and its private key (PEM, PKCS#1/SEC1 "EC PRIVATE KEY"); the key is wiped
@@ -64,6 +68,24 @@ struct Validity {
 // 16 random bytes from the system's entropy (challenges, nonces).
 [[nodiscard]] Result<ReadNonce> random_nonce();
 
+// What provision_reader did.
+struct Provisioned {
+  std::string serial;        // the reader's serial now
+  std::string previous;      // its serial before (empty: it was not provisioned)
+  std::vector<Bytes> chain;  // the chain it now holds
+};
+
+class CaDirectory;
+
+// `idr provision`: provisions the reader with this CA (DESIGN 11). In "factory" or "keyed":
+// ProvisionKey with a fresh challenge, proof of possession, device certificate, SetTime
+// (`now`), ProvisionCerts. In "provisioned": the same steps as authorised commands, each on
+// a fresh reader challenge signed by `ca` (a new key, then its chain, then the time); the
+// reader refuses them unless `ca` is the one that issued its current chain. Checks that
+// the reader then holds the chain sent. `why` says which step failed.
+[[nodiscard]] Result<Provisioned> provision_reader(Reader& reader, CaDirectory& ca, int64_t now,
+                                                   int years, std::string* why = nullptr);
+
 class CaDirectory {
  public:
   // Creates DIR (which must not hold a CA yet) with a root and an intermediate valid for
@@ -82,6 +104,15 @@ class CaDirectory {
   [[nodiscard]] Result<std::vector<Bytes>> issue_reader(const ProvisionedKey& key,
                                                         const ReadNonce& challenge, int64_t now,
                                                         int years, std::string* why = nullptr);
+  // The authorisation of one change to a provisioned reader (extension.h Authorized,
+  // DESIGN 11): signed with the intermediate's key (the last certificate of the chains this
+  // CA issues) over SHA-256("idr-authorize" || serial || challenge || op || SHA-256(data)),
+  // `challenge` from Reader::authorization_challenge, `data` the command's DATA
+  // (Reader::set_time_data, Reader::provision_certs_data, or the ProvisionKey challenge).
+  [[nodiscard]] Result<Authorization> authorize(const std::string& serial,
+                                                const ReadNonce& challenge, AuthorizedOp op,
+                                                const Bytes& data,
+                                                std::string* why = nullptr) const;
   // Appends the certificate's fingerprint to revoked.txt.
   [[nodiscard]] Result<void> revoke(const Bytes& cert_der, std::string* why = nullptr);
 

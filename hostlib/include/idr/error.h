@@ -27,6 +27,7 @@ enum class Error : int {
   Sw3CommandError = -0x121,
   Sw3Unauthorized = -0x123,
   Sw3Unrecognized = -0x124,
+  Sw3IdentityFault = -0x125,  // extension commands: the reader's identity is damaged
   Sw3CardRejectedSam = -0x131,       // card failed to authenticate the SAM
   Sw3SamRejectedCard = -0x132,       // SAM failed to authenticate the card
   Sw3InformationCheck = -0x133,      // card data failed the integrity check

@@ -39,6 +39,7 @@ enum {
   IDR_E_SW3_COMMAND = -0x121,
   IDR_E_SW3_UNAUTHORIZED = -0x123,
   IDR_E_SW3_UNRECOGNIZED = -0x124,
+  IDR_E_SW3_IDENTITY_FAULT = -0x125, /* extension commands: the reader's identity is damaged */
   IDR_E_SW3_CARD_REJECTED_SAM = -0x131,
   IDR_E_SW3_SAM_REJECTED_CARD = -0x132,
   IDR_E_SW3_INFORMATION_CHECK = -0x133,

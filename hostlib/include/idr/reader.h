@@ -90,9 +90,21 @@ class Reader {
   Result<uint64_t> counter();  // the last counter the reader emitted (0: none yet)
   Result<void> self_test();
   // Provisioning: the reader's key and proof of possession over `challenge` (the caller
-  // checks it: ca::check_proof_of_possession), then the chain to store.
+  // checks it: ca::check_proof_of_possession), then the chain to store. Accepted as such
+  // only before the reader is "provisioned" (DeviceInfo::state); after, Sw3Unauthorized.
+  // ca::provision_reader runs the whole flow, authorised when needed.
   Result<ProvisionedKey> provision_key(const ReadNonce& challenge);
   Result<void> provision_certs(const std::vector<Bytes>& chain);
+  // The authorised forms (extension op 0x13) for a provisioned reader: first
+  // authorization_challenge() (single use), then the CA's signature over it for exactly
+  // this command and DATA (authorized_data). provision_key then makes a NEW key that
+  // becomes the reader's identity only when provision_certs commits its chain.
+  // Sw3Unauthorized when the reader refuses the authorisation; Sw3IdentityFault when its
+  // stored identity is damaged.
+  Result<ReadNonce> authorization_challenge();
+  Result<ProvisionedKey> provision_key(const ReadNonce& challenge, const Authorization& auth);
+  Result<void> provision_certs(const std::vector<Bytes>& chain, const Authorization& auth);
+  Result<void> set_time(uint64_t unix_seconds, const Authorization& auth);
 
   // Any thread, while the reader is alive: stops the call in progress and the next calls
   // until reset_cancel().
@@ -120,6 +132,10 @@ class Reader {
   [[nodiscard]] Canceller canceller() const;
 
   [[nodiscard]] std::string describe() const;
+
+  // The DATA the commands above send (what an Authorization's hash covers).
+  [[nodiscard]] static Bytes set_time_data(uint64_t unix_seconds);
+  [[nodiscard]] static Bytes provision_certs_data(const std::vector<Bytes>& chain);
 
   struct Impl;  // library internal (hostlib/src/core/reader_impl.h)
 

@@ -33,10 +33,20 @@ using ReadNonce = std::array<uint8_t, kNonceSize>;
 struct DeviceInfo {
   std::string serial;  // "IDR-" + 16 hex digits once provisioned, empty before
   std::string firmware;
-  uint64_t counter = 0;  // the last counter emitted
-  bool provisioned = false;
+  uint64_t counter = 0;      // the last counter emitted
+  bool provisioned = false;  // a key that signs ("keyed" or "provisioned")
+  // Provisioning state (extension.h States, DESIGN 11): "factory", "keyed", "provisioned"
+  // or "fault" (the reader's stored identity is damaged: it signs nothing).
+  std::string state;
   Bytes public_key;  // 65 bytes when provisioned
 };
+
+// A change to a provisioned reader needs the manufacturer CA's authorisation (extension op
+// 0x13, DESIGN 11): an ECDSA P-256 signature (r || s) by the key of the last certificate of
+// the reader's chain over the reader's fresh challenge, its serial, the operation and the
+// SHA-256 of the command's DATA (ca::CaDirectory::authorize makes one).
+using Authorization = std::array<uint8_t, kEcdsaSignatureSize>;
+enum class AuthorizedOp : uint8_t { SetTime = 0x04, ProvisionKey = 0x10, ProvisionCerts = 0x11 };
 
 // ProvisionKey's answer (extension op 0x10): the reader's key and its proof of possession.
 struct ProvisionedKey {

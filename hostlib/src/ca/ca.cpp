@@ -21,6 +21,7 @@
 #include <sstream>
 
 #include "../verify/cbor_io.h"
+#include "idr/proto/extension.h"
 #include "idr/verify.h"
 
 namespace idr::ca {
@@ -278,6 +279,50 @@ Result<std::string> check_proof_of_possession(const ProvisionedKey& key,
   mbedtls_mpi_free(&s);
   if (rc != 0) return Error::InvalidArgument;
   return serial;
+}
+
+Result<Authorization> CaDirectory::authorize(const std::string& serial, const ReadNonce& challenge,
+                                             AuthorizedOp op, const Bytes& data,
+                                             std::string* why) const {
+  const char* const kContext = ext::kAuthorizeContext;
+  uint8_t data_hash[32];
+  uint8_t digest[32];
+  const uint8_t op_byte = static_cast<uint8_t>(op);
+  mbedtls_sha256_context sha;
+  mbedtls_sha256_init(&sha);
+  int rc = mbedtls_sha256_ret(data.data(), data.size(), data_hash, 0);
+  if (rc == 0) rc = mbedtls_sha256_starts_ret(&sha, 0);
+  if (rc == 0)
+    rc = mbedtls_sha256_update_ret(&sha, reinterpret_cast<const unsigned char*>(kContext),
+                                   sizeof(ext::kAuthorizeContext) - 1);
+  if (rc == 0)
+    rc = mbedtls_sha256_update_ret(&sha, reinterpret_cast<const unsigned char*>(serial.data()),
+                                   serial.size());
+  if (rc == 0) rc = mbedtls_sha256_update_ret(&sha, challenge.data(), challenge.size());
+  if (rc == 0) rc = mbedtls_sha256_update_ret(&sha, &op_byte, 1);
+  if (rc == 0) rc = mbedtls_sha256_update_ret(&sha, data_hash, sizeof(data_hash));
+  if (rc == 0) rc = mbedtls_sha256_finish_ret(&sha, digest);
+  mbedtls_sha256_free(&sha);
+  if (rc != 0) return fail<Authorization>(why, "SHA-256 failed", Error::Io);
+  Rng rng;
+  Pk key;
+  if (!rng.ok)
+    return fail<Authorization>(why, "cannot seed the random number generator", Error::Io);
+  if (!load_private(intermediate_.key_pem, key))
+    return fail<Authorization>(why, "the intermediate key does not parse");
+  mbedtls_mpi r, s;
+  mbedtls_mpi_init(&r);
+  mbedtls_mpi_init(&s);
+  mbedtls_ecp_keypair* ec = mbedtls_pk_ec(key.pk);
+  Authorization auth{};
+  rc = mbedtls_ecdsa_sign(&ec->grp, &r, &s, &ec->d, digest, sizeof(digest), mbedtls_ctr_drbg_random,
+                          &rng.drbg);
+  if (rc == 0) rc = mbedtls_mpi_write_binary(&r, auth.data(), 32);
+  if (rc == 0) rc = mbedtls_mpi_write_binary(&s, auth.data() + 32, 32);
+  mbedtls_mpi_free(&r);
+  mbedtls_mpi_free(&s);
+  if (rc != 0) return fail<Authorization>(why, "ECDSA signing failed", Error::Io);
+  return auth;
 }
 
 Bytes chain_cbor(const std::vector<Bytes>& chain) {

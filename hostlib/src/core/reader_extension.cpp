@@ -60,6 +60,11 @@ Result<DeviceInfo> parse_device_info(const Bytes& data) {
       bit = 8;
       good = cbor_isa_float_ctrl(kv.value) && cbor_is_bool(kv.value);
       if (good) info.provisioned = cbor_get_bool(kv.value);
+    } else if (key == "state") {
+      bit = 32;
+      good = text_of(kv.value, info.state) &&
+             (info.state == ext::kStateFactory || info.state == ext::kStateKeyed ||
+              info.state == ext::kStateProvisioned || info.state == ext::kStateFault);
     } else if (key == "pubkey") {
       bit = 16;
       good = cbor_isa_bytestring(kv.value) && cbor_bytestring_is_definite(kv.value) &&
@@ -71,8 +76,8 @@ Result<DeviceInfo> parse_device_info(const Bytes& data) {
     if (!good || (seen & bit) != 0) return Error::MalformedReply;
     seen |= bit;
   }
-  // serial, fw, ctr, provisioned always; pubkey exactly when provisioned.
-  const unsigned expected = 1 | 2 | 4 | 8 | (info.provisioned ? 16u : 0u);
+  // serial, fw, ctr, provisioned, state always; pubkey exactly when provisioned.
+  const unsigned expected = 1 | 2 | 4 | 8 | 32 | (info.provisioned ? 16u : 0u);
   if (seen != expected) return Error::MalformedReply;
   return info;
 }
@@ -125,12 +130,17 @@ Result<Bytes> Reader::read_signed(const ReadNonce& nonce, unsigned fields) {
   return std::move(r->data);
 }
 
+Bytes Reader::set_time_data(uint64_t unix_seconds) {
+  Bytes be(8);
+  for (size_t i = 0; i < 8; ++i) be[i] = static_cast<uint8_t>(unix_seconds >> (56 - 8 * i));
+  return be;
+}
+
 Result<void> Reader::set_time(uint64_t unix_seconds) {
   if (!impl_) return Error::InvalidArgument;
-  uint8_t be[8];
-  for (int i = 0; i < 8; ++i) be[i] = static_cast<uint8_t>(unix_seconds >> (56 - 8 * i));
+  const Bytes be = set_time_data(unix_seconds);
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  return empty_ok(extension(*impl_, ext::Op::SetTime, be, sizeof(be)));
+  return empty_ok(extension(*impl_, ext::Op::SetTime, be.data(), be.size()));
 }
 
 Result<uint64_t> Reader::counter() {
@@ -150,10 +160,9 @@ Result<void> Reader::self_test() {
   return empty_ok(extension(*impl_, ext::Op::SelfTest, nullptr, 0));
 }
 
-Result<ProvisionedKey> Reader::provision_key(const ReadNonce& challenge) {
-  if (!impl_) return Error::InvalidArgument;
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  auto r = extension(*impl_, ext::Op::ProvisionKey, challenge.data(), challenge.size());
+namespace {
+
+Result<ProvisionedKey> parse_provisioned_key(const Result<detail::ReplyFrame>& r) {
   if (!r) return r.error();
   ProvisionedKey key;
   if (r->data.size() != key.public_key.size() + key.signature.size()) return Error::MalformedReply;
@@ -162,15 +171,73 @@ Result<ProvisionedKey> Reader::provision_key(const ReadNonce& challenge) {
   return key;
 }
 
-Result<void> Reader::provision_certs(const std::vector<Bytes>& chain) {
-  if (!impl_ || chain.empty()) return Error::InvalidArgument;
+// Authorized (op 0x13): op || signature || the op's DATA.
+Result<detail::ReplyFrame> authorized(Reader::Impl& impl, AuthorizedOp op,
+                                      const Authorization& auth, const uint8_t* data, size_t size) {
+  Bytes request;
+  request.reserve(ext::kAuthorizedHeaderSize + size);
+  request.push_back(static_cast<uint8_t>(op));
+  request.insert(request.end(), auth.begin(), auth.end());
+  if (size != 0) request.insert(request.end(), data, data + size);
+  if (request.size() > hl::kMaxRequestData) return Error::InvalidArgument;
+  return extension(impl, ext::Op::Authorized, request.data(), request.size());
+}
+
+}  // namespace
+
+Result<ProvisionedKey> Reader::provision_key(const ReadNonce& challenge) {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return parse_provisioned_key(
+      extension(*impl_, ext::Op::ProvisionKey, challenge.data(), challenge.size()));
+}
+
+Bytes Reader::provision_certs_data(const std::vector<Bytes>& chain) {
   detail::CborWriter w;
   w.array(chain.size());
   for (const auto& c : chain) w.bytes(c);
-  const Bytes data = w.take();
+  return w.take();
+}
+
+Result<void> Reader::provision_certs(const std::vector<Bytes>& chain) {
+  if (!impl_ || chain.empty()) return Error::InvalidArgument;
+  const Bytes data = provision_certs_data(chain);
   if (data.size() > hl::kMaxRequestData) return Error::InvalidArgument;
   std::lock_guard<std::mutex> lock(impl_->mutex);
   return empty_ok(extension(*impl_, ext::Op::ProvisionCerts, data.data(), data.size()));
+}
+
+Result<ReadNonce> Reader::authorization_challenge() {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  auto r = extension(*impl_, ext::Op::AuthChallenge, nullptr, 0);
+  if (!r) return r.error();
+  ReadNonce challenge{};
+  if (r->data.size() != challenge.size()) return Error::MalformedReply;
+  std::memcpy(challenge.data(), r->data.data(), challenge.size());
+  return challenge;
+}
+
+Result<ProvisionedKey> Reader::provision_key(const ReadNonce& challenge,
+                                             const Authorization& auth) {
+  if (!impl_) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return parse_provisioned_key(
+      authorized(*impl_, AuthorizedOp::ProvisionKey, auth, challenge.data(), challenge.size()));
+}
+
+Result<void> Reader::provision_certs(const std::vector<Bytes>& chain, const Authorization& auth) {
+  if (!impl_ || chain.empty()) return Error::InvalidArgument;
+  const Bytes data = provision_certs_data(chain);
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return empty_ok(authorized(*impl_, AuthorizedOp::ProvisionCerts, auth, data.data(), data.size()));
+}
+
+Result<void> Reader::set_time(uint64_t unix_seconds, const Authorization& auth) {
+  if (!impl_) return Error::InvalidArgument;
+  const Bytes be = set_time_data(unix_seconds);
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return empty_ok(authorized(*impl_, AuthorizedOp::SetTime, auth, be.data(), be.size()));
 }
 
 }  // namespace idr

@@ -30,7 +30,9 @@ const char kUsageText[] =
     "lists)\n"
     "       idr provision [--reader URI] --ca DIR [--years N]\n"
     "         ProvisionKey with a fresh challenge, proof-of-possession check, device certificate\n"
-    "         from DIR's intermediate, ProvisionCerts.\n"
+    "         from DIR's intermediate, SetTime, ProvisionCerts. A reader already provisioned\n"
+    "         gets a new key, its certificate and the time as commands authorised by DIR's\n"
+    "         intermediate key over the reader's challenge; it refuses them from any other CA.\n"
     "Record file: the CBOR array [COSE_Sign1, disclosures] as READ_SIGNED answered it.\n";
 
 int usage(const std::string& why) {
@@ -247,30 +249,23 @@ int provision_cmd(int argc, char** argv) {
     std::cerr << "idr provision: " << uri << ": " << message(reader.error()) << "\n";
     return kUnreachable;
   }
-  auto challenge = ca::random_nonce();
-  if (!challenge) return kUnreachable;
-  auto key = reader->provision_key(*challenge);
-  if (!key) {
-    std::cerr << "idr provision: ProvisionKey: " << message(key.error()) << "\n";
-    return kUnreachable;
-  }
   const auto years = values(p, "years");
-  auto chain = ca->issue_reader(*key, *challenge, static_cast<int64_t>(std::time(nullptr)),
-                                years.empty() ? 5 : std::stoi(years.back()), &why);
-  if (!chain) {
+  auto done = ca::provision_reader(*reader, *ca, static_cast<int64_t>(std::time(nullptr)),
+                                   years.empty() ? 5 : std::stoi(years.back()), &why);
+  if (!done) {
     std::cerr << "idr provision: " << why << "\n";
-    return kRejected;
+    const Error e = done.error();
+    // The reader said no (unauthorised, damaged identity, wrong chain): rejected; a link
+    // or reader failure: unreachable.
+    return e == Error::Sw3Unauthorized || e == Error::Sw3IdentityFault ||
+                   e == Error::Sw3CommandError || e == Error::InvalidArgument
+               ? kRejected
+               : kUnreachable;
   }
-  if (auto r = reader->provision_certs(*chain); !r) {
-    std::cerr << "idr provision: ProvisionCerts: " << message(r.error()) << "\n";
-    return kUnreachable;
-  }
-  auto stored = reader->cert_chain();
-  if (!stored || *stored != *chain) {
-    std::cerr << "idr provision: the reader does not hold the chain just sent\n";
-    return kRejected;
-  }
-  std::printf("provisioned %s\n", reader_serial_for(key->public_key.data()).c_str());
+  if (done->previous.empty())
+    std::printf("provisioned %s\n", done->serial.c_str());
+  else
+    std::printf("re-provisioned %s (was %s)\n", done->serial.c_str(), done->previous.c_str());
   return kOk;
 }
 

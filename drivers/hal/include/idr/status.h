@@ -23,6 +23,8 @@ enum class Status : uint8_t {
   SamError,         // the SAM answered with an error or not at all
   NoSuchContent,    // the card has no such file (e.g. no appended address; legacy SW3 0x91)
   FlashError,       // program/erase refused or verification failed
+  Unauthorized,     // a state change without (or with a wrong) authorisation
+  StorageFault,     // a stored record is damaged: refuse rather than guess (DESIGN 11)
 };
 
 [[nodiscard]] constexpr const char* to_string(Status s) {
@@ -45,6 +47,8 @@ enum class Status : uint8_t {
     case Status::SamError: return "SAM error";
     case Status::NoSuchContent: return "no such content";
     case Status::FlashError: return "flash error";
+    case Status::Unauthorized: return "unauthorized";
+    case Status::StorageFault: return "storage fault";
   }
   return "unknown status";
 }

@@ -27,6 +27,38 @@ CborWriter reply_writer(uint8_t* out, size_t cap) {
   return CborWriter(out + hostlink::kReplyDataOffset, room);
 }
 
+// SW3 for a refused or failed provisioning step.
+uint8_t sw3_for_identity(Status s) {
+  switch (s) {
+    case Status::Ok:
+      return sw3::kOk;
+    case Status::Unauthorized:
+    case Status::NoSuchContent:
+      return sw3::kUnauthorized;
+    case Status::StorageFault:
+      return sw3::kIdentityFault;
+    case Status::InvalidArgument:
+    case Status::DataCheckFailed:
+      return sw3::kCommandError;
+    default:
+      return sw3::kUnrecognizedError;
+  }
+}
+
+const char* state_name(crypto::IdentityState s) {
+  switch (s) {
+    case crypto::IdentityState::Factory:
+      return ext::kStateFactory;
+    case crypto::IdentityState::Keyed:
+      return ext::kStateKeyed;
+    case crypto::IdentityState::Provisioned:
+      return ext::kStateProvisioned;
+    case crypto::IdentityState::Fault:
+      return ext::kStateFault;
+  }
+  return ext::kStateFault;
+}
+
 size_t seal_ok(const CborWriter& w, uint8_t* out, size_t cap) {
   if (!w.ok()) return bare(sw3::kUnrecognizedError, out, cap);
   return hostlink::seal_reply(out, cap, 0x00, 0x00, sw3::kOk, w.size());
@@ -49,15 +81,19 @@ size_t ExtensionCommands::handle_extension(const hostlink::Request& req, uint8_t
     case ext::Op::ReadSigned:
       return read_signed(req, out, cap);
     case ext::Op::SetTime:
-      return set_time(req, out, cap);
+      return set_time(req.data, req.data_len, false, out, cap);
     case ext::Op::GetCounter:
       return no_data ? get_counter(out, cap) : bare(sw3::kLengthError, out, cap);
     case ext::Op::SelfTest:
       return no_data ? self_test(out, cap) : bare(sw3::kLengthError, out, cap);
     case ext::Op::ProvisionKey:
-      return provision_key(req, out, cap);
+      return provision_key(req.data, req.data_len, false, out, cap);
     case ext::Op::ProvisionCerts:
-      return provision_certs(req, out, cap);
+      return provision_certs(req.data, req.data_len, false, out, cap);
+    case ext::Op::AuthChallenge:
+      return no_data ? auth_challenge(out, cap) : bare(sw3::kLengthError, out, cap);
+    case ext::Op::Authorized:
+      return authorized(req, out, cap);
   }
   return bare(sw3::kCommandError, out, cap);
 }
@@ -66,7 +102,7 @@ size_t ExtensionCommands::device_info(uint8_t* out, size_t cap) {
   if (!identity_.loaded()) (void)identity_.load();  // best effort: report what is there
   const bool provisioned = identity_.provisioned();
   CborWriter w = reply_writer(out, cap);
-  w.map(provisioned ? 5 : 4);
+  w.map(provisioned ? 6 : 5);
   w.text("serial");
   w.text(identity_.serial(), identity_.serial_size());
   w.text("fw");
@@ -75,6 +111,8 @@ size_t ExtensionCommands::device_info(uint8_t* out, size_t cap) {
   w.uint(identity_.last_counter());
   w.text("provisioned");
   w.boolean(provisioned);
+  w.text("state");
+  w.text(state_name(identity_.state()));
   if (provisioned) {
     w.text("pubkey");
     w.bytes(identity_.public_key(), crypto::kPublicKeySize);
@@ -95,9 +133,15 @@ size_t ExtensionCommands::cert_chain(uint8_t* out, size_t cap) {
   return seal_ok(w, out, cap);
 }
 
-size_t ExtensionCommands::set_time(const hostlink::Request& req, uint8_t* out, size_t cap) {
-  if (req.data_len != 8) return bare(sw3::kLengthError, out, cap);
-  time_base_s_ = crypto::get_be64(req.data);
+size_t ExtensionCommands::set_time(const uint8_t* data, size_t len, bool authorized, uint8_t* out,
+                                   size_t cap) {
+  if (len != 8) return bare(sw3::kLengthError, out, cap);
+  if (!identity_.loaded()) (void)identity_.load();
+  const crypto::IdentityState state = identity_.state();
+  if (state == crypto::IdentityState::Fault) return bare(sw3::kIdentityFault, out, cap);
+  if (state == crypto::IdentityState::Provisioned && !authorized)
+    return bare(sw3::kUnauthorized, out, cap);
+  time_base_s_ = crypto::get_be64(data);
   time_base_us_ = clock_.now_us();
   time_set_ = true;
   return bare(sw3::kOk, out, cap);
@@ -112,33 +156,70 @@ size_t ExtensionCommands::get_counter(uint8_t* out, size_t cap) {
 }
 
 size_t ExtensionCommands::self_test(uint8_t* out, size_t cap) {
-  return bare(identity_.self_test() == Status::Ok ? sw3::kOk : sw3::kSelfTestFailed, out, cap);
+  const Status s = identity_.self_test();
+  if (s == Status::StorageFault) return bare(sw3::kIdentityFault, out, cap);
+  return bare(s == Status::Ok ? sw3::kOk : sw3::kSelfTestFailed, out, cap);
 }
 
-size_t ExtensionCommands::provision_key(const hostlink::Request& req, uint8_t* out, size_t cap) {
-  if (req.data_len != crypto::kChallengeSize) return bare(sw3::kLengthError, out, cap);
+size_t ExtensionCommands::provision_key(const uint8_t* data, size_t len, bool authorized,
+                                        uint8_t* out, size_t cap) {
+  if (len != crypto::kChallengeSize) return bare(sw3::kLengthError, out, cap);
   uint8_t challenge[crypto::kChallengeSize];
-  std::memcpy(challenge, req.data, sizeof(challenge));
+  std::memcpy(challenge, data, sizeof(challenge));
   uint8_t reply[crypto::kPublicKeySize + crypto::kSignatureSize];
+  uint8_t public_key[crypto::kPublicKeySize];
   uint8_t signature[crypto::kSignatureSize];
-  if (identity_.provision(challenge, signature) != Status::Ok)
-    return bare(sw3::kUnrecognizedError, out, cap);
-  std::memcpy(reply, identity_.public_key(), crypto::kPublicKeySize);
+  const Status s = authorized ? identity_.provision_new_key(challenge, public_key, signature)
+                              : identity_.provision(challenge, signature);
+  if (s != Status::Ok) return bare(sw3_for_identity(s), out, cap);
+  std::memcpy(reply, authorized ? public_key : identity_.public_key(), crypto::kPublicKeySize);
   std::memcpy(reply + crypto::kPublicKeySize, signature, sizeof(signature));
   return hostlink::build_reply(sw3::kOk, reply, sizeof(reply), out, cap);
 }
 
-size_t ExtensionCommands::provision_certs(const hostlink::Request& req, uint8_t* out, size_t cap) {
-  switch (identity_.store_chain(ByteView{req.data, req.data_len})) {
-    case Status::Ok:
-      return bare(sw3::kOk, out, cap);
-    case Status::NoSuchContent:
-      return bare(sw3::kUnauthorized, out, cap);
-    case Status::InvalidArgument:
-    case Status::DataCheckFailed:
-      return bare(sw3::kCommandError, out, cap);
+size_t ExtensionCommands::provision_certs(const uint8_t* data, size_t len, bool authorized,
+                                          uint8_t* out, size_t cap) {
+  return bare(sw3_for_identity(identity_.store_chain(ByteView{data, len}, authorized)), out, cap);
+}
+
+size_t ExtensionCommands::auth_challenge(uint8_t* out, size_t cap) {
+  uint8_t challenge[crypto::kChallengeSize];
+  const Status s = identity_.new_challenge(challenge);
+  if (s != Status::Ok) return bare(sw3_for_identity(s), out, cap);
+  return hostlink::build_reply(sw3::kOk, challenge, sizeof(challenge), out, cap);
+}
+
+size_t ExtensionCommands::authorized(const hostlink::Request& req, uint8_t* out, size_t cap) {
+  if (req.data_len < ext::kAuthorizedHeaderSize) {
+    identity_.drop_challenge();  // any Authorized command consumes the challenge
+    return bare(sw3::kLengthError, out, cap);
+  }
+  const uint8_t op = req.data[0];
+  uint8_t signature[crypto::kSignatureSize];
+  std::memcpy(signature, req.data + 1, sizeof(signature));
+  const uint8_t* data = req.data + ext::kAuthorizedHeaderSize;
+  const size_t len = req.data_len - ext::kAuthorizedHeaderSize;
+  const bool known = op == static_cast<uint8_t>(ext::Op::SetTime) ||
+                     op == static_cast<uint8_t>(ext::Op::ProvisionKey) ||
+                     op == static_cast<uint8_t>(ext::Op::ProvisionCerts);
+  if (!known) {
+    identity_.drop_challenge();
+    return bare(sw3::kCommandError, out, cap);
+  }
+  if (!identity_.loaded()) (void)identity_.load();  // (a load drops the challenge too)
+  if (identity_.state() == crypto::IdentityState::Fault) {
+    identity_.drop_challenge();
+    return bare(sw3::kIdentityFault, out, cap);
+  }
+  if (identity_.authorize(op, ByteView{data, len}, signature) != Status::Ok)
+    return bare(sw3::kUnauthorized, out, cap);
+  switch (static_cast<ext::Op>(op)) {
+    case ext::Op::SetTime:
+      return set_time(data, len, true, out, cap);
+    case ext::Op::ProvisionKey:
+      return provision_key(data, len, true, out, cap);
     default:
-      return bare(sw3::kUnrecognizedError, out, cap);
+      return provision_certs(data, len, true, out, cap);
   }
 }
 
@@ -197,6 +278,7 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out
   constexpr uint8_t kKnown = ext::kText | ext::kPhoto | ext::kFingerprint | ext::kAddresses;
   if (fields == 0 || (fields & ~kKnown) != 0) return bare(sw3::kCommandError, out, cap);
   if (!identity_.loaded()) (void)identity_.load();
+  if (identity_.state() == crypto::IdentityState::Fault) return bare(sw3::kIdentityFault, out, cap);
   if (!identity_.provisioned()) return bare(sw3::kUnauthorized, out, cap);
 
   uint16_t card_type = 0;

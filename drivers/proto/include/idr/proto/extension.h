@@ -13,8 +13,8 @@
 //                 Sig_structure ["Signature1", protected, h'', payload] with SHA-256.
 //   Payload     = { "v": 1, "serial": tstr, "ctr": uint, "nonce": bstr 16, "time": uint (reader
 //                   clock, Unix seconds; 0 when never set), "type": uint (card type char from
-//                   byte 248: 0x20 resident, 'J', 'I', 'Y'), "uid": bstr 8, "sam": bstr 16 (SAM id),
-//                   "sam_ok": bool (the SAM verified the issuer MACs), "alg": "SHA-256",
+//                   byte 248: 0x20 resident, 'J', 'I', 'Y'), "uid": bstr 8, "sam": bstr 16 (SAM
+//                   id), "sam_ok": bool (the SAM verified the issuer MACs), "alg": "SHA-256",
 //                   "digests": { field name: bstr 32 } }
 //   digest      = SHA-256(salt (16) || field bytes), like the ISO/IEC 18013-5 mobile security
 //                 object. Field bytes are the card's bytes (UCS-2LE slices of the text block as
@@ -37,22 +37,56 @@ namespace idr::ext {
 inline constexpr uint8_t kCmd = 0xE0;  // == hostlink::cmd::kExtension
 
 enum class Op : uint8_t {
-  DeviceInfo = 0x01,     // -> CBOR {"serial": tstr, "fw": tstr, "ctr": uint, "provisioned": bool,
-                         //          "pubkey": bstr 65 (uncompressed P-256; only when provisioned)}
-  CertChain = 0x02,      // -> CBOR [cert DER bstr, ...] (empty array when none stored)
-  ReadSigned = 0x03,     // DATA nonce(16) || fields(1: bit0 text, bit1 photo, bit2 fingerprint,
-                         //      bit3 addresses) -> CBOR [record, disclosures]; the card must have
-                         //      been found (find 9F); the reader selects and reads it.
-  SetTime = 0x04,        // DATA u64 Unix seconds -> (empty)
-  GetCounter = 0x05,     // -> u64 the last counter emitted (0: none yet)
-  SelfTest = 0x06,       // -> (empty) or SW3 0x60
-  ProvisionKey = 0x10,   // DATA challenge(16) -> pubkey(65) || ECDSA-SHA256 signature(64, r||s)
-                         //    over "idr-provision" || serial || challenge || pubkey (proof of
-                         //    possession). Generates a new key only when none is stored; else
-                         //    returns the stored one (idempotent, so a retried command is safe).
-  ProvisionCerts = 0x11, // DATA CBOR [device cert DER, intermediate DER, ...] -> (empty); the device
-                         //    cert's public key must equal the reader's key (else SW3 0x21).
+  DeviceInfo = 0x01,      // -> CBOR {"serial": tstr, "fw": tstr, "ctr": uint, "provisioned": bool,
+                          //          "state": tstr (see States), "pubkey": bstr 65 (uncompressed
+                          //          P-256; only when provisioned)}; "provisioned" is true in
+                          //          "keyed" and "provisioned" (a key that signs)
+  CertChain = 0x02,       // -> CBOR [cert DER bstr, ...] (empty array when none committed)
+  ReadSigned = 0x03,      // DATA nonce(16) || fields(1: bit0 text, bit1 photo, bit2 fingerprint,
+                          //      bit3 addresses) -> CBOR [record, disclosures]; the card must have
+                          //      been found (find 9F); the reader selects and reads it.
+  SetTime = 0x04,         // DATA u64 Unix seconds -> (empty). Unauthorised only before
+                          //    "provisioned"; after, only inside Authorized.
+  GetCounter = 0x05,      // -> u64 the last counter emitted (0: none yet)
+  SelfTest = 0x06,        // -> (empty) or SW3 0x60 (0x25 in "fault")
+  ProvisionKey = 0x10,    // DATA challenge(16) -> pubkey(65) || ECDSA-SHA256 signature(64, r||s)
+                          //    over "idr-provision" || serial || challenge || pubkey (proof of
+                          //    possession; serial = that of pubkey). "factory": generates the
+                          //    key; "keyed": returns the stored one (a retried command is safe);
+                          //    "provisioned": 0x23 unless inside Authorized, where it generates
+                          //    a NEW key that becomes the identity only when ProvisionCerts
+                          //    (authorised) commits its chain; until then the old one signs.
+  ProvisionCerts = 0x11,  // DATA CBOR [device cert DER, ..., CA cert DER] (2..8 certificates)
+                          //    -> (empty). The device cert's key must be the reader's key, or
+                          //    inside Authorized the new key (else SW3 0x21); the last cert's
+                          //    key becomes the authority for later changes. "keyed": accepted
+                          //    once (-> "provisioned"); "provisioned": only inside Authorized.
+  AuthChallenge = 0x12,   // -> challenge(16): fresh random, single use (consumed by the next
+                          //    Authorized command, whatever its outcome; lost on reset).
+                          //    Only in "provisioned" (else 0x23; 0x25 in "fault").
+  Authorized = 0x13,      // DATA op(1: 0x04, 0x10 or 0x11) || signature(64, r||s) || the op's
+                          //    DATA -> the op's reply. signature = ECDSA P-256 over SHA-256 of
+                          //    "idr-authorize" || serial(20) || challenge(16) || op(1) ||
+                          //    SHA-256(the op's DATA), by the key of the last certificate of
+                          //    the committed chain (the manufacturer CA that issued the
+                          //    reader's certificate). Wrong, replayed, other reader, other op,
+                          //    other data, no challenge: 0x23 and nothing changes.
 };
+
+// States (DeviceInfo "state"; DESIGN 11):
+//   "factory"      no key: ProvisionKey generates one
+//   "keyed"        a key, no chain yet: the first ProvisionCerts (and SetTime) accepted
+//   "provisioned"  key and chain committed: changes only inside Authorized
+//   "fault"        a stored record is damaged: READ_SIGNED, self-test and provisioning
+//                  answer 0x25 (hostlink::sw3::kIdentityFault); only a factory erase helps
+inline constexpr char kStateFactory[] = "factory";
+inline constexpr char kStateKeyed[] = "keyed";
+inline constexpr char kStateProvisioned[] = "provisioned";
+inline constexpr char kStateFault[] = "fault";
+
+inline constexpr char kAuthorizeContext[] = "idr-authorize";
+inline constexpr size_t kChallengeSize = 16;
+inline constexpr size_t kAuthorizedHeaderSize = 1 + 64;  // op || signature
 
 inline constexpr size_t kNonceSize = 16;
 inline constexpr size_t kSaltSize = 16;

@@ -83,6 +83,9 @@ inline constexpr uint8_t kLengthError = 0x11;
 inline constexpr uint8_t kCommandError = 0x21;
 inline constexpr uint8_t kUnauthorized = 0x23;
 inline constexpr uint8_t kUnrecognizedError = 0x24;
+// Extension commands only (extension.h, DESIGN 11): the reader's stored identity is
+// damaged; it signs nothing and accepts no unauthorised provisioning.
+inline constexpr uint8_t kIdentityFault = 0x25;
 inline constexpr uint8_t kCardRejectedSam = 0x31;  // card failed to authenticate the SAM
 inline constexpr uint8_t kSamRejectedCard = 0x32;  // SAM failed to authenticate the card
 inline constexpr uint8_t kInfoCheckError = 0x33;

@@ -6,12 +6,21 @@
 // Flash layout (default: the last four pages of the board's flash, so other users can
 // grow from page 0 up):
 //   page N-4, N-3   counter journal (CounterStore, pages A and B)
-//   page N-2        key record (KeyStore)
-//   page N-1        certificate chain (KeyStore)
+//   page N-2, N-1   identity slots A and B (KeyStore: key, commit record, chain)
+//
+// Provisioning (DESIGN 11): in the Factory and Keyed states (KeyStore) ProvisionKey,
+// ProvisionCerts and SetTime are accepted as they come (the factory line). Once Provisioned,
+// a change needs an authorisation from the manufacturer CA: the reader issues a fresh random
+// challenge (new_challenge, RAM only, single use: any authorisation attempt consumes it), the
+// CA signs (ECDSA P-256, SHA-256)
+//   "idr-authorize" || serial (20) || challenge (16) || op (1) || SHA-256(the command's DATA)
+// and the reader verifies it (authorize) with the authority key: the public key of the last
+// certificate of the committed chain (the CA that issued the reader's certificate).
 //
 // Reader serial: derived from the public key, "IDR-" + the first 8 bytes of SHA-256(public
 // key) in upper-case hex (20 characters). It exists from provisioning on, needs no extra
-// flash record and no board field, and a certificate can name it; empty before provisioning.
+// flash record and no board field, and a certificate can name it; empty before provisioning
+// (and in Fault). A new key brings a new serial.
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -28,8 +37,8 @@ namespace idr::crypto {
 struct FlashLayout {
   uint32_t counter_a;
   uint32_t counter_b;
-  uint32_t key;
-  uint32_t chain;
+  uint32_t slot_a;
+  uint32_t slot_b;
   static constexpr uint32_t kPagesUsed = 4;
   // The last four pages of a flash with page_count pages (page_count >= 4).
   [[nodiscard]] static constexpr FlashLayout top(uint32_t page_count) {
@@ -42,11 +51,18 @@ inline constexpr size_t kChallengeSize = 16;
 // Proof of possession at provisioning (extension.h ProvisionKey).
 inline constexpr char kProvisionContext[] = "idr-provision";
 
+using IdentityState = KeyStore::State;
+
+// The serial of a public key (NUL-terminated).
+[[nodiscard]] Status serial_of(const uint8_t (&public_key)[kPublicKeySize],
+                               char (&serial)[kSerialSize + 1]);
+
 class ReaderIdentity {
  public:
   // layout: where the records live; unset = FlashLayout::top(flash.page_count()) at load().
   ReaderIdentity(hal::Flash& flash, hal::Rng& rng, std::optional<FlashLayout> layout = {})
       : flash_(flash), rng_(rng), layout_(layout) {}
+  ~ReaderIdentity() { drop_challenge(); }
   ReaderIdentity(const ReaderIdentity&) = delete;
   ReaderIdentity& operator=(const ReaderIdentity&) = delete;
 
@@ -56,17 +72,39 @@ class ReaderIdentity {
   [[nodiscard]] Status load();
   [[nodiscard]] bool loaded() const { return loaded_; }
 
+  // A key that signs (Keyed or Provisioned).
   [[nodiscard]] bool provisioned() const { return keys_ && keys_->has_key(); }
+  // Fault also when the storage could not be loaded (refuse rather than guess).
+  [[nodiscard]] IdentityState state() const {
+    return loaded_ && keys_ ? keys_->state() : IdentityState::Fault;
+  }
   // NUL-terminated; "" before provisioning.
   [[nodiscard]] const char* serial() const { return serial_; }
   [[nodiscard]] size_t serial_size() const { return serial_size_; }
   [[nodiscard]] const uint8_t (&public_key() const)[kPublicKeySize] { return public_key_; }
 
-  // ProvisionKey: generates the key if none is stored, then signs
-  // SHA-256("idr-provision" || serial || challenge || public key).
+  // ProvisionKey (unauthorised): Factory generates the key, Keyed keeps it; then signs
+  // SHA-256("idr-provision" || serial || challenge || public key). Unauthorized once
+  // Provisioned, StorageFault in Fault.
   [[nodiscard]] Status provision(const uint8_t (&challenge)[kChallengeSize],
                                  uint8_t (&signature)[kSignatureSize]);
-  [[nodiscard]] Status store_chain(ByteView cbor_chain);
+  // ProvisionKey after authorize(): a new key waits in the other slot; `public_key` and the
+  // proof of possession are the new key's (signed by it, over the serial it will have).
+  [[nodiscard]] Status provision_new_key(const uint8_t (&challenge)[kChallengeSize],
+                                         uint8_t (&public_key)[kPublicKeySize],
+                                         uint8_t (&signature)[kSignatureSize]);
+  // ProvisionCerts; `authorized` after authorize() (see KeyStore::store_chain).
+  [[nodiscard]] Status store_chain(ByteView cbor_chain, bool authorized);
+
+  // A fresh authorisation challenge (Provisioned only; Unauthorized before, StorageFault in
+  // Fault). Replaces any earlier one.
+  [[nodiscard]] Status new_challenge(uint8_t (&challenge)[kChallengeSize]);
+  // Checks the CA's signature over the outstanding challenge for `op` with `data` (the
+  // command's DATA). The challenge is consumed whatever the outcome. Ok or Unauthorized.
+  [[nodiscard]] Status authorize(uint8_t op, ByteView data,
+                                 const uint8_t (&signature)[kSignatureSize]);
+  // Forgets the challenge (wiped).
+  void drop_challenge();
   [[nodiscard]] size_t chain_size() const { return keys_ ? keys_->chain_size() : 0; }
   [[nodiscard]] Status read_chain(uint8_t* out, size_t cap);
 
@@ -86,6 +124,9 @@ class ReaderIdentity {
  private:
   [[nodiscard]] Status ensure_loaded();
   void derive_serial();
+  [[nodiscard]] Status proof_of_possession(const uint8_t (&public_key)[kPublicKeySize],
+                                           const uint8_t (&challenge)[kChallengeSize],
+                                           uint8_t (&digest)[kSha256Size]);
 
   hal::Flash& flash_;
   hal::Rng& rng_;
@@ -97,6 +138,8 @@ class ReaderIdentity {
   char serial_[kSerialSize + 1] = {};
   size_t serial_size_ = 0;
   bool loaded_ = false;
+  uint8_t challenge_[kChallengeSize] = {};
+  bool challenge_live_ = false;
 };
 
 }  // namespace idr::crypto

@@ -1,7 +1,6 @@
 #pragma once
-// Provisions a reader the way `idr provision` does, with a CA made in a test directory:
-// ProvisionKey with a fresh challenge (proof of possession checked by the CA), a device
-// certificate, ProvisionCerts. Throws std::runtime_error naming the step that failed.
+// Provisions a reader the way `idr provision` does (ca::provision_reader), with a CA made in
+// a test directory. Throws std::runtime_error naming the step that failed.
 // Needs the host library (link `idr`).
 #include <stdexcept>
 #include <string>
@@ -17,14 +16,8 @@ inline ca::CaDirectory provision_with_test_ca(Reader& reader, const std::string&
   std::string why;
   auto made = ca::CaDirectory::create(ca_dir, ca_name, now, 2, &why);
   if (!made) throw std::runtime_error("test CA: " + why);
-  const auto challenge = ca::random_nonce();
-  if (!challenge) throw std::runtime_error("challenge: " + std::string(message(challenge.error())));
-  const auto key = reader.provision_key(*challenge);
-  if (!key) throw std::runtime_error("ProvisionKey: " + std::string(message(key.error())));
-  auto chain = made->issue_reader(*key, *challenge, now, 1, &why);
-  if (!chain) throw std::runtime_error("device certificate: " + why);
-  const auto stored = reader.provision_certs(*chain);
-  if (!stored) throw std::runtime_error("ProvisionCerts: " + std::string(message(stored.error())));
+  const auto done = ca::provision_reader(reader, *made, now, 1, &why);
+  if (!done) throw std::runtime_error("provisioning: " + why);
   return std::move(made).value();
 }
 

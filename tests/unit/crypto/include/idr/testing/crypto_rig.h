@@ -2,6 +2,7 @@
 // Test helpers for the signing code (host code): the hw-sim FlashModel behind hal::Flash, a
 // seeded RNG, and test certificates made with mbedTLS's X.509 writer (the host side's CA
 // will do the same with its own code; these exist only so the firmware tests can run).
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/hmac_drbg.h>
 #include <mbedtls/md.h>
@@ -131,6 +132,24 @@ class TestCa {
     return der;
   }
 
+  // ECDSA (r || s, 64 bytes) over a SHA-256 digest with the CA's key: what the manufacturer
+  // CA's authorisation of a provisioning change is (extension.h Authorized).
+  std::vector<uint8_t> sign_digest(const uint8_t* digest32) {
+    mbedtls_mpi r, s;
+    mbedtls_mpi_init(&r);
+    mbedtls_mpi_init(&s);
+    mbedtls_ecp_keypair* ec = mbedtls_pk_ec(key_);
+    std::vector<uint8_t> out(64);
+    int rc = mbedtls_ecdsa_sign(&ec->grp, &r, &s, &ec->d, digest32, 32, mbedtls_hmac_drbg_random,
+                                &drbg_);
+    if (rc == 0) rc = mbedtls_mpi_write_binary(&r, out.data(), 32);
+    if (rc == 0) rc = mbedtls_mpi_write_binary(&s, out.data() + 32, 32);
+    mbedtls_mpi_free(&r);
+    mbedtls_mpi_free(&s);
+    check_mbedtls(rc, "ecdsa_sign");
+    return out;
+  }
+
   // The CA's own public key, 65 bytes.
   std::vector<uint8_t> public_key() {
     std::vector<uint8_t> out(65);
@@ -169,6 +188,44 @@ inline std::vector<uint8_t> chain_cbor(const std::vector<std::vector<uint8_t>>& 
   if (!w.ok()) throw std::runtime_error("chain_cbor: buffer too small");
   out.resize(w.size());
   return out;
+}
+
+// Power cuts at every write step (DESIGN 3 flash model), one way for every storage test:
+// `prepare(model)` builds the state before the operation, `operation(model)` runs it (true
+// when it completed). The operation runs once uncut to count its write steps, then once per
+// step x {Before, During, After} with the cut armed, on a fresh model prepared the same way;
+// `after_cut(model, step, phase)` then checks the flash with the power back on.
+struct PowerCutCoverage {
+  uint64_t steps = 0;             // write steps of the uncut operation (0: it failed uncut)
+  int cuts = 0;                   // cut points checked
+  int completed_despite_cut = 0;  // operations that reported success although cut
+};
+
+template <typename Prepare, typename Operation, typename AfterCut>
+PowerCutCoverage for_each_power_cut(uint32_t page_size, uint32_t pages, Prepare prepare,
+                                    Operation operation, AfterCut after_cut) {
+  PowerCutCoverage c;
+  {
+    sim::FlashModel model(page_size, pages, 1);
+    prepare(model);
+    const uint64_t before = model.write_steps();
+    if (!operation(model)) return c;
+    c.steps = model.write_steps() - before;
+  }
+  for (uint64_t step = 1; step <= c.steps; ++step) {
+    for (sim::CutPhase phase :
+         {sim::CutPhase::Before, sim::CutPhase::During, sim::CutPhase::After}) {
+      sim::FlashModel model(page_size, pages, 100 + step);
+      prepare(model);
+      model.arm_power_cut(model.write_steps() + step, phase);
+      if (operation(model)) ++c.completed_despite_cut;
+      if (!model.cut_happened()) continue;
+      model.power_on();
+      after_cut(model, step, phase);
+      ++c.cuts;
+    }
+  }
+  return c;
 }
 
 inline std::vector<uint8_t> from_hex(const std::string& hex) {

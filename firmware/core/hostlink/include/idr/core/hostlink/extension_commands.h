@@ -7,6 +7,9 @@
 //   unknown PARA, fields 0 or unknown bits, malformed or mismatching chain   21
 //   DATA of the wrong length                                                  11
 //   READ_SIGNED / ProvisionCerts before ProvisionKey                          23
+//   provisioning or SetTime once provisioned without a valid Authorized      23
+//   the stored identity is damaged (KeyStore Fault): READ_SIGNED, self-test,
+//   provisioning, SetTime, AuthChallenge                                      25
 //   select failed 81; read failures as the legacy reads (31/32/33/41/91)
 //   text requested and the card type is unknown                               40
 //   SAM id unreadable, self-test failed                                        60
@@ -64,11 +67,18 @@ class ExtensionCommands final : public ExtensionHandler {
   [[nodiscard]] size_t device_info(uint8_t* out, size_t cap);
   [[nodiscard]] size_t cert_chain(uint8_t* out, size_t cap);
   [[nodiscard]] size_t read_signed(const hostlink::Request& req, uint8_t* out, size_t cap);
-  [[nodiscard]] size_t set_time(const hostlink::Request& req, uint8_t* out, size_t cap);
+  // The three state-changing commands; `authorized` when reached through Authorized (the
+  // CA's signature already checked), else refused once provisioned.
+  [[nodiscard]] size_t set_time(const uint8_t* data, size_t len, bool authorized, uint8_t* out,
+                                size_t cap);
   [[nodiscard]] size_t get_counter(uint8_t* out, size_t cap);
   [[nodiscard]] size_t self_test(uint8_t* out, size_t cap);
-  [[nodiscard]] size_t provision_key(const hostlink::Request& req, uint8_t* out, size_t cap);
-  [[nodiscard]] size_t provision_certs(const hostlink::Request& req, uint8_t* out, size_t cap);
+  [[nodiscard]] size_t provision_key(const uint8_t* data, size_t len, bool authorized, uint8_t* out,
+                                     size_t cap);
+  [[nodiscard]] size_t provision_certs(const uint8_t* data, size_t len, bool authorized,
+                                       uint8_t* out, size_t cap);
+  [[nodiscard]] size_t auth_challenge(uint8_t* out, size_t cap);
+  [[nodiscard]] size_t authorized(const hostlink::Request& req, uint8_t* out, size_t cap);
 
   // Reads what `fields` asks for into the buffers and lists the disclosed fields; returns
   // the SW3 (kOk when all went well).
