@@ -105,7 +105,8 @@ Bytes read_request(uint8_t seed, uint8_t fields) {
   return d;
 }
 
-// Chain of exactly `size` bytes: device cert, CA cert, then a filler byte string.
+// Chain of exactly `size` bytes: device cert, a filler byte string, CA cert (the reader
+// parses the first and the last: the device key and the authority).
 Bytes chain_of_size(TestCa& ca, const uint8_t* pub, size_t size) {
   const Bytes ca_pub = ca.public_key();
   const Bytes dev = ca.certify(pub, "CN=IDR-WORST,O=idr");
@@ -113,7 +114,7 @@ Bytes chain_of_size(TestCa& ca, const uint8_t* pub, size_t size) {
   const size_t used = 1 + 3 + dev.size() + 3 + root.size();  // both certs are 256..65535 B
   REQUIRE(size > used + 3);
   const Bytes filler(size - used - 3, 0x5A);
-  Bytes c = chain_cbor({dev, root, filler});
+  Bytes c = chain_cbor({dev, filler, root});
   REQUIRE(c.size() == size);
   return c;
 }
