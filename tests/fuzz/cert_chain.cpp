@@ -1,7 +1,7 @@
 // Firmware certificate chain parsing and store (firmware/crypto KeyStore): ProvisionCerts
-// data as the store validates it (CBOR array of 1..8 DER byte strings, first key = ours),
-// and chain pages as load() finds them in flash (raw, or with a valid header and CRC over
-// crafted data). The store is provisioned once (a fixed key from a seeded RNG) and each
+// data as the store validates it (CBOR array of 2..8 DER byte strings, first key = ours),
+// and the other identity slot as load() finds it in flash (raw bytes, or bytes behind a
+// 16-byte "ICHN" length/CRC header; either may make the store a Fault, never a crash). The store is provisioned once (a fixed key from a seeded RNG) and each
 // input starts from a copy of that flash; seeds come from make_seeds.
 #include <cstdlib>
 #include <vector>
@@ -15,6 +15,7 @@ namespace {
 
 using idr::Status;
 constexpr uint32_t kPageSize = 4096, kPages = 4, kKeyPage = 2, kChainPage = 3;
+constexpr size_t kHeader = 16;  // the crafted prefix of mode 2
 
 // The provisioned flash image every input starts from.
 const std::vector<uint8_t>& provisioned_image() {
@@ -46,9 +47,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const uint8_t mode = in.u8() % 3;
   std::vector<uint8_t> body = in.rest();
   if (mode != 0) {  // a chain page as flash holds it
-    std::vector<uint8_t> page(idr::crypto::KeyStore::kChainHeaderSize + body.size());
+    std::vector<uint8_t> page(kHeader + body.size());
     if (page.size() > kPageSize) page.resize(kPageSize);
-    const size_t n = page.size() - idr::crypto::KeyStore::kChainHeaderSize;
+    const size_t n = page.size() - kHeader;
     if (mode == 1) {
       page.assign(body.begin(),
                   body.begin() + static_cast<long>(std::min(body.size(), page.size())));
@@ -64,8 +65,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       abort();
   }
   idr::crypto::KeyStore keys(flash, kKeyPage, kChainPage);
-  if (keys.load() != Status::Ok || !keys.has_key()) abort();
-  if (mode == 0) (void)keys.store_chain(idr::crypto::ByteView{body.data(), body.size()});
+  if (keys.load() != Status::Ok) abort();
+  if (mode == 0 && !keys.has_key()) abort();  // slot B untouched: the provisioned key
+  if (mode == 0) (void)keys.store_chain(idr::crypto::ByteView{body.data(), body.size()}, false);
   if (keys.chain_size() > idr::crypto::KeyStore::kMaxChainSize) abort();
   std::vector<uint8_t> out(keys.chain_size());
   if (keys.read_chain(out.data(), out.size()) != Status::Ok) abort();

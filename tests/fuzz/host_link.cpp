@@ -35,8 +35,10 @@ struct ProvisionedReader {
       abort();
     const auto cert = idr::testing::TestCa::instance().certify(
         identity.public_key(), std::string("CN=") + identity.serial());
-    const auto chain = idr::testing::chain_cbor({cert});
-    if (identity.store_chain({chain.data(), chain.size()}) != Status::Ok) abort();
+    auto& ca = idr::testing::TestCa::instance();
+    const auto chain =
+        idr::testing::chain_cbor({cert, ca.certify(ca.public_key().data(), "CN=idr test CA", 1)});
+    if (identity.store_chain({chain.data(), chain.size()}, false) != Status::Ok) abort();
   }
 };
 
