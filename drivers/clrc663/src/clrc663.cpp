@@ -6,9 +6,10 @@ namespace {
 constexpr uint32_t kUsPerSecond = 1'000'000;
 constexpr uint32_t kTimerSpan = 0x10000;  // a 16-bit timer counts reload + 1 <= 65536 clocks
 // Polling a command to completion (SoftReset, LoadProtocol): the data sheet gives no
-// duration, so poll the Command register a bounded number of times.
-constexpr int kCommandPolls = 100;
-constexpr uint32_t kCommandPollDelayUs = 100;
+// duration; Command returns to Idle when it is done (Table 49, "dy"). Poll it a bounded
+// number of times (at most 10 ms in all).
+constexpr int kCommandPolls = 1000;
+constexpr uint32_t kCommandPollDelayUs = 10;
 // Margin on top of TX air time + FWT + RX air time before giving up on the IRQ pin.
 constexpr uint32_t kIrqMarginUs = 2000;
 // Type B framing overhead in characters: SOF (<= 11 + 3 etu) and EOF (<= 11 etu) round up to
@@ -19,6 +20,7 @@ constexpr size_t kFrameOverheadChars = 3 + 2;
 constexpr uint8_t kFinalErrors =
     rc663::err::kFifoOvl | rc663::err::kProtErr | rc663::err::kNoDataErr | rc663::err::kFifoWrErr;
 constexpr int kMaxIrqWaits = 3;
+constexpr uint32_t kEtuNs = 9439;  // one etu at 106 kbit/s: 128 / fc (ISO/IEC 14443-3 7.1)
 }  // namespace
 
 FwtTimerSetup fwt_timer_setup(uint32_t fwt_us) {
@@ -46,6 +48,14 @@ Status Clrc663::write_reg(uint8_t reg, uint8_t value) {
   const uint8_t tx[2] = {rc663::spi_write_address(reg), value};
   uint8_t rx[2] = {};
   return spi_.transfer(tx, rx, sizeof tx);
+}
+
+Status Clrc663::write_regs(uint8_t reg, const uint8_t* values, size_t len) {
+  if (values == nullptr || len == 0 || len > rc663::kFifoSize || reg == rc663::reg::kFifoData)
+    return Status::InvalidArgument;
+  spi_tx_[0] = rc663::spi_write_address(reg);
+  for (size_t i = 0; i < len; ++i) spi_tx_[1 + i] = values[i];
+  return spi_.transfer(spi_tx_, spi_rx_, len + 1);
 }
 
 Status Clrc663::read_reg(uint8_t reg, uint8_t& value) {
@@ -89,7 +99,11 @@ Status Clrc663::fifo_length(size_t& len) {
 }
 
 Status Clrc663::flush_fifo() {
-  return write_reg(rc663::reg::kFifoControl, rc663::kFifoControlFlush255);
+  // A flush resets the FIFO pointers only (8.5.3); FIFOOvl has no clearing event in Table 72,
+  // so Error is cleared by writing it (Table 49: "dy" bits are written by the host too).
+  Status st = write_reg(rc663::reg::kFifoControl, rc663::kFifoControlFlush255);
+  if (st == Status::Ok) st = write_reg(rc663::reg::kError, 0x00);
+  return st;
 }
 
 Status Clrc663::wait_command_idle() {
@@ -104,9 +118,10 @@ Status Clrc663::wait_command_idle() {
 }
 
 Status Clrc663::soft_reset() {
+  // 8.10.3.17; then read Command until it answers Idle (8.9.2.2 gives the same rule after the
+  // start-up sequence: read address 00h until the device returns its content).
   Status st = write_reg(rc663::reg::kCommand, rc663::cmd::kSoftReset);
   if (st != Status::Ok) return st;
-  clock_.delay_us(kCommandPollDelayUs);
   st = wait_command_idle();
   if (st != Status::Ok) return st;
   tx_crc_ = true;
@@ -134,37 +149,10 @@ Status Clrc663::load_protocol(uint8_t rx_protocol, uint8_t tx_protocol) {
   return st;
 }
 
-Status Clrc663::load_protocol_type_b(TypeBRate rate) {
-  uint8_t protocol = rc663::kProtocolTypeB106;
-  uint8_t rx_baud = rc663::kRxBaud106;
-  uint32_t etu_ns = 9439;  // 128 / fc
-  switch (rate) {
-    case TypeBRate::Kbps106:
-      break;
-    case TypeBRate::Kbps212:
-      protocol = rc663::kProtocolTypeB212;
-      rx_baud = rc663::kRxBaud212;
-      etu_ns = 4720;
-      break;
-    case TypeBRate::Kbps424:
-      protocol = rc663::kProtocolTypeB424;
-      rx_baud = rc663::kRxBaud424;
-      etu_ns = 2360;
-      break;
-    case TypeBRate::Kbps848:
-      protocol = rc663::kProtocolTypeB848;
-      rx_baud = rc663::kRxBaud848;
-      etu_ns = 1180;
-      break;
-  }
-  Status st = load_protocol(protocol, protocol);
-  // LoadProtocol sets only the protocol area 48h..5Fh (data sheet 19.1); the framing
-  // registers outside it still hold their reset (Type A style) values.
-  if (st == Status::Ok) st = write_reg(rc663::reg::kTxWaitCtrl, rc663::kTxWaitCtrlTypeB);
-  if (st == Status::Ok) st = write_reg(rc663::reg::kFrameCon, rc663::kFrameConTypeB);
+Status Clrc663::configure_type_b_106() {
+  Status st = load_protocol(rc663::kProtocolTypeB106, rc663::kProtocolTypeB106);
   if (st == Status::Ok)
-    st = write_reg(rc663::reg::kRxCtrl, static_cast<uint8_t>(rc663::kRxCtrlTypeBEof | rx_baud));
-  if (st == Status::Ok) etu_ns_ = etu_ns;
+    st = write_regs(rc663::kAnalogFirst, rc663::kTypeB106Analog, sizeof rc663::kTypeB106Analog);
   return st;
 }
 
@@ -174,7 +162,7 @@ Status Clrc663::init() {
   uint8_t version = 0;
   st = check_version(version);
   if (st != Status::Ok) return st;
-  return load_protocol_type_b(TypeBRate::Kbps106);
+  return configure_type_b_106();
 }
 
 Status Clrc663::field_on() {
@@ -193,7 +181,7 @@ Status Clrc663::field_off() {
 
 uint32_t Clrc663::irq_wait_budget_us(size_t tx_len, size_t rx_cap, uint32_t fwt_us) const {
   const uint64_t chars = tx_len + rx_cap + 2 * kFrameOverheadChars;
-  const uint64_t air_us = chars * 10 * etu_ns_ / 1000;
+  const uint64_t air_us = chars * 10 * kEtuNs / 1000;
   const uint64_t total = air_us + fwt_us + kIrqMarginUs;
   return total > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(total);
 }
@@ -226,7 +214,8 @@ Status Clrc663::start_transceive(const uint8_t* tx, size_t tx_len, uint32_t fwt_
     timer_irq_bit = irq1::kTimer1;
   }
 
-  if (st == Status::Ok) st = write_reg(reg::kIrq0En, irq0::kIdle | irq0::kRx | irq0::kErr);
+  if (st == Status::Ok)
+    st = write_reg(reg::kIrq0En, kIrq0EnPinActiveHigh | irq0::kIdle | irq0::kRx | irq0::kErr);
   if (st == Status::Ok)
     st = write_reg(reg::kIrq1En,
                    static_cast<uint8_t>(irq1en::kPushPull | irq1en::kPinEn | timer_irq_bit));
@@ -259,7 +248,7 @@ Status Clrc663::wait_transceive_end(uint32_t wait_us, uint8_t timer_irq_bit, uin
       if (st != Status::Ok) return st;
       if ((e & kFinalErrors) != 0) return Status::Ok;
       // IntegErr/CollDet: the reception goes on (Table 72); wait for its end without ErrIRQ.
-      st = write_reg(reg::kIrq0En, irq0::kIdle | irq0::kRx);
+      st = write_reg(reg::kIrq0En, kIrq0EnPinActiveHigh | irq0::kIdle | irq0::kRx);
       if (st == Status::Ok) st = write_reg(reg::kIrq0, irq0::kErr);
       if (st != Status::Ok) return st;
     }

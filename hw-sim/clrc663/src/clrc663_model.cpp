@@ -40,16 +40,28 @@ std::optional<uint32_t> kbps_from_code(uint8_t code) {
   }
 }
 
+// The data sheet gives no duration for its EEPROM copies (SoftReset 8.10.3.17, LoadReg
+// 8.10.3.12, LoadProtocol 8.10.3.13, ReadE2 8.10.3.11); a host learns that one finished when
+// Command returns to Idle (Table 49, "dy": Command changes its value automatically after the
+// execution) or from IdleIRQ (Table 64). The bound: AN12657 4.2.1 writes the next command
+// (Idle, line 9) right after LoadReg of 18 bytes (line 8) without waiting, i.e. one 2-byte SPI
+// write later (1.6 us at the 10 Mbit/s maximum, DESIGN 9): so a byte takes at most ~89 ns.
+// The model takes 80 ns per byte copied: never zero, so a driver has to wait for the end.
+constexpr Time kEepromCopyPerByte = 80;
+// SoftReset copies EEPROM section 1, "register reset", pages 1..2 = 128 bytes (Table 35).
+constexpr size_t kSoftResetCopyBytes = 128;
+
 bool in_rx_phase(ComState s) {
   return s == ComState::RxWait || s == ComState::WaitForData || s == ComState::Receiving;
 }
 
 }  // namespace
 
-Clrc663Model::Clrc663Model(EventQueue& q, Air& air, TimeAccounts& accounts)
+Clrc663Model::Clrc663Model(EventQueue& q, Air& air, TimeAccounts& accounts, RxEnvironment rx_env)
     : q_(q),
       air_(air),
       accounts_(accounts),
+      rx_env_(rx_env),
       timers_(
           q, regs_, [this](int t) { regs_[kIrq1] |= static_cast<uint8_t>(1u << t); },
           [this](const std::string& msg) { error(msg); }) {
@@ -65,8 +77,8 @@ void Clrc663Model::error(const std::string& msg) {
 }
 
 void Clrc663Model::cancel_events() {
-  for (EventQueue::Id* id :
-       {&tx_event_, &rx_start_event_, &rx_bits_event_, &rx_end_event_, &rx_wait_event_}) {
+  for (EventQueue::Id* id : {&tx_event_, &rx_start_event_, &rx_bits_event_, &rx_end_event_,
+                             &rx_wait_event_, &copy_event_}) {
     if (*id != 0) q_.cancel(*id);
     *id = 0;
   }
@@ -88,6 +100,7 @@ void Clrc663Model::hard_reset() {
   last_tx_end_.reset();
   last_rx_end_.reset();
   reply_.reset();
+  tx_fault_.reset();
   update_field();
 }
 
@@ -208,12 +221,9 @@ void Clrc663Model::write_reg(uint8_t reg, uint8_t value) {
         error("FIFOSize changed while the FIFO holds data (Table 56 advises against it)");
       }
       fifo_.set_small(small);
-      if (flush) {
-        fifo_.flush();  // 8.5.3
-        // Assumption (the data sheet is silent): clearing the FIFO also clears its overflow
-        // flag, otherwise every later FIFO write would stay ignored (Table 72 FIFOOvl).
-        regs_[kError] &= static_cast<uint8_t>(~kErrFifoOvl);
-      }
+      // 8.5.3: the pointers are reset. FIFOOvl stays (Table 72 gives it no clearing event):
+      // the host clears it by writing Error, a "dy" register (Table 49: written by the host).
+      if (flush) fifo_.flush();
       regs_[kFifoControl] = value & (kFifoSize255 | kFifoWaterLevelExt);
       fifo_changed();
       return;
@@ -354,7 +364,13 @@ bool Clrc663Model::irq_pin() const {
 
 void Clrc663Model::update_field() {
   // Table 132 TxEn drives both transmitters; Table 52 ModemOff / Standby power them down.
+  // Table 30: TxClkMode 000b/001b/010b put no carrier on the pins; 011b is not supported
+  // (Table 132).
+  if ((regs_[kDrvMode] & kDrvModeTxEn) != 0 && (regs_[kDrvMode] & kDrvModeTxClkMask) == 0b011) {
+    error("DrvMode.TxClkMode 011b is not supported (Table 132)");
+  }
   const bool on = (regs_[kDrvMode] & kDrvModeTxEn) != 0 &&
+                  analog::tx_clk_mode_drives_carrier(regs_[kDrvMode]) &&
                   (regs_[kCommand] & (kCommandModemOff | kCommandStandby)) == 0;
   if (on == field_on_) return;
   field_on_ = on;
@@ -378,6 +394,10 @@ void Clrc663Model::write_command(uint8_t value) {
 }
 
 void Clrc663Model::cancel_command() {
+  if (active_ == Active::EepromCopy) {
+    error("command " + hex(regs_[kCommand] & kCommandMask) +
+          " stopped before its EEPROM copy finished: what was copied is not specified");
+  }
   cancel_events();
   active_ = Active::None;
   set_com_state(ComState::Idle);
@@ -413,8 +433,13 @@ void Clrc663Model::start_command(uint8_t cmd) {
       return;
     }
     case kCmdLoadProtocol:
-      active_ = Active::LoadProtocol;
       try_load_protocol();
+      return;
+    case kCmdLoadReg:
+      load_reg();
+      return;
+    case kCmdReadE2:
+      read_e2();
       return;
     case kCmdSoftReset:
       soft_reset();
@@ -425,8 +450,6 @@ void Clrc663Model::start_command(uint8_t cmd) {
     case kCmdAckReq:
     case kCmdWriteE2:
     case kCmdWriteE2Page:
-    case kCmdReadE2:
-    case kCmdLoadReg:
     case kCmdLoadKeyE2:
     case kCmdStoreKeyE2:
     case kCmdReadRnr:
@@ -460,15 +483,103 @@ void Clrc663Model::try_load_protocol() {
     return;
   }
   // Table 41: the protocol area holds 16 Tx registers (48h..57h) and 8 Rx registers (58h..5Fh).
-  std::copy(kProtocols[tx].tx.begin(), kProtocols[tx].tx.end(), regs_.begin() + kProtocolTxFirst);
-  std::copy(kProtocols[rx].rx.begin(), kProtocols[rx].rx.end(), regs_.begin() + kProtocolRxFirst);
-  // The data sheet gives no duration for the EEPROM copy; the model completes it at once.
-  finish_command(true);
+  finish_after_copy(kProtocolTxCount + kProtocolRxCount, [this, rx, tx] {
+    std::copy(kProtocols[tx].tx.begin(), kProtocols[tx].tx.end(),
+              regs_.begin() + kProtocolTxFirst);
+    std::copy(kProtocols[rx].rx.begin(), kProtocols[rx].rx.end(),
+              regs_.begin() + kProtocolRxFirst);
+  });
+}
+
+void Clrc663Model::finish_after_copy(size_t bytes, std::function<void()> apply) {
+  active_ = Active::EepromCopy;
+  copy_event_ = q_.schedule_in(static_cast<Time>(bytes) * kEepromCopyPerByte,
+                               [this, apply = std::move(apply)] {
+                                 copy_event_ = 0;
+                                 apply();
+                                 finish_command(true);
+                               });
+}
+
+void Clrc663Model::load_reg() {
+  // 8.10.3.12: EEPROM address H, L, register address, number of registers.
+  if (fifo_.length() < 4) {
+    error("LoadReg with fewer than 4 parameter bytes in the FIFO (abort of 8.10.3.12 not modelled)");
+    finish_command(false);
+    return;
+  }
+  const uint8_t addr_hi = *fifo_.pop();
+  const uint16_t addr = static_cast<uint16_t>((addr_hi << 8) | *fifo_.pop());
+  const uint8_t reg = *fifo_.pop();
+  const uint8_t count = *fifo_.pop();
+  fifo_changed();
+  // Table 46: "EEPROM address needs to be within EEPROM sector 2". The model writes only the
+  // configuration registers after the interrupt/FIFO block (0Ch..5Fh).
+  if (addr < Clrc663Eeprom::kSection2First || addr + count - 1 > Clrc663Eeprom::kSection2Last ||
+      count == 0 || reg < kRxBitCtrl || reg + count - 1 > kLastRegister) {
+    error("LoadReg from " + hex(addr >> 8) + hex(addr & 0xFF) + " to register " + hex(reg) +
+          " x" + std::to_string(count) +
+          ": outside EEPROM section 2 (Table 46) or the registers 0Ch..5Fh the model loads");
+    finish_command(false);
+    return;
+  }
+  std::vector<uint8_t> data;
+  for (uint16_t i = 0; i < count; ++i) {
+    const auto b = eeprom_.read(static_cast<uint16_t>(addr + i));
+    if (!b) {
+      error("LoadReg reads EEPROM " + hex((addr + i) >> 8) + hex((addr + i) & 0xFF) +
+            ", whose content the data sheet does not give (19.2 lists the presets)");
+      finish_command(false);
+      return;
+    }
+    data.push_back(*b);
+  }
+  finish_after_copy(count, [this, reg, data] {
+    for (size_t i = 0; i < data.size(); ++i) write_reg(static_cast<uint8_t>(reg + i), data[i]);
+  });
+}
+
+void Clrc663Model::read_e2() {
+  // 8.10.3.11: address H, L, length; up to 256 bytes into the FIFO, wrapping after 1FFFh.
+  if (fifo_.length() < 3) {
+    error("ReadE2 with fewer than 3 parameter bytes in the FIFO (abort of 8.10.3.11 not modelled)");
+    finish_command(false);
+    return;
+  }
+  const uint8_t addr_hi = *fifo_.pop();
+  const uint16_t addr = static_cast<uint16_t>((addr_hi << 8) | *fifo_.pop());
+  const uint8_t length = *fifo_.pop();
+  fifo_changed();
+  if (addr >= Clrc663Eeprom::kSize || length == 0) {
+    error("ReadE2 address " + hex(addr >> 8) + hex(addr & 0xFF) + " length " + hex(length) +
+          ": out of range, or length 0 (meaning not specified by 8.10.3.11)");
+    finish_command(false);
+    return;
+  }
+  std::vector<uint8_t> data;
+  for (uint16_t i = 0; i < length; ++i) {
+    const auto b = eeprom_.read(static_cast<uint16_t>(addr + i));
+    if (!b) {
+      error("ReadE2 of EEPROM " + hex(((addr + i) >> 8) & 0x1F) + hex((addr + i) & 0xFF) +
+            ": content not given by the data sheet");
+      finish_command(false);
+      return;
+    }
+    data.push_back(*b);
+  }
+  finish_after_copy(length, [this, data] {
+    for (uint8_t b : data) fifo_write(b);
+  });
 }
 
 void Clrc663Model::soft_reset() {
-  // 8.10.3.17: the register defaults are copied from the EEPROM again.
-  hard_reset();
+  // 8.10.3.17: the register defaults are copied from the EEPROM again; Command reads 1Fh until
+  // then (Table 49). The copy ends in the power-on state, Command Idle (IdleIRQ resets too).
+  active_ = Active::EepromCopy;
+  copy_event_ = q_.schedule_in(static_cast<Time>(kSoftResetCopyBytes) * kEepromCopyPerByte, [this] {
+    copy_event_ = 0;
+    hard_reset();
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -525,7 +636,7 @@ bool zeros_then_ones(const Symbol& s, unsigned& zeros, unsigned& ones) {
 
 }  // namespace
 
-bool Clrc663Model::check_type_b_tx() {
+bool Clrc663Model::check_type_b_tx(TxSymbols& symbols) {
   const size_t before = errors_.size();
   if ((regs_[kTxDataCon] & kTxDCodeTypeMask) != 0) {
     error("TxDataCon.DCodeType " + hex(regs_[kTxDataCon] >> 4) + " not modelled for Type B");
@@ -556,6 +667,7 @@ bool Clrc663Model::check_type_b_tx() {
       error("start symbol (FrameCon.StartSym " + std::to_string(start) +
             ") is not a Type B SOF (10..11 zeros then 2..3 ones)");
     }
+    symbols.sof_bits = s.len;
   }
   if (stop == 0) {
     error("FrameCon.StopSym 0: Type B frame without EOF not modelled");
@@ -566,6 +678,8 @@ bool Clrc663Model::check_type_b_tx() {
       error("stop symbol (FrameCon.StopSym " + std::to_string(stop) +
             ") is not a Type B EOF (10..11 zeros)");
     }
+    symbols.eof_bits = s.len;
+    symbols.eof_zeros = zeros;
   }
   return errors_.size() == before;
 }
@@ -584,6 +698,9 @@ bool Clrc663Model::check_type_b_rx() {
     error("FrameCon.RxParityEn set with Type B framing not modelled");
   }
   if ((regs_[kRxCtrl] & kRxCtrlMultiple) != 0) error("RxCtrl.RxMultiple not modelled");
+  if ((regs_[kRxCtrl] & kRxCtrlEofTypeB) == 0) {
+    error("RxCtrl.RxEOFType 0 (EOF as defined in RxEofSym, Table 160) not modelled");
+  }
   if ((regs_[kRxBitCtrl] & kRxBitCtrlRxAlign) != 0) {
     error("RxBitCtrl.RxAlign != 0 (bit-oriented reception) not modelled");
   }
@@ -640,10 +757,14 @@ void Clrc663Model::start_transmit(bool then_receive) {
     return;
   }
   const std::optional<uint32_t> kbps = tx_kbps();
-  if (!kbps || !check_type_b_tx()) {
+  TxSymbols sym;
+  if (!kbps || !check_type_b_tx(sym)) {
     finish_command(false);
     return;
   }
+  // What the carrier carries (Tables 30, 31, 136, 206, 208): the frame still goes out, but a
+  // card only decodes it if the modulation is Type B's (checked now, reported at its EOF).
+  tx_fault_ = analog::tx_fault(regs_, *kbps);
 
   std::vector<uint8_t> frame;
   frame.reserve(fifo_.length() + 2);
@@ -666,13 +787,17 @@ void Clrc663Model::start_transmit(bool then_receive) {
     frame.push_back(static_cast<uint8_t>(crc >> 8));
   }
 
-  // Air time: SOF + 10 etu per character + EOF (ISO/IEC 14443-3 7.1, air.h), plus the extra
-  // guard time between characters from TxStopBitLength (Table 152: 1 stop bit + n-1 EGT).
+  // Frame length from the loaded symbols (Tables 221/222: Sym0Len/Sym1Len + 1 bits) and 10
+  // etu per character (ISO/IEC 14443-3 7.1.1) plus the extra guard time from TxStopBitLength
+  // (Table 152: 1 stop bit + n-1 EGT). With Table 263 the SOF is 12 bits (10 zeros, 2 ones)
+  // and the EOF 11 bits (10 zeros and a closing 1: 7.1.5's rising edge "within the following
+  // etu"), so the transmission is 1 etu longer than the EOF proper.
+  const uint64_t etu = etu_fc(*kbps);
   const uint64_t egt = (regs_[kTxWaitCtrl] & kTxStopBitLength) - 1u;
-  const Time air_time =
-      (*kbps == 106 && egt == 0)
-          ? type_b_frame_time(frame.size())
-          : fc_cycles(etu_fc(*kbps) * (10 + 2 + 10 * frame.size() + 10 + egt * (frame.size() - 1)));
+  const uint64_t data_etu = 10 * frame.size() + egt * (frame.size() - 1);
+  const Time data_time = fc_cycles(etu * (sym.sof_bits + data_etu));
+  const Time eof_time = fc_cycles(etu * (sym.sof_bits + data_etu + sym.eof_zeros));
+  const Time air_time = fc_cycles(etu * (sym.sof_bits + data_etu + sym.eof_bits));
 
   // TxWait (Table 152): the minimum gap from the end of the last reception (TxWaitStart = 1)
   // or of the last transmission (0) to this frame's start.
@@ -683,11 +808,22 @@ void Clrc663Model::start_transmit(bool then_receive) {
 
   active_ = then_receive ? Active::Transceive : Active::Transmit;
   AirFrame air_frame{AirProtocol::TypeB, *kbps, std::move(frame)};
-  auto begin = [this, air_frame, air_time]() mutable {
+  const uint32_t rate = *kbps;
+  auto begin = [this, air_frame, data_time, eof_time, air_time, rate]() mutable {
     set_com_state(ComState::Transmitting);
-    tx_event_ = q_.schedule_in(air_time, [this, air_frame, air_time]() {
-      tx_event_ = 0;
-      tx_end(air_frame, air_time);
+    const Time t0 = q_.now();
+    tx_data_end_ = t0 + data_time;
+    tx_eof_end_ = t0 + eof_time;
+    tx_end_ = t0 + air_time;
+    tx_event_ = q_.schedule(tx_data_end_, [this, air_frame, air_time, rate]() {
+      tx_data_end();
+      tx_event_ = q_.schedule(tx_eof_end_, [this, air_frame, air_time, rate]() {
+        tx_eof_end(air_frame);
+        tx_event_ = q_.schedule(tx_end_, [this, air_time, rate]() {
+          tx_event_ = 0;
+          tx_end(air_time, rate);
+        });
+      });
     });
   };
   if (start > q_.now()) {
@@ -698,20 +834,37 @@ void Clrc663Model::start_transmit(bool then_receive) {
   }
 }
 
-void Clrc663Model::tx_end(AirFrame frame, Time air_time) {
+void Clrc663Model::tx_data_end() {
+  // 8.1: "If the state changes from sending data to transmitting the end of the frame pattern,
+  // the transmitter unit sets the interrupt bit automatically" (Table 64: after the last bit).
+  set_irq0(kIrq0Tx);
+}
+
+void Clrc663Model::tx_eof_end(AirFrame frame) {
+  // ISO/IEC 14443-3 7.1.5: the EOF ends with the rising edge after its 10..11 etu of logic 0;
+  // the card's TR0 (7.1.6) counts from here. With the carrier off no card hears the frame.
+  reply_.reset();
+  if (tx_fault_) {
+    error(*tx_fault_ + ": the card does not receive the frame");
+    return;
+  }
+  if (!field_on_) return;  // TxEn off (or ModemOff): a frame on a dead carrier reaches no card
+  reply_ = air_.transmit(frame);
+}
+
+void Clrc663Model::tx_end(Time air_time, uint32_t kbps) {
   accounts_.rf_air += air_time;
-  last_tx_end_ = q_.now();
-  last_kbps_ = frame.bitrate_kbps;
-  set_irq0(kIrq0Tx);  // Table 64 TxIRQ: immediately after the last bit is sent
-  timers_.on_tx_end();
-  // With the carrier off no card is powered to hear the frame.
-  reply_ = field_on_ ? air_.transmit(frame) : std::nullopt;
   if (reply_ && reply_->end > reply_->start) accounts_.rf_air += reply_->end - reply_->start;
+  last_tx_end_ = q_.now();
+  last_kbps_ = kbps;
+  // Table 82 T(x)Start 01b: "starts automatically at the end of the transmission", i.e. after
+  // the last bit of the stop symbol.
+  timers_.on_tx_end();
   if (active_ == Active::Transmit) {
     finish_command(true);  // 8.10.3.7: Transmit terminates when the FIFO is sent
     return;
   }
-  arm_receiver(q_.now() + rx_wait_time(frame.bitrate_kbps));  // 8.10.3.8
+  arm_receiver(q_.now() + rx_wait_time(kbps));  // 8.10.3.8; RxWait counts "after sending"
 }
 
 void Clrc663Model::arm_receiver(Time rx_wait_end) {
@@ -731,14 +884,18 @@ void Clrc663Model::arm_receiver(Time rx_wait_end) {
   }
   if (!check_type_b_rx()) return;  // the receiver waits, but nothing can be decoded
   if (!reply_) return;             // no card answered: wait until the host stops the command
-  if (reply_->start < q_.now()) {
-    reply_.reset();  // the reply began before the receiver was on: its SOF was missed
+  // The card answers at the rate it was addressed with (ISO/IEC 14443-3 7.10.4: ATTRIB sets
+  // both directions; the field answers 106 kbit/s only).
+  if (const auto fault = analog::rx_fault(regs_, last_kbps_, rx_env_)) {
+    error(*fault + ": the card's reply is not decoded");
+    reply_.reset();
     return;
   }
-  if (reply_->start < rx_wait_end) {
-    error(
-        "card reply starts inside RxWait (Table 162: input ignored); partial frames not "
-        "modelled");
+  // Table 162: during RxWait "every input is ignored". The receiver needs the SOF (ISO/IEC
+  // 14443-3 7.1.4), which follows TR1 of plain subcarrier: a SOF that began before the
+  // receiver listened is missed and the frame is not received; the receiver keeps waiting.
+  const Time listening = std::max(q_.now(), rx_wait_end);
+  if (reply_->start + kTr1Min < listening) {
     reply_.reset();
     return;
   }
@@ -747,7 +904,7 @@ void Clrc663Model::arm_receiver(Time rx_wait_end) {
   // T(x)StopRx (Table 82) fires after the first 4 data bits: TR1 + SOF (10 + 2 etu) + 4 etu.
   const Time first_bits =
       std::min(r.end, r.start + kTr1Min + fc_cycles(etu_fc(rx_kbps) * (10 + 2 + 4)));
-  rx_start_event_ = q_.schedule(r.start, [this] {
+  rx_start_event_ = q_.schedule(std::max(r.start, listening), [this] {
     rx_start_event_ = 0;
     rx_start();
   });

@@ -8,7 +8,6 @@
 using idr::Status;
 using idr::drivers::Clrc663;
 using idr::drivers::fwt_timer_setup;
-using idr::drivers::TypeBRate;
 using idr::test::FakeRc663;
 using idr::test::RegAccess;
 using idr::test::W;
@@ -55,30 +54,30 @@ TEST_CASE("FIFO writes use one address byte, FIFO reads repeat the address (AN12
 }
 
 TEST_CASE(
-    "LoadProtocol Type B follows AN12657 4.1.1 lines 1-5 with protocol numbers of Tables "
-    "47/48",
+    "Type B 106: LoadProtocol 04/04 as AN12657 4.1.1 lines 1-5, then 28h..39h from Table 282",
     "[clrc663]") {
-  // RxCtrl Baudrate codes: Table 160 (4h 106 kBd .. 7h 847 kBd).
-  const auto [rate, number, rx_baud] =
-      GENERATE(table<TypeBRate, uint8_t, uint8_t>({{TypeBRate::Kbps106, 0x04, 0x04},
-                                                   {TypeBRate::Kbps212, 0x05, 0x05},
-                                                   {TypeBRate::Kbps424, 0x06, 0x06},
-                                                   {TypeBRate::Kbps848, 0x07, 0x07}}));
   Rig r;
   r.chip.busy_polls = 2;  // the command takes a while: the driver must poll until Idle
-  REQUIRE(r.drv.load_protocol_type_b(rate) == Status::Ok);
-  const std::vector<RegAccess> expected = {W(reg::kCommand, 0x00), W(reg::kFifoControl, 0xB0),
-                                           W(reg::kFifoData, number), W(reg::kFifoData, number),
-                                           W(reg::kCommand, 0x0D), W(reg::kFifoControl, 0xB0),
-                                           // TxStopBitLength 1 (Table 152)
-                                           W(reg::kTxWaitCtrl, 0xC1),
-                                           // no parity, StartSym 1h = Symbol0 (SOF),
-                                           // StopSym 1h = Symbol1 (EOF) as 8.6.5 reads
-                                           W(reg::kFrameCon, 0x05),
-                                           // RxEOFType ISO 14443 B + baud rate (Table 160)
-                                           W(reg::kRxCtrl, static_cast<uint8_t>(0x20 | rx_baud))};
+  REQUIRE(r.drv.configure_type_b_106() == Status::Ok);
+  std::vector<RegAccess> expected = {
+      W(reg::kCommand, 0x00), W(reg::kFifoControl, 0xB0),
+      W(reg::kError, 0x00),  // FIFOOvl is not cleared by the flush (Tables 49, 72)
+      W(reg::kFifoData, 0x04), W(reg::kFifoData, 0x04), W(reg::kCommand, 0x0D),
+      W(reg::kFifoControl, 0xB0), W(reg::kError, 0x00)};
+  // Data sheet 19.2 Table 282 (ISO/IEC 14443-B 106) for DrvMode 28h .. RxAna 39h, except
+  // DrvMode without TxEn (field stays off) and TxWaitCtrl/TxWaitLo C1h/12h (9 etu after RX).
+  const uint8_t table_282[18] = {0x8F, 0x0E, 0x09, 0x0A, 0x7B, 0x7B, 0x08, 0x00, 0x00,
+                                 0x01, 0x00, 0x05, 0x00, 0x34, 0x90, 0x6F, 0x12, 0x03};
+  for (uint8_t i = 0; i < 18; ++i) {
+    uint8_t v = table_282[i];
+    if (i == 0) v = 0x87;
+    if (i == 9) v = 0xC1;
+    if (i == 10) v = 0x12;
+    expected.push_back(W(static_cast<uint8_t>(0x28 + i), v));
+  }
   CHECK(r.chip.writes() == expected);
-  CHECK(r.chip.loaded_protocol == std::vector<uint8_t>{number, number});
+  CHECK(r.chip.frames.back().size() == 19);  // one SPI burst (8.4.2.4 auto-increment)
+  CHECK(r.chip.loaded_protocol == std::vector<uint8_t>{0x04, 0x04});
   // The second flush only after LoadProtocol finished: the Command reads come before it.
   const auto reads = r.chip.reads_of();
   CHECK(std::count(reads.begin(), reads.end(), reg::kCommand) == 3);
@@ -87,7 +86,23 @@ TEST_CASE(
 TEST_CASE("LoadProtocol that never finishes gives Timeout, not a hang", "[clrc663]") {
   Rig r;
   r.chip.busy_polls = 1'000'000;
-  CHECK(r.drv.load_protocol_type_b(TypeBRate::Kbps106) == Status::Timeout);
+  CHECK(r.drv.configure_type_b_106() == Status::Timeout);
+}
+
+TEST_CASE("SoftReset: the driver polls Command until Idle (Table 49), within a bound",
+          "[clrc663]") {
+  SECTION("a reset that takes a few polls") {
+    Rig r;
+    r.chip.busy_polls = 5;
+    REQUIRE(r.drv.soft_reset() == Status::Ok);
+    const auto reads = r.chip.reads_of();
+    CHECK(std::count(reads.begin(), reads.end(), reg::kCommand) == 6);
+  }
+  SECTION("a reset that never ends gives Timeout") {
+    Rig r;
+    r.chip.busy_polls = 1'000'000;
+    CHECK(r.drv.soft_reset() == Status::Timeout);
+  }
 }
 
 TEST_CASE("init: SoftReset (1Fh), Version check (DS Table 248) and LoadProtocol 04/04",
@@ -167,6 +182,7 @@ TEST_CASE("transceive: register sequence of a Type B exchange", "[clrc663]") {
   const std::vector<RegAccess> expected = {
       W(reg::kCommand, 0x00),      // Idle: cancel whatever ran (AN12657 line 1)
       W(reg::kFifoControl, 0xB0),  // flush, 255-byte FIFO (AN12657 Table 5)
+      W(reg::kError, 0x00),        // FIFOOvl survives a flush (DS Table 72): clear Error
       W(reg::kIrq0, 0x7F),         // clear all IRQ0 bits: bit 7 = 0 clears (DS 9.5)
       W(reg::kIrq1, 0x7F),         // same for IRQ1
       W(reg::kTxCrcPreset, 0x7B),  // CRC16, preset FFFFh, inverted, on (DS Table 140/141)
@@ -174,7 +190,7 @@ TEST_CASE("transceive: register sequence of a Type B exchange", "[clrc663]") {
       W(reg::kT0Control, 0x91),    // StopRx, start at end of TX, 211.875 kHz (DS Table 82)
       W(reg::kT0ReloadHi, 0x00),   // reload 211 = 1000 us
       W(reg::kT0ReloadLo, 0xD3),   //
-      W(reg::kIrq0En, 0x16),       // Idle, Rx, Err (DS Table 68)
+      W(reg::kIrq0En, 0x16),       // IRQ_Inv 0 (explicit), Idle, Rx, Err (DS Table 68)
       W(reg::kIrq1En, 0xC1),       // push-pull, pin enable, Timer0 (DS Table 70)
       W(reg::kFifoData, 0x05),     // the frame into the FIFO first (AN12657 3)
       W(reg::kFifoData, 0x00),     //

@@ -90,21 +90,36 @@ struct Rig {
   }
   uint8_t com_state() { return read(rc663::kStatus) & 0x07; }
 
+  // Runs the simulation until Command reads Idle again (EEPROM copies take time, Table 49).
+  void wait_command_idle() {
+    q.run_until(q.now() + 1 * kMs, [this] { return (read(rc663::kCommand) & 0x1F) == 0; });
+  }
+
+  // The data sheet's ISO/IEC 14443-B 106 register preset (19.2, Table 282) for 28h..39h, as
+  // one SPI burst from DrvMode: 10 % ASK driver mode, TxAmp 11.7 %, receiver threshold and gain.
+  // TxWaitCtrl C1h (TxWait from the end of reception, in etu) instead of 01h; DrvMode 8Fh has
+  // TxEn set, so the field is on.
+  static std::vector<uint8_t> table_282() {
+    return {0x8F, 0x0E, 0x09, 0x0A, 0x7B, 0x7B, 0x08, 0x00, 0x00,
+            0xC1, 0x12, 0x05, 0x00, 0x34, 0x90, 0x6F, 0x12, 0x03};
+  }
+
+  // Table 282 exactly as the data sheet lists it (EEPROM 0114h..0125h, 19.2).
+  static std::vector<uint8_t> table_282_eeprom() {
+    return {0x8F, 0x0E, 0x09, 0x0A, 0x7B, 0x7B, 0x08, 0x00, 0x00,
+            0x01, 0x00, 0x05, 0x00, 0x34, 0x90, 0x6F, 0x12, 0x03};
+  }
+
   // A driver configuring ISO/IEC 14443 B 106 from the data sheet: LoadProtocol 04/04 (Table
-  // 263, AN12657 4.1), then the registers LoadProtocol does not touch: FrameCon 05h, start
-  // symbol Symbol0 = SOF, stop symbol Symbol1 = EOF, no parity (Table 156, 8.6.5), one stop bit
-  // (Table 152), CRC16 preset FFFFh inverted on TX and RX (Tables 140/143), field on (Table 132).
+  // 263, AN12657 4.1), wait for it, then the registers LoadProtocol does not touch (Table 282).
   void setup_type_b() {
     write(rc663::kCommand, 0x00);
     write(rc663::kFifoControl, 0xB0);
     write(rc663::kFifoData, {0x04, 0x04});
     write(rc663::kCommand, rc663::kCmdLoadProtocol);
+    wait_command_idle();
     write(rc663::kFifoControl, 0xB0);
-    write(rc663::kFrameCon, 0x05);
-    write(rc663::kTxWaitCtrl, 0xC1);
-    write(rc663::kTxCrcPreset, 0x7B);
-    write(rc663::kRxCrcCon, 0x7B);
-    write(rc663::kDrvMode, 0x8E);
+    write(rc663::kDrvMode, table_282());
     write(rc663::kIrq0, 0x7F);
     write(rc663::kIrq1, 0x7F);
   }

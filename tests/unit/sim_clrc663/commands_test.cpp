@@ -16,6 +16,9 @@ const std::vector<uint8_t> kReqb = {0x05, 0x00, 0x00};
 // DESIGN 6: ATQB of the ID card (PUPI 0, AppData 0, ProtInfo 00 80 80... as observed).
 const std::vector<uint8_t> kAtqb = {0x50, 0x00, 0x00, 0x00, 0x00, 0x00,
                                     0x00, 0x00, 0x00, 0x00, 0x80, 0x80};
+// One etu at 106 kbit/s: the closing logic-1 bit of Table 263's 11-bit EOF symbol (Sym1Len
+// Ah), which the transmission sends after the EOF proper (ISO/IEC 14443-3 7.1.5).
+const Time kEtu = fc_cycles(128);
 }  // namespace
 
 TEST_CASE("LoadProtocol 04/04 loads the ISO/IEC 14443 B 106 set of Table 263", "[clrc663]") {
@@ -23,6 +26,10 @@ TEST_CASE("LoadProtocol 04/04 loads the ISO/IEC 14443 B 106 set of Table 263", "
   r.write(kFrameCon, 0x05);  // outside the protocol area: must stay as written
   r.write(kFifoData, {0x04, 0x04});
   r.write(kCommand, kCmdLoadProtocol);
+  // The EEPROM copy takes time: Command shows LoadProtocol until it is done (Table 49).
+  CHECK((r.read(kCommand) & kCommandMask) == kCmdLoadProtocol);
+  CHECK(r.read(kTxBitMod) == 0x20);
+  r.wait_command_idle();
   // Table 263 (CLRC66301/02), registers 48h..5Fh in order (Table 41 protocol area).
   const std::vector<uint8_t> expected = {0x09, 0x00, 0x04, 0x08, 0x04, 0x00, 0x03, 0x00,
                                          0x01, 0x00, 0x00, 0xAB, 0x00, 0x00, 0x08, 0x00,
@@ -41,6 +48,7 @@ TEST_CASE("LoadProtocol rx and tx numbers are independent (Tables 47, 48, 259, 2
   Rig r;
   r.write(kFifoData, {0x00, 0x07});  // RX: 14443 A 106, TX: 14443 B 848
   r.write(kCommand, kCmdLoadProtocol);
+  r.wait_command_idle();
   CHECK(r.read(kTxDataCon) == 0x07);  // Table 266 TxDataCon
   CHECK(r.read(kTxSymFreq) == 0x07);
   CHECK(r.read(kRxBitMod) == 0x02);  // Table 259 RxBitMod
@@ -65,6 +73,8 @@ TEST_CASE("SoftReset restores the Table 43 values and clears the FIFO (8.10.3.17
   r.write(kIrq0En, 0x7F);
   REQUIRE(r.read(kTxCrcPreset) == 0x7B);
   r.write(kCommand, kCmdSoftReset);
+  CHECK((r.read(kCommand) & kCommandMask) == kCmdSoftReset);  // still copying (Table 49)
+  r.wait_command_idle();
   CHECK(r.read(kWaterLevel) == 0x05);
   CHECK(r.read(kIrq0En) == 0x10);
   CHECK(r.read(kTxCrcPreset) == 0x18);
@@ -95,7 +105,7 @@ TEST_CASE("Transmit appends CRC_B: REQB 05 00 00 goes out as 05 00 00 71 FF (DES
   CHECK(r.air.sent[0].at == t0 + type_b_frame_time(5));
   CHECK((r.read(kIrq0) & (kIrq0Tx | kIrq0Idle)) == (kIrq0Tx | kIrq0Idle));
   CHECK(r.com_state() == 0);
-  CHECK(r.accounts.rf_air == type_b_frame_time(5));
+  CHECK(r.accounts.rf_air == type_b_frame_time(5) + kEtu);
   CHECK(r.chip.model_errors().empty());
 }
 
@@ -107,7 +117,7 @@ TEST_CASE("Transceive round trip: reply in the FIFO at the reply's end, CRC stri
   r.write(kFifoData, kReqb);
   const Time t0 = r.q.now();
   r.write(kCommand, kCmdTransceive);
-  const Time tx_end = t0 + type_b_frame_time(5);
+  const Time tx_end = t0 + type_b_frame_time(5) + kEtu;
   r.q.advance_to(tx_end);
   REQUIRE(r.air.sent.size() == 1);
   CHECK((r.read(kIrq0) & kIrq0Tx) != 0);
@@ -129,7 +139,7 @@ TEST_CASE("Transceive round trip: reply in the FIFO at the reply's end, CRC stri
   CHECK(r.com_state() == 0);
   REQUIRE(r.read(kFifoLength) == kAtqb.size());  // RxCrcCon.RxForceCRCWrite 0: CRC not stored
   CHECK(r.read_fifo(kAtqb.size()) == kAtqb);
-  CHECK(r.accounts.rf_air == type_b_frame_time(5) + (reply.end - reply.start));
+  CHECK(r.accounts.rf_air == type_b_frame_time(5) + kEtu + (reply.end - reply.start));
   CHECK(r.chip.model_errors().empty());
 }
 
@@ -192,7 +202,7 @@ TEST_CASE("FWT timer: started at end of TX, stopped by the reply (Table 82)", "[
   r.write(kFifoData, kReqb);
   r.write(kCommand, kCmdTransceive);
   CHECK((r.read(kTControl) & 0x10) == 0);  // not before the end of TX
-  const Time tx_end = r.q.now() + type_b_frame_time(5);
+  const Time tx_end = r.q.now() + type_b_frame_time(5) + kEtu;
   r.q.advance_to(tx_end);
   CHECK((r.read(kTControl) & 0x10) != 0);
   REQUIRE(r.air.last_reply);
@@ -216,7 +226,7 @@ TEST_CASE("FWT timer without a reply: Timer0IRQ after reload + 1 ticks, receiver
   r.air.answer_nothing();
   r.write(kFifoData, kReqb);
   r.write(kCommand, kCmdTransceive);
-  const Time tx_end = r.q.now() + type_b_frame_time(5);
+  const Time tx_end = r.q.now() + type_b_frame_time(5) + kEtu;
   const Time timeout = tx_end + fc_cycles(64 * 100);
   r.q.advance_to(timeout - 1);
   CHECK_FALSE(r.chip.irq_pin());
@@ -301,6 +311,7 @@ TEST_CASE("TX air time scales with the bit rate from TxDataCon (Tables 8, 204, 2
   r.setup_type_b();
   r.write(kFifoData, {0x05, 0x05});  // ISO/IEC 14443 B 212 kbit/s both ways
   r.write(kCommand, kCmdLoadProtocol);
+  r.wait_command_idle();
   r.write(kRxCtrl, 0x05);  // RxCtrl is outside the protocol area: Baudrate 212 (Table 160)
   r.write(kFifoData, kReqb);
   const Time t0 = r.q.now();

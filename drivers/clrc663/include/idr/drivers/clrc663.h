@@ -11,8 +11,6 @@
 
 namespace idr::drivers {
 
-enum class TypeBRate : uint8_t { Kbps106, Kbps212, Kbps424, Kbps848 };
-
 // Timer setup that makes the CLRC663 raise a timer IRQ fwt_us after the end of the
 // transmission. The timer interrupts reload + 1 clocks after its start (data sheet 8.2:
 // it counts down to 0000h and "generates a timer interrupt request at the next clock").
@@ -27,7 +25,7 @@ class Clrc663 final : public TypeBFrontEnd {
  public:
   Clrc663(hal::Spi& spi, hal::IrqLine& irq, hal::Clock& clock);
 
-  // TypeBFrontEnd: soft reset, version check, LoadProtocol Type B 106.
+  // TypeBFrontEnd: soft reset, version check, Type B 106 configuration.
   [[nodiscard]] Status init() override;
   [[nodiscard]] Status field_on() override;
   [[nodiscard]] Status field_off() override;
@@ -36,6 +34,8 @@ class Clrc663 final : public TypeBFrontEnd {
 
   // Register access, SPI framing of data sheet 8.4.2.
   [[nodiscard]] Status write_reg(uint8_t reg, uint8_t value);
+  // One SPI burst to reg, reg + 1, ... (8.4.2.4 auto-increment); not for FIFOData.
+  [[nodiscard]] Status write_regs(uint8_t reg, const uint8_t* values, size_t len);
   [[nodiscard]] Status read_reg(uint8_t reg, uint8_t& value);
   [[nodiscard]] Status write_fifo(const uint8_t* data, size_t len);
   [[nodiscard]] Status read_fifo(uint8_t* data, size_t len);
@@ -46,7 +46,9 @@ class Clrc663 final : public TypeBFrontEnd {
   // Ok for a CLRC663 (Version high nibble 1), Unsupported otherwise.
   [[nodiscard]] Status check_version(uint8_t& version);
   [[nodiscard]] Status load_protocol(uint8_t rx_protocol, uint8_t tx_protocol);
-  [[nodiscard]] Status load_protocol_type_b(TypeBRate rate);
+  // ISO/IEC 14443 B 106 completely: LoadProtocol 04/04 (Table 263) and registers 28h..39h
+  // (Table 282, rc663::kTypeB106Analog).
+  [[nodiscard]] Status configure_type_b_106();
 
   // CRC_B on transmit / check on receive for the following frames (default both on).
   void set_crc(bool tx_crc, bool rx_crc) {
@@ -68,7 +70,6 @@ class Clrc663 final : public TypeBFrontEnd {
   hal::Clock& clock_;
   bool tx_crc_ = true;
   bool rx_crc_ = true;
-  uint32_t etu_ns_ = 9439;  // one etu at 106 kbit/s: 128 / fc
   uint8_t spi_tx_[rc663::kFifoSize + 2] = {};
   uint8_t spi_rx_[rc663::kFifoSize + 2] = {};
 };

@@ -67,8 +67,12 @@ inline constexpr uint8_t kGlobal = 0x40;
 inline constexpr uint8_t kTimer1 = 0x02;
 inline constexpr uint8_t kTimer0 = 0x01;
 }  // namespace irq1
+// Table 67/68 IRQ0En bit 7 IRQ_Inv: "Set to one the signal of the IRQ pin is inverted". The
+// data sheet does not state the non-inverted level, so the driver writes IRQ_Inv explicitly
+// (0) with every IRQ0En write and the board's IRQ line is configured for an active-high pin
+// (the simulator's model takes the same reading, hw-sim/clrc663/README.md).
+inline constexpr uint8_t kIrq0EnPinActiveHigh = 0x00;
 // Table 69/70 IRQ1En: bit 7 IRQPushPull, bit 6 IRQPinEn (GlobalIRQ to the IRQ pin).
-// IRQ0En bit 7 IRQ_Inv stays 0: the pin is active high (Table 68).
 namespace irq1en {
 inline constexpr uint8_t kPushPull = 0x80;
 inline constexpr uint8_t kPinEn = 0x40;
@@ -110,33 +114,41 @@ inline constexpr uint8_t kCrcBOff = 0x7A;
 // Table 145/146 TxDataNum: DataEn (bit 3) set, TxLastBits 0: whole bytes are sent.
 inline constexpr uint8_t kTxDataNumWholeBytes = 0x08;
 
-// Type B framing registers that LoadProtocol does not touch (it loads 48h..5Fh only,
-// Table 41 / 19.1: Tables 263-266 set Symbol0 = SOF (10 zeros, 2 ones) and Symbol1 = EOF).
-// FrameCon (Table 155): no parity; StartSym 1h = Symbol0 (SOF); StopSym 1h = Symbol1 (EOF).
-// Table 156 lists StopSym 1h..3h as Symbol0..2, but 8.6.5 says only Symbol1..3 can follow
-// the data, i.e. StopSym n = Symbol n; with Table 156's reading the Type B protocol area
-// (EOF in Symbol1) would need StopSym 2h and nothing could send Symbol3. We follow 8.6.5,
-// as the simulator's CLRC663 model does.
-inline constexpr uint8_t kFrameConTypeB = 0x05;
-// Table 151/152 TxWaitCtrl: reset bits 7..3 (C0h) kept, TxStopBitLength 1h: 1 stop bit, no
-// EGT (ISO/IEC 14443-3 7.1.1 character = start, 8 data bits, stop).
-inline constexpr uint8_t kTxWaitCtrlTypeB = 0xC1;
-// Table 159/160 RxCtrl: RxEOFType = 1 (ISO/IEC 14443 B EOF expected), Baudrate code.
-inline constexpr uint8_t kRxCtrlTypeBEof = 0x20;
-inline constexpr uint8_t kRxBaud106 = 0x04;
-inline constexpr uint8_t kRxBaud212 = 0x05;
-inline constexpr uint8_t kRxBaud424 = 0x06;
-inline constexpr uint8_t kRxBaud848 = 0x07;
+// Antenna, receiver and framing registers 28h..39h that LoadProtocol does not touch (it loads
+// 48h..5Fh only, Table 41; 19.1: for CLRC66301/02 "the antenna configuration needs to be done
+// by firmware"). Values of the data sheet's ISO/IEC 14443-B 106 preset (19.2, Table 282; 19.2:
+// "the registers can be initialized by individual register write commands"), written as one
+// SPI burst from DrvMode (8.4.2.4 auto-increment), with two deliberate differences:
+//  - DrvMode 87h, not 8Fh: TxEn (Table 132) stays off until field_on();
+//  - TxWaitCtrl C1h / TxWaitLo 12h, not 01h / 00h: the next frame waits 18 half etu (9 etu,
+//    TxWaitStart = end of reception, TxWaitEtu; Tables 152, 154) after the card's EOF, which
+//    covers ISO/IEC 14443-3 7.1.7 (PCD SOF >= 10 etu + 32/fs after the PICC EOF start)
+//    however fast the firmware is.
+// Table 282 in register order: DrvMode 8F (TxClkMode 111b, "setting for 10 % modulation",
+// Table 30), TxAmp 0E (set_residual_carrier 14: 11.7 %, Table 31; ISO/IEC 14443-2 Type B
+// 8 %..14 %), DrvCon 09 (TxCon, Table 136: CwMax, TxSel 01b TxEnvelope), TxI 0A, TxCrcPreset
+// 7B, RxCrcCon 7B (CRC_B, Tables 140/143), TxDataNum 08 (DataEn), TxModWidth 00,
+// TxSym10BurstLen 00, TxWaitCtrl, TxWaitLo, FrameCon 05 (see below), RxSofD 00, RxCtrl 34
+// (RxEOFType ISO 14443 B, EGT_Check, Baudrate 4h = 106 kBd; Table 160), RxWait 90 (8 etu,
+// Table 162), RxThreshold 6F (MinLevel 6, MinLevelP F; Table 164), Rcv 12 (SigInSel 1h
+// internal receiver, CollLevel 2; Table 166), RxAna 03 (rcv_gain 3, rcv_hpcf 0; Table 168).
+// FrameCon 05h (Table 155): no parity; StartSym 1h = Symbol0 (SOF); StopSym 1h = Symbol1
+// (EOF). Table 156 lists StopSym 1h..3h as Symbol0..2, but 8.6.5 says only Symbol1..3 can
+// follow the data, i.e. StopSym n = Symbol n; Table 282 itself writes 05h with the Type B
+// protocol area (EOF in Symbol1, Table 263), which only the 8.6.5 reading makes an EOF.
+inline constexpr uint8_t kAnalogFirst = reg::kDrvMode;
+inline constexpr uint8_t kTypeB106Analog[18] = {0x87, 0x0E, 0x09, 0x0A, 0x7B, 0x7B,
+                                                0x08, 0x00, 0x00, 0xC1, 0x12, 0x05,
+                                                0x00, 0x34, 0x90, 0x6F, 0x12, 0x03};
 
 // Table 247/248 Version: high nibble 1 for CLRC66301/02/03 (subversion 8 or A).
 inline constexpr uint8_t kVersionMask = 0xF0;
 inline constexpr uint8_t kVersionClrc663 = 0x10;
 
-// Tables 47/48: LoadProtocol numbers for ISO/IEC 14443 B (same number for RX and TX).
+// Tables 47/48: LoadProtocol number for ISO/IEC 14443 B 106 (same number for RX and TX).
+// Only 106 kbit/s: the ID card's ATTRIB asks for 106 both ways (DESIGN 6), so the driver
+// offers no other rate.
 inline constexpr uint8_t kProtocolTypeB106 = 0x04;
-inline constexpr uint8_t kProtocolTypeB212 = 0x05;
-inline constexpr uint8_t kProtocolTypeB424 = 0x06;
-inline constexpr uint8_t kProtocolTypeB848 = 0x07;
 
 // SPI address byte (section 8.4.2.4, Table 19): address in bits 7..1, bit 0 = 1 for read.
 [[nodiscard]] constexpr uint8_t spi_write_address(uint8_t reg) {

@@ -4,12 +4,15 @@
 // hw-sim/clrc663/README.md for what is modelled and what is reported as a model error.
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "idr/sim/air.h"
 #include "idr/sim/clock.h"
+#include "idr/sim/clrc663_analog.h"
+#include "idr/sim/clrc663_eeprom.h"
 #include "idr/sim/clrc663_fifo.h"
 #include "idr/sim/clrc663_regs.h"
 #include "idr/sim/clrc663_timers.h"
@@ -18,7 +21,7 @@ namespace idr::sim {
 
 class Clrc663Model {
  public:
-  Clrc663Model(EventQueue& q, Air& air, TimeAccounts& accounts);
+  Clrc663Model(EventQueue& q, Air& air, TimeAccounts& accounts, RxEnvironment rx_env = {});
   ~Clrc663Model();
   Clrc663Model(const Clrc663Model&) = delete;
   Clrc663Model& operator=(const Clrc663Model&) = delete;
@@ -32,6 +35,9 @@ class Clrc663Model {
 
   // IRQ pin level: GlobalIRQ gated by IRQ1En.IRQPinEn, inverted by IRQ0En.IRQ_Inv (Tables 68,
   // 70). IRQPushPull only changes the driver type; an open-drain pin is read as if pulled up.
+  // The data sheet does not say which level the non-inverted pin asserts; the model takes
+  // high (true) and the driver writes IRQ_Inv = 0 explicitly with every IRQ0En write, so both
+  // sides configure the polarity instead of trusting a reset value.
   [[nodiscard]] bool irq_pin() const;
 
   // Behaviour the model does not implement (tests assert this stays empty).
@@ -42,7 +48,7 @@ class Clrc663Model {
       uint8_t reg) const;  // register value as a read would give, no side effects
 
  private:
-  enum class Active : uint8_t { None, Transmit, Transceive, Receive, LoadProtocol };
+  enum class Active : uint8_t { None, Transmit, Transceive, Receive, EepromCopy };
 
   void error(const std::string& msg);
   [[nodiscard]] uint8_t read_reg(uint8_t reg);
@@ -65,17 +71,26 @@ class Clrc663Model {
   void finish_command(bool idle_irq);
   void set_com_state(rc663::ComState s);
   void try_load_protocol();
+  void load_reg();
+  void read_e2();
   void soft_reset();
+  void finish_after_copy(size_t bytes, std::function<void()> apply);
   void start_transmit(bool then_receive);
-  void transmit_now(std::vector<uint8_t> frame, Time air_time, AirProtocol protocol, uint32_t kbps);
-  void tx_end(AirFrame frame, Time air_time);
+  void tx_data_end();
+  void tx_eof_end(AirFrame frame);
+  void tx_end(Time air_time, uint32_t kbps);
   void arm_receiver(Time rx_wait_end);
   void rx_start();
   void rx_end();
 
   // Register interpretation.
   [[nodiscard]] std::optional<uint32_t> tx_kbps();
-  [[nodiscard]] bool check_type_b_tx();
+  struct TxSymbols {
+    unsigned sof_bits = 0;   // loaded length of the start symbol (Tables 221/222 TxSym10Len)
+    unsigned eof_bits = 0;   // loaded length of the stop symbol
+    unsigned eof_zeros = 0;  // its logic-0 part: the ISO/IEC 14443-3 7.1.5 EOF proper
+  };
+  [[nodiscard]] bool check_type_b_tx(TxSymbols& symbols);
   [[nodiscard]] bool check_type_b_rx();
   [[nodiscard]] Time etu_ns(uint32_t kbps, uint64_t half_bits) const;
   [[nodiscard]] Time tx_wait_time(uint32_t kbps) const;
@@ -87,6 +102,8 @@ class Clrc663Model {
   TimeAccounts& accounts_;
   Clrc663Timers::Registers regs_{};
   Clrc663Fifo fifo_;
+  Clrc663Eeprom eeprom_;
+  RxEnvironment rx_env_;
   Clrc663Timers timers_;
   std::vector<std::string> errors_;
 
@@ -99,9 +116,11 @@ class Clrc663Model {
   std::optional<Time> last_tx_end_;
   std::optional<Time> last_rx_end_;
   std::optional<AirReply> reply_;  // what the field answered to the last frame
+  std::optional<std::string> tx_fault_;  // why the card cannot decode the frame being sent
+  Time tx_data_end_ = 0, tx_eof_end_ = 0, tx_end_ = 0;  // of the frame being sent
   Time rx_wait_end_ = 0;
   EventQueue::Id tx_event_ = 0, rx_start_event_ = 0, rx_bits_event_ = 0, rx_end_event_ = 0,
-                 rx_wait_event_ = 0;
+                 rx_wait_event_ = 0, copy_event_ = 0;
 };
 
 }  // namespace idr::sim

@@ -138,7 +138,11 @@ inline constexpr uint8_t kTimerStopRx = 0x80, kTimerStartMask = 0x30, kTimerStar
 // Table 121: T4Control.
 inline constexpr uint8_t kT4Running = 0x80, kT4StartStopNow = 0x40;
 // Table 131: DrvMode.
-inline constexpr uint8_t kDrvModeTxEn = 0x08;
+inline constexpr uint8_t kDrvModeTxEn = 0x08, kDrvModeTxClkMask = 0x07;
+// Table 133/134: TxAmp bits 4..0 set_residual_carrier (Table 31 modulation index).
+inline constexpr uint8_t kTxAmpResidualMask = 0x1F;
+// Table 135/136: TxCon at 2Ah (Tables 278..285 call it DrvCon): TxSel 01b = TxEnvelope, TxInv.
+inline constexpr uint8_t kTxConTxSelMask = 0x03, kTxConTxSelEnvelope = 0x01, kTxConTxInv = 0x04;
 // Table 139 / 142: TxCrcPreset, RxCrcCon.
 inline constexpr uint8_t kCrcEn = 0x01, kCrcInvert = 0x02, kCrcTypeMask = 0x0C,
                          kCrcPresetMask = 0x70, kRxForceCrcWrite = 0x80;
@@ -155,15 +159,22 @@ inline constexpr uint8_t kFrameTxParity = 0x80, kFrameRxParity = 0x40, kFrameSto
 inline constexpr uint8_t kRxSofEn = 0x20, kRxSofDetected = 0x10, kRxSubCEn = 0x04,
                          kRxSubCDetected = 0x02, kRxSubCPresent = 0x01;
 // Table 159: RxCtrl.
-inline constexpr uint8_t kRxCtrlMultiple = 0x40, kRxCtrlEmdSup = 0x08, kRxCtrlBaudMask = 0x07;
+inline constexpr uint8_t kRxCtrlMultiple = 0x40, kRxCtrlEofTypeB = 0x20, kRxCtrlEmdSup = 0x08,
+                         kRxCtrlBaudMask = 0x07;
 // Table 161: RxWait.
 inline constexpr uint8_t kRxWaitEtu = 0x80, kRxWaitMask = 0x7F;
-// Table 201: TxBitMod.
-inline constexpr uint8_t kTxStartBitEn = 0x01;
+// Table 163/164: RxThreshold bits 7..4 MinLevel. Table 165/166: Rcv. Table 167/168: RxAna.
+inline constexpr uint8_t kRcvAdcModeLpcd = 0x40, kRcvSigInSelMask = 0x30, kRcvSigInSelRx = 0x10;
+inline constexpr uint8_t kRxAnaVMidMask = 0xC0, kRxAnaHpcfMask = 0x0C, kRxAnaGainMask = 0x03;
+// Table 201/202: TxBitMod.
+inline constexpr uint8_t kTxMsbFirst = 0x80, kTxStopBitType = 0x08, kTxStartBitType = 0x02,
+                         kTxStartBitEn = 0x01;
 // Table 203: TxDataCon.
 inline constexpr uint8_t kTxDCodeTypeMask = 0xF0, kTxDbFreqMask = 0x07;
-// Table 205: TxDataMod.
-inline constexpr uint8_t kTxDMillerEn = 0x40;
+// Table 205: TxDataMod. Tables 263..266: 08h for every Type B rate (direct envelope, DInvert).
+inline constexpr uint8_t kTxDMillerEn = 0x40, kTxDataModTypeB = 0x08;
+// Table 207/208: TxSymFreq bits 2..0 S10BFreq (bit rate of Symbol0/Symbol1).
+inline constexpr uint8_t kTxS10BFreqMask = 0x07;
 // Table 231: RxBitMod.
 inline constexpr uint8_t kRxStopBitEn = 0x04;
 // Table 239 / 241: RxSyncMod.SyncType 2 = type B; RxMod.BPSK.
