@@ -484,10 +484,8 @@ void Clrc663Model::try_load_protocol() {
   }
   // Table 41: the protocol area holds 16 Tx registers (48h..57h) and 8 Rx registers (58h..5Fh).
   finish_after_copy(kProtocolTxCount + kProtocolRxCount, [this, rx, tx] {
-    std::copy(kProtocols[tx].tx.begin(), kProtocols[tx].tx.end(),
-              regs_.begin() + kProtocolTxFirst);
-    std::copy(kProtocols[rx].rx.begin(), kProtocols[rx].rx.end(),
-              regs_.begin() + kProtocolRxFirst);
+    std::copy(kProtocols[tx].tx.begin(), kProtocols[tx].tx.end(), regs_.begin() + kProtocolTxFirst);
+    std::copy(kProtocols[rx].rx.begin(), kProtocols[rx].rx.end(), regs_.begin() + kProtocolRxFirst);
   });
 }
 
@@ -504,7 +502,8 @@ void Clrc663Model::finish_after_copy(size_t bytes, std::function<void()> apply) 
 void Clrc663Model::load_reg() {
   // 8.10.3.12: EEPROM address H, L, register address, number of registers.
   if (fifo_.length() < 4) {
-    error("LoadReg with fewer than 4 parameter bytes in the FIFO (abort of 8.10.3.12 not modelled)");
+    error(
+        "LoadReg with fewer than 4 parameter bytes in the FIFO (abort of 8.10.3.12 not modelled)");
     finish_command(false);
     return;
   }
@@ -517,8 +516,8 @@ void Clrc663Model::load_reg() {
   // configuration registers after the interrupt/FIFO block (0Ch..5Fh).
   if (addr < Clrc663Eeprom::kSection2First || addr + count - 1 > Clrc663Eeprom::kSection2Last ||
       count == 0 || reg < kRxBitCtrl || reg + count - 1 > kLastRegister) {
-    error("LoadReg from " + hex(addr >> 8) + hex(addr & 0xFF) + " to register " + hex(reg) +
-          " x" + std::to_string(count) +
+    error("LoadReg from " + hex(addr >> 8) + hex(addr & 0xFF) + " to register " + hex(reg) + " x" +
+          std::to_string(count) +
           ": outside EEPROM section 2 (Table 46) or the registers 0Ch..5Fh the model loads");
     finish_command(false);
     return;

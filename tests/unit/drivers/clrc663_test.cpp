@@ -53,17 +53,17 @@ TEST_CASE("FIFO writes use one address byte, FIFO reads repeat the address (AN12
   CHECK(r.drv.write_fifo(data, 256) == Status::InvalidArgument);
 }
 
-TEST_CASE(
-    "Type B 106: LoadProtocol 04/04 as AN12657 4.1.1 lines 1-5, then 28h..39h from Table 282",
-    "[clrc663]") {
+TEST_CASE("Type B 106: LoadProtocol 04/04 as AN12657 4.1.1 lines 1-5, then 28h..39h from Table 282",
+          "[clrc663]") {
   Rig r;
   r.chip.busy_polls = 2;  // the command takes a while: the driver must poll until Idle
   REQUIRE(r.drv.configure_type_b_106() == Status::Ok);
   std::vector<RegAccess> expected = {
-      W(reg::kCommand, 0x00), W(reg::kFifoControl, 0xB0),
+      W(reg::kCommand, 0x00),  W(reg::kFifoControl, 0xB0),
       W(reg::kError, 0x00),  // FIFOOvl is not cleared by the flush (Tables 49, 72)
-      W(reg::kFifoData, 0x04), W(reg::kFifoData, 0x04), W(reg::kCommand, 0x0D),
-      W(reg::kFifoControl, 0xB0), W(reg::kError, 0x00)};
+      W(reg::kFifoData, 0x04), W(reg::kFifoData, 0x04),
+      W(reg::kCommand, 0x0D),  W(reg::kFifoControl, 0xB0),
+      W(reg::kError, 0x00)};
   // Data sheet 19.2 Table 282 (ISO/IEC 14443-B 106) for DrvMode 28h .. RxAna 39h, except
   // DrvMode without TxEn (field stays off) and TxWaitCtrl/TxWaitLo C1h/12h (9 etu after RX).
   const uint8_t table_282[18] = {0x8F, 0x0E, 0x09, 0x0A, 0x7B, 0x7B, 0x08, 0x00, 0x00,

@@ -98,8 +98,8 @@ TEST_CASE("wrong TxClkMode: no carrier (000b), open drain low side (101b), 011b 
 TEST_CASE("modulation index outside ISO/IEC 14443-2's 8 %..14 % (Table 31): card silent",
           "[clrc663][analog]") {
   const auto [tx_amp, index] =
-      GENERATE(table<uint8_t, std::string>({{0x15, "17.6 %"},   // the reset value (Table 43)
-                                            {0x05, "5.8 %"},    //
+      GENERATE(table<uint8_t, std::string>({{0x15, "17.6 %"},  // the reset value (Table 43)
+                                            {0x05, "5.8 %"},   //
                                             {0x13, "14.9 %"}}));
   Rig r;
   r.setup_type_b();
@@ -221,15 +221,18 @@ TEST_CASE("receiver input not from the analog block: reply not decoded (Tables 1
 
 TEST_CASE("every Type B preset of Tables 282..285 passes the analog checks at its own rate",
           "[clrc663][analog]") {
-  const auto [addr_lo, kbps] = GENERATE(table<uint16_t, uint32_t>(
-      {{0x0114, 106}, {0x0128, 212}, {0x0140, 424}, {0x0154, 848}}));
+  const auto [addr_lo, kbps] = GENERATE(
+      table<uint16_t, uint32_t>({{0x0114, 106}, {0x0128, 212}, {0x0140, 424}, {0x0154, 848}}));
   Rig r;
   // LoadReg (8.10.3.12) of the 19.2 preset into 28h..39h, as AN12657 4.2.1 line 7-8 does.
-  r.write(kFifoData, {static_cast<uint8_t>(addr_lo >> 8), static_cast<uint8_t>(addr_lo & 0xFF),
-                      0x28, 0x12});
+  r.write(kFifoData,
+          {static_cast<uint8_t>(addr_lo >> 8), static_cast<uint8_t>(addr_lo & 0xFF), 0x28, 0x12});
   r.write(kCommand, kCmdLoadReg);
   r.wait_command_idle();
-  const uint8_t protocol = static_cast<uint8_t>(kbps == 106 ? 4 : kbps == 212 ? 5 : kbps == 424 ? 6 : 7);
+  const uint8_t protocol = static_cast<uint8_t>(kbps == 106   ? 4
+                                                : kbps == 212 ? 5
+                                                : kbps == 424 ? 6
+                                                              : 7);
   r.write(kFifoData, {protocol, protocol});
   r.write(kCommand, kCmdLoadProtocol);
   r.wait_command_idle();

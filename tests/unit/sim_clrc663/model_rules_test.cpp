@@ -212,8 +212,8 @@ TEST_CASE("rule: the card's level and the noise are simulation parameters (Table
   // "should be higher than the noise level". RxEnvironment sets both (at 60 dB gain, Table
   // 169 scales them), defaults chosen so that every Type B preset (Tables 282..285) decodes.
   const RxEnvironment env;
-  CHECK(env.noise_level < 3.0);   // MinLevel 3h of Tables 283..285 is above the noise
-  CHECK(env.card_level >= 6.0);   // MinLevel 6h of Table 282 is below the card
+  CHECK(env.noise_level < 3.0);  // MinLevel 3h of Tables 283..285 is above the noise
+  CHECK(env.card_level >= 6.0);  // MinLevel 6h of Table 282 is below the card
 }
 
 TEST_CASE("rule: the 19.2 EEPROM presets are present although the chip reads as CLRC66301/02",
@@ -256,9 +256,10 @@ TEST_CASE("rule: a ProtErr frame stores no byte (Table 72 stores all but the las
   CHECK(r.read(kFifoLength) == 0);
 }
 
-TEST_CASE("rule: Transmit takes the whole FIFO at the frame start; FIFO writes during it are "
-          "model errors (8.5.2)",
-          "[clrc663][model-rule]") {
+TEST_CASE(
+    "rule: Transmit takes the whole FIFO at the frame start; FIFO writes during it are "
+    "model errors (8.5.2)",
+    "[clrc663][model-rule]") {
   // 8.5.2: the host "has to take care, not to access the FIFO buffer in a way that corrupts
   // the FIFO data" while a command uses it; streaming is not modelled, so it is reported.
   Rig r;
@@ -275,10 +276,10 @@ TEST_CASE("rule: starting a timer loads the reload value, also when it runs (8.2
   // 8.2.1.3: "By setting the registers T(x)ReloadValue the timer starts to decrement as soon
   // as activated": a start begins from the reload value.
   Rig r;
-  r.write(0x10, {0x00, 0x64});             // T0 reload 100
-  r.write(kT0Control, 0x00);               // 13.56 MHz
-  r.write(kTControl, 0x11);                // start T0
+  r.write(0x10, {0x00, 0x64});  // T0 reload 100
+  r.write(kT0Control, 0x00);    // 13.56 MHz
+  r.write(kTControl, 0x11);     // start T0
   r.q.advance_by(fc_cycles(50));
-  r.write(kTControl, 0x11);                // start again
+  r.write(kTControl, 0x11);  // start again
   CHECK(((r.read(0x12) << 8) | r.read(0x13)) == 100);
 }

@@ -11,11 +11,11 @@ namespace idr::sim {
 
 class Clrc663Eeprom {
  public:
-  static constexpr uint16_t kSize = 0x2000;             // 8 kB (8.7.2)
-  static constexpr uint16_t kSection2First = 0x00C0;    // Table 35: bytes 192..6143, "free"
+  static constexpr uint16_t kSize = 0x2000;           // 8 kB (8.7.2)
+  static constexpr uint16_t kSection2First = 0x00C0;  // Table 35: bytes 192..6143, "free"
   static constexpr uint16_t kSection2Last = 0x17FF;
-  static constexpr uint8_t kPresetRegFirst = 0x28;      // DrvMode
-  static constexpr uint8_t kPresetRegCount = 18;        // DrvMode 28h .. RxAna 39h
+  static constexpr uint8_t kPresetRegFirst = 0x28;  // DrvMode
+  static constexpr uint8_t kPresetRegCount = 18;    // DrvMode 28h .. RxAna 39h
 
   Clrc663Eeprom();
 

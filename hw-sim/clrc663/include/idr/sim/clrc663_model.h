@@ -115,7 +115,7 @@ class Clrc663Model {
   uint32_t last_kbps_ = 106;
   std::optional<Time> last_tx_end_;
   std::optional<Time> last_rx_end_;
-  std::optional<AirReply> reply_;  // what the field answered to the last frame
+  std::optional<AirReply> reply_;        // what the field answered to the last frame
   std::optional<std::string> tx_fault_;  // why the card cannot decode the frame being sent
   Time tx_data_end_ = 0, tx_eof_end_ = 0, tx_end_ = 0;  // of the frame being sent
   Time rx_wait_end_ = 0;
