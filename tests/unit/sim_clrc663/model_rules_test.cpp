@@ -18,7 +18,7 @@ Time etus(uint64_t n) {
 }
 }  // namespace
 
-TEST_CASE("rule removed: a FIFO flush does not clear FIFOOvl; writing Error does (Tables 49, 72)",
+TEST_CASE("rule removed: a FIFO flush does not clear FIFOOvl, writing Error does (Tables 49, 72)",
           "[clrc663][model-rule]") {
   // Table 72 gives FIFOOvl no clearing event ("all data written after this flag is set to 1
   // will be ignored"); 8.5.3 says a flush resets the pointers only. Error is "dy" (Table 49:
@@ -133,7 +133,7 @@ TEST_CASE("rule: TxStart 01b starts the timer after the last bit of the stop sym
   CHECK((r.read(kTControl) & 0x10) != 0);
 }
 
-TEST_CASE("rule: RxWait ignores input; a SOF inside it is missed, not an error (Table 162)",
+TEST_CASE("rule: RxWait ignores input, a SOF inside it is missed, not an error (Table 162)",
           "[clrc663][model-rule]") {
   // Table 162: RxWait "defines the time after sending, where every input is ignored". The
   // receiver needs the SOF (ISO/IEC 14443-3 7.1.4); the card's TR1 subcarrier before it may
@@ -257,7 +257,7 @@ TEST_CASE("rule: a ProtErr frame stores no byte (Table 72 stores all but the las
 }
 
 TEST_CASE(
-    "rule: Transmit takes the whole FIFO at the frame start; FIFO writes during it are "
+    "rule: Transmit takes the whole FIFO at the frame start, FIFO writes during it are "
     "model errors (8.5.2)",
     "[clrc663][model-rule]") {
   // 8.5.2: the host "has to take care, not to access the FIFO buffer in a way that corrupts
