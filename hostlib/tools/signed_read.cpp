@@ -190,6 +190,14 @@ void add_verdict_json(nlohmann::json& j, const VerifiedRecord& v) {
                     {"reason", to_string(r.reason)},
                     {"message", r.message},
                     {"required", r.required}});
+  // Which verified fields the SAM's issuer MAC verdict vouches for, and which only the
+  // reader's signature covers (the appended addresses): the "sam" check says nothing of them.
+  nlohmann::json issuer = nlohmann::json::array(), signature_only = nlohmann::json::array();
+  if (const SignedRecord* r = v.record())
+    for (const auto& d : r->disclosures)
+      (covered_by_issuer_mac(d.field) ? issuer : signature_only).push_back(d.field);
+  j["covered_by_issuer_mac"] = issuer;
+  j["covered_by_signature_only"] = signature_only;
   j["verified"] = v.verified();
   j["verdict"] = list;
   if (const SignedRecord* r = v.record()) {

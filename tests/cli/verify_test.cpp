@@ -132,3 +132,59 @@ TEST_CASE("idr watch --json: each card's line says verified", "[verify]") {
     CHECK(j.at("accepted") == true);
   }
 }
+
+TEST_CASE(
+    "idr read: a card the SAM's issuer MAC check rejects is signed sam_ok false, NOT VERIFIED",
+    "[verify]") {
+  // The card's issuer MACs were made with another key (issuer_key in the scenario): its
+  // files read and unwrap, the reader's SAM answers 0x33 to the issuer MAC check, and the
+  // reader signs what it read with sam_ok false (extension.h).
+  const std::string scenario = kOwnScenarios + "issuer-mac-rejected.json";
+  const Run r = run_idr({"sim", "--scenario", scenario, "--port", "0", "--", "idr", "read",
+                         "--json", "--fields", "all"});
+  CHECK(r.status == 6);
+  const auto out = lines(r.out);
+  REQUIRE(out.size() == 1);
+  const json j = json::parse(out[0]);
+  CHECK(j.at("verified") == false);
+  CHECK_FALSE(j.contains("id_number"));  // no card data from a record that did not verify
+  bool sam_failed = false, signature_ok = false;
+  for (const auto& c : j.at("verdict")) {
+    if (c.at("check") == "sam") {
+      sam_failed = c.at("outcome") == "FAILED" && c.at("reason") == "sam_rejected";
+      CHECK(c.at("message").get<std::string>().find("rejected the issuer MACs") !=
+            std::string::npos);
+    }
+    if (c.at("check") == "signature") signature_ok = c.at("outcome") == "SUCCEEDED";
+  }
+  CHECK(sam_failed);
+  CHECK(signature_ok);  // the reader did sign it: the "no" is the SAM's, carried signed
+
+  // Human output: the verdict names the sam check as the failure.
+  const Run h = run_idr({"sim", "--scenario", scenario, "--port", "0", "--", "idr", "read"});
+  CHECK(h.status == 6);
+  CHECK(has_line_starting(lines(h.out), "NOT VERIFIED: sam: the reader's SAM rejected"));
+}
+
+TEST_CASE("idr read: appended addresses are shown as covered by the reader's signature only",
+          "[verify]") {
+  const std::string scenario = kSamples + "resident-longterm-address.json";
+  const Run r = run_idr({"sim", "--scenario", scenario, "--port", "0", "--", "idr", "read",
+                         "--json", "--fields", "all"});
+  REQUIRE(r.status == 0);
+  const json j = json::parse(lines(r.out).at(0));
+  CHECK(j.at("covered_by_signature_only") == json::array({"address_1"}));
+  const auto issuer = j.at("covered_by_issuer_mac");
+  for (const char* f : {"name", "id_number", "address", "photo", "fingerprint"})
+    CHECK(std::find(issuer.begin(), issuer.end(), f) != issuer.end());
+  CHECK(std::find(issuer.begin(), issuer.end(), "address_1") == issuer.end());
+  for (const auto& c : j.at("verdict")) {
+    const std::string message = c.at("message");
+    if (c.at("check") == "sam")
+      CHECK(message.find("not over appended addresses") != std::string::npos);
+    if (c.at("check") == "digest" && c.at("field") == "address_1")
+      CHECK(message.find("reader's signature only") != std::string::npos);
+    if (c.at("check") == "digest" && c.at("field") == "address")
+      CHECK(message.find("signature only") == std::string::npos);
+  }
+}

@@ -122,7 +122,7 @@ TEST_CASE("a card removed mid-read gives a clean error and reads fine when prese
   CHECK(again.fingerprint == want.fingerprint);
 }
 
-TEST_CASE("altered card data fails the SAM's issuer MAC check and nothing is handed out") {
+TEST_CASE("altered card data fails the SAM's issuer MAC check: its verdict, still selected") {
   const sim::Scenario s = sim::load_scenario(scenario_path("resident-fingerprint"));
   SECTION("text byte") {
     ReaderRig rig(s);
@@ -131,7 +131,12 @@ TEST_CASE("altered card data fails the SAM's issuer MAC check and nothing is han
     uint8_t uid[card::kUidSize];
     REQUIRE(rig.reader.select_card(uid) == Status::Ok);
     std::vector<uint8_t> text(card::kTextSize), photo(card::kPhotoSize);
+    CHECK_FALSE(rig.reader.issuer_macs_rejected());
     CHECK(rig.reader.read_base(text.data(), photo.data()) == Status::DataCheckFailed);
+    CHECK(rig.reader.issuer_macs_rejected());
+    // The bytes arrived intact (session MACs right): the altered byte is what the card holds.
+    CHECK(text[130] == (sim::make_card_image(s.cards.front().spec).text[130] ^ 0x01));
+    CHECK(rig.reader.state() == core::Rc663IdCardReader::State::Selected);
   }
   SECTION("fingerprint byte") {
     ReaderRig rig(s);
@@ -143,7 +148,8 @@ TEST_CASE("altered card data fails the SAM's issuer MAC check and nothing is han
     REQUIRE(rig.reader.read_base(text.data(), photo.data()) == Status::Ok);
     size_t fp_len = 99;
     CHECK(rig.reader.read_fingerprint(fp.data(), fp_len) == Status::DataCheckFailed);
-    CHECK(fp_len == 0);
+    CHECK(rig.reader.issuer_macs_rejected());
+    CHECK(fp_len == card::kFingerprintSize);
   }
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "idr/core/hostlink/extension_commands.h"
@@ -15,6 +16,7 @@
 #include "idr/core/hostlink/signed_fields.h"
 #include "idr/crypto/reader_identity.h"
 #include "idr/proto/extension.h"
+#include "idr/sim/resident_id_card.h"
 #include "idr/testing/crypto_rig.h"
 #include "reader_rig.h"
 #include "signed_record.h"
@@ -248,6 +250,56 @@ TEST_CASE("signed read: provisioning, COSE_Sign1 per RFC 9052, signature and eve
   CHECK(decode(rec2.payload).at("ctr").uint == 2);
   CHECK(verify(rec2, pub).all_ok());
   for (const auto& d : rec2.disclosures) CHECK(fields.count(d.name) == 1);
+}
+
+// The card the rig's simulator holds (for fault injection after personalisation).
+sim::ResidentIdCard& first_card(SignedRig& s) {
+  auto* c = dynamic_cast<sim::ResidentIdCard*>(&s.rig.sim->field()->card(0));
+  REQUIRE(c != nullptr);
+  return *c;
+}
+
+TEST_CASE("signed read: the SAM's issuer MAC verdict is what it answered (sam_ok)") {
+  // Data changed after the issuer sealed it: the session MACs are right (the card sends
+  // what it holds), the SAM's issuer MAC check fails. The legacy read answers 33; the signed
+  // read signs the bytes as read with sam_ok false, so the host sees the SAM's "no".
+  const auto [file, offset, fields] =
+      GENERATE(std::make_tuple(card::kFileBase, size_t{130}, uint8_t{ext::kText | ext::kPhoto}),
+               std::make_tuple(card::kFileFingerprint, size_t{700},
+                               uint8_t{ext::kText | ext::kFingerprint}));
+  INFO("file " << int{file} << " offset " << offset);
+  SignedRig s("resident-fingerprint");
+  REQUIRE(s.rig.init_status == Status::Ok);
+  TestCa ca;
+  const Bytes pub = s.provision(ca);
+
+  const Answer good = s.read_signed(nonce_of(20), fields);
+  REQUIRE(good.sw3 == hostlink::sw3::kOk);
+  CHECK(decode(parse_signed_reply(good.data).payload).at("sam_ok").boolean);
+
+  first_card(s).corrupt_file_byte(file, offset, 0x01);
+  const Answer bad = s.read_signed(nonce_of(21), fields);
+  REQUIRE(bad.sw3 == hostlink::sw3::kOk);
+  const SignedRecord rec = parse_signed_reply(bad.data);
+  const Node p = decode(rec.payload);
+  CHECK(p.at("sam_ok").kind == Node::Kind::Bool);
+  CHECK_FALSE(p.at("sam_ok").boolean);
+  CHECK(verify(rec, pub).all_ok());  // signed as read: the signature and digests hold
+  if (file == card::kFileBase) {
+    const Expected want = expected_from(s.spec_scenario.cards.front().spec);
+    for (const auto& d : rec.disclosures)
+      if (d.name == "id_number") CHECK(d.value != slice(want.text, 122, 36));  // altered byte
+  }
+
+  // The legacy read of the same card: 33, nothing handed out.
+  s.rig.reader.field_off();
+  REQUIRE(s.call(hostlink::cmd::kCard, hostlink::para::kFind).sw3 == hostlink::sw3::kFindOk);
+  REQUIRE(s.call(hostlink::cmd::kCard, hostlink::para::kSelect).sw3 == hostlink::sw3::kOk);
+  const Answer legacy =
+      s.call(hostlink::cmd::kRead, file == card::kFileBase ? hostlink::para::kReadBase
+                                                           : hostlink::para::kReadBaseFingerprint);
+  CHECK(legacy.sw3 == hostlink::sw3::kInfoCheckError);
+  CHECK(legacy.data.empty());
 }
 
 TEST_CASE("signed read: one flipped bit anywhere is detected") {

@@ -90,6 +90,7 @@ void Rc663IdCardReader::field_reset() {
   state_ = State::Idle;
   authenticated_ = false;
   base_read_ = false;
+  issuer_rejected_ = false;
 }
 
 void Rc663IdCardReader::field_off() {
@@ -98,6 +99,7 @@ void Rc663IdCardReader::field_off() {
   state_ = State::Idle;
   authenticated_ = false;
   base_read_ = false;
+  issuer_rejected_ = false;
 }
 
 Status Rc663IdCardReader::rf_exchange(const uint8_t* tx, size_t tx_len, size_t& rx_len,
@@ -117,6 +119,7 @@ Status Rc663IdCardReader::find_card() {
   state_ = State::Idle;
   authenticated_ = false;
   base_read_ = false;
+  issuer_rejected_ = false;
   Status st = ensure_field_on();
   if (st != Status::Ok) return fail(st, "reader: field on failed");
 
@@ -215,6 +218,7 @@ Status Rc663IdCardReader::select_card(uint8_t (&uid)[card::kUidSize]) {
     state_ = State::Selected;
     authenticated_ = false;
     base_read_ = false;
+    issuer_rejected_ = false;
     return Status::Ok;
   }
   field_reset();
@@ -330,9 +334,14 @@ Status Rc663IdCardReader::collect(Pending& pending, const Sink& sink) {
 
 Status Rc663IdCardReader::check_issuer_macs() {
   // Unwrapping file 04 makes the SAM compare the issuer MACs with what it unwrapped in
-  // this session (sam_link.h); the MAC bytes themselves are of no use to us.
+  // this session (sam_link.h); the MAC bytes themselves are of no use to us. Its 0x33 here
+  // is the SAM's verdict "the issuer MACs do not verify" (whether the MACs or the MAC
+  // file's own transfer are wrong, the SAM did not verify the data).
   uint8_t macs[card::kSecurityFileSize] = {};
-  return read_file(card::kFileSecurity, sizeof macs, Sink{macs, sizeof macs, nullptr, 0});
+  const Status st =
+      read_file(card::kFileSecurity, sizeof macs, Sink{macs, sizeof macs, nullptr, 0});
+  if (st == Status::DataCheckFailed) issuer_rejected_ = true;
+  return st;
 }
 
 Status Rc663IdCardReader::read_base(uint8_t* text, uint8_t* photo) {
@@ -342,6 +351,10 @@ Status Rc663IdCardReader::read_base(uint8_t* text, uint8_t* photo) {
   st = read_file(card::kFileBase, card::kBaseSize,
                  Sink{text, card::kTextSize, photo, card::kPhotoSize});
   if (st == Status::Ok) st = check_issuer_macs();
+  if (st == Status::DataCheckFailed && issuer_rejected_) {
+    base_read_ = true;  // the bytes are intact and the session goes on (id_card_reader.h)
+    return fail(st, "reader: the SAM rejected the base file's issuer MAC");
+  }
   if (st != Status::Ok) {
     field_reset();
     return fail(st, "reader: base read failed");
@@ -360,7 +373,8 @@ Status Rc663IdCardReader::read_fingerprint(uint8_t* fp, size_t& fp_len) {
                  Sink{fp, card::kFingerprintSize, nullptr, 0});
   if (st == Status::NoSuchContent) return Status::Ok;  // a card without fingerprints
   if (st == Status::Ok) st = check_issuer_macs();
-  if (st != Status::Ok) {
+  const bool rejected = st == Status::DataCheckFailed && issuer_rejected_;
+  if (st != Status::Ok && !rejected) {
     field_reset();
     return fail(st, "reader: fingerprint read failed");
   }
@@ -368,6 +382,7 @@ Status Rc663IdCardReader::read_fingerprint(uint8_t* fp, size_t& fp_len) {
   const bool second_empty =
       all_zero(fp + card::kFingerprintTemplateSize, card::kFingerprintTemplateSize);
   fp_len = second_empty ? card::kFingerprintTemplateSize : card::kFingerprintSize;
+  if (rejected) return fail(st, "reader: the SAM rejected the issuer MACs with the fingerprint");
   return Status::Ok;
 }
 

@@ -31,12 +31,19 @@ enum class Check : int {
   Revocation = 3,     // no certificate of the chain on the revocation list
   Nonce = 4,          // the payload nonce equals the one the host sent
   Counter = 5,        // strictly above the last counter seen from this reader
-  SamVerdict = 6,     // the reader's SAM verified the issuer MACs ("sam_ok")
+  SamVerdict = 6,     // the reader's SAM verified the issuer MACs ("sam_ok"): over the
+                      // text fields, photo and fingerprint only (covered_by_issuer_mac)
   FieldDigest = 7,    // one per digest or disclosure: SHA-256(salt || value) == digest
   FieldValidity = 8,  // issue 6 checks (hook)
   LostStolen = 9,     // issue 6 lost/stolen list (hook)
 };
 [[nodiscard]] const char* to_string(Check c) noexcept;
+
+// Whether the card's issuer MACs, which the reader's SAM checks (the SamVerdict), cover a
+// signed field: every text field, "photo" and "fingerprint" do (DESIGN 6: file 60 04 MACs
+// text || photo and the fingerprint); the appended addresses "address_1".."address_4" have
+// no issuer MAC, so only the reader's signature (their FieldDigest) covers them.
+[[nodiscard]] bool covered_by_issuer_mac(const std::string& field) noexcept;
 
 enum class Outcome : int { Succeeded = 0, Failed = 1, NotChecked = 2 };
 [[nodiscard]] const char* to_string(Outcome o) noexcept;

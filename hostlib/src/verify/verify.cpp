@@ -44,6 +44,10 @@ const char* to_string(Check c) noexcept {
   return "?";
 }
 
+bool covered_by_issuer_mac(const std::string& field) noexcept {
+  return field.rfind("address_", 0) != 0;  // appended addresses: file 60 03, no issuer MAC
+}
+
 const char* to_string(Outcome o) noexcept {
   switch (o) {
     case Outcome::Succeeded:
@@ -413,9 +417,13 @@ VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptio
   }
   v.add(check_revocation(r, o));
   v.add(check_nonce(r, o));
-  v.add(r.payload.sam_ok ? ok(Check::SamVerdict, "the reader's SAM verified the issuer MACs")
-                         : failed(Check::SamVerdict, Reason::SamRejected,
-                                  "the reader's SAM did not verify the issuer MACs"));
+  v.add(r.payload.sam_ok
+            ? ok(Check::SamVerdict,
+                 "the reader's SAM verified the issuer MACs over text, photo and fingerprint "
+                 "(not over appended addresses: they have none)")
+            : failed(Check::SamVerdict, Reason::SamRejected,
+                     "the reader's SAM rejected the issuer MACs over text, photo and "
+                     "fingerprint: the card data is not what the issuer sealed"));
 
   // Field digests: each disclosure against its digest; digests without disclosure are
   // hidden fields (fine, not required).
@@ -450,7 +458,12 @@ VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptio
                    "'" + d.field + "' does not match its signed digest", d.field));
       continue;
     }
-    v.add(ok(Check::FieldDigest, "'" + d.field + "' matches its signed digest", d.field));
+    v.add(ok(Check::FieldDigest,
+             "'" + d.field + "' matches its signed digest" +
+                 (covered_by_issuer_mac(d.field)
+                      ? std::string()
+                      : " (no issuer MAC: covered by the reader's signature only)"),
+             d.field));
     ok_fields[d.field] = &d;
   }
   for (const auto& [name, digest] : r.payload.digests) {

@@ -19,7 +19,9 @@ std::unique_ptr<RfField> build_field(const Scenario& s, EventQueue& queue, TimeA
   field->set_field_faults(s.field_faults);
   for (size_t i = 0; i < s.cards.size(); ++i) {
     const ScenarioCard& c = s.cards[i];
-    auto card = std::make_shared<ResidentIdCard>(c.spec.label, make_card_image(c.spec), s.keys,
+    standin::Keys keys = s.keys;
+    if (c.issuer_key) keys.issuer = *c.issuer_key;  // a card the issuer did not seal
+    auto card = std::make_shared<ResidentIdCard>(c.spec.label, make_card_image(c.spec), keys,
                                                  timing, sub_seed(s.seed, 100 + i));
     field->add_card(std::move(card), c.timeline, c.faults);
   }

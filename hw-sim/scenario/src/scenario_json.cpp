@@ -166,9 +166,9 @@ std::vector<PresenceInterval> parse_timeline(const json& j, const std::string& p
 
 ScenarioCard parse_card(const json& j, const std::string& path, const std::string& base_dir,
                         size_t index) {
-  only_keys(
-      j, path,
-      {"label", "type", "uid", "text", "photo", "fingerprint", "addresses", "timeline", "faults"});
+  only_keys(j, path,
+            {"label", "type", "uid", "text", "photo", "fingerprint", "addresses", "timeline",
+             "faults", "issuer_key"});
   ScenarioCard c;
   c.spec.label = j.contains("label") ? get_string(j["label"], join(path, "label"))
                                      : "card" + std::to_string(index);
@@ -225,6 +225,12 @@ ScenarioCard parse_card(const json& j, const std::string& path, const std::strin
   }
   if (j.contains("timeline")) c.timeline = parse_timeline(j["timeline"], join(path, "timeline"));
   if (j.contains("faults")) c.faults = parse_faults(j["faults"], join(path, "faults"));
+  if (j.contains("issuer_key")) {
+    const auto k = get_hex(j["issuer_key"], join(path, "issuer_key"), 16);
+    standin::Key key{};
+    std::copy(k.begin(), k.end(), key.begin());
+    c.issuer_key = key;
+  }
   // Build the image once now so text errors surface with the card's JSON path.
   try {
     (void)make_card_image(c.spec);

@@ -188,9 +188,13 @@ TEST_CASE("Tampered card data is caught by the SAM's issuer MAC check", "[reader
   r.field.cards.push_back(&c);
   find_and_select(r);
   Bytes text(card::kTextSize), photo(card::kPhotoSize);
+  // The SAM's verdict, not a transfer fault: the bytes are in the buffers, the card stays
+  // selected (a signed read goes on and signs sam_ok false; id_card_reader.h).
   CHECK(r.reader.read_base(text.data(), photo.data()) == Status::DataCheckFailed);
-  CHECK(r.reader.state() == Rc663IdCardReader::State::Idle);
-  CHECK_FALSE(r.field.on);  // field reset: the next find starts clean
+  CHECK(r.reader.issuer_macs_rejected());
+  CHECK(text[10] == c.files[card::kFileBase][10]);
+  CHECK(r.reader.state() == Rc663IdCardReader::State::Selected);
+  CHECK(r.field.on);
 }
 
 TEST_CASE("Fingerprint: absent, one template, ordering rule", "[reader]") {

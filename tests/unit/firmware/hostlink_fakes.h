@@ -143,6 +143,7 @@ class FakeReader final : public core::IdCardReader {
     for (size_t i = 0; i < len && i < card::kAddressFileSize; ++i) buf[i] = addresses[i];
     return addresses_status;
   }
+  bool issuer_macs_rejected() const override { return issuer_rejected; }
   void field_off() override { ++calls.field_off; }
 
   struct Calls {
@@ -156,6 +157,7 @@ class FakeReader final : public core::IdCardReader {
   Status find_status = Status::Ok;
   Status select_status = Status::Ok;
   Status read_base_status = Status::Ok;
+  bool issuer_rejected = false;  // with a DataCheckFailed read: the SAM's issuer MAC verdict
   Status fingerprint_status = Status::Ok;
   size_t fingerprint_len = card::kFingerprintSize;
   Status addresses_status = Status::Ok;

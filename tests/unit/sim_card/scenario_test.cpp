@@ -148,6 +148,8 @@ TEST_CASE("parse errors name the offending field", "[scenario][json]") {
                "cards[0].timeline[1].arrive_ms");
   expect_error(R"({"name": "x", "cards": [{"photo": {"file": "does-not-exist.bin"}}]})",
                "cards[0].photo.file");
+  expect_error(R"({"name": "x", "cards": [{"issuer_key": "0011"}]})",
+               "cards[0].issuer_key: expected 16 bytes");
   CHECK_THROWS_WITH(load_scenario("/nonexistent/x.json"), Catch::Contains("/nonexistent/x.json"));
 }
 
@@ -179,6 +181,7 @@ TEST_CASE("a scenario sets timing, keys, SAM id, faults, flash and timelines", "
   CHECK(s.cards[0].timeline[0].arrive == 1'500'000);
   CHECK(*s.cards[0].timeline[0].remove == 20 * kMs);
   CHECK_FALSE(s.cards[0].timeline[1].remove);
+  CHECK_FALSE(s.cards[0].issuer_key);  // sealed with the scenario's K_issuer
 
   ScenarioRig rig(s);
   CHECK(rig.field->card_count() == 1);
@@ -231,4 +234,13 @@ TEST_CASE("sample: three cards one after another are each alone in the field",
   for (Time t : {2500 * kMs, 5500 * kMs, 9 * kSec}) {
     for (size_t i = 0; i < 3; ++i) CHECK_FALSE(rig.field->card_present(i, t));
   }
+}
+
+TEST_CASE("a card's issuer_key: personalised with it, the SAM keeps the scenario's K_issuer",
+          "[scenario][json]") {
+  const Scenario s = parse_scenario(R"({"name": "t", "cards": [{"label": "forged",
+    "issuer_key": "000102030405060708090a0b0c0d0e0f"}]})");
+  REQUIRE(s.cards.at(0).issuer_key);
+  CHECK((*s.cards[0].issuer_key)[15] == 0x0F);
+  CHECK(s.keys.issuer == standin::default_keys().issuer);  // what the SAM holds
 }

@@ -225,9 +225,14 @@ size_t ExtensionCommands::authorized(const hostlink::Request& req, uint8_t* out,
 
 uint8_t ExtensionCommands::read_card(uint8_t fields, uint16_t& card_type, size_t& count) {
   count = 0;
+  sam_ok_ = true;
   Status s = reader_.select_card(uid_);
   if (s != Status::Ok) return sw3_for_select(s);
   s = reader_.read_base(text_, photo_);
+  if (s == Status::DataCheckFailed && reader_.issuer_macs_rejected()) {
+    sam_ok_ = false;  // signed as read, with the SAM's "no" (extension_commands.h)
+    s = Status::Ok;
+  }
   if (s != Status::Ok) return sw3_for_read(s);
   card_type = signed_card_type(text_);
 
@@ -243,6 +248,10 @@ uint8_t ExtensionCommands::read_card(uint8_t fields, uint16_t& card_type, size_t
   if ((fields & ext::kFingerprint) != 0) {
     size_t fp_len = 0;
     s = reader_.read_fingerprint(fingerprint_, fp_len);
+    if (s == Status::DataCheckFailed && reader_.issuer_macs_rejected()) {
+      sam_ok_ = false;
+      s = Status::Ok;
+    }
     if (s == Status::NoSuchContent) {
       fp_len = 0;  // a card without fingerprints: no field, not an error
     } else if (s != Status::Ok) {
@@ -313,7 +322,7 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out
   p.text("sam");
   p.bytes(sam_id_, sizeof(sam_id_));
   p.text("sam_ok");
-  p.boolean(true);
+  p.boolean(sam_ok_);
   p.text("alg");
   p.text("SHA-256");
   p.text("digests");

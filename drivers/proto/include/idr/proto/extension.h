@@ -14,8 +14,10 @@
 //   Payload     = { "v": 1, "serial": tstr, "ctr": uint, "nonce": bstr 16, "time": uint (reader
 //                   clock, Unix seconds; 0 when never set), "type": uint (card type char from
 //                   byte 248: 0x20 resident, 'J', 'I', 'Y'), "uid": bstr 8, "sam": bstr 16 (SAM
-//                   id), "sam_ok": bool (the SAM verified the issuer MACs), "alg": "SHA-256",
-//                   "digests": { field name: bstr 32 } }
+//                   id), "sam_ok": bool (the SAM verified the issuer MACs over text || photo and
+//                   the fingerprint; false: it rejected one, the data is signed as read; appended
+//                   addresses have no issuer MAC), "alg": "SHA-256", "digests": { field name: bstr
+//                   32 } }
 //   digest      = SHA-256(salt (16) || field bytes), like the ISO/IEC 18013-5 mobile security
 //                 object. Field bytes are the card's bytes (UCS-2LE slices of the text block as
 //                 laid out in card_layout.h for the card's type, photo 1024, fingerprint as read,

@@ -11,6 +11,11 @@
 //   read_*()      SELECT file, mutual authentication through the SAM (once per
 //                 selection), READ 80 B0 in 0xE6 chunks, each chunk unwrapped by the SAM,
 //                 issuer MACs checked by the SAM. Only on a selected card.
+//                 DataCheckFailed from read_base / read_fingerprint with
+//                 issuer_macs_rejected() true: the SAM's verdict on the issuer MACs is
+//                 "wrong", yet the bytes arrived intact (session MACs right), are in the
+//                 caller's buffers, and the card stays selected (the caller decides: the
+//                 legacy reads answer 0x33, a signed read signs it with sam_ok false).
 // A card that leaves the field mid-read gives CardRemoved (or Timeout from the air); the
 // reader drops the selection and the next find starts clean.
 #include <cstddef>
@@ -36,14 +41,19 @@ class IdCardReader {
   [[nodiscard]] virtual Status find_card() = 0;
   [[nodiscard]] virtual Status select_card(uint8_t (&uid)[card::kUidSize]) = 0;
 
-  // text: kTextSize bytes, photo: kPhotoSize bytes.
+  // text: kTextSize bytes, photo: kPhotoSize bytes. Issuer MACs rejected: see above.
   [[nodiscard]] virtual Status read_base(uint8_t* text, uint8_t* photo) = 0;
   // fp: kFingerprintSize bytes; fp_len = 0 when the card has no fingerprint, else 1024
-  // (or 512 when only one template is stored).
+  // (or 512 when only one template is stored). Issuer MACs rejected: see above (fp_len set).
   [[nodiscard]] virtual Status read_fingerprint(uint8_t* fp, size_t& fp_len) = 0;
   // buf: kAddressFileSize bytes; the non-empty 70-byte entries, in order, len = 70 * n.
   // NoSuchContent when the card has none.
   [[nodiscard]] virtual Status read_addresses(uint8_t* buf, size_t& len) = 0;
+
+  // True when the SAM rejected the issuer MACs in this selection (the DataCheckFailed of the
+  // last read_base / read_fingerprint was its verdict, not a transfer fault); false again
+  // after select_card.
+  [[nodiscard]] virtual bool issuer_macs_rejected() const = 0;
 
   // Turns the RF field off (cards power down) and forgets any selection.
   virtual void field_off() = 0;

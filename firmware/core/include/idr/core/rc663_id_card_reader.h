@@ -56,6 +56,7 @@ class Rc663IdCardReader final : public IdCardReader {
   // the base file it unwrapped; sam_link.h): InvalidArgument otherwise.
   [[nodiscard]] Status read_fingerprint(uint8_t* fp, size_t& fp_len) override;
   [[nodiscard]] Status read_addresses(uint8_t* buf, size_t& len) override;
+  [[nodiscard]] bool issuer_macs_rejected() const override { return issuer_rejected_; }
   void field_off() override;
 
   [[nodiscard]] State state() const { return state_; }
@@ -104,6 +105,7 @@ class Rc663IdCardReader final : public IdCardReader {
   bool field_is_on_ = false;
   bool authenticated_ = false;
   bool base_read_ = false;
+  bool issuer_rejected_ = false;  // the SAM rejected the issuer MACs in this selection
   typeb::Atqb atqb_{};
   uint32_t fwt_us_ = 0;
   uint8_t uid_[card::kUidSize] = {};

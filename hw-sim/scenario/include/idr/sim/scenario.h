@@ -58,6 +58,10 @@ struct ScenarioCard {
   CardSpec spec;
   std::vector<PresenceInterval> timeline{PresenceInterval{}};
   LinkFaults faults{};
+  // The K_issuer this card's issuer MACs (file 60 04) were made with, when not the
+  // scenario's: a card the issuer did not seal. It reads and unwraps normally (K_master is
+  // right), and the SAM, holding the scenario's K_issuer, rejects its issuer MACs (0x33).
+  std::optional<standin::Key> issuer_key;
 };
 
 struct Scenario {

@@ -20,8 +20,11 @@
 // READ_SIGNED: select (uid), read base (+ fingerprint) (+ addresses), SAM id, one salt per
 // field from the RNG, digests SHA-256(salt || value), reserve the counter (durable before
 // it is used), payload, ES256 over the Sig_structure, reply [COSE_Sign1, disclosures].
-// "sam_ok" is true: the reads succeed only when the SAM verified the issuer MACs (a failed
-// check answers 33 and nothing is signed).
+// "sam_ok" is the SAM's verdict on the issuer MACs of the base file and the fingerprint
+// (IdCardReader::issuer_macs_rejected after a DataCheckFailed read, id_card_reader.h): false when
+// the SAM rejected one of them; the record is still signed, so the host sees what the card held and
+// that the SAM did not vouch for it. Appended addresses carry no issuer MAC: sam_ok says nothing of
+// them. Any other read failure answers its SW3 and nothing is signed.
 //
 // Memory: about 4 KiB of card and payload buffers (static storage with the application).
 #include <cstddef>
@@ -92,6 +95,7 @@ class ExtensionCommands final : public ExtensionHandler {
   uint64_t time_base_s_ = 0;
   uint64_t time_base_us_ = 0;
 
+  bool sam_ok_ = true;  // the SAM verified every issuer MAC of this read (read_card)
   uint8_t uid_[card::kUidSize] = {};
   uint8_t sam_id_[16] = {};
   uint8_t text_[card::kTextSize] = {};
