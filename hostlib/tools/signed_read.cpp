@@ -20,7 +20,9 @@ const char* const kSignedReadHelp =
     "verdict and NOT VERIFIED are printed and the exit code is 6.\n"
     "  --trust PATH       trusted root(s): a PEM file or a directory; repeatable\n"
     "                     (default: $IDR_TRUST, colon-separated; none: the chain check FAILS)\n"
-    "  --revoked FILE     revoked reader certificates (SHA-256 fingerprints, idr ca revoke)\n"
+    "  --revoked FILE     revocation list (idr ca revoke); repeatable (default: revoked.txt\n"
+    "                     beside each trust path: in the directory, or next to the file;\n"
+    "                     none: the revocation check is NOT_CHECKED and the read not verified)\n"
     "  --counters DB      last counter per reader (default: $IDR_COUNTERS, else\n"
     "                     $XDG_DATA_HOME/idr/counters.db or ~/.local/share/idr/counters.db)\n"
     "  --now SECONDS      Unix time for certificate validity (default: the clock)\n"
@@ -120,7 +122,12 @@ int SignedReader::open(const char* command) {
   if (trust_.root_count() == 0)
     std::cerr << "idr " << command
               << ": no trusted roots (--trust or $IDR_TRUST): the chain check will fail\n";
-  for (const auto& path : options_.revoked) {
+  std::vector<std::string> lists = options_.revoked;
+  if (lists.empty())
+    for (const auto& path : options_.trust)
+      if (std::string beside = revocation_list_beside(path); !beside.empty())
+        lists.push_back(beside);
+  for (const auto& path : lists) {
     if (!trust_.load_revoked(path, &why)) {
       std::cerr << "idr " << command << ": revocation list " << path << ": " << why << "\n";
       return kExitUsage;

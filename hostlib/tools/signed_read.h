@@ -25,7 +25,8 @@ struct SignedReadOptions {
   bool legacy = false;  // the old unsigned 30 01 / 30 10 path, nothing verified
   bool show_unverified = false;
   std::vector<std::string> trust;    // PEM files or directories: --trust..., else $IDR_TRUST
-  std::vector<std::string> revoked;  // revocation lists (TrustStore format)
+  std::vector<std::string> revoked;  // revocation lists (verify.h); none given: the
+                                     // revoked.txt beside each trust path (DESIGN 11)
   std::string counters;              // the counter store (SQLite)
   std::optional<int64_t> now;        // Unix seconds for certificate validity; else the clock
   std::optional<std::string> out;    // write the record file here

@@ -47,6 +47,7 @@ TEST_CASE("hostlib e2e: a signed read verifies over this transport") {
 
   TrustStore trust;
   REQUIRE(trust.add_root_der(ca.root_der()));
+  REQUIRE(trust.load_revoked(ca.dir() + "/revoked.txt"));
   auto counters = CounterStore::open(dir.path + "/counters.db");
   REQUIRE(counters);
   VerifyOptions o;

@@ -81,6 +81,7 @@ TEST_CASE("CA directory: init, issue a reader certificate, verify a record, revo
 
   TrustStore trust;
   REQUIRE(trust.add_roots(dir + "/root.crt.pem", &why));
+  REQUIRE(trust.load_revoked(revocation_list_beside(dir + "/root.crt.pem"), &why));
   RecordSpec spec;
   spec.fields = resident_fields({});
   VerifyOptions o;
@@ -91,7 +92,10 @@ TEST_CASE("CA directory: init, issue a reader certificate, verify a record, revo
   REQUIRE(verify_record(make_record(key, chain, spec).file, o).verified());
 
   REQUIRE(reopened->revoke(chain[0], &why));
-  REQUIRE(trust.load_revoked(dir + "/revoked.txt", &why));
+  TrustStore reloaded;
+  REQUIRE(reloaded.add_roots(dir + "/root.crt.pem", &why));
+  REQUIRE(reloaded.load_revoked(dir + "/revoked.txt", &why));
+  o.trust = &reloaded;
   const VerifiedRecord revoked = verify_record(make_record(key, chain, spec).file, o);
   CHECK(revoked.verdict().first_failure()->reason == Reason::Revoked);
 

@@ -215,6 +215,7 @@ TEST_CASE(
 
   TrustStore trust;
   REQUIRE(trust.add_roots(root_pem));
+  REQUIRE(trust.load_revoked(revocation_list_beside(root_pem)));
   auto store = CounterStore::open(counters_db);
   REQUIRE(store);
   Reader reader = open_reader(processes);

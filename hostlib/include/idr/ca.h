@@ -7,7 +7,7 @@
 //   root.crt.pem, root.key.pem                  the root (keep offline in real life)
 //   intermediate.crt.pem, intermediate.key.pem  signs the reader certificates
 //   issued/<serial>.crt.pem                     every reader certificate issued
-//   revoked.txt                                 revocation list (TrustStore format)
+//   revoked.txt                                 revocation list, version 2 (verify.h, DESIGN 11)
 // Key files are created mode 0600.
 #include <array>
 #include <cstdint>
@@ -41,7 +41,9 @@ struct Validity {
   int64_t not_after = 0;
 };
 
-// Self-signed root (CA, keyCertSign + cRLSign).
+// Every certificate written is strict DER with a low-s signature and follows the profile of
+// DESIGN 11 (P-256, ECDSA-SHA256, keyUsage, basicConstraints).
+// Self-signed root (CA, keyCertSign + cRLSign, path length 1).
 [[nodiscard]] Result<Identity> create_root(const std::string& common_name, Validity v,
                                            std::string* why = nullptr);
 // Intermediate signed by `issuer` (CA, path length 0).
@@ -113,10 +115,15 @@ class CaDirectory {
                                                 const ReadNonce& challenge, AuthorizedOp op,
                                                 const Bytes& data,
                                                 std::string* why = nullptr) const;
-  // Appends the certificate's fingerprint to revoked.txt.
+  // Adds the certificate's issuer + serial and public key (and, for a reader certificate,
+  // its serial) to revoked.txt; a version 1 list there is rewritten as version 2 first.
+  // The file is replaced atomically.
   [[nodiscard]] Result<void> revoke(const Bytes& cert_der, std::string* why = nullptr);
+  // Adds `reader <serial>` (a reader whose certificate is not at hand).
+  [[nodiscard]] Result<void> revoke_reader(const std::string& serial, std::string* why = nullptr);
 
  private:
+  [[nodiscard]] Result<void> revoke_entries(const std::string& lines, std::string* why);
   std::string dir_;
   Bytes root_der_;
   Identity intermediate_;

@@ -29,6 +29,10 @@ inline constexpr size_t kEcdsaSignatureSize = 64;   // r || s
 
 using ReadNonce = std::array<uint8_t, kNonceSize>;
 
+// The largest record (or any CBOR reply) the host decodes: the host link's 2-byte LEN bounds
+// every reply (DESIGN 4). Larger input is refused before any decoding (DESIGN 11).
+inline constexpr size_t kMaxRecordSize = 65535;
+
 // DeviceInfo (extension op 0x01).
 struct DeviceInfo {
   std::string serial;  // "IDR-" + 16 hex digits once provisioned, empty before
@@ -88,8 +92,10 @@ struct SignedRecord {
 };
 
 // Decodes a record file (or a READ_SIGNED answer). MalformedReply with `why` set (when not
-// null) to the first thing that is not exactly as extension.h says: truncated or trailing
-// bytes, indefinite lengths, a wrong tag, header, key set, type or size.
+// null) to the first thing that is not exactly as extension.h says: more than
+// kMaxRecordSize bytes, truncated or trailing bytes, indefinite lengths, a declared length or
+// count the bytes present do not hold, nesting deeper than 16, text that is not UTF-8, a
+// wrong tag, header, key set, type or size. Memory use is a small multiple of `size`.
 [[nodiscard]] Result<SignedRecord> decode_signed(const uint8_t* data, size_t size,
                                                  std::string* why = nullptr);
 [[nodiscard]] inline Result<SignedRecord> decode_signed(const Bytes& file,

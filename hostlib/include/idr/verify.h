@@ -5,7 +5,7 @@
 //
 //   idr::TrustStore trust;
 //   trust.add_roots("/etc/idr/roots");           // PEM files
-//   trust.load_revoked("/etc/idr/revoked.txt");  // SHA-256 fingerprints of reader certs
+//   trust.load_revoked("/etc/idr/revoked.txt");  // revocation list (idr ca revoke), DESIGN 11
 //   idr::CounterStore counters("/var/lib/idr/counters.db");
 //   idr::VerifyOptions o;
 //   o.trust = &trust; o.counters = &counters.value(); o.nonce = nonce_sent; o.now = time(nullptr);
@@ -27,8 +27,9 @@ namespace idr {
 enum class Check : int {
   Decode = 0,         // the record's CBOR/COSE shape (extension.h)
   Signature = 1,      // ES256 over the Sig_structure with the device certificate's key
-  Chain = 2,          // x5chain up to a trusted root, validity at `now`, subject CN = serial
-  Revocation = 3,     // no certificate of the chain on the revocation list
+  Chain = 2,          // x5chain (strict DER, profile, at most 4) up to a trusted root, validity
+                      // at `now`, subject CN = serial
+  Revocation = 3,     // no certificate of the path, nor the reader serial, on the list
   Nonce = 4,          // the payload nonce equals the one the host sent
   Counter = 5,        // strictly above the last counter seen from this reader
   SamVerdict = 6,     // the reader's SAM verified the issuer MACs ("sam_ok"): over the
@@ -77,6 +78,13 @@ enum class Reason : int {
   HookFailed = 24,           // FieldValidity/LostStolen: the hook said no
   UnsupportedPayload = 25,   // Decode: version or alg this library does not know
   Undecodable = 26,          // FieldDigest: verified bytes that do not decode as card text
+  NoRevocationList = 27,     // Revocation: no list configured (NotChecked)
+  ChainTooLong = 28,         // Chain: more than 4 certificates in x5chain
+  NonCanonicalCertificate = 29,  // Chain: not strict DER, bytes after it, high-s signature
+  KeyUsage = 30,             // Chain: keyUsage missing or not as the profile says
+  BasicConstraints = 31,     // Chain: CA:TRUE on a reader certificate, or missing on a CA
+  PathLength = 32,           // Chain: a CA's pathLenConstraint is exceeded
+  UnsupportedAlgorithm = 33, // Chain: a key that is not P-256 or a signature not ECDSA-SHA256
 };
 [[nodiscard]] const char* to_string(Reason r) noexcept;
 
@@ -104,10 +112,34 @@ class RecordVerdict {
   std::vector<RecordCheckResult> results_;
 };
 
-// Trusted roots and revoked reader certificates. Revocation list format (text): one SHA-256
-// fingerprint of a certificate's DER per line, 64 hex digits (colons and case ignored);
-// blank lines and lines starting with '#' ignored. Any certificate of a record's chain on
-// the list fails the Revocation check.
+// What a revocation list names a certificate by (DESIGN 11): nothing an attacker can change
+// while the chain still verifies.
+struct RevocationKeys {
+  std::array<uint8_t, 32> issuer_name_hash{};  // SHA-256 of the issuer Name's DER
+  Bytes serial;                                // the serialNumber INTEGER's content octets
+  std::array<uint8_t, 32> spki_hash{};         // SHA-256 of the SubjectPublicKeyInfo DER
+  std::array<uint8_t, 32> certificate_hash{};  // SHA-256 of the (strict, canonical) DER
+  std::string subject_cn;                      // a reader certificate's CN is its serial
+};
+// The keys of one certificate; InvalidArgument (and `why`) when it is not strict DER
+// (DESIGN 11) or does not parse.
+[[nodiscard]] Result<RevocationKeys> revocation_keys(const Bytes& cert_der,
+                                                     std::string* why = nullptr);
+
+// Revocation list, version 2 (text, DESIGN 11; what `idr ca revoke` writes):
+//   idr-revocation-list 2                      first line that is not blank or '#'
+//   issuer-serial <64 hex> <hex>               SHA-256 of the issuer Name DER, serial number
+//   spki <64 hex>                              SHA-256 of the SubjectPublicKeyInfo DER
+//   reader <serial>                            a reader serial (payload "serial", cert CN)
+//   cert <64 hex>                              SHA-256 of a certificate's DER
+// Blank lines and lines starting with '#' are ignored; anything else is refused with its line
+// number. A file without the version line is the version 1 list (one SHA-256 fingerprint of
+// a certificate's DER a line, colons and case ignored): loaded as `cert` entries, which is
+// sound because only strict, canonical, low-s certificates are accepted (one encoding each).
+// Thread-safety (DESIGN 11): the const members, and verify_record with a TrustStore, may run
+// from any number of threads at once (each verification works on its own copy of the roots:
+// mbedTLS caches tables inside a parsed key). Loading roots or lists (the non-const members)
+// must not overlap any other use of the same TrustStore.
 class TrustStore {
  public:
   TrustStore();
@@ -118,9 +150,24 @@ class TrustStore {
   // A PEM file (one or more certificates) or a directory (every *.pem / *.crt in it).
   // InvalidArgument when nothing parses; `why` says what.
   Result<void> add_roots(const std::string& path, std::string* why = nullptr);
+  // Roots are strict DER CA certificates of the profile (DESIGN 11), else refused.
   Result<void> add_root_der(const Bytes& der, std::string* why = nullptr);
+  // Loads a revocation list (file at most 16 MiB). Any list loaded, even an empty one,
+  // makes the Revocation check run; with none it is NOT_CHECKED (and verification fails
+  // unless VerifyOptions::require_revocation is false).
   Result<void> load_revoked(const std::string& file, std::string* why = nullptr);
+  Result<void> load_revoked_text(const std::string& text, const std::string& source = "list",
+                                 std::string* why = nullptr);
   void revoke_fingerprint(const std::array<uint8_t, 32>& sha256_of_der);
+  // Revokes by issuer + serial and by key (both of `der`'s keys).
+  Result<void> revoke_certificate(const Bytes& der, std::string* why = nullptr);
+  void revoke_reader(const std::string& serial);
+  [[nodiscard]] bool has_revocation_list() const;
+  // Which entry revokes a certificate with these keys ("issuer and serial number", "public
+  // key", "certificate fingerprint"); nullptr when none.
+  [[nodiscard]] const char* revoked_by(const RevocationKeys& keys) const;
+  [[nodiscard]] bool is_reader_revoked(const std::string& serial) const;
+  // A certificate's DER: revoked by any of its keys (false when it does not parse).
   [[nodiscard]] bool is_revoked(const Bytes& der) const;
   [[nodiscard]] size_t root_count() const;
 
@@ -164,6 +211,9 @@ struct VerifyOptions {
   // the record is not verified.
   bool require_nonce = true;
   bool require_counter = true;
+  // Without a revocation list (TrustStore::has_revocation_list) the Revocation check is
+  // NOT_CHECKED; required unless this is false.
+  bool require_revocation = true;
   // Issue 6 checks, run on the verified card data only; required when set.
   std::function<RecordCheckResult(const CardData&)> field_validity;
   std::function<RecordCheckResult(const CardData&)> lost_stolen;
@@ -201,7 +251,16 @@ class VerifiedRecord {
 // Exit codes: 0 ok/verified, 1 usage or file error, 2 reader unreachable, 6 not verified.
 int run_signed_cli(int argc, char** argv);
 
-// SHA-256 of a certificate's DER (what the revocation list holds).
+// SHA-256 of a certificate's DER (a `cert` entry of the revocation list).
 [[nodiscard]] std::array<uint8_t, 32> certificate_fingerprint(const Bytes& der);
+
+// The revocation list that belongs to a trust path (DESIGN 11): `revoked.txt` in the
+// directory when `trust_path` is a directory, else next to the file (the layout of a CA
+// directory, idr/ca.h). Empty when there is none.
+[[nodiscard]] std::string revocation_list_beside(const std::string& trust_path);
+
+// The version 2 list lines naming `keys` (issuer-serial and spki, plus reader when
+// `reader` is true), with a comment naming the subject.
+[[nodiscard]] std::string revocation_entries(const RevocationKeys& keys, bool reader);
 
 }  // namespace idr

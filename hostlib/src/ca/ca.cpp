@@ -20,8 +20,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "../core/bounded_file.h"
 #include "../verify/cbor_io.h"
 #include "idr/proto/extension.h"
+#include "../verify/certificate.h"
 #include "idr/verify.h"
 
 namespace idr::ca {
@@ -136,16 +138,7 @@ Result<Bytes> write_cert(const CertSpec& spec, Pk& subject_key, Pk& issuer_key,
   Writer w;
   mbedtls_x509write_crt_set_version(&w.crt, MBEDTLS_X509_CRT_VERSION_3);
   mbedtls_x509write_crt_set_md_alg(&w.crt, MBEDTLS_MD_SHA256);
-  // A random positive 127-bit serial (RFC 5280 4.1.2.2: unique, at most 20 octets).
-  unsigned char serial_bytes[16];
-  if (mbedtls_ctr_drbg_random(&rng.drbg, serial_bytes, sizeof(serial_bytes)) != 0)
-    return fail<Bytes>(why, "random number generator failed", Error::Io);
-  serial_bytes[0] = static_cast<unsigned char>((serial_bytes[0] & 0x7F) | 0x01);
-  mbedtls_mpi serial;
-  mbedtls_mpi_init(&serial);
-  int rc = mbedtls_mpi_read_binary(&serial, serial_bytes, sizeof(serial_bytes));
-  if (rc == 0) rc = mbedtls_x509write_crt_set_serial(&w.crt, &serial);
-  mbedtls_mpi_free(&serial);
+  int rc = 0;
 
   std::string issuer_name = dn(spec.subject);
   if (issuer_cert != nullptr) {
@@ -174,13 +167,33 @@ Result<Bytes> write_cert(const CertSpec& spec, Pk& subject_key, Pk& issuer_key,
   if (rc != 0)
     return fail<Bytes>(why,
                        "cannot set the certificate fields (mbedTLS " + std::to_string(rc) + ")");
+  // Verifiers accept only the low-s form of the signature (DESIGN 11: one encoding per
+  // certificate). The signature is deterministic (RFC 6979) for one tbsCertificate, and s is
+  // above n/2 for about half of them: draw a new serial number until it is not (the chance of
+  // 64 high-s signatures in a row is 2^-64).
   std::vector<unsigned char> buf(4096);
-  const int len =
-      mbedtls_x509write_crt_der(&w.crt, buf.data(), buf.size(), mbedtls_ctr_drbg_random, &rng.drbg);
-  if (len <= 0)
-    return fail<Bytes>(why, "cannot write the certificate (mbedTLS " + std::to_string(len) + ")");
-  // mbedtls_x509write_crt_der writes at the end of the buffer.
-  return Bytes(buf.end() - len, buf.end());
+  std::string strict_why;
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    // A random positive 127-bit serial (RFC 5280 4.1.2.2: unique, at most 20 octets).
+    unsigned char serial_bytes[16];
+    if (mbedtls_ctr_drbg_random(&rng.drbg, serial_bytes, sizeof(serial_bytes)) != 0)
+      return fail<Bytes>(why, "random number generator failed", Error::Io);
+    serial_bytes[0] = static_cast<unsigned char>((serial_bytes[0] & 0x7F) | 0x01);
+    mbedtls_mpi serial;
+    mbedtls_mpi_init(&serial);
+    rc = mbedtls_mpi_read_binary(&serial, serial_bytes, sizeof(serial_bytes));
+    if (rc == 0) rc = mbedtls_x509write_crt_set_serial(&w.crt, &serial);
+    mbedtls_mpi_free(&serial);
+    if (rc != 0) return fail<Bytes>(why, "cannot set the serial number", Error::Io);
+    const int len = mbedtls_x509write_crt_der(&w.crt, buf.data(), buf.size(),
+                                              mbedtls_ctr_drbg_random, &rng.drbg);
+    if (len <= 0)
+      return fail<Bytes>(why, "cannot write the certificate (mbedTLS " + std::to_string(len) + ")");
+    // mbedtls_x509write_crt_der writes at the end of the buffer.
+    Bytes der(buf.end() - len, buf.end());
+    if (detail::strict_certificate(der.data(), der.size(), strict_why)) return der;
+  }
+  return fail<Bytes>(why, "no strict low-s certificate in 64 attempts: " + strict_why, Error::Io);
 }
 
 Result<Identity> make_ca(const Identity* issuer, const std::string& cn, Validity v, int path_len,
@@ -203,13 +216,28 @@ Result<Identity> make_ca(const Identity* issuer, const std::string& cn, Validity
 }
 
 bool read_text(const std::string& path, std::string& out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::ostringstream s;
-  s << f.rdbuf();
-  out = s.str();
+  auto bytes = detail::read_file_bounded(path, detail::kMaxTextFileSize);
+  if (!bytes) return false;
+  out.assign(bytes->begin(), bytes->end());
   return true;
 }
+
+// Writes `text` to `path` through a temporary file and rename: readers see the old or the
+// new list, never half of one.
+bool replace_text(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  std::ofstream f(tmp, std::ios::trunc);
+  f << text;
+  f.flush();
+  if (!f) return false;
+  f.close();
+  return ::rename(tmp.c_str(), path.c_str()) == 0;
+}
+
+constexpr char kListHeader[] =
+    "idr-revocation-list 2\n"
+    "# revoked reader and CA certificates (DESIGN 11): issuer-serial, spki, reader, cert\n";
 
 bool write_text(const std::string& path, const std::string& text, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
@@ -342,15 +370,15 @@ std::string to_pem(const Bytes& der) {
 }
 
 Result<Bytes> from_pem(const std::string& pem) {
+  std::string why;
+  auto ders = detail::pem_certificates(pem, why);
+  if (!ders) return ders.error();
   mbedtls_x509_crt crt;
   mbedtls_x509_crt_init(&crt);
-  const int rc = mbedtls_x509_crt_parse(&crt, reinterpret_cast<const unsigned char*>(pem.c_str()),
-                                        pem.size() + 1);
-  Bytes der;
-  if (rc == 0) der.assign(crt.raw.p, crt.raw.p + crt.raw.len);
+  const int rc = mbedtls_x509_crt_parse_der(&crt, ders->front().data(), ders->front().size());
   mbedtls_x509_crt_free(&crt);
   if (rc != 0) return Error::InvalidArgument;
-  return der;
+  return std::move(ders->front());
 }
 
 Result<ReadNonce> random_nonce() {
@@ -377,8 +405,7 @@ Result<CaDirectory> CaDirectory::create(const std::string& dir, const std::strin
       !write_text(dir + "/root.crt.pem", to_pem(root->cert_der), 0644) ||
       !write_text(dir + "/intermediate.key.pem", inter->key_pem, 0600) ||
       !write_text(dir + "/intermediate.crt.pem", to_pem(inter->cert_der), 0644) ||
-      !write_text(dir + "/revoked.txt", "# SHA-256 fingerprints of revoked reader certificates\n",
-                  0644) ||
+      !write_text(dir + "/revoked.txt", kListHeader, 0644) ||
       (::mkdir((dir + "/issued").c_str(), 0700) != 0 && errno != EEXIST))
     return fail<CaDirectory>(why, dir + ": cannot write the CA files", Error::Io);
   return open(dir, why);
@@ -419,18 +446,52 @@ Result<std::vector<Bytes>> CaDirectory::issue_reader(const ProvisionedKey& key,
 }
 
 Result<void> CaDirectory::revoke(const Bytes& cert_der, std::string* why) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string line;
-  for (uint8_t b : certificate_fingerprint(cert_der)) {
-    line.push_back(kHex[b >> 4]);
-    line.push_back(kHex[b & 0x0F]);
+  auto keys = revocation_keys(cert_der, why);
+  if (!keys) return keys.error();
+  mbedtls_x509_crt crt;
+  mbedtls_x509_crt_init(&crt);
+  const bool parsed = mbedtls_x509_crt_parse_der(&crt, cert_der.data(), cert_der.size()) == 0;
+  const bool is_ca = parsed && crt.ca_istrue != 0;
+  mbedtls_x509_crt_free(&crt);
+  return revoke_entries(revocation_entries(*keys, !is_ca), why);
+}
+
+Result<void> CaDirectory::revoke_reader(const std::string& serial, std::string* why) {
+  if (serial.empty() || serial.size() > 64 ||
+      serial.find_first_of(" \t\r\n#") != std::string::npos) {
+    if (why != nullptr) *why = "'" + serial + "' is not a reader serial";
+    return Error::InvalidArgument;
   }
-  std::ofstream f(dir_ + "/revoked.txt", std::ios::app);
-  f << line << "\n";
-  if (!f) {
-    if (why != nullptr) *why = dir_ + "/revoked.txt: cannot write";
-    return Error::Io;
+  return revoke_entries("reader " + serial + "\n", why);
+}
+
+Result<void> CaDirectory::revoke_entries(const std::string& lines, std::string* why) {
+  const std::string path = dir_ + "/revoked.txt";
+  std::string old;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && !read_text(path, old))
+    return fail<void>(why, path + ": cannot read", Error::Io);
+  // Check what is there first: never extend a list that would not load.
+  TrustStore check;
+  if (!old.empty() && !check.load_revoked_text(old, path, why)) return Error::InvalidArgument;
+  std::string text;
+  if (old.find("idr-revocation-list 2") == std::string::npos) {
+    // A version 1 list (fingerprints only, or empty): rewritten as version 2, its
+    // fingerprints kept as `cert` entries.
+    text = kListHeader;
+    std::istringstream lines_in(old);
+    for (std::string line; std::getline(lines_in, line);) {
+      std::string hex;
+      for (char c : line)
+        if (!std::isspace(static_cast<unsigned char>(c)) && c != ':') hex.push_back(c);
+      if (!hex.empty() && hex[0] != '#') text += "cert " + hex + "\n";
+    }
+  } else {
+    text = old;
+    if (!text.empty() && text.back() != '\n') text.push_back('\n');
   }
+  text += lines;
+  if (!replace_text(path, text)) return fail<void>(why, path + ": cannot write", Error::Io);
   return {};
 }
 

@@ -52,12 +52,20 @@ struct Material {
 
 bool load(const idr_verify_config* config, Material& m) {
   if (config == nullptr) return true;
+  std::vector<std::string> lists;
   if (config->trust != nullptr) {
     std::stringstream list(config->trust);
-    for (std::string path; std::getline(list, path, ':');)
-      if (!path.empty() && !m.trust.add_roots(path)) return false;
+    for (std::string path; std::getline(list, path, ':');) {
+      if (path.empty()) continue;
+      if (!m.trust.add_roots(path)) return false;
+      // No list named: the one beside the trusted root (DESIGN 11).
+      if (std::string beside = idr::revocation_list_beside(path); !beside.empty())
+        lists.push_back(beside);
+    }
   }
-  if (config->revoked != nullptr && !m.trust.load_revoked(config->revoked)) return false;
+  if (config->revoked != nullptr && config->revoked[0] != '\0') lists = {config->revoked};
+  for (const auto& path : lists)
+    if (!m.trust.load_revoked(path)) return false;
   if (config->counters_db != nullptr) {
     auto store = idr::CounterStore::open(config->counters_db);
     if (!store) return false;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <set>
 
+#include "cbor_bounds.h"
 #include "cbor_io.h"
 #include "idr/signed.h"
 
@@ -13,12 +14,16 @@ namespace detail {
 
 CborItem load_prefix(const uint8_t* data, size_t size, size_t& used, std::string& why) {
   used = 0;
-  if (data == nullptr || size == 0) {
-    why = "empty input";
+  if (size > kMaxRecordSize) {
+    why = "CBOR input of " + std::to_string(size) + " bytes is larger than the " +
+          std::to_string(kMaxRecordSize) + "-byte maximum";
     return {};
   }
+  // Only bytes whose every declared length and count is proven reach libcbor (DESIGN 11).
+  const size_t item_size = cbor_item_size(data, size, why);
+  if (item_size == 0) return {};
   cbor_load_result res{};
-  CborItem item(cbor_load(data, size, &res));
+  CborItem item(cbor_load(data, item_size, &res));
   if (!item || res.error.code != CBOR_ERR_NONE) {
     why = res.error.code == CBOR_ERR_NOTENOUGHDATA
               ? "truncated CBOR"
@@ -233,6 +238,11 @@ Result<SignedRecord> decode_signed(const uint8_t* data, size_t size, std::string
   // decodes the items after them.
   if (data == nullptr || size < 2) {
     why = "truncated CBOR";
+    return fail();
+  }
+  if (size > kMaxRecordSize) {
+    why = "record of " + std::to_string(size) + " bytes is larger than the " +
+          std::to_string(kMaxRecordSize) + "-byte maximum";
     return fail();
   }
   if (data[0] != 0x82) {

@@ -1,29 +1,22 @@
-// TrustStore: PEM roots from files or directories and the revocation list of reader
-// certificates (SHA-256 fingerprints of their DER, one a line).
+// TrustStore: strict PEM/DER roots from files or directories and the revocation list
+// (DESIGN 11): issuer + serial, public key, reader serial, certificate fingerprint.
 #include <dirent.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/sha256.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
 #include <sstream>
 #include <vector>
 
+#include "../core/bounded_file.h"
+#include "certificate.h"
 #include "trust_store_impl.h"
 
 namespace idr {
 
 namespace {
-
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) return false;
-  std::ostringstream s;
-  s << f.rdbuf();
-  out = s.str();
-  return static_cast<bool>(f) || f.eof();
-}
 
 bool ends_with(const std::string& s, const char* suffix) {
   const std::string x(suffix);
@@ -37,6 +30,42 @@ int hex_value(char c) {
   return -1;
 }
 
+bool parse_hex(const std::string& hex, Bytes& out) {
+  if (hex.empty() || hex.size() % 2 != 0) return false;
+  out.clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out.push_back(static_cast<uint8_t>(hi * 16 + lo));
+  }
+  return true;
+}
+
+bool parse_hash(const std::string& hex, std::array<uint8_t, 32>& out) {
+  Bytes b;
+  if (hex.size() != 64 || !parse_hex(hex, b)) return false;
+  std::copy(b.begin(), b.end(), out.begin());
+  return true;
+}
+
+std::string to_hex(const uint8_t* p, size_t n) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    s.push_back(kHex[p[i] >> 4]);
+    s.push_back(kHex[p[i] & 0x0F]);
+  }
+  return s;
+}
+
+struct Crt {
+  Crt() { mbedtls_x509_crt_init(&c); }
+  ~Crt() { mbedtls_x509_crt_free(&c); }
+  Crt(const Crt&) = delete;
+  Crt& operator=(const Crt&) = delete;
+  mbedtls_x509_crt c;
+};
+
 }  // namespace
 
 std::array<uint8_t, 32> certificate_fingerprint(const Bytes& der) {
@@ -45,21 +74,64 @@ std::array<uint8_t, 32> certificate_fingerprint(const Bytes& der) {
   return out;
 }
 
+Result<RevocationKeys> revocation_keys(const Bytes& der, std::string* why) {
+  std::string w;
+  Crt crt;
+  if (!detail::strict_certificate(der.data(), der.size(), w) ||
+      (mbedtls_x509_crt_parse_der(&crt.c, der.data(), der.size()) != 0 &&
+       (w = "it does not parse", true))) {
+    if (why != nullptr) *why = "not a strict DER certificate: " + w;
+    return Error::InvalidArgument;
+  }
+  return detail::revocation_keys_of(crt.c);
+}
+
+std::string revocation_entries(const RevocationKeys& k, bool reader) {
+  std::string out = "# " + (k.subject_cn.empty() ? std::string("(no CN)") : k.subject_cn) + "\n";
+  out += "issuer-serial " + to_hex(k.issuer_name_hash.data(), 32) + " " +
+         to_hex(k.serial.data(), k.serial.size()) + "\n";
+  out += "spki " + to_hex(k.spki_hash.data(), 32) + "\n";
+  if (reader && !k.subject_cn.empty()) out += "reader " + k.subject_cn + "\n";
+  return out;
+}
+
+std::string revocation_list_beside(const std::string& trust_path) {
+  struct stat st {};
+  if (::stat(trust_path.c_str(), &st) != 0) return {};
+  std::string dir = trust_path;
+  if (!S_ISDIR(st.st_mode)) {
+    const size_t slash = trust_path.find_last_of('/');
+    dir = slash == std::string::npos ? "." : trust_path.substr(0, slash == 0 ? 1 : slash);
+  }
+  const std::string list = dir + "/revoked.txt";
+  return ::stat(list.c_str(), &st) == 0 && S_ISREG(st.st_mode) ? list : std::string();
+}
+
 TrustStore::TrustStore() : impl_(std::make_unique<Impl>()) {}
 TrustStore::~TrustStore() = default;
 TrustStore::TrustStore(TrustStore&&) noexcept = default;
 TrustStore& TrustStore::operator=(TrustStore&&) noexcept = default;
 
 size_t TrustStore::root_count() const {
-  return impl_->count;
+  return impl_->roots.size();
 }
 
 Result<void> TrustStore::add_root_der(const Bytes& der, std::string* why) {
-  if (mbedtls_x509_crt_parse_der(&impl_->roots, der.data(), der.size()) != 0) {
+  std::string w;
+  Crt crt;
+  if (!detail::strict_certificate(der.data(), der.size(), w)) {
+    if (why != nullptr) *why = "the root certificate is not strict DER: " + w;
+    return Error::InvalidArgument;
+  }
+  if (mbedtls_x509_crt_parse_der(&crt.c, der.data(), der.size()) != 0) {
     if (why != nullptr) *why = "the root certificate does not parse";
     return Error::InvalidArgument;
   }
-  ++impl_->count;
+  if (detail::check_profile(crt.c, detail::CertRole::Ca, w) != Reason::Ok) {
+    if (why != nullptr) *why = "the root certificate is refused: " + w;
+    return Error::InvalidArgument;
+  }
+  impl_->roots.push_back(der);
   return {};
 }
 
@@ -84,65 +156,139 @@ Result<void> TrustStore::add_roots(const std::string& path, std::string* why) {
   } else {
     files.push_back(path);
   }
+  const size_t before = impl_->roots.size();
   for (const auto& file : files) {
-    std::string pem;
-    if (!read_file(file, pem)) return fail(file + ": cannot read");
+    std::string w;
+    auto bytes = detail::read_file_bounded(file, detail::kMaxTextFileSize, &w);
+    if (!bytes) return fail(w);
+    const std::string pem(bytes->begin(), bytes->end());
     if (pem.find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
       if (S_ISDIR(st.st_mode)) continue;  // e.g. a key file named *.pem next to the roots
       return fail(file + ": no PEM certificate in it");
     }
-    // mbedtls_x509_crt_parse wants the PEM NUL-terminated, length including the NUL.
-    const int bad = mbedtls_x509_crt_parse(
-        &impl_->roots, reinterpret_cast<const unsigned char*>(pem.c_str()), pem.size() + 1);
-    if (bad != 0) return fail(file + ": a certificate in it does not parse");
-    size_t n = 0;
-    for (size_t at = pem.find("-----BEGIN CERTIFICATE-----"); at != std::string::npos;
-         at = pem.find("-----BEGIN CERTIFICATE-----", at + 1))
-      ++n;
-    impl_->count += n;
+    auto ders = detail::pem_certificates(pem, w);
+    if (!ders) return fail(file + ": " + w);
+    for (const Bytes& der : *ders)
+      if (!add_root_der(der, &w)) return fail(file + ": " + w);
   }
-  if (impl_->count == 0) return fail(path + ": no root certificate found");
+  if (impl_->roots.size() == before) return fail(path + ": no root certificate found");
   return {};
 }
 
 Result<void> TrustStore::load_revoked(const std::string& file, std::string* why) {
-  std::string text;
-  if (!read_file(file, text)) {
-    if (why != nullptr) *why = file + ": cannot read";
+  std::string w;
+  auto bytes = detail::read_file_bounded(file, detail::kMaxTextFileSize, &w);
+  if (!bytes) {
+    if (why != nullptr) *why = w;
     return Error::InvalidArgument;
   }
+  return load_revoked_text(std::string(bytes->begin(), bytes->end()), file, why);
+}
+
+Result<void> TrustStore::load_revoked_text(const std::string& text, const std::string& source,
+                                           std::string* why) {
   std::istringstream lines(text);
   std::string line;
   size_t number = 0;
+  int version = 0;  // 0: not known yet (no meaningful line seen)
+  Impl parsed;      // applied only when the whole list is good
+  auto fail = [&](const std::string& what) -> Result<void> {
+    if (why != nullptr) *why = source + ":" + std::to_string(number) + ": " + what;
+    return Error::InvalidArgument;
+  };
   while (std::getline(lines, line)) {
     ++number;
-    std::string hex;
-    for (char c : line)
-      if (!std::isspace(static_cast<unsigned char>(c)) && c != ':') hex.push_back(c);
-    if (hex.empty() || hex[0] == '#') continue;
-    std::array<uint8_t, 32> fp{};
-    bool ok = hex.size() == 64;
-    for (size_t i = 0; ok && i < 32; ++i) {
-      const int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-      ok = hi >= 0 && lo >= 0;
-      fp[i] = static_cast<uint8_t>(hi * 16 + lo);
+    std::istringstream words(line);
+    std::vector<std::string> w;
+    for (std::string x; words >> x;) w.push_back(x);
+    if (w.empty() || w[0][0] == '#') continue;
+    if (version == 0) {
+      if (w[0] == "idr-revocation-list") {
+        if (w.size() != 2 || w[1] != "2")
+          return fail("revocation list version '" + (w.size() > 1 ? w[1] : "") +
+                      "' is not supported (this idr reads version 2, and version 1 lists of "
+                      "certificate fingerprints)");
+        version = 2;
+        continue;
+      }
+      version = 1;
     }
-    if (!ok) {
-      if (why != nullptr)
-        *why = file + ":" + std::to_string(number) + ": not a SHA-256 fingerprint (64 hex digits)";
-      return Error::InvalidArgument;
+    if (version == 1) {
+      std::string hex;
+      for (char c : line)
+        if (!std::isspace(static_cast<unsigned char>(c)) && c != ':') hex.push_back(c);
+      std::array<uint8_t, 32> fp{};
+      if (!parse_hash(hex, fp))
+        return fail(
+            "not a SHA-256 fingerprint (64 hex digits) of a version 1 list, and the list does "
+            "not start with 'idr-revocation-list 2'");
+      parsed.revoked_certs.insert(fp);
+      continue;
     }
-    impl_->revoked.insert(fp);
+    std::array<uint8_t, 32> h{};
+    if (w[0] == "issuer-serial" && w.size() == 3 && parse_hash(w[1], h)) {
+      Bytes serial;
+      if (!parse_hex(w[2], serial) || serial.size() > 32)
+        return fail("issuer-serial: the serial is not hex (at most 32 bytes)");
+      parsed.revoked_issuer_serial.emplace(h, serial);
+    } else if (w[0] == "spki" && w.size() == 2 && parse_hash(w[1], h)) {
+      parsed.revoked_spki.insert(h);
+    } else if (w[0] == "cert" && w.size() == 2 && parse_hash(w[1], h)) {
+      parsed.revoked_certs.insert(h);
+    } else if (w[0] == "reader" && w.size() == 2 && w[1].size() <= 64) {
+      parsed.revoked_readers.insert(w[1]);
+    } else {
+      return fail("not 'issuer-serial <sha256> <serial>', 'spki <sha256>', 'reader <serial>' "
+                  "or 'cert <sha256>'");
+    }
   }
+  impl_->revoked_certs.insert(parsed.revoked_certs.begin(), parsed.revoked_certs.end());
+  impl_->revoked_spki.insert(parsed.revoked_spki.begin(), parsed.revoked_spki.end());
+  impl_->revoked_issuer_serial.insert(parsed.revoked_issuer_serial.begin(),
+                                      parsed.revoked_issuer_serial.end());
+  impl_->revoked_readers.insert(parsed.revoked_readers.begin(), parsed.revoked_readers.end());
+  impl_->has_list = true;
   return {};
 }
 
 void TrustStore::revoke_fingerprint(const std::array<uint8_t, 32>& sha256_of_der) {
-  impl_->revoked.insert(sha256_of_der);
+  impl_->revoked_certs.insert(sha256_of_der);
+  impl_->has_list = true;
+}
+
+Result<void> TrustStore::revoke_certificate(const Bytes& der, std::string* why) {
+  auto keys = revocation_keys(der, why);
+  if (!keys) return keys.error();
+  impl_->revoked_issuer_serial.emplace(keys->issuer_name_hash, keys->serial);
+  impl_->revoked_spki.insert(keys->spki_hash);
+  impl_->has_list = true;
+  return {};
+}
+
+void TrustStore::revoke_reader(const std::string& serial) {
+  impl_->revoked_readers.insert(serial);
+  impl_->has_list = true;
+}
+
+bool TrustStore::has_revocation_list() const {
+  return impl_->has_list;
+}
+
+const char* TrustStore::revoked_by(const RevocationKeys& k) const {
+  if (impl_->revoked_issuer_serial.count({k.issuer_name_hash, k.serial}) != 0)
+    return "issuer and serial number";
+  if (impl_->revoked_spki.count(k.spki_hash) != 0) return "public key";
+  if (impl_->revoked_certs.count(k.certificate_hash) != 0) return "certificate fingerprint";
+  return nullptr;
+}
+
+bool TrustStore::is_reader_revoked(const std::string& serial) const {
+  return impl_->revoked_readers.count(serial) != 0;
 }
 
 bool TrustStore::is_revoked(const Bytes& der) const {
-  return impl_->revoked.count(certificate_fingerprint(der)) != 0;
+  auto keys = revocation_keys(der);
+  return keys && revoked_by(*keys) != nullptr;
 }
 
 }  // namespace idr

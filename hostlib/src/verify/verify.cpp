@@ -8,9 +8,12 @@
 #include <mbedtls/x509_crt.h>
 
 #include <cstring>
+#include <map>
+#include <optional>
 #include <set>
 
 #include "cbor_io.h"
+#include "certificate.h"
 #include "constant_time.h"
 #include "idr/verify.h"
 #include "signed_fields.h"
@@ -116,6 +119,20 @@ const char* to_string(Reason r) noexcept {
       return "unsupported_payload";
     case Reason::Undecodable:
       return "undecodable";
+    case Reason::NoRevocationList:
+      return "no_revocation_list";
+    case Reason::ChainTooLong:
+      return "chain_too_long";
+    case Reason::NonCanonicalCertificate:
+      return "non_canonical_certificate";
+    case Reason::KeyUsage:
+      return "key_usage";
+    case Reason::BasicConstraints:
+      return "basic_constraints";
+    case Reason::PathLength:
+      return "path_length";
+    case Reason::UnsupportedAlgorithm:
+      return "unsupported_algorithm";
   }
   return "?";
 }
@@ -167,7 +184,7 @@ int64_t unix_time(const mbedtls_x509_time& t) {
          t.hour * 3600 + t.min * 60 + t.sec;
 }
 
-// A parsed x5chain (device certificate first).
+// Parsed certificates (x5chain device first, or a copy of the roots).
 struct ParsedChain {
   ParsedChain() { mbedtls_x509_crt_init(&crt); }
   ~ParsedChain() { mbedtls_x509_crt_free(&crt); }
@@ -176,17 +193,43 @@ struct ParsedChain {
   mbedtls_x509_crt crt;
 };
 
-bool is_p256(const mbedtls_pk_context& pk) {
-  return mbedtls_pk_get_type(&pk) == MBEDTLS_PK_ECKEY &&
-         mbedtls_pk_ec(pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1;
+std::string cert_name(size_t index, const mbedtls_x509_crt& c) {
+  const std::string cn = detail::subject_cn(c);
+  if (index == 0) return "the reader certificate ('" + cn + "')";
+  return "certificate " + std::to_string(index) + " of x5chain ('" + cn + "')";
 }
 
-std::string subject_cn(const mbedtls_x509_crt& c) {
-  for (const mbedtls_x509_name* n = &c.subject; n != nullptr; n = n->next) {
-    if (n->oid.p != nullptr && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0)
-      return std::string(reinterpret_cast<const char*>(n->val.p), n->val.len);
+// x5chain as the profile allows it (DESIGN 11): at most 4 certificates, each strict DER that
+// parses, the device profile for the first and the CA profile for the others, and each CA's
+// path length respected within x5chain. Fills `parsed`; else a failed Chain result.
+std::optional<RecordCheckResult> accept_chain(const SignedRecord& r, ParsedChain& parsed) {
+  if (r.chain.size() > detail::kMaxChainLength)
+    return failed(Check::Chain, Reason::ChainTooLong,
+                  "x5chain has " + std::to_string(r.chain.size()) + " certificates; at most " +
+                      std::to_string(detail::kMaxChainLength) + " are accepted");
+  std::string why;
+  for (size_t i = 0; i < r.chain.size(); ++i) {
+    const std::string which = i == 0 ? std::string("the reader certificate")
+                                     : "certificate " + std::to_string(i) + " of x5chain";
+    if (!detail::strict_certificate(r.chain[i].data(), r.chain[i].size(), why))
+      return failed(Check::Chain, Reason::NonCanonicalCertificate,
+                    which + " is not strict DER: " + why);
+    if (mbedtls_x509_crt_parse_der(&parsed.crt, r.chain[i].data(), r.chain[i].size()) != 0)
+      return failed(Check::Chain, Reason::BadCertificate, which + " does not parse");
   }
-  return {};
+  size_t i = 0;
+  for (const mbedtls_x509_crt* c = &parsed.crt; c != nullptr && c->raw.p != nullptr;
+       c = c->next, ++i) {
+    const Reason bad = detail::check_profile(
+        *c, i == 0 ? detail::CertRole::Device : detail::CertRole::Ca, why);
+    if (bad != Reason::Ok) return failed(Check::Chain, bad, cert_name(i, *c) + ": " + why);
+    const int allowed = i >= 1 ? detail::path_length(*c) : -1;
+    if (allowed >= 0 && i - 1 > static_cast<size_t>(allowed))
+      return failed(Check::Chain, Reason::PathLength,
+                    cert_name(i, *c) + " allows " + std::to_string(allowed) +
+                        " intermediate CAs below it; x5chain has " + std::to_string(i - 1));
+  }
+  return std::nullopt;
 }
 
 // SHA-256 of the COSE Sig_structure ["Signature1", protected, h'', payload] (RFC 9052 4.4).
@@ -201,24 +244,17 @@ void sig_structure_digest(const SignedRecord& r, uint8_t (&digest)[32]) {
   mbedtls_sha256_ret(tbs.data(), tbs.size(), digest, 0);
 }
 
-RecordCheckResult check_signature(const SignedRecord& r, const ParsedChain* chain) {
-  if (chain == nullptr)
-    return failed(Check::Signature, Reason::NoChain,
-                  "the record carries no certificate chain: no key to verify the signature with");
-  if (!is_p256(chain->crt.pk))
-    return failed(Check::Signature, Reason::BadCertificate,
-                  "the device certificate has no P-256 key");
+RecordCheckResult check_signature(const SignedRecord& r, ParsedChain& chain) {
   uint8_t digest[32];
   sig_structure_digest(r, digest);
   mbedtls_mpi rr, ss;
   mbedtls_mpi_init(&rr);
   mbedtls_mpi_init(&ss);
-  const mbedtls_ecp_keypair* key = mbedtls_pk_ec(chain->crt.pk);
+  // This verification's own parse of the device certificate: mbedTLS may cache tables in it.
+  mbedtls_ecp_keypair* key = mbedtls_pk_ec(chain.crt.pk);
   int rc = mbedtls_mpi_read_binary(&rr, r.signature.data(), 32);
   if (rc == 0) rc = mbedtls_mpi_read_binary(&ss, r.signature.data() + 32, 32);
-  if (rc == 0)
-    rc = mbedtls_ecdsa_verify(const_cast<mbedtls_ecp_group*>(&key->grp), digest, sizeof(digest),
-                              &key->Q, &rr, &ss);
+  if (rc == 0) rc = mbedtls_ecdsa_verify(&key->grp, digest, sizeof(digest), &key->Q, &rr, &ss);
   mbedtls_mpi_free(&rr);
   mbedtls_mpi_free(&ss);
   if (rc != 0)
@@ -227,31 +263,54 @@ RecordCheckResult check_signature(const SignedRecord& r, const ParsedChain* chai
   return ok(Check::Signature, "ES256 signature verifies with the device certificate's key");
 }
 
-struct PathTimes {
-  std::vector<std::pair<int64_t, int64_t>> validity;  // from, to of each certificate on the path
-  std::vector<std::string> names;
+// One certificate of the path mbedTLS built (depth 0 = the reader certificate).
+struct PathCert {
+  int64_t from = 0, to = 0;
+  std::string name;
+  int path_length = -1;
+  RevocationKeys keys;
 };
+using Path = std::map<int, PathCert>;
 
-int collect_path(void* ctx, mbedtls_x509_crt* crt, int /*depth*/, uint32_t* /*flags*/) {
-  auto* p = static_cast<PathTimes*>(ctx);
-  p->validity.emplace_back(unix_time(crt->valid_from), unix_time(crt->valid_to));
-  const std::string cn = subject_cn(*crt);
-  p->names.push_back(cn.empty() ? "(no CN)" : cn);
+int collect_path(void* ctx, mbedtls_x509_crt* crt, int depth, uint32_t* /*flags*/) {
+  auto* p = static_cast<Path*>(ctx);
+  PathCert& pc = (*p)[depth];
+  pc.from = unix_time(crt->valid_from);
+  pc.to = unix_time(crt->valid_to);
+  const std::string cn = detail::subject_cn(*crt);
+  pc.name = cn.empty() ? "(no CN)" : cn;
+  pc.path_length = detail::path_length(*crt);
+  pc.keys = detail::revocation_keys_of(*crt);
   return 0;
 }
 
-RecordCheckResult check_chain(const SignedRecord& r, ParsedChain* chain, const VerifyOptions& o) {
-  if (chain == nullptr)
-    return failed(Check::Chain, Reason::NoChain, "the record carries no certificate chain");
+// Only what the profile allows (DESIGN 11): SHA-256, ECDSA, P-256.
+const mbedtls_x509_crt_profile kProfile = {
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256),
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECDSA) | MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECKEY),
+    MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP256R1),
+    4096,
+};
+
+RecordCheckResult check_chain(const SignedRecord& r, ParsedChain& chain, const VerifyOptions& o,
+                              Path& path) {
   if (o.trust == nullptr || o.trust->root_count() == 0)
     return failed(Check::Chain, Reason::NoTrustStore, "no trusted roots configured");
-  PathTimes path;
+  // This verification's own copy of the roots (DESIGN 11, thread-safety of TrustStore).
+  ParsedChain roots;
+  for (const Bytes& der : o.trust->impl().roots)
+    if (mbedtls_x509_crt_parse_der(&roots.crt, der.data(), der.size()) != 0)
+      return failed(Check::Chain, Reason::BadCertificate, "a trusted root does not parse");
   uint32_t flags = 0;
-  // Suite B profile: ECDSA with P-256/P-384 and SHA-256/384 only. Time is checked below
-  // against the caller's clock, not the system's.
-  const int rc = mbedtls_x509_crt_verify_with_profile(
-      &chain->crt, const_cast<mbedtls_x509_crt*>(&o.trust->impl().roots), nullptr,
-      &mbedtls_x509_crt_profile_suiteb, nullptr, &flags, collect_path, &path);
+  // Time is checked below against the caller's clock, not the system's.
+  const int rc = mbedtls_x509_crt_verify_with_profile(&chain.crt, &roots.crt, nullptr, &kProfile,
+                                                      nullptr, &flags, collect_path, &path);
+  for (const auto& [depth, pc] : path) {
+    if (depth < 2 || pc.path_length < 0 || depth - 1 <= pc.path_length) continue;
+    return failed(Check::Chain, Reason::PathLength,
+                  "CA certificate '" + pc.name + "' allows " + std::to_string(pc.path_length) +
+                      " intermediate CAs below it; the path has " + std::to_string(depth - 1));
+  }
   const uint32_t time_flags = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
   if ((rc != 0 && (flags & ~time_flags) != 0) || (rc != 0 && flags == 0)) {
     char info[512] = {};
@@ -263,36 +322,54 @@ RecordCheckResult check_chain(const SignedRecord& r, ParsedChain* chain, const V
     return failed(Check::Chain, Reason::UntrustedRoot,
                   "the chain does not lead to a trusted root" + (why.empty() ? "" : ": " + why));
   }
-  for (size_t i = 0; i < path.validity.size(); ++i) {
-    if (o.now < path.validity[i].first)
+  for (const auto& [depth, pc] : path) {
+    (void)depth;
+    if (o.now < pc.from)
       return failed(Check::Chain, Reason::NotYetValid,
-                    "certificate '" + path.names[i] + "' is not yet valid");
-    if (o.now > path.validity[i].second)
-      return failed(Check::Chain, Reason::Expired,
-                    "certificate '" + path.names[i] + "' has expired");
+                    "certificate '" + pc.name + "' is not yet valid");
+    if (o.now > pc.to)
+      return failed(Check::Chain, Reason::Expired, "certificate '" + pc.name + "' has expired");
   }
-  if (subject_cn(chain->crt) != r.payload.serial)
+  if (detail::subject_cn(chain.crt) != r.payload.serial)
     return failed(
         Check::Chain, Reason::SerialMismatch,
         "the device certificate's CN is not the payload serial '" + r.payload.serial + "'");
-  if (mbedtls_x509_crt_check_key_usage(&chain->crt, MBEDTLS_X509_KU_DIGITAL_SIGNATURE) != 0)
-    return failed(Check::Chain, Reason::BadCertificate,
-                  "the device certificate may not sign (keyUsage)");
-  return ok(Check::Chain, "chain of " + std::to_string(path.validity.size()) +
+  return ok(Check::Chain, "chain of " + std::to_string(path.size()) +
                               " certificates to a trusted root, valid now");
 }
 
-RecordCheckResult check_revocation(const SignedRecord& r, const VerifyOptions& o) {
+// Every certificate of x5chain and of the verified path (a trusted intermediate among the
+// roots counts too) and the reader serial, against the list (DESIGN 11).
+RecordCheckResult check_revocation(const SignedRecord& r, const VerifyOptions& o,
+                                   const ParsedChain* chain, const Path& path) {
+  if (o.trust == nullptr || !o.trust->has_revocation_list())
+    return not_checked(Check::Revocation, Reason::NoRevocationList,
+                       "no revocation list configured (--revoked FILE, or revoked.txt beside the "
+                       "trusted root)",
+                       o.require_revocation);
   if (r.chain.empty())
     return failed(Check::Revocation, Reason::NoChain, "no certificate to look up");
-  if (o.trust == nullptr)
-    return failed(Check::Revocation, Reason::NoTrustStore, "no revocation list configured");
-  for (size_t i = 0; i < r.chain.size(); ++i)
-    if (o.trust->is_revoked(r.chain[i]))
+  if (chain == nullptr)
+    return not_checked(Check::Revocation, Reason::BadCertificate,
+                       "not checked: the certificate chain was refused", true);
+  size_t i = 0, checked = 0;
+  for (const mbedtls_x509_crt* c = &chain->crt; c != nullptr && c->raw.p != nullptr;
+       c = c->next, ++i, ++checked)
+    if (const char* by = o.trust->revoked_by(detail::revocation_keys_of(*c)))
       return failed(Check::Revocation, Reason::Revoked,
-                    i == 0 ? "the reader certificate is revoked"
-                           : "certificate " + std::to_string(i) + " of the chain is revoked");
-  return ok(Check::Revocation, "no certificate of the chain is revoked");
+                    cert_name(i, *c) + " is revoked (by " + by + ")");
+  for (const auto& [depth, pc] : path) {
+    ++checked;
+    if (const char* by = o.trust->revoked_by(pc.keys))
+      return failed(Check::Revocation, Reason::Revoked,
+                    "certificate '" + pc.name + "' of the path (depth " + std::to_string(depth) +
+                        ") is revoked (by " + by + ")");
+  }
+  if (o.trust->is_reader_revoked(r.payload.serial))
+    return failed(Check::Revocation, Reason::Revoked,
+                  "reader " + r.payload.serial + " is revoked (by reader serial)");
+  return ok(Check::Revocation, "no certificate of the chain (" + std::to_string(checked) +
+                                   " looked up) nor the reader serial is revoked");
 }
 
 RecordCheckResult check_nonce(const SignedRecord& r, const VerifyOptions& o) {
@@ -402,20 +479,22 @@ VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptio
                               std::to_string(r.disclosures.size()) + " disclosures"));
 
   ParsedChain parsed;
-  bool chain_parsed = !r.chain.empty();
-  for (size_t i = 0; chain_parsed && i < r.chain.size(); ++i)
-    chain_parsed =
-        mbedtls_x509_crt_parse_der(&parsed.crt, r.chain[i].data(), r.chain[i].size()) == 0;
-  if (!r.chain.empty() && !chain_parsed) {
-    v.add(failed(Check::Signature, Reason::BadCertificate,
-                 "a certificate of x5chain does not parse"));
-    v.add(failed(Check::Chain, Reason::BadCertificate, "a certificate of x5chain does not parse"));
+  Path path;
+  const ParsedChain* accepted = nullptr;
+  if (r.chain.empty()) {
+    v.add(failed(Check::Signature, Reason::NoChain,
+                 "the record carries no certificate chain: no key to verify the signature with"));
+    v.add(failed(Check::Chain, Reason::NoChain, "the record carries no certificate chain"));
+  } else if (auto refused = accept_chain(r, parsed)) {
+    v.add(not_checked(Check::Signature, refused->reason,
+                      "not checked: the certificate chain was refused", true));
+    v.add(std::move(*refused));
   } else {
-    ParsedChain* chain = chain_parsed ? &parsed : nullptr;
-    v.add(check_signature(r, chain));
-    v.add(check_chain(r, chain, o));
+    accepted = &parsed;
+    v.add(check_signature(r, parsed));
+    v.add(check_chain(r, parsed, o, path));
   }
-  v.add(check_revocation(r, o));
+  v.add(check_revocation(r, o, accepted, path));
   v.add(check_nonce(r, o));
   v.add(r.payload.sam_ok
             ? ok(Check::SamVerdict,
