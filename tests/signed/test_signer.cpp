@@ -3,9 +3,14 @@
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
+#include <mbedtls/x509_crt.h>
+
+#include "idr/verify.h"
 
 #include <algorithm>
+#include <ctime>
 #include <stdexcept>
 
 #include "idr/proto/card_layout.h"
@@ -114,6 +119,79 @@ std::vector<Bytes> reader_chain(const Pki& pki, const DeviceKey& key, int64_t fr
       ca::certify_reader(pki.intermediate, key.public_key().data(), key.serial(), {from, to}, &why);
   if (!cert) throw std::runtime_error("device cert: " + why);
   return {std::move(cert).value(), pki.intermediate.cert_der};
+}
+
+Bytes issue_custom(const ca::Identity& issuer, const std::array<uint8_t, 65>& public_key,
+                   const CustomCert& spec) {
+  mbedtls_pk_context subject, issuer_key;
+  mbedtls_pk_init(&subject);
+  mbedtls_pk_init(&issuer_key);
+  mbedtls_x509write_cert w;
+  mbedtls_x509write_crt_init(&w);
+  mbedtls_x509_crt parsed_issuer;
+  mbedtls_x509_crt_init(&parsed_issuer);
+  Bytes out;
+  char issuer_name[256] = {};
+  bool good =
+      mbedtls_pk_setup(&subject, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)) == 0 &&
+      mbedtls_ecp_group_load(&mbedtls_pk_ec(subject)->grp, MBEDTLS_ECP_DP_SECP256R1) == 0 &&
+      mbedtls_ecp_point_read_binary(&mbedtls_pk_ec(subject)->grp, &mbedtls_pk_ec(subject)->Q,
+                                    public_key.data(), public_key.size()) == 0 &&
+      mbedtls_pk_parse_key(&issuer_key,
+                           reinterpret_cast<const unsigned char*>(issuer.key_pem.c_str()),
+                           issuer.key_pem.size() + 1, nullptr, 0) == 0 &&
+      mbedtls_x509_crt_parse_der(&parsed_issuer, issuer.cert_der.data(),
+                                 issuer.cert_der.size()) == 0 &&
+      mbedtls_x509_dn_gets(issuer_name, sizeof(issuer_name), &parsed_issuer.subject) > 0;
+  auto when = [](int64_t t) {
+    const std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof(buf), "%Y%m%d%H%M%S", &tm);
+    return std::string(buf);
+  };
+  const std::string subject_name = "CN=" + spec.cn;
+  if (good) {
+    mbedtls_x509write_crt_set_version(&w, MBEDTLS_X509_CRT_VERSION_3);
+    mbedtls_x509write_crt_set_md_alg(&w, MBEDTLS_MD_SHA256);
+    mbedtls_x509write_crt_set_subject_key(&w, &subject);
+    mbedtls_x509write_crt_set_issuer_key(&w, &issuer_key);
+    good = mbedtls_x509write_crt_set_subject_name(&w, subject_name.c_str()) == 0 &&
+           mbedtls_x509write_crt_set_issuer_name(&w, issuer_name) == 0 &&
+           mbedtls_x509write_crt_set_validity(&w, when(spec.from).c_str(), when(spec.to).c_str()) ==
+               0 &&
+           (!spec.basic_constraints ||
+            mbedtls_x509write_crt_set_basic_constraints(&w, spec.is_ca ? 1 : 0, -1) == 0) &&
+           (spec.key_usage == 0 ||
+            mbedtls_x509write_crt_set_key_usage(&w, spec.key_usage) == 0);
+  }
+  // A new serial until the signature has a low s (the verifier's strict form).
+  for (int attempt = 0; good && attempt < 64 && out.empty(); ++attempt) {
+    uint8_t serial_bytes[16];
+    mbedtls_ctr_drbg_random(&drbg().drbg, serial_bytes, sizeof(serial_bytes));
+    serial_bytes[0] = static_cast<uint8_t>((serial_bytes[0] & 0x7F) | 1);
+    mbedtls_mpi serial;
+    mbedtls_mpi_init(&serial);
+    good = mbedtls_mpi_read_binary(&serial, serial_bytes, sizeof(serial_bytes)) == 0 &&
+           mbedtls_x509write_crt_set_serial(&w, &serial) == 0;
+    mbedtls_mpi_free(&serial);
+    std::vector<unsigned char> buf(4096);
+    const int len = good ? mbedtls_x509write_crt_der(&w, buf.data(), buf.size(),
+                                                     mbedtls_ctr_drbg_random, &drbg().drbg)
+                         : -1;
+    good = len > 0;
+    if (good) {
+      Bytes der(buf.end() - len, buf.end());
+      if (revocation_keys(der)) out = std::move(der);  // strict DER, low s
+    }
+  }
+  mbedtls_x509_crt_free(&parsed_issuer);
+  mbedtls_x509write_crt_free(&w);
+  mbedtls_pk_free(&issuer_key);
+  mbedtls_pk_free(&subject);
+  if (out.empty()) throw std::runtime_error("custom certificate failed");
+  return out;
 }
 
 Built make_record(const DeviceKey& key, const std::vector<Bytes>& chain, const RecordSpec& spec) {

@@ -45,6 +45,18 @@ inline constexpr int64_t kNow = 1'750'000'000;  // the verifier's clock in these
 std::vector<Bytes> reader_chain(const Pki& pki, const DeviceKey& key, int64_t from = kNow - 86400,
                                 int64_t to = kNow + 86400 * 365);
 
+// A certificate for `public_key` outside the profile idr::ca keeps to (attack tests): any
+// keyUsage (0: no extension), CA flag, basicConstraints on or off. Signed by `issuer`, low s.
+struct CustomCert {
+  std::string cn;
+  unsigned key_usage = 0x80;  // MBEDTLS_X509_KU_DIGITAL_SIGNATURE
+  bool basic_constraints = true;
+  bool is_ca = false;
+  int64_t from = kNow - 86400, to = kNow + 86400 * 365;
+};
+Bytes issue_custom(const ca::Identity& issuer, const std::array<uint8_t, 65>& public_key,
+                   const CustomCert& spec);
+
 struct Field {
   std::string name;
   Bytes value;

@@ -47,6 +47,7 @@ size_t cbor_item_size(const uint8_t* data, size_t size, std::string& why) {
   uint64_t items[kMaxCborDepth + 1] = {1};
   size_t depth = 0;
   size_t pos = 0;
+  size_t count = 0;
   for (;;) {
     while (items[depth] == 0) {
       if (depth == 0) return pos;
@@ -54,6 +55,8 @@ size_t cbor_item_size(const uint8_t* data, size_t size, std::string& why) {
     }
     --items[depth];
     const size_t at = pos;
+    if (++count > kMaxCborItems)
+      return fail("more than " + std::to_string(kMaxCborItems) + " CBOR items", at);
     if (pos >= size) return fail("truncated CBOR: an item is missing", at);
     const uint8_t ib = data[pos++];
     const unsigned major = ib >> 5, ai = ib & 0x1F;
