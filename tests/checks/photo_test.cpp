@@ -1,6 +1,8 @@
 // Photo: the simulator's generated open-codec photo decoded and written as PNG; the PNG is
 // read back independently (signature, IHDR, chunk CRCs, zlib inflate, pixels) (issue 6).
 // BMP header layout; an absent WLT library is a clean Unsupported error.
+#include <dlfcn.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
@@ -91,13 +93,45 @@ TEST_CASE(
   std::vector<uint8_t> wlt(1024, 0x57);
   CHECK(idr::decode_photo(wlt.data(), wlt.size()).error() == idr::Error::Unsupported);
   std::string why;
-  auto lib = idr::WltLibraryDecoder::load("libidr-no-such-wlt-decoder.so", "unpack", &why);
+  auto lib = idr::WltLibraryDecoder::load("/nonexistent/libidr-no-such-wlt-decoder.so", "unpack",
+                                          &why);
   CHECK(lib.error() == idr::Error::Unsupported);
   CHECK(why.find("not available") != std::string::npos);
-  auto nosym = idr::WltLibraryDecoder::load("libz.so.1", "no_such_unpack_symbol", &why);
+  // A library that is loaded but has no such symbol: libc, found by one of its functions.
+  Dl_info libc{};
+  REQUIRE(::dladdr(reinterpret_cast<void*>(&::getpid), &libc) != 0);
+  REQUIRE(libc.dli_fname[0] == '/');
+  auto nosym = idr::WltLibraryDecoder::load(libc.dli_fname, "no_such_unpack_symbol", &why);
   CHECK(nosym.error() == idr::Error::Unsupported);
   CHECK(why.find("no symbol") != std::string::npos);
-  CHECK(idr_photo_write_png(wlt.data(), wlt.size(), "/nonexistent/x.png") == IDR_E_UNSUPPORTED);
+  CHECK(idr_photo_write_png(wlt.data(), wlt.size(), "/nonexistent/x.png", nullptr) ==
+        IDR_E_UNSUPPORTED);
   const auto photo = idr::sim::generated_photo("c-api");
-  CHECK(idr_photo_write_png(photo.data(), photo.size(), "/nonexistent-dir/x.png") == IDR_E_IO);
+  CHECK(idr_photo_write_png(photo.data(), photo.size(), "/nonexistent-dir/x.png", nullptr) ==
+        IDR_E_IO);
+}
+
+TEST_CASE("the WLT library only from an absolute path the application gives") {
+  std::vector<uint8_t> wlt(1024, 0x57);
+  std::string why;
+  // Names the loader would search for (LD_LIBRARY_PATH, the cache) are refused.
+  CHECK(idr::WltLibraryDecoder::load("libz.so.1", "unpack", &why).error() ==
+        idr::Error::InvalidArgument);
+  CHECK(why.find("not an absolute path") != std::string::npos);
+  CHECK(idr::WltLibraryDecoder::load("./libwlt.so", "unpack", &why).error() ==
+        idr::Error::InvalidArgument);
+  idr_photo_config config{sizeof(idr_photo_config), "libwlt.so", nullptr};
+  CHECK(idr_photo_write_png(wlt.data(), wlt.size(), "/nonexistent/x.png", &config) ==
+        IDR_E_INVALID_ARGUMENT);
+  config.wlt_library = "/nonexistent/libwlt.so";
+  CHECK(idr_photo_write_png(wlt.data(), wlt.size(), "/nonexistent/x.png", &config) ==
+        IDR_E_UNSUPPORTED);
+  config.struct_size = 4;  // not a size this library knows
+  CHECK(idr_photo_write_bmp(wlt.data(), wlt.size(), "/nonexistent/x.bmp", &config) ==
+        IDR_E_INVALID_ARGUMENT);
+  // The environment variable earlier versions read is ignored.
+  ::setenv("IDR_WLT_LIBRARY", "/nonexistent/libwlt.so", 1);
+  CHECK(idr_photo_write_png(wlt.data(), wlt.size(), "/nonexistent/x.png", nullptr) ==
+        IDR_E_UNSUPPORTED);
+  ::unsetenv("IDR_WLT_LIBRARY");
 }

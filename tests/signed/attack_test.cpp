@@ -17,6 +17,8 @@
 #include <string>
 
 #include "idr/ca.h"
+#include "idr/idr_checks.h"  // both C headers together: one idr_check_status
+#include "idr/idr_signed.h"
 #include "idr/testing/temp_dir.h"
 #include "idr/verify.h"
 #include "test_signer.h"
@@ -566,4 +568,43 @@ TEST_CASE("idr verify: peak RSS under 64 MiB on hostile records (wait4 in a chil
               r.status, r.max_rss_kib);
   CHECK(r.status == 1);
   CHECK(r.max_rss_kib < 64 * 1024);
+}
+
+TEST_CASE("C API: versioned config and one check status for a revoked reader's record",
+          "[signed][attack]") {
+  testing::TempDir dir("idr-attack-c");
+  Fixture f;
+  std::ofstream(dir.path + "/root.crt.pem") << ca::to_pem(pki().root.cert_der);
+  const std::string rec = dir.path + "/rec.cose";
+  write(rec, make_record(f.key, {with_other_s(f.chain[0]), f.chain[1]}, f.spec).file);
+  idr_verify_config config = IDR_VERIFY_CONFIG_INIT;
+  const std::string root = dir.path + "/root.crt.pem";
+  config.trust = root.c_str();
+  config.now = kNow;
+  idr_card* card = nullptr;
+  idr_verdict* verdict = nullptr;
+  auto outcome = [&](const char* check) {
+    for (size_t i = 0; i < idr_verdict_count(verdict); ++i)
+      if (std::string(idr_verdict_check(verdict, i)) == check)
+        return idr_verdict_outcome(verdict, i);
+    return -1;
+  };
+  // No list beside the root: revocation NOT_CHECKED; the re-encoded certificate FAILED.
+  REQUIRE(idr_record_verify_file(rec.c_str(), &config, nullptr, &card, &verdict) == IDR_OK);
+  CHECK(card == nullptr);
+  CHECK(outcome("chain") == IDR_CHECK_FAILED);
+  CHECK(outcome("revocation") == IDR_CHECK_NOT_CHECKED);
+  CHECK(outcome("decode") == IDR_CHECK_SUCCEEDED);
+  idr_verdict_free(verdict);
+  config.struct_size = 0;
+  CHECK(idr_record_verify_file(rec.c_str(), &config, nullptr, &card, &verdict) ==
+        IDR_E_INVALID_ARGUMENT);
+  config.struct_size = sizeof(idr_verify_config) + 8;  // a newer layout this library lacks
+  CHECK(idr_record_verify_file(rec.c_str(), &config, nullptr, &card, &verdict) ==
+        IDR_E_INVALID_ARGUMENT);
+  // A record file above the maximum is refused by its size.
+  write(rec, Bytes(kMaxRecordSize + 1, 0x40));
+  config.struct_size = sizeof(idr_verify_config);
+  CHECK(idr_record_verify_file(rec.c_str(), &config, nullptr, &card, &verdict) ==
+        IDR_E_INVALID_ARGUMENT);
 }

@@ -81,7 +81,7 @@ TEST_CASE("C API: idr_reader_read_verified, idr_record_verify_file, idr_record_d
   REQUIRE(idr_reader_open(uri.c_str(), 3000, &reader) == IDR_OK);
 
   // Verified: the card comes with a verdict where every required check SUCCEEDED.
-  idr_verify_config config{root.c_str(), nullptr, counters.c_str(), 0};
+  idr_verify_config config{sizeof(idr_verify_config), root.c_str(), nullptr, counters.c_str(), 0};
   wait_card(reader, true);
   idr_card* card = nullptr;
   idr_verdict* verdict = nullptr;
@@ -110,7 +110,11 @@ TEST_CASE("C API: idr_reader_read_verified, idr_record_verify_file, idr_record_d
 
   // Offline: the saved record verifies (no nonce, no counter); a reduced one keeps only
   // what was disclosed.
-  idr_verify_config offline{root.c_str(), nullptr, nullptr, 0};
+  idr_verify_config offline{sizeof(idr_verify_config), root.c_str(), nullptr, nullptr, 0};
+  idr_verify_config other_size = offline;
+  other_size.struct_size = sizeof(idr_verify_config) - sizeof(int64_t);  // an older layout
+  CHECK(idr_record_verify_file(rec.c_str(), &other_size, nullptr, &card, &verdict) ==
+        IDR_E_INVALID_ARGUMENT);
   REQUIRE(idr_record_verify_file(rec.c_str(), &offline, nullptr, &card, &verdict) == IDR_OK);
   CHECK(idr_verdict_verified(verdict) == 1);
   REQUIRE(card != nullptr);
@@ -135,7 +139,7 @@ TEST_CASE("C API: idr_reader_read_verified, idr_record_verify_file, idr_record_d
   idr_verdict_free(verdict);
 
   // No trust: IDR_OK, a verdict with the chain FAILED, and never a card.
-  idr_verify_config untrusted{nullptr, nullptr, counters.c_str(), 0};
+  idr_verify_config untrusted{sizeof(idr_verify_config), nullptr, nullptr, counters.c_str(), 0};
   wait_card(reader, false);
   wait_card(reader, true);
   card = reinterpret_cast<idr_card*>(&len);  // must be overwritten with NULL

@@ -9,18 +9,13 @@
 #include <stdint.h>
 
 #include "idr/idr.h"
+#include "idr/idr_check_status.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/* ---- Checks (idr/checks.h) ---- */
-enum {
-  IDR_CHECK_SUCCEEDED = 0,
-  IDR_CHECK_WARNING = 1,
-  IDR_CHECK_NOT_CHECKED = 2,
-  IDR_CHECK_FAILED = 3
-};
+/* ---- Checks (idr/checks.h); statuses: idr_check_status (idr_check_status.h) ---- */
 
 typedef struct idr_check_report idr_check_report;
 
@@ -78,10 +73,22 @@ int idr_journal_verify_keyed(const char* path, const uint8_t* key, size_t key_le
                              int64_t* first_bad_row, char* msg, size_t msg_cap);
 
 /* ---- Photo (idr/photo.h) ---- */
-/* Decodes photo bytes (the simulator's open codec; WLT via the vendor library named by the
- * IDR_WLT_LIBRARY environment variable when set) and writes a PNG / BMP file. */
-int idr_photo_write_png(const uint8_t* photo, size_t len, const char* path);
-int idr_photo_write_bmp(const uint8_t* photo, size_t len, const char* path);
+/* Where the vendor WLT decoder is (versioned: set struct_size = sizeof(idr_photo_config)).
+ * The library is loaded only from this absolute path, never from an environment variable or
+ * the loader's search path (DESIGN 11): a relative path is IDR_E_INVALID_ARGUMENT. */
+typedef struct idr_photo_config {
+  uint32_t struct_size;    /* sizeof(idr_photo_config) */
+  const char* wlt_library; /* absolute path of the WLT decoder library, or NULL: none */
+  const char* wlt_symbol;  /* its unpack function (NULL: "unpack") */
+} idr_photo_config;
+
+/* Decodes photo bytes (the simulator's open codec; WLT only through config's library) and
+ * writes a PNG / BMP file. config may be NULL (open codec only). IDR_E_INVALID_ARGUMENT for
+ * a config of another struct_size or a relative library path. */
+int idr_photo_write_png(const uint8_t* photo, size_t len, const char* path,
+                        const idr_photo_config* config);
+int idr_photo_write_bmp(const uint8_t* photo, size_t len, const char* path,
+                        const idr_photo_config* config);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "idr/idr.h"
+#include "idr/idr_check_status.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -20,18 +21,22 @@ extern "C" {
 
 typedef struct idr_verdict idr_verdict;
 
-/* What to verify against. */
+/* What to verify against. Versioned: struct_size must be sizeof(idr_verify_config) of the
+ * header the application was built with (IDR_VERIFY_CONFIG_INIT sets it); a size this
+ * library does not know is IDR_E_INVALID_ARGUMENT. Later versions only append fields. */
 typedef struct idr_verify_config {
+  uint32_t struct_size;    /* sizeof(idr_verify_config) */
   const char* trust;       /* PEM files or directories of trusted roots, ':'-separated; NULL or
                               "" = none (the chain check fails) */
-  const char* revoked;     /* revocation list file (idr ca revoke) or NULL */
+  const char* revoked;     /* revocation list file (idr ca revoke), or NULL: revoked.txt beside
+                              each trust path when there is one (DESIGN 11); with no list the
+                              revocation check is NOT_CHECKED and nothing verifies */
   const char* counters_db; /* last-counter store (SQLite), or NULL: the counter check is not
                               run, which a live read requires (not verified) */
   int64_t now;             /* Unix seconds for certificate validity; 0 = the system clock */
 } idr_verify_config;
 
-/* Outcomes (idr::Outcome). */
-enum { IDR_CHECK_SUCCEEDED = 0, IDR_CHECK_FAILED = 1, IDR_CHECK_NOT_CHECKED = 2 };
+#define IDR_VERIFY_CONFIG_INIT {(uint32_t)sizeof(idr_verify_config), NULL, NULL, NULL, 0}
 
 /* After find: READ_SIGNED with a fresh nonce, then verification with that nonce. IDR_OK when
  * a record was read and verified (whatever the verdict): *verdict_out is set; *card_out is
@@ -55,7 +60,8 @@ void idr_verdict_free(idr_verdict* verdict);          /* NULL is fine */
 int idr_verdict_verified(const idr_verdict* verdict); /* 1 when every required check succeeded */
 size_t idr_verdict_count(const idr_verdict* verdict);
 /* Result `index` (NULL / -1 past the end): check name ("signature", "chain", "digest", ...),
- * the field for digest results ("" otherwise), outcome (IDR_CHECK_*), reason name and code
+ * the field for digest results ("" otherwise), outcome (idr_check_status: SUCCEEDED, FAILED
+ * or NOT_CHECKED), reason name and code
  * (idr::Reason), one-sentence message, whether it is required. */
 const char* idr_verdict_check(const idr_verdict* verdict, size_t index);
 const char* idr_verdict_field(const idr_verdict* verdict, size_t index);

@@ -1,6 +1,6 @@
 #pragma once
 // Card photos: a decoder interface (bytes -> image), the simulator's open codec, PNG and BMP
-// writers, and a loader for a vendor WLT decoder library found at run time (dlopen).
+// writers, and a loader for a vendor WLT decoder library at an absolute path (dlopen).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -36,12 +36,15 @@ class OpenCodecDecoder final : public PhotoDecoder {
 // library exports `int unpack(const char* wlt1024, char* out, int save_bmp)` (the symbol name
 // is configurable) that fills `out` with 102 x 126 pixels, 3 bytes each (B, G, R), rows bottom
 // up, and returns 1 on success - the shape of the Linux decoders shipped with common reader
-// SDKs. Absent library or symbol: Unsupported, with the dlerror text in *why.
+// SDKs. Absent library or symbol: Unsupported, with the dlerror text in *why. The library is
+// loaded only from an absolute path the application gives (DESIGN 11: no environment
+// variable, no loader search path, which would let whoever controls them run code in the
+// verifier); a relative path is InvalidArgument.
 class WltLibraryDecoder final : public PhotoDecoder {
  public:
   static constexpr uint32_t kWidth = 102, kHeight = 126;
   [[nodiscard]] static Result<std::unique_ptr<WltLibraryDecoder>> load(
-      const std::string& library = "libwlt.so", const std::string& symbol = "unpack",
+      const std::string& library, const std::string& symbol = "unpack",
       std::string* why = nullptr);
   ~WltLibraryDecoder() override;
   [[nodiscard]] const char* name() const override { return "wlt-library"; }

@@ -44,6 +44,10 @@ Result<Image> OpenCodecDecoder::decode(const uint8_t* data, size_t len) const {
 Result<std::unique_ptr<WltLibraryDecoder>> WltLibraryDecoder::load(const std::string& library,
                                                                    const std::string& symbol,
                                                                    std::string* why) {
+  if (library.empty() || library[0] != '/') {
+    if (why) *why = "WLT decoder library '" + library + "' is not an absolute path";
+    return Error::InvalidArgument;
+  }
   void* handle = ::dlopen(library.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     if (why) *why = "WLT decoder library not available: " + std::string(::dlerror());

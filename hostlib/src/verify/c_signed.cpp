@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 
+#include "../core/bounded_file.h"
 #include "../core/c_handles.h"
 #include "idr/ca.h"
 #include "idr/idr_signed.h"
@@ -24,10 +25,22 @@ struct idr_verdict {
 
 namespace {
 
-static_assert(int{IDR_CHECK_SUCCEEDED} == static_cast<int>(idr::Outcome::Succeeded) &&
-                  int{IDR_CHECK_FAILED} == static_cast<int>(idr::Outcome::Failed) &&
-                  int{IDR_CHECK_NOT_CHECKED} == static_cast<int>(idr::Outcome::NotChecked),
-              "C and C++ outcomes");
+int check_status(idr::Outcome o) {
+  switch (o) {
+    case idr::Outcome::Succeeded:
+      return IDR_CHECK_SUCCEEDED;
+    case idr::Outcome::Failed:
+      return IDR_CHECK_FAILED;
+    case idr::Outcome::NotChecked:
+      return IDR_CHECK_NOT_CHECKED;
+  }
+  return IDR_CHECK_FAILED;
+}
+
+// The versioned struct at the boundary: only the size this library was built with.
+bool config_ok(const idr_verify_config* config) {
+  return config == nullptr || config->struct_size == sizeof(idr_verify_config);
+}
 
 template <typename F>
 int guarded(F&& f) noexcept {
@@ -117,7 +130,7 @@ extern "C" {
 int idr_reader_read_verified(idr_reader* reader, unsigned fields, const idr_verify_config* config,
                              idr_card** card_out, idr_verdict** verdict_out) {
   return guarded([&]() -> int {
-    if (reader == nullptr || card_out == nullptr || verdict_out == nullptr)
+    if (reader == nullptr || card_out == nullptr || verdict_out == nullptr || !config_ok(config))
       return IDR_E_INVALID_ARGUMENT;
     *card_out = nullptr;
     *verdict_out = nullptr;
@@ -136,13 +149,14 @@ int idr_reader_read_verified(idr_reader* reader, unsigned fields, const idr_veri
 int idr_record_verify_file(const char* path, const idr_verify_config* config, const uint8_t* nonce,
                            idr_card** card_out, idr_verdict** verdict_out) {
   return guarded([&]() -> int {
-    if (path == nullptr || card_out == nullptr || verdict_out == nullptr)
+    if (path == nullptr || card_out == nullptr || verdict_out == nullptr || !config_ok(config))
       return IDR_E_INVALID_ARGUMENT;
     *card_out = nullptr;
     *verdict_out = nullptr;
-    std::ifstream f(path, std::ios::binary);
-    if (!f) return IDR_E_IO;
-    idr::Bytes file((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+    // Size-checked before reading (DESIGN 11): a record is at most kMaxRecordSize bytes.
+    auto read = idr::detail::read_file_bounded(path, idr::kMaxRecordSize);
+    if (!read) return code(read.error());
+    idr::Bytes file = std::move(read).value();
     Material m;
     if (!load(config, m)) return IDR_E_INVALID_ARGUMENT;
     idr::VerifyOptions o = options(config, m);
@@ -161,9 +175,9 @@ int idr_record_disclose_file(const char* in_path, const char* fields, const char
   return guarded([&]() -> int {
     if (in_path == nullptr || fields == nullptr || out_path == nullptr)
       return IDR_E_INVALID_ARGUMENT;
-    std::ifstream in(in_path, std::ios::binary);
-    if (!in) return IDR_E_IO;
-    const idr::Bytes file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto read = idr::detail::read_file_bounded(in_path, idr::kMaxRecordSize);
+    if (!read) return code(read.error());
+    const idr::Bytes file = std::move(read).value();
     std::vector<std::string> keep;
     std::stringstream list(fields);
     for (std::string field; std::getline(list, field, ',');)
@@ -201,7 +215,7 @@ const char* idr_verdict_field(const idr_verdict* verdict, size_t index) {
 
 int idr_verdict_outcome(const idr_verdict* verdict, size_t index) {
   const auto* r = at(verdict, index);
-  return r ? static_cast<int>(r->outcome) : -1;
+  return r ? check_status(r->outcome) : -1;
 }
 
 const char* idr_verdict_reason(const idr_verdict* verdict, size_t index) {
