@@ -1,5 +1,6 @@
 // Scenario JSON -> Scenario. Every error names the offending field by its JSON path.
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -93,9 +94,26 @@ std::vector<uint8_t> get_hex(const json& j, const std::string& path, size_t byte
   return out;
 }
 
+// Files a scenario names are size-checked before reading (DESIGN 11): a card's photo or
+// fingerprint is a few KiB, a scenario a few hundred.
+constexpr std::uintmax_t kMaxCardFile = 64 * 1024;
+constexpr std::uintmax_t kMaxScenarioFile = 4 * 1024 * 1024;
+
+// Empty when `file` is a regular file of at most `max` bytes, else why not.
+std::string oversize(const std::string& file, std::uintmax_t max) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) return "'" + file + "' is not a regular file";
+  const std::uintmax_t size = std::filesystem::file_size(file, ec);
+  if (ec || size > max)
+    return "'" + file + "' is larger than " + std::to_string(max) + " bytes";
+  return {};
+}
+
 std::vector<uint8_t> read_file_bytes(const std::string& base_dir, const std::string& rel,
                                      const std::string& path) {
   const std::string full = (!rel.empty() && rel[0] == '/') ? rel : base_dir + "/" + rel;
+  if (std::ifstream probe(full); !probe) fail(path, "cannot open file '" + full + "'");
+  if (const std::string why = oversize(full, kMaxCardFile); !why.empty()) fail(path, why);
   std::ifstream f(full, std::ios::binary);
   if (!f) fail(path, "cannot open file '" + full + "'");
   return std::vector<uint8_t>((std::istreambuf_iterator<char>(f)),
@@ -326,6 +344,8 @@ Scenario parse_scenario(const std::string& json_text, const std::string& base_di
 Scenario load_scenario(const std::string& path) {
   std::ifstream f(path);
   if (!f) throw std::runtime_error("scenario '" + path + "': cannot open the file");
+  if (const std::string why = oversize(path, kMaxScenarioFile); !why.empty())
+    throw std::runtime_error("scenario '" + path + "': " + why);
   std::stringstream text;
   text << f.rdbuf();
   const size_t slash = path.find_last_of('/');

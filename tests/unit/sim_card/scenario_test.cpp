@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "helpers.h"
@@ -151,6 +152,25 @@ TEST_CASE("parse errors name the offending field", "[scenario][json]") {
   expect_error(R"({"name": "x", "cards": [{"issuer_key": "0011"}]})",
                "cards[0].issuer_key: expected 16 bytes");
   CHECK_THROWS_WITH(load_scenario("/nonexistent/x.json"), Catch::Contains("/nonexistent/x.json"));
+}
+
+TEST_CASE("scenario and card files are size-checked before reading", "[scenario][json]") {
+  const std::string dir = std::filesystem::temp_directory_path() / "idr-scenario-size";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream big(dir + "/big.json");
+    big << std::string(4 * 1024 * 1024 + 1, ' ');
+  }
+  CHECK_THROWS_WITH(load_scenario(dir + "/big.json"), Catch::Contains("is larger than 4194304"));
+  CHECK_THROWS_WITH(load_scenario("/dev/zero"), Catch::Contains("not a regular file"));
+  {
+    std::ofstream photo(dir + "/photo.bin", std::ios::binary);
+    photo << std::string(64 * 1024 + 1, 'x');
+  }
+  CHECK_THROWS_WITH(
+      parse_scenario(R"({"name": "x", "cards": [{"photo": {"file": "photo.bin"}}]})", dir),
+      Catch::Contains("is larger than 65536"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("a scenario sets timing, keys, SAM id, faults, flash and timelines", "[scenario][json]") {
