@@ -93,8 +93,8 @@ TEST_CASE(
   std::vector<uint8_t> wlt(1024, 0x57);
   CHECK(idr::decode_photo(wlt.data(), wlt.size()).error() == idr::Error::Unsupported);
   std::string why;
-  auto lib = idr::WltLibraryDecoder::load("/nonexistent/libidr-no-such-wlt-decoder.so", "unpack",
-                                          &why);
+  auto lib =
+      idr::WltLibraryDecoder::load("/nonexistent/libidr-no-such-wlt-decoder.so", "unpack", &why);
   CHECK(lib.error() == idr::Error::Unsupported);
   CHECK(why.find("not available") != std::string::npos);
   // A library that is loaded but has no such symbol: libc, found by one of its functions.

@@ -126,12 +126,11 @@ bool mbedtls_accepts(const Bytes& device) {
   mbedtls_x509_crt_init(&chain);
   mbedtls_x509_crt_init(&root);
   uint32_t flags = 0;
-  const bool parsed =
-      mbedtls_x509_crt_parse_der(&chain, device.data(), device.size()) == 0 &&
-      mbedtls_x509_crt_parse_der(&chain, pki().intermediate.cert_der.data(),
-                                 pki().intermediate.cert_der.size()) == 0 &&
-      mbedtls_x509_crt_parse_der(&root, pki().root.cert_der.data(), pki().root.cert_der.size()) ==
-          0;
+  const bool parsed = mbedtls_x509_crt_parse_der(&chain, device.data(), device.size()) == 0 &&
+                      mbedtls_x509_crt_parse_der(&chain, pki().intermediate.cert_der.data(),
+                                                 pki().intermediate.cert_der.size()) == 0 &&
+                      mbedtls_x509_crt_parse_der(&root, pki().root.cert_der.data(),
+                                                 pki().root.cert_der.size()) == 0;
   if (parsed)
     (void)mbedtls_x509_crt_verify(&chain, &root, nullptr, nullptr, &flags, nullptr, nullptr);
   mbedtls_x509_crt_free(&chain);
@@ -280,8 +279,9 @@ TEST_CASE("revocation holds by key and reader serial and through a trusted inter
     CHECK_FALSE(TrustStore().load_revoked_text("idr-revocation-list 3\n", "l", &why));
     CHECK(why.find("version '3' is not supported") != std::string::npos);
     CHECK_FALSE(TrustStore().load_revoked_text("idr-revocation-list 2\nspki xyz\n", "l", &why));
-    CHECK(why == "l:2: not 'issuer-serial <sha256> <serial>', 'spki <sha256>', 'reader <serial>' "
-                 "or 'cert <sha256>'");
+    CHECK(why ==
+          "l:2: not 'issuer-serial <sha256> <serial>', 'spki <sha256>', 'reader <serial>' "
+          "or 'cert <sha256>'");
   }
 }
 
@@ -334,8 +334,8 @@ TEST_CASE("certificates outside the profile are refused each with its own reason
     CustomCert spec;
     spec.cn = "Not a CA";
     spec.is_ca = true;
-    const VerifiedRecord r = f.verify(
-        {f.chain[0], issue_custom(pki().intermediate, f.key.public_key(), spec), inter});
+    const VerifiedRecord r =
+        f.verify({f.chain[0], issue_custom(pki().intermediate, f.key.public_key(), spec), inter});
     CHECK(r.verdict().find(Check::Chain)->reason == Reason::KeyUsage);
     CHECK(r.verdict().find(Check::Chain)->message.find("lacks keyCertSign") != std::string::npos);
   }
@@ -365,20 +365,25 @@ TEST_CASE("hostile CBOR gives a clear decode error and no declared allocation",
   for (int i = 0; i < 5000; ++i) tags.insert(tags.end(), {0xD8, 0x40});
   tags.push_back(0x00);
   const std::vector<Case> cases = {
-      {"array of 2^26", {0x82, 0xD2, 0x84, 0x9A, 0x04, 0x00, 0x00, 0x00},
+      {"array of 2^26",
+       {0x82, 0xD2, 0x84, 0x9A, 0x04, 0x00, 0x00, 0x00},
        "declared count 67108864 exceeds the 0 bytes present at byte 1"},
       {"array of 2^64-1",
        {0x82, 0xD2, 0x84, 0x9B, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF},
        "declared count 18446744073709551615 exceeds the 0 bytes present at byte 1"},
-      {"map of 2^32-1", {0x82, 0xD2, 0x84, 0xBA, 0xFF, 0xFF, 0xFF, 0xFF, 0x00},
+      {"map of 2^32-1",
+       {0x82, 0xD2, 0x84, 0xBA, 0xFF, 0xFF, 0xFF, 0xFF, 0x00},
        "declared count 4294967295 exceeds the 1 bytes present at byte 1"},
-      {"byte string of 2^32-1", {0x82, 0xD2, 0x84, 0x5A, 0xFF, 0xFF, 0xFF, 0xFF},
+      {"byte string of 2^32-1",
+       {0x82, 0xD2, 0x84, 0x5A, 0xFF, 0xFF, 0xFF, 0xFF},
        "declared length 4294967295 exceeds the 0 bytes present at byte 1"},
       {"arrays nested 10000 deep", nested, "nesting deeper than 16 at byte 16"},
       {"tags nested 5000 deep", tags, "nesting deeper than 16 at byte 31"},
-      {"indefinite array", {0x82, 0xD2, 0x84, 0x9F, 0x00, 0xFF, 0x40, 0x40, 0x40},
+      {"indefinite array",
+       {0x82, 0xD2, 0x84, 0x9F, 0x00, 0xFF, 0x40, 0x40, 0x40},
        "indefinite length (only definite lengths are allowed) at byte 1"},
-      {"a longer head than needed", {0x82, 0xD2, 0x98, 0x04, 0x40, 0xA0, 0x40, 0x40},
+      {"a longer head than needed",
+       {0x82, 0xD2, 0x98, 0x04, 0x40, 0xA0, 0x40, 0x40},
        "CBOR head longer than needed at byte 0"},
       {"larger than the maximum", Bytes(kMaxRecordSize + 1, 0x40),
        "record of 65536 bytes is larger than the 65535-byte maximum"},
@@ -447,12 +452,12 @@ TEST_CASE("idr verify: the attacks are refused each with its reason", "[signed][
   DeviceKey key;
   const int64_t now = static_cast<int64_t>(std::time(nullptr));
   const std::vector<Bytes> chain = {
-      ca::certify_reader(
-          ca::Identity{ca.intermediate_der(), [&] {
-                         std::ifstream k(ca_dir + "/intermediate.key.pem");
-                         return std::string(std::istreambuf_iterator<char>(k), {});
-                       }()},
-          key.public_key().data(), key.serial(), {now - 60, now + 86400})
+      ca::certify_reader(ca::Identity{ca.intermediate_der(),
+                                      [&] {
+                                        std::ifstream k(ca_dir + "/intermediate.key.pem");
+                                        return std::string(std::istreambuf_iterator<char>(k), {});
+                                      }()},
+                         key.public_key().data(), key.serial(), {now - 60, now + 86400})
           .value(),
       ca.intermediate_der()};
   RecordSpec spec;

@@ -140,8 +140,8 @@ Bytes issue_custom(const ca::Identity& issuer, const std::array<uint8_t, 65>& pu
       mbedtls_pk_parse_key(&issuer_key,
                            reinterpret_cast<const unsigned char*>(issuer.key_pem.c_str()),
                            issuer.key_pem.size() + 1, nullptr, 0) == 0 &&
-      mbedtls_x509_crt_parse_der(&parsed_issuer, issuer.cert_der.data(),
-                                 issuer.cert_der.size()) == 0 &&
+      mbedtls_x509_crt_parse_der(&parsed_issuer, issuer.cert_der.data(), issuer.cert_der.size()) ==
+          0 &&
       mbedtls_x509_dn_gets(issuer_name, sizeof(issuer_name), &parsed_issuer.subject) > 0;
   auto when = [](int64_t t) {
     const std::time_t tt = static_cast<std::time_t>(t);
@@ -163,8 +163,7 @@ Bytes issue_custom(const ca::Identity& issuer, const std::array<uint8_t, 65>& pu
                0 &&
            (!spec.basic_constraints ||
             mbedtls_x509write_crt_set_basic_constraints(&w, spec.is_ca ? 1 : 0, -1) == 0) &&
-           (spec.key_usage == 0 ||
-            mbedtls_x509write_crt_set_key_usage(&w, spec.key_usage) == 0);
+           (spec.key_usage == 0 || mbedtls_x509write_crt_set_key_usage(&w, spec.key_usage) == 0);
   }
   // A new serial until the signature has a low s (the verifier's strict form).
   for (int attempt = 0; good && attempt < 64 && out.empty(); ++attempt) {

@@ -36,7 +36,8 @@ typedef struct idr_verify_config {
   int64_t now;             /* Unix seconds for certificate validity; 0 = the system clock */
 } idr_verify_config;
 
-#define IDR_VERIFY_CONFIG_INIT {(uint32_t)sizeof(idr_verify_config), NULL, NULL, NULL, 0}
+#define IDR_VERIFY_CONFIG_INIT \
+  { (uint32_t)sizeof(idr_verify_config), NULL, NULL, NULL, 0 }
 
 /* After find: READ_SIGNED with a fresh nonce, then verification with that nonce. IDR_OK when
  * a record was read and verified (whatever the verdict): *verdict_out is set; *card_out is

@@ -44,8 +44,7 @@ class WltLibraryDecoder final : public PhotoDecoder {
  public:
   static constexpr uint32_t kWidth = 102, kHeight = 126;
   [[nodiscard]] static Result<std::unique_ptr<WltLibraryDecoder>> load(
-      const std::string& library, const std::string& symbol = "unpack",
-      std::string* why = nullptr);
+      const std::string& library, const std::string& symbol = "unpack", std::string* why = nullptr);
   ~WltLibraryDecoder() override;
   [[nodiscard]] const char* name() const override { return "wlt-library"; }
   [[nodiscard]] Result<Image> decode(const uint8_t* data, size_t len) const override;

@@ -81,10 +81,10 @@ enum class Reason : int {
   NoRevocationList = 27,     // Revocation: no list configured (NotChecked)
   ChainTooLong = 28,         // Chain: more than 4 certificates in x5chain
   NonCanonicalCertificate = 29,  // Chain: not strict DER, bytes after it, high-s signature
-  KeyUsage = 30,             // Chain: keyUsage missing or not as the profile says
-  BasicConstraints = 31,     // Chain: CA:TRUE on a reader certificate, or missing on a CA
-  PathLength = 32,           // Chain: a CA's pathLenConstraint is exceeded
-  UnsupportedAlgorithm = 33, // Chain: a key that is not P-256 or a signature not ECDSA-SHA256
+  KeyUsage = 30,                 // Chain: keyUsage missing or not as the profile says
+  BasicConstraints = 31,         // Chain: CA:TRUE on a reader certificate, or missing on a CA
+  PathLength = 32,               // Chain: a CA's pathLenConstraint is exceeded
+  UnsupportedAlgorithm = 33,     // Chain: a key that is not P-256 or a signature not ECDSA-SHA256
 };
 [[nodiscard]] const char* to_string(Reason r) noexcept;
 

@@ -7,8 +7,8 @@
 
 namespace {
 
-int write_photo(const uint8_t* photo, size_t len, const char* path,
-                const idr_photo_config* config, bool png) {
+int write_photo(const uint8_t* photo, size_t len, const char* path, const idr_photo_config* config,
+                bool png) {
   if (!photo || !path) return IDR_E_INVALID_ARGUMENT;
   if (config != nullptr && config->struct_size != sizeof(idr_photo_config))
     return IDR_E_INVALID_ARGUMENT;

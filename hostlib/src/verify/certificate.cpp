@@ -23,9 +23,9 @@ constexpr uint8_t kEcdsaSha256Null[] = {0x30, 0x0C, 0x06, 0x08, 0x2A, 0x86, 0x48
 constexpr uint8_t kOrder[32] = {0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x00, 0x00, 0x00, 0xFF, 0xFF, 0xFF,
                                 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xBC, 0xE6, 0xFA, 0xAD, 0xA7, 0x17,
                                 0x9E, 0x84, 0xF3, 0xB9, 0xCA, 0xC2, 0xFC, 0x63, 0x25, 0x51};
-constexpr uint8_t kHalfOrder[32] = {0x7F, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0x00, 0x00, 0x7F, 0xFF, 0xFF,
-                                    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xDE, 0x73, 0x7D, 0x56, 0xD3, 0x8B,
-                                    0xCF, 0x42, 0x79, 0xDC, 0xE5, 0x61, 0x7E, 0x31, 0x92, 0xA8};
+constexpr uint8_t kHalfOrder[32] = {
+    0x7F, 0xFF, 0xFF, 0xFF, 0x80, 0x00, 0x00, 0x00, 0x7F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xDE, 0x73, 0x7D, 0x56, 0xD3, 0x8B, 0xCF, 0x42, 0x79, 0xDC, 0xE5, 0x61, 0x7E, 0x31, 0x92, 0xA8};
 
 struct Tlv {
   uint8_t tag = 0;
@@ -73,8 +73,8 @@ bool walk(const uint8_t* p, size_t n, size_t depth, std::string& why) {
         return why = "a BOOLEAN that is not DER", false;
     } else if (t.tag == 0x02) {
       if (t.len == 0) return why = "an empty INTEGER", false;
-      if (t.len > 1 && ((t.body[0] == 0x00 && t.body[1] < 0x80) ||
-                        (t.body[0] == 0xFF && t.body[1] >= 0x80)))
+      if (t.len > 1 &&
+          ((t.body[0] == 0x00 && t.body[1] < 0x80) || (t.body[0] == 0xFF && t.body[1] >= 0x80)))
         return why = "an INTEGER that is not minimal", false;
     } else if (t.tag == 0x03) {
       if (t.len == 0 || t.body[0] > 7 || (t.len == 1 && t.body[0] != 0))
@@ -151,11 +151,11 @@ bool strict_certificate(const uint8_t* der, size_t size, std::string& why) {
   const uint8_t* end = cert.body + cert.len;
   if (!read_tlv(cert.body, cert.len, tbs, why) || tbs.tag != 0x30 ||
       !read_tlv(tbs.start + tbs.total, end - (tbs.start + tbs.total), alg, why) ||
-      !read_tlv(alg.start + alg.total, end - (alg.start + alg.total), sig, why) || sig.tag != 0x03 ||
-      sig.start + sig.total != end)
+      !read_tlv(alg.start + alg.total, end - (alg.start + alg.total), sig, why) ||
+      sig.tag != 0x03 || sig.start + sig.total != end)
     return why = "not SEQUENCE {tbsCertificate, signatureAlgorithm, signatureValue}", false;
-  const bool plain = alg.total == sizeof(kEcdsaSha256) &&
-                     std::memcmp(alg.start, kEcdsaSha256, alg.total) == 0;
+  const bool plain =
+      alg.total == sizeof(kEcdsaSha256) && std::memcmp(alg.start, kEcdsaSha256, alg.total) == 0;
   const bool with_null = alg.total == sizeof(kEcdsaSha256Null) &&
                          std::memcmp(alg.start, kEcdsaSha256Null, alg.total) == 0;
   if (!plain && !with_null) return why = "the signature algorithm is not ecdsa-with-SHA256", false;
@@ -174,10 +174,8 @@ bool strict_certificate(const uint8_t* der, size_t size, std::string& why) {
     return why = "the signature algorithm differs from the one in tbsCertificate", false;
   Tlv ecsig, r, s;
   if (sig.len < 1 || sig.body[0] != 0 || !read_tlv(sig.body + 1, sig.len - 1, ecsig, why) ||
-      ecsig.tag != 0x30 || ecsig.total != sig.len - 1 ||
-      !read_tlv(ecsig.body, ecsig.len, r, why) ||
-      !read_tlv(r.start + r.total, ecsig.len - r.total, s, why) ||
-      r.total + s.total != ecsig.len)
+      ecsig.tag != 0x30 || ecsig.total != sig.len - 1 || !read_tlv(ecsig.body, ecsig.len, r, why) ||
+      !read_tlv(r.start + r.total, ecsig.len - r.total, s, why) || r.total + s.total != ecsig.len)
     return why = "the signature value is not SEQUENCE {r, s}", false;
   uint8_t rv[32], sv[32];
   if (!scalar(r, rv) || !scalar(s, sv))
@@ -246,10 +244,12 @@ RevocationKeys revocation_keys_of(const mbedtls_x509_crt& c) {
   k.serial.assign(c.serial.p, c.serial.p + c.serial.len);
   // The SubjectPublicKeyInfo re-written by mbedTLS (uncompressed point): one form per key.
   unsigned char spki[160];
-  const int n = mbedtls_pk_write_pubkey_der(const_cast<mbedtls_pk_context*>(&c.pk), spki,
-                                            sizeof(spki));
-  if (n > 0) k.spki_hash = sha256(spki + sizeof(spki) - n, static_cast<size_t>(n));
-  else k.spki_hash = sha256(c.pk_raw.p, c.pk_raw.len);
+  const int n =
+      mbedtls_pk_write_pubkey_der(const_cast<mbedtls_pk_context*>(&c.pk), spki, sizeof(spki));
+  if (n > 0)
+    k.spki_hash = sha256(spki + sizeof(spki) - n, static_cast<size_t>(n));
+  else
+    k.spki_hash = sha256(c.pk_raw.p, c.pk_raw.len);
   k.certificate_hash = sha256(c.raw.p, c.raw.len);
   k.subject_cn = subject_cn(c);
   return k;
@@ -262,9 +262,9 @@ Result<std::vector<Bytes>> pem_certificates(const std::string& pem, std::string&
     mbedtls_pem_context ctx;
     mbedtls_pem_init(&ctx);
     size_t used = 0;
-    const int rc = mbedtls_pem_read_buffer(
-        &ctx, kBegin, "-----END CERTIFICATE-----",
-        reinterpret_cast<const unsigned char*>(pem.c_str() + at), nullptr, 0, &used);
+    const int rc = mbedtls_pem_read_buffer(&ctx, kBegin, "-----END CERTIFICATE-----",
+                                           reinterpret_cast<const unsigned char*>(pem.c_str() + at),
+                                           nullptr, 0, &used);
     if (rc == 0) out.emplace_back(ctx.buf, ctx.buf + ctx.buflen);
     mbedtls_pem_free(&ctx);
     if (rc != 0 || used == 0) {

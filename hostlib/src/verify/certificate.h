@@ -42,7 +42,6 @@ enum class CertRole { Device, Ca };
 
 // The DER of every CERTIFICATE block of a PEM text, exactly as encoded (mbedTLS's parser
 // would drop bytes after a certificate). InvalidArgument and `why` when a block is bad.
-[[nodiscard]] Result<std::vector<Bytes>> pem_certificates(const std::string& pem,
-                                                          std::string& why);
+[[nodiscard]] Result<std::vector<Bytes>> pem_certificates(const std::string& pem, std::string& why);
 
 }  // namespace idr::detail

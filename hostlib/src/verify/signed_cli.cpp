@@ -47,8 +47,7 @@ int usage(const std::string& why) {
 }
 
 // Records are refused above kMaxRecordSize before a byte is read (DESIGN 11).
-bool read_file(const std::string& path, Bytes& out, std::string& why,
-               size_t max = kMaxRecordSize) {
+bool read_file(const std::string& path, Bytes& out, std::string& why, size_t max = kMaxRecordSize) {
   auto bytes = detail::read_file_bounded(path, max, &why);
   if (!bytes) return false;
   out = std::move(bytes).value();

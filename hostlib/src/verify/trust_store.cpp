@@ -238,8 +238,9 @@ Result<void> TrustStore::load_revoked_text(const std::string& text, const std::s
     } else if (w[0] == "reader" && w.size() == 2 && w[1].size() <= 64) {
       parsed.revoked_readers.insert(w[1]);
     } else {
-      return fail("not 'issuer-serial <sha256> <serial>', 'spki <sha256>', 'reader <serial>' "
-                  "or 'cert <sha256>'");
+      return fail(
+          "not 'issuer-serial <sha256> <serial>', 'spki <sha256>', 'reader <serial>' "
+          "or 'cert <sha256>'");
     }
   }
   impl_->revoked_certs.insert(parsed.revoked_certs.begin(), parsed.revoked_certs.end());

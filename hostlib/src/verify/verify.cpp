@@ -220,8 +220,8 @@ std::optional<RecordCheckResult> accept_chain(const SignedRecord& r, ParsedChain
   size_t i = 0;
   for (const mbedtls_x509_crt* c = &parsed.crt; c != nullptr && c->raw.p != nullptr;
        c = c->next, ++i) {
-    const Reason bad = detail::check_profile(
-        *c, i == 0 ? detail::CertRole::Device : detail::CertRole::Ca, why);
+    const Reason bad =
+        detail::check_profile(*c, i == 0 ? detail::CertRole::Device : detail::CertRole::Ca, why);
     if (bad != Reason::Ok) return failed(Check::Chain, bad, cert_name(i, *c) + ": " + why);
     const int allowed = i >= 1 ? detail::path_length(*c) : -1;
     if (allowed >= 0 && i - 1 > static_cast<size_t>(allowed))

@@ -104,8 +104,7 @@ std::string oversize(const std::string& file, std::uintmax_t max) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) return "'" + file + "' is not a regular file";
   const std::uintmax_t size = std::filesystem::file_size(file, ec);
-  if (ec || size > max)
-    return "'" + file + "' is larger than " + std::to_string(max) + " bytes";
+  if (ec || size > max) return "'" + file + "' is larger than " + std::to_string(max) + " bytes";
   return {};
 }
 
