@@ -34,6 +34,10 @@ const char kHelp[] =
     "    is this build) and exits with the command's exit status (127: it could not start).\n"
     "Both children are killed when idr sim ends, however it ends.\n"
     "\n"
+    "A model error in the simulator (the firmware used CLRC663 behaviour the model does not\n"
+    "implement) is fatal: the reader answers with a reader fault, both children stop, and\n"
+    "idr sim exits 4 with the model's message, also when the command itself succeeded.\n"
+    "\n"
     "Signed reads out of the box: before that, a throwaway development CA is made in a temp\n"
     "directory, the simulated reader is provisioned with it (its key, a device certificate)\n"
     "and the command gets IDR_TRUST=<the dev root> and IDR_COUNTERS=<a temp counter store>,\n"
@@ -49,6 +53,15 @@ const char kHelp[] =
 
 constexpr std::chrono::milliseconds kStartTimeout{15'000};
 constexpr std::chrono::milliseconds kCheckInterval{200};
+// idr-sim's stdout line for a model error (hw-sim/README.md).
+const char kModelErrorLine[] = "model error: ";
+
+// After a model error the run is void (DESIGN 3): says so, with the model's message.
+bool report_model_errors(ChildProcess& sim) {
+  const auto errors = sim.watched_lines();
+  for (const auto& e : errors) std::cerr << "idr sim: the simulator reported a model error: " << e << "\n";
+  return !errors.empty();
+}
 
 std::string exe(const Args& args, const char* option, std::string (*locate)(), const char* name) {
   if (auto v = args.value(option)) {
@@ -97,7 +110,7 @@ int cmd_sim(const Words& words) {
     sim = std::make_unique<ChildProcess>(
         Words{sim_exe, "--scenario", *scenario, "--listen", "127.0.0.1:0"}, capture);
     const std::string sim_address = sim->wait_for_line("listening on ", kStartTimeout);
-    sim->forward_stdout(STDERR_FILENO);
+    sim->forward_stdout(STDERR_FILENO, kModelErrorLine);
     firmware = std::make_unique<ChildProcess>(
         Words{firmware_exe, "--sim", sim_address, "--listen", "127.0.0.1:" + std::to_string(port)},
         capture);
@@ -140,10 +153,14 @@ int cmd_sim(const Words& words) {
       if (!sim->running() || !firmware->running()) {
         std::cerr << "idr sim: " << (sim->running() ? "idr-firmware" : "idr-sim")
                   << " stopped; stopping\n";
-        return kExitUnreachable;
+        firmware->kill();
+        sim->finish_forwarding();
+        return report_model_errors(*sim) ? kExitCardError : kExitUnreachable;
       }
     }
-    return kExitInterrupted;
+    firmware->kill();
+    sim->finish_forwarding();
+    return report_model_errors(*sim) ? kExitCardError : kExitInterrupted;
   }
 
   print_paths(std::cerr);
@@ -162,6 +179,11 @@ int cmd_sim(const Words& words) {
   interrupt.on_interrupt([child](int sig) { child->signal(sig); });
   const int status = command->wait();
   interrupt.on_interrupt(nullptr);
+  // Everything the simulator wrote, read to its end: a model error it printed came before
+  // any reply the command could have seen.
+  firmware->kill();
+  sim->finish_forwarding();
+  if (report_model_errors(*sim)) return status == kExitOk ? kExitCardError : status;
   return status;
 }
 

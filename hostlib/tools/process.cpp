@@ -174,20 +174,46 @@ std::string ChildProcess::read_all(std::chrono::milliseconds timeout) {
   }
 }
 
-void ChildProcess::forward_stdout(int fd) {
+void ChildProcess::forward_stdout(int fd, std::string watch_prefix) {
   if (out_ < 0 || forwarder_.joinable()) return;
   const std::string pending = std::move(buffered_);
   const int in = out_;
-  forwarder_ = std::thread([in, fd, pending] {
-    if (!pending.empty()) (void)!::write(fd, pending.data(), pending.size());
+  forwarder_ = std::thread([this, in, fd, pending, watch_prefix] {
+    std::string line;  // the line being watched, up to its newline
+    auto copy = [&](const char* data, size_t n) {
+      (void)!::write(fd, data, n);
+      if (watch_prefix.empty()) return;
+      for (size_t i = 0; i < n; ++i) {
+        if (data[i] != '\n') {
+          if (line.size() < 4096) line.push_back(data[i]);
+          continue;
+        }
+        if (line.rfind(watch_prefix, 0) == 0) {
+          std::lock_guard<std::mutex> lock(watched_mutex_);
+          watched_.push_back(line.substr(watch_prefix.size()));
+        }
+        line.clear();
+      }
+    };
+    if (!pending.empty()) copy(pending.data(), pending.size());
     char buf[4096];
     for (;;) {
       const ssize_t n = ::read(in, buf, sizeof buf);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return;
-      (void)!::write(fd, buf, static_cast<size_t>(n));
+      copy(buf, static_cast<size_t>(n));
     }
   });
+}
+
+std::vector<std::string> ChildProcess::watched_lines() {
+  std::lock_guard<std::mutex> lock(watched_mutex_);
+  return watched_;
+}
+
+void ChildProcess::finish_forwarding() {
+  kill();
+  if (forwarder_.joinable()) forwarder_.join();  // ends at EOF: the child is gone
 }
 
 pid_t ChildProcess::pid() const {

@@ -41,8 +41,12 @@ class ChildProcess {
   // Throws when EOF does not come within `timeout`.
   std::string read_all(std::chrono::milliseconds timeout);
   // Captured stdout: from now on copy it to `fd` on a thread, so the child never blocks on
-  // a full pipe.
-  void forward_stdout(int fd);
+  // a full pipe. Lines starting with `watch_prefix` (when not empty) are also kept (rest of
+  // the line): watched_lines() after the child is gone (kill()) has every one it wrote.
+  void forward_stdout(int fd, std::string watch_prefix = {});
+  [[nodiscard]] std::vector<std::string> watched_lines();
+  // Kills the child and waits until the forwarder has copied everything it wrote.
+  void finish_forwarding();
 
   // True while the child has not exited (reaps it when it has).
   [[nodiscard]] bool running();
@@ -63,6 +67,8 @@ class ChildProcess {
   int status_ = -1;
   std::string buffered_;
   std::thread forwarder_;
+  std::mutex watched_mutex_;
+  std::vector<std::string> watched_;
 };
 
 // `name` if it contains a '/', else the first executable `dir/name` on PATH (after

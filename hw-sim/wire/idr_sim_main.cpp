@@ -1,6 +1,8 @@
 // idr-sim: the simulator as a process. Serves board connections one at a time over TCP
 // on loopback only (hw-sim/README.md), or connects out to one board (QEMU's UART1
-// chardev is the server there: --connect).
+// chardev is the server there: --connect). A model error ends the run: printed at once
+// ("model error: ..." on stdout and stderr), the board is answered ModelError, and idr-sim
+// exits 3 when that board's connection ends (hw-sim/README.md).
 #include <unistd.h>
 
 #include <chrono>
@@ -29,6 +31,17 @@ void usage() {
 // How long --connect keeps retrying: QEMU opens its UART1 socket only after its UART0
 // client came (chardevs with wait=on are set up in order).
 constexpr std::chrono::seconds kConnectRetryFor{60};
+
+// Exit status after a model error (0 clean, 1 stream or start-up error, 2 usage).
+constexpr int kExitModelError = 3;
+
+// Prints the model's message where a person and a test harness both see it: stdout (the
+// line test harnesses read, flushed before the board gets its answer) and stderr.
+void report_model_error(const std::string& what) {
+  std::printf("model error: %s\n", what.c_str());
+  std::fflush(stdout);
+  std::cerr << "idr-sim: model error: " << what << "\n";
+}
 
 int connect_with_retry(uint16_t port) {
   const auto deadline = std::chrono::steady_clock::now() + kConnectRetryFor;
@@ -72,6 +85,7 @@ int main(int argc, char** argv) {
   try {
     const idr::sim::Scenario scenario = idr::sim::load_scenario(scenario_path);
     idr::sim::Simulator sim(scenario);
+    sim.on_model_error(report_model_error);
 
     if (connect_port != 0) {
       const int fd = connect_with_retry(connect_port);
@@ -81,8 +95,11 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       const bool clean = idr::sim::serve_connection(fd, sim);
       ::close(fd);
-      for (const auto& e : sim.model_errors()) std::cerr << "idr-sim: model error: " << e << "\n";
       if (!clean) std::cerr << "idr-sim: board connection dropped (stream error)\n";
+      if (!sim.model_failure().empty()) {
+        std::cerr << "idr-sim: stopped on a model error: " << sim.model_failure() << "\n";
+        return kExitModelError;
+      }
       return clean ? 0 : 1;
     }
 
@@ -98,7 +115,11 @@ int main(int argc, char** argv) {
       if (!idr::sim::serve_connection(fd, sim))
         std::cerr << "idr-sim: board connection dropped (stream error)\n";
       ::close(fd);
-      for (const auto& e : sim.model_errors()) std::cerr << "idr-sim: model error: " << e << "\n";
+      // A failed simulation serves no further board: its state is no longer the models'.
+      if (!sim.model_failure().empty()) {
+        std::cerr << "idr-sim: stopped on a model error: " << sim.model_failure() << "\n";
+        return kExitModelError;
+      }
     }
   } catch (const std::exception& e) {
     std::cerr << "idr-sim: " << e.what() << "\n";

@@ -56,20 +56,62 @@ Time Simulator::cpu_time(uint32_t instructions) const {
 }
 
 size_t Simulator::handle(const uint8_t* msg, size_t len, uint8_t* out, size_t cap) {
-  // A model that meets behaviour it does not implement throws; the board gets an explicit
-  // Unsupported error instead of silence or a dead simulator (DESIGN 3).
+  // DESIGN 3: behaviour a model does not implement is an explicit, fatal error. A model
+  // records it (Clrc663Model::error) or throws; either way the board gets ModelError
+  // instead of ordinary register values, and the simulation stays failed.
+  if (!failure_.empty() && msg != nullptr && len >= 3 && touches_peripheral(msg[2]))
+    return model_error(out, cap, "simulation stopped after a model error: " + failure_);
+  size_t n = 0;
   try {
-    return handle_request(msg, len, out, cap);
+    n = handle_request(msg, len, out, cap);
   } catch (const std::exception& e) {
-    ++error_responses_;
-    note(std::string("model error: ") + e.what());
-    simwire::Writer w(out, cap);
-    w.begin(Type::Error);
-    w.u8(static_cast<uint8_t>(ErrorCode::Unsupported));
-    const std::string text = e.what();
-    w.bytes(text.data(), std::min(text.size(), simwire::kMaxPayload - 1));
-    return w.finish();
+    fail(std::string("model error: ") + e.what());
+    return model_error(out, cap, failure_);
   }
+  const std::vector<std::string> errors = periph_.rc663->model_errors();
+  if (errors.size() > model_errors_seen_) {
+    const std::string first = errors[model_errors_seen_];
+    model_errors_seen_ = errors.size();
+    if (failure_.empty()) {
+      fail(first);
+      return model_error(out, cap, failure_);
+    }
+  }
+  return n;
+}
+
+bool Simulator::touches_peripheral(uint8_t type) {
+  switch (static_cast<Type>(type)) {
+    case Type::SpiTransfer:
+    case Type::IrqWait:
+    case Type::UartWrite:
+    case Type::UartRead:
+    case Type::UartSetBaud:
+    case Type::UartFlush:
+    case Type::FlashInfo:
+    case Type::FlashRead:
+    case Type::FlashProgram:
+    case Type::FlashErase:
+    case Type::Rng:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Simulator::fail(const std::string& what) {
+  failure_ = what;
+  note("model error: " + what);
+  if (on_model_error_) on_model_error_(failure_);
+}
+
+size_t Simulator::model_error(uint8_t* out, size_t cap, const std::string& text) {
+  ++error_responses_;
+  simwire::Writer w(out, cap);
+  w.begin(Type::Error);
+  w.u8(static_cast<uint8_t>(ErrorCode::ModelError));
+  w.bytes(text.data(), std::min(text.size(), simwire::kMaxPayload - 1));
+  return w.finish();
 }
 
 size_t Simulator::handle_request(const uint8_t* msg, size_t len, uint8_t* out, size_t cap) {
@@ -122,7 +164,7 @@ size_t Simulator::handle_request(const uint8_t* msg, size_t len, uint8_t* out, s
       const std::vector<uint8_t> miso =
           periph_.rc663->spi_transfer(std::vector<uint8_t>(mosi, mosi + n));
       if (miso.size() != n)
-        return error(ErrorCode::Unsupported, "CLRC663 model returned a MISO of the wrong length");
+        throw std::logic_error("CLRC663 model returned a MISO of the wrong length");
       w.begin(response_type(type));
       w.bytes(miso.data(), miso.size());
       return w.finish();

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -46,6 +47,13 @@ SimulatedReader::~SimulatedReader() {
   while (process->running() && std::chrono::steady_clock::now() < deadline)
     ::usleep(10'000);  // polling an exit, not synchronising on a guess
   process->kill();     // no-op when it ended
+  // 130: it served until our SIGTERM. Anything else: its simulator or firmware stopped
+  // first, e.g. on a model error (idr sim exits 4 and prints the model's message), which
+  // makes the whole test void (DESIGN 3). FAIL_CHECK: no throwing from a destructor.
+  const int status = process->exit_status();
+  if (status != 130 && !expect_stop)
+    FAIL_CHECK("idr sim ended with status " << status
+                                            << " before the test ended (see its stderr above)");
 }
 
 std::vector<std::string> lines(const std::string& text) {

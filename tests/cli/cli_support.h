@@ -38,6 +38,7 @@ struct SimulatedReader {
   std::string uri;       // tcp://127.0.0.1:PORT, from its "reader: " line
   std::string trust;     // its "trust: " line: the dev root certificate
   std::string counters;  // its "counters: " line
+  bool expect_stop = false;  // the test stops it on purpose: no check of its exit status
 };
 
 // Lines of a text, without the newlines; no empty last line.

@@ -181,3 +181,47 @@ TEST_CASE("e2e: idr-firmware --scenario runs the simulator in-process", "[host-b
   CHECK(host.transact(legacy_request(0x30, 0x01)) == bare_reply(0x41));  // nothing selected
   CHECK(fw.running());
 }
+
+// DESIGN 3: behaviour the model does not implement is an explicit, fatal error, visible at
+// every level. idr-firmware --front-end-standby makes the reader put its CLRC663 into
+// standby whenever the field is off (a real power-saving mode of the chip, data sheet
+// 8.9.2.2, implemented in firmware/core standby_front_end.h); the CLRC663 model does not
+// implement standby, so the firmware's first standby (right after init) is a model error.
+TEST_CASE("e2e: a model error ends the run: reader fault to the host, idr-sim exits with the "
+          "model's message",
+          "[host-board]") {
+  ReaderProcesses procs(kScenarioDir + "one_card_full.json", {"--front-end-standby"});
+  LegacyClient host(procs.host_port, 5s);
+  // The reader cannot work: SW3 60 (DESIGN 8 "self-test failed") instead of find's answer.
+  CHECK(host.transact(legacy_request(0x20, 0x01)) == bare_reply(0x60));
+  // Then the firmware stops (exit 3), and the simulator, its board gone, too (exit 3).
+  CHECK(procs.firmware->wait_exit(10s) == 3);
+  CHECK(procs.sim->wait_exit(10s) == 3);
+  const std::vector<std::string> errors = procs.sim->take_model_errors();
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == "CLRC663: Command.Standby (power-down) not modelled");
+}
+
+namespace {
+std::vector<std::string> g_reported;
+void record_model_error(const std::string& message) {
+  g_reported.push_back(message);
+}
+}  // namespace
+
+// The harness side: a test that does not take the model error is failed by the harness when
+// it tears the processes down (child_process.h; in test executables the handler is
+// FAIL_CHECK, tests/catch_main.cpp). Here a recording handler stands in for FAIL_CHECK.
+TEST_CASE("e2e: a model error nobody took is reported when the harness tears down",
+          "[host-board]") {
+  g_reported.clear();
+  const ModelErrorHandler previous = set_model_error_handler(record_model_error);
+  {
+    ReaderProcesses procs(kScenarioDir + "one_card_full.json", {"--front-end-standby"});
+    LegacyClient host(procs.host_port, 5s);
+    CHECK(host.transact(legacy_request(0x11, 0xFF)) == bare_reply(0x60));
+  }
+  set_model_error_handler(previous);
+  REQUIRE(g_reported.size() == 1);
+  CHECK(g_reported[0] == "CLRC663: Command.Standby (power-down) not modelled");
+}

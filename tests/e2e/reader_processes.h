@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "child_process.h"
 
@@ -14,8 +15,11 @@ namespace idr::e2e {
 
 struct ReaderProcesses {
   // Host board: `idr-sim --scenario FILE --listen 127.0.0.1:0`, then
-  // `idr-firmware --sim 127.0.0.1:<sim port> --listen 127.0.0.1:0`.
-  explicit ReaderProcesses(const std::string& scenario_file);
+  // `idr-firmware --sim 127.0.0.1:<sim port> --listen 127.0.0.1:0 [firmware_options]`.
+  // Firmware options exist on the host board only (the QEMU one refuses them). A model
+  // error idr-sim reports fails the test (child_process.h) unless the test takes it.
+  explicit ReaderProcesses(const std::string& scenario_file,
+                           const std::vector<std::string>& firmware_options = {});
 
   std::unique_ptr<ChildProcess> sim;
   std::unique_ptr<ChildProcess> firmware;

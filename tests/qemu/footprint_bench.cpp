@@ -25,62 +25,13 @@
 #include "idr/simwire.h"
 #include "idr/testing/crypto_rig.h"
 #include "legacy_client.h"
+#include "counting_sim_server.h"
 #include "qemu_reader.h"
 
 using namespace idr;
 using namespace std::chrono_literals;
 
 namespace {
-
-// The sim wire served to QEMU's UART1, counting the instructions the board reports.
-class CountingSimServer {
- public:
-  CountingSimServer(sim::Simulator& sim, unsigned short port) : sim_(sim) {
-    thread_ = std::thread([this, port] { run(port); });
-  }
-  ~CountingSimServer() { thread_.join(); }  // ends when QEMU goes (EOF)
-
-  uint64_t instructions() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return instructions_;
-  }
-  sim::TimeAccounts accounts() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return sim_.accounts();
-  }
-
- private:
-  void run(unsigned short port) {
-    int fd = -1;
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while ((fd = posix::connect_loopback(port)) < 0 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(20ms);
-    if (fd < 0) return;
-    std::vector<uint8_t> in(simwire::kMaxMessage), out(simwire::kMaxMessage);
-    for (;;) {
-      if (!posix::read_exact(fd, in.data(), 2)) break;
-      const size_t body = in[0] | (static_cast<size_t>(in[1]) << 8);
-      if (body == 0 || body + 2 > in.size() || !posix::read_exact(fd, in.data() + 2, body)) break;
-      size_t n = 0;
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        simwire::Reader r(in.data() + 2, body);
-        if (r.type() == static_cast<uint8_t>(simwire::Type::CpuTime)) {
-          const uint32_t count = r.u32();
-          if (r.ok()) instructions_ += count;
-        }
-        n = sim_.handle(in.data(), body + 2, out.data(), out.size());
-      }
-      if (n == 0 || !posix::write_all(fd, out.data(), n)) break;
-    }
-    ::close(fd);
-  }
-
-  sim::Simulator& sim_;
-  std::mutex mutex_;
-  uint64_t instructions_ = 0;
-  std::thread thread_;
-};
 
 struct ReadFigures {
   uint64_t instructions = 0;
@@ -96,7 +47,7 @@ ReadFigures one_read(const std::string& elf, const std::string& scenario_file) {
   e2e::ChildProcess qemu_process(qemu::qemu_command(elf, host_port, sim_port));
   ReadFigures f;
   {
-    CountingSimServer server(sim, sim_port);
+    qemu::CountingSimServer server(sim, sim_port);
     {
       e2e::LegacyClient host(host_port, 10s);
       const auto find = host.transact(e2e::legacy_request(0x20, 0x01));
@@ -125,7 +76,7 @@ ReadFigures one_signed_read(const std::string& elf, const std::string& scenario_
   e2e::ChildProcess qemu_process(qemu::qemu_command(elf, host_port, sim_port));
   ReadFigures f;
   {
-    CountingSimServer server(sim, sim_port);
+    qemu::CountingSimServer server(sim, sim_port);
     {
       e2e::LegacyClient host(host_port, 10s);
       const auto ext = [&](ext::Op op, const e2e::Bytes& data) {
@@ -195,6 +146,8 @@ int main(int argc, char** argv) {
                 fig_of("sign_first"), fig_of("sign_next"));
     std::printf("  verify    %llu instructions, key generation %llu\n", fig_of("verify"),
                 fig_of("keygen"));
+    std::printf("  SHA-256   %llu instructions for 4 KiB (65 blocks); CBOR %llu for %llu bytes\n",
+                fig_of("sha256_4k"), fig_of("cbor"), fig_of("cbor_bytes"));
     std::printf(
         "  mbedTLS pool %llu B: smallest working %llu B, high-water mark %llu B in %llu blocks\n",
         fig_of("pool_size"), fig_of("pool_min"), fig_of("pool_peak"), fig_of("pool_blocks"));

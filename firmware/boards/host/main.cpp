@@ -3,6 +3,10 @@
 //
 //   idr-firmware --sim 127.0.0.1:PORT [--listen 127.0.0.1:PORT]      simulator in idr-sim
 //   idr-firmware --scenario FILE      [--listen 127.0.0.1:PORT]      simulator in-process
+//   --front-end-standby: CLRC663 standby while the field is off (standby_front_end.h; the
+//   simulator does not model standby, so under hw-sim this ends the run with a model error)
+// A hardware fault (the simulator's ModelError) is reported to the host (SW3 60 to the
+// command that met it); then idr-firmware prints the model's message and exits 3.
 // Host link: TCP on loopback (PORT 0 = a free port), announced on stdout as
 // "host link on 127.0.0.1:<port>"; or with --pty a pseudo-terminal, announced as
 // "host link on /dev/pts/N" (a serial line for hostlib's serial: transport).
@@ -28,7 +32,8 @@ namespace {
 void usage() {
   std::cerr
       << "usage: idr-firmware (--sim 127.0.0.1:PORT | --scenario FILE) [--listen 127.0.0.1:PORT "
-         "| --pty | --usb 127.0.0.1:PORT [--usb-serial S] | --vpcd 127.0.0.1:PORT]\n";
+         "| --pty | --usb 127.0.0.1:PORT [--usb-serial S] | --vpcd 127.0.0.1:PORT]\n"
+         "       [--front-end-standby]\n";
 }
 
 // Set baud (60 PP) on the pty link changes its termios speed (pty_host_link.h).
@@ -44,6 +49,7 @@ int main(int argc, char** argv) {
   std::string sim_address, scenario_path;
   uint16_t sim_port = 0, host_port = 0;
   bool use_pty = false;
+  idr::core::ReaderAppOptions app_options;
   std::string usb_address, usb_serial = "IDR-SIM-0001";  // --usb: USB device (usb_host_mode.h)
   std::string vpcd_address;  // --vpcd: a virtual card for pcscd's vpcd (vpcd_host_mode.h)
   for (int i = 1; i < argc; ++i) {
@@ -61,6 +67,8 @@ int main(int argc, char** argv) {
         std::cerr << "idr-firmware: --listen takes 127.0.0.1:PORT (loopback only)\n";
         return 2;
       }
+    } else if (a == "--front-end-standby") {
+      app_options.front_end_standby = true;
     } else if (a == "--pty") {
       use_pty = true;
     } else if (a == "--usb" && i + 1 < argc) {
@@ -132,7 +140,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  static idr::core::ReaderApp app(board.board(), baud_hook);
+  static idr::core::ReaderApp app(board.board(), baud_hook, app_options);
   const idr::Status init = app.init();
   if (init != idr::Status::Ok)
     std::cerr << "idr-firmware: reader init: " << idr::to_string(init) << " (will retry)\n";
@@ -145,7 +153,12 @@ int main(int argc, char** argv) {
     std::printf("host link on 127.0.0.1:%u\n", static_cast<unsigned>(tcp_host.port()));
   std::fflush(stdout);
 
-  while (!board.wire().link_broken()) app.run_once();
+  while (!board.wire().link_broken() && !app.fault_reported()) app.run_once();
+  if (app.fault_reported()) {
+    std::cerr << "idr-firmware: reader fault reported to the host: " << board.wire().last_error()
+              << "; stopping\n";
+    return 3;
+  }
   std::cerr << "idr-firmware: the simulator link broke; stopping\n";
   return 1;
 }

@@ -3,13 +3,18 @@
 // mbedTLS with its static pool. Runs under QEMU without hw-sim (tests/qemu
 // qemu_crypto_selftest); exits 0 when every check passed, else the number of the failed
 // check (10 + n). Prints one line of figures for idr-bench-footprint:
-//   idr-crypto-selftest sign_first=N sign_next=N verify=N keygen=N pool_peak=N pool_blocks=N
-//                       pool_min=N pool_size=N failed_check=0
+//   idr-crypto-selftest sign_first=N sign_next=N verify=N keygen=N sha256_4k=N cbor=N
+//                       cbor_bytes=N pool_peak=N pool_blocks=N pool_min=N pool_size=N
+//                       failed_check=0
+// sha256_4k (65 blocks with the padding) and cbor (a map of 32 digests, cbor_bytes long) are
+// per-operation figures for the host board's CPU table (firmware/boards/simwire
+// cpu_calibration.h; tests/qemu cpu_calibration_test compares them).
 // (instructions: CMSDK timer 0 ticks x 40 under -icount shift=0, DESIGN 10).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 
+#include "idr/crypto/cbor.h"
 #include "idr/crypto/p256.h"
 #include "idr/mps2/mbedtls_pool.h"
 #include "idr/mps2/semihosting.h"
@@ -183,6 +188,26 @@ extern "C" void idr_firmware_main() {
         crypto::verify_digest(group, public_key, digest, signature) == Status::Ok);
   crypto::wipe(private_key, sizeof(private_key));
 
+  // SHA-256 over 4 KiB and a CBOR map of 32 digests (a signed read's "digests").
+  static uint8_t scratch[4096];
+  for (size_t i = 0; i < sizeof(scratch); ++i) scratch[i] = static_cast<uint8_t>(i * 7u);
+  const crypto::ByteView whole{scratch, sizeof(scratch)};
+  start = timer.ticks();
+  check(crypto::sha256(&whole, 1, digest) == Status::Ok);
+  const uint64_t sha256_4k = instructions_since(start);
+  static uint8_t encoded[2048];
+  start = timer.ticks();
+  crypto::CborWriter cbor(encoded, sizeof(encoded));
+  cbor.map(32);
+  for (int i = 0; i < 32; ++i) {
+    const char name[] = {'f', 'i', 'e', 'l', 'd', '_', static_cast<char>('a' + i % 26),
+                         static_cast<char>('a' + i / 26), '\0'};
+    cbor.text(name);
+    cbor.bytes(digest, sizeof(digest));
+  }
+  const uint64_t cbor_instructions = instructions_since(start);
+  check(cbor.ok());
+
   // Nothing leaks once the group (and its table) is released, and the pool keeps its
   // headroom (mbedtls_pool.h).
   group.release();
@@ -196,6 +221,9 @@ extern "C" void idr_firmware_main() {
   append(line, sizeof(line), "sign_next", sign_next);
   append(line, sizeof(line), "verify", verify);
   append(line, sizeof(line), "keygen", keygen);
+  append(line, sizeof(line), "sha256_4k", sha256_4k);
+  append(line, sizeof(line), "cbor", cbor_instructions);
+  append(line, sizeof(line), "cbor_bytes", cbor.size());
   append(line, sizeof(line), "pool_peak", pool.peak_bytes);
   append(line, sizeof(line), "pool_blocks", pool.peak_blocks);
   append(line, sizeof(line), "pool_min", pool_min);

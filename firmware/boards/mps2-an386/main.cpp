@@ -21,6 +21,7 @@ using namespace idr;
 constexpr uint32_t kLegacyBaud = 115200;  // DESIGN 8: the legacy protocol's default
 constexpr uint32_t kExitSimLinkBroke = 1;
 constexpr uint32_t kExitHelloFailed = 2;
+constexpr uint32_t kExitHardwareFault = 3;  // reported to the host (SW3 60), then stopped
 
 // 60 PP changes UART0's divider (it has no effect on QEMU's chardev speed).
 class Uart0Baud final : public core::HostBaudHook {
@@ -55,6 +56,7 @@ extern "C" void idr_firmware_main() {
   if (sim_board.start() != Status::Ok) mps2::semihosting_exit(kExitHelloFailed);
   // A failed init is retried by run_once; the host is served meanwhile (ReaderApp).
   (void)app.init();
-  while (!sim_board.wire().link_broken()) app.run_once();
-  mps2::semihosting_exit(kExitSimLinkBroke);
+  // A hardware fault (a model error in hw-sim) ends the run once the host has been told.
+  while (!sim_board.wire().link_broken() && !app.fault_reported()) app.run_once();
+  mps2::semihosting_exit(app.fault_reported() ? kExitHardwareFault : kExitSimLinkBroke);
 }

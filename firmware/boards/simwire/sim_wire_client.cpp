@@ -50,6 +50,9 @@ Status SimWireClient::call(simwire::Reader& reply) {
         return Status::Unsupported;
       case simwire::ErrorCode::BadArgument:
         return Status::InvalidArgument;
+      case simwire::ErrorCode::ModelError:
+        hardware_fault_ = true;
+        return Status::HardwareFault;
       default:
         return Status::Protocol;
     }

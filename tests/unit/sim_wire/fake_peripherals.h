@@ -10,11 +10,13 @@
 
 namespace idr::test {
 
-// MISO = MOSI with every bit inverted; raises IRQ at a time the test chooses.
+// MISO = MOSI with every bit inverted; raises IRQ at a time the test chooses. A write of
+// register 77h is "not modelled": recorded in model_errors() and answered with ordinary
+// bytes, as the real Clrc663Model does (the Simulator must turn it into ModelError).
 class FakeRc663 : public sim::SpiPeripheral {
  public:
   std::vector<uint8_t> spi_transfer(const std::vector<uint8_t>& mosi) override {
-    if (mosi.at(0) == 0xEE) throw std::runtime_error("register 0x77 write not modelled");
+    if (mosi.at(0) == 0xEE) errors.push_back("register 0x77 write not modelled");
     std::vector<uint8_t> miso(mosi);
     for (auto& b : miso) b = static_cast<uint8_t>(~b);
     transfers.push_back(mosi);
@@ -61,7 +63,10 @@ class FakeUart : public sim::UartPeripheral {
 class FakeFlash : public sim::FlashPeripheral {
  public:
   FakeFlash() { std::memset(mem_, 0xFF, sizeof mem_); }
-  uint32_t page_size() const override { return 256; }
+  uint32_t page_size() const override {
+    if (fail) throw std::runtime_error("flash fake failed");  // a model that throws
+    return 256;
+  }
   uint32_t page_count() const override { return 4; }
   Status read(uint32_t addr, uint8_t* out, size_t len) override {
     if (addr + len > sizeof mem_) return Status::InvalidArgument;
@@ -79,6 +84,8 @@ class FakeFlash : public sim::FlashPeripheral {
     return Status::Ok;
   }
 
+  bool fail = false;
+
  private:
   uint8_t mem_[1024];
 };
@@ -86,6 +93,7 @@ class FakeFlash : public sim::FlashPeripheral {
 struct FakeBench {
   FakeRc663* rc663 = nullptr;
   FakeUart* sam = nullptr;
+  FakeFlash* flash = nullptr;
 };
 
 inline sim::Simulator::PeripheralFactory fake_factory(FakeBench& bench, sim::Time uart_delay) {
@@ -97,7 +105,9 @@ inline sim::Simulator::PeripheralFactory fake_factory(FakeBench& bench, sim::Tim
     bench.sam = uart.get();
     p.rc663 = std::move(rc);
     p.sam = std::move(uart);
-    p.flash = std::make_unique<FakeFlash>();
+    auto flash = std::make_unique<FakeFlash>();
+    bench.flash = flash.get();
+    p.flash = std::move(flash);
     return p;
   };
 }

@@ -146,11 +146,19 @@ TEST_CASE("host board: CPU estimate, host link bytes and idle time are charged t
 TEST_CASE("host board: simulator errors and a broken link become Status codes") {
   Bench b;
   hal::Board& hw = b.hb.board();
-  const uint8_t bad[1] = {0xEE};  // the fake model throws on this: Unsupported
+  const uint8_t bad[1] = {0xEE};  // the fake model records a model error on this
   uint8_t rx[1];
-  CHECK(hw.rc663_spi.transfer(bad, rx, 1) == Status::Unsupported);
+  CHECK_FALSE(b.hb.wire().hardware_fault());
+  CHECK(hw.rc663_spi.transfer(bad, rx, 1) == Status::HardwareFault);
   CHECK(std::string(b.hb.wire().last_error()).find("not modelled") != std::string::npos);
+  CHECK(b.hb.wire().hardware_fault());
   CHECK_FALSE(b.hb.wire().link_broken());
+  // The simulated hardware stays faulty; the clock still answers.
+  const uint8_t fine[1] = {0x02};
+  CHECK(hw.rc663_spi.transfer(fine, rx, 1) == Status::HardwareFault);
+  uint64_t now = 0;
+  CHECK(b.hb.wire().now_ns(now) == Status::Ok);
+  CHECK(now > 0);
 
   board::InProcessSimLink dead([](const uint8_t*, size_t, uint8_t*, size_t) { return size_t{0}; });
   MemoryHostLink host;

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "fake_peripherals.h"
+#include "idr/sim/scenario.h"
 #include "idr/sim/wire_stream.h"
 #include "idr/simwire.h"
 
@@ -291,12 +292,67 @@ TEST_CASE("serve_connection answers requests over a stream and drops an unframea
   ::close(sv[0]);
 }
 
-TEST_CASE("a model that meets unimplemented behaviour gives an explicit Unsupported error") {
+TEST_CASE("a model error is fatal: ModelError with the model's message, sticky for peripherals") {
   Fixture f;
+  std::vector<std::string> hooked;
+  f.sim.on_model_error([&](const std::string& m) { hooked.push_back(m); });
+  REQUIRE(call(f.sim, Type::SpiTransfer, [](auto& w) { w.u8(0x02); }).type ==
+          ok_type(Type::SpiTransfer));
+  CHECK(f.sim.model_failure().empty());
+
+  // The fake records the error and still returns bytes, like Clrc663Model::error().
   auto r = call(f.sim, Type::SpiTransfer, [](auto& w) { w.u8(0xEE); });
-  require_error(r, ErrorCode::Unsupported);
+  require_error(r, ErrorCode::ModelError);
   const std::string text(r.payload.begin() + 1, r.payload.end());
-  CHECK(text.find("not modelled") != std::string::npos);
-  // The simulator keeps serving.
+  CHECK(text == "register 0x77 write not modelled");
+  CHECK(f.sim.model_failure() == text);
+  REQUIRE(hooked.size() == 1);
+  CHECK(hooked[0] == text);
+
+  // Every later peripheral request is refused with the same message...
+  for (Type t : {Type::SpiTransfer, Type::FlashInfo}) {
+    auto again = call(f.sim, t, [t](auto& w) {
+      if (t == Type::SpiTransfer) w.u8(0x02);
+    });
+    require_error(again, ErrorCode::ModelError);
+    CHECK(std::string(again.payload.begin() + 1, again.payload.end()).find(text) !=
+          std::string::npos);
+  }
+  require_error(call(f.sim, Type::IrqWait, [](auto& w) { w.u32(0); }), ErrorCode::ModelError);
+  require_error(call(f.sim, Type::Rng, [](auto& w) { w.u16(1); }), ErrorCode::ModelError);
+  CHECK(f.bench.rc663->transfers.size() == 2);  // the refused ones never reached the model
+  // ... while time and host-link accounting still work, so the board can tell its host.
   CHECK(call(f.sim, Type::ClockNow).type == ok_type(Type::ClockNow));
+  CHECK(call(f.sim, Type::HostLinkIo, [](auto& w) {
+          w.u8(1);
+          w.u32(11);
+        }).type == ok_type(Type::HostLinkIo));
+  CHECK(hooked.size() == 1);  // reported once
+}
+
+TEST_CASE("the real CLRC663 model's unmodelled feature reaches the board as ModelError") {
+  // Command.Standby (data sheet Table 52) is not modelled (hw-sim/clrc663/README.md).
+  sim::Simulator s(sim::load_scenario(std::string(IDR_SOURCE_DIR) +
+                                      "/hw-sim/scenarios/resident-fingerprint.json"));
+  // SPI write (8.4.2): address byte (00h << 1) | 0, then the value.
+  auto r = call(s, Type::SpiTransfer, [](auto& w) {
+    w.u8(0x00);
+    w.u8(0x80);
+  });
+  require_error(r, ErrorCode::ModelError);
+  const std::string text(r.payload.begin() + 1, r.payload.end());
+  CHECK(text.find("Standby") != std::string::npos);
+  CHECK(text.find("not modelled") != std::string::npos);
+  CHECK(s.model_failure() == text);
+}
+
+TEST_CASE("a model that throws is a model error too") {
+  test::FakeBench bench;
+  sim::Simulator s(sim::Simulator::Config{}, test::fake_factory(bench, 1 * sim::kMs));
+  bench.flash->fail = true;
+  auto r = call(s, Type::FlashInfo);
+  require_error(r, ErrorCode::ModelError);
+  CHECK(std::string(r.payload.begin() + 1, r.payload.end()).find("flash fake failed") !=
+        std::string::npos);
+  require_error(call(s, Type::FlashInfo), ErrorCode::ModelError);
 }

@@ -25,6 +25,8 @@ enum class Status : uint8_t {
   FlashError,       // program/erase refused or verification failed
   Unauthorized,     // a state change without (or with a wrong) authorisation
   StorageFault,     // a stored record is damaged: refuse rather than guess (DESIGN 11)
+  HardwareFault,    // the hardware (or the simulator standing in for it: a model error)
+                    // reported a fault the firmware cannot recover from; reader fault
 };
 
 [[nodiscard]] constexpr const char* to_string(Status s) {
@@ -49,6 +51,7 @@ enum class Status : uint8_t {
     case Status::FlashError: return "flash error";
     case Status::Unauthorized: return "unauthorized";
     case Status::StorageFault: return "storage fault";
+    case Status::HardwareFault: return "hardware fault";
   }
   return "unknown status";
 }

@@ -2,14 +2,20 @@
 
 namespace idr::core {
 
-ReaderApp::ReaderApp(hal::Board& board, HostBaudHook* baud_hook)
+ReaderApp::ReaderApp(hal::Board& board, HostBaudHook* baud_hook, ReaderAppOptions options)
     : board_(board),
-      rc663_(board.rc663_spi, board.rc663_irq, board.clock),
-      sam_(board.sam_uart, board.clock),
-      reader_(rc663_, sam_, board.clock),
-      identity_(board.flash, board.rng),
-      extension_(reader_, identity_, board.clock),
-      server_(board.host, board.clock, reader_, baud_hook, &extension_) {}
+      spi_(board.rc663_spi, fault_),
+      irq_(board.rc663_irq, fault_),
+      sam_uart_(board.sam_uart, fault_),
+      flash_(board.flash, fault_),
+      rng_(board.rng, fault_),
+      rc663_(spi_, irq_, board.clock),
+      front_end_(rc663_, options.front_end_standby),
+      sam_(sam_uart_, board.clock),
+      reader_(front_end_, sam_, board.clock),
+      identity_(flash_, rng_),
+      extension_(reader_, identity_, board.clock, &board.cpu),
+      server_(board.host, board.clock, reader_, baud_hook, &extension_, &fault_) {}
 
 Status ReaderApp::init() {
   ++counters_.init_attempts;
@@ -18,11 +24,12 @@ Status ReaderApp::init() {
   last_ = reader_.init();
   ready_ = last_ == Status::Ok;
   if (!ready_) board_.log.write("reader init failed");
+  if (fault_.faulted()) board_.log.write("reader fault: the hardware reported a fault");
   return last_;
 }
 
 void ReaderApp::run_once() {
-  if (!ready_) {
+  if (!ready_ && !fault_.faulted()) {
     // Retry start-up without spinning: a failed init is waited out like an idle poll.
     if (init() != Status::Ok) board_.clock.delay_us(kServeWaitUs);
   }

@@ -13,6 +13,9 @@ namespace {
 
 namespace sw3 = hostlink::sw3;
 using crypto::ByteView;
+// Bytes of ["Signature1", protected, h'', payload] before the payload (cose_sign1.cpp):
+// array head 1, "Signature1" 11, protected 4, empty bstr 1, payload head 3.
+constexpr size_t kSigStructurePrefix = 20;
 using crypto::CborWriter;
 
 size_t bare(uint8_t status3, uint8_t* out, size_t cap) {
@@ -169,9 +172,12 @@ size_t ExtensionCommands::provision_key(const uint8_t* data, size_t len, bool au
   uint8_t reply[crypto::kPublicKeySize + crypto::kSignatureSize];
   uint8_t public_key[crypto::kPublicKeySize];
   uint8_t signature[crypto::kSignatureSize];
+  const bool had_key = identity_.provisioned();
   const Status s = authorized ? identity_.provision_new_key(challenge, public_key, signature)
                               : identity_.provision(challenge, signature);
   if (s != Status::Ok) return bare(sw3_for_identity(s), out, cap);
+  if (authorized || !had_key) did(hal::CpuWork::Op::EcdsaKeygen, 1);
+  did(hal::CpuWork::Op::EcdsaSign, 1);  // the proof of possession
   std::memcpy(reply, authorized ? public_key : identity_.public_key(), crypto::kPublicKeySize);
   std::memcpy(reply + crypto::kPublicKeySize, signature, sizeof(signature));
   return hostlink::build_reply(sw3::kOk, reply, sizeof(reply), out, cap);
@@ -333,6 +339,7 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out
     uint8_t digest[crypto::kSha256Size];
     if (crypto::sha256(parts, 2, digest) != Status::Ok)
       return bare(sw3::kUnrecognizedError, out, cap);
+    did(hal::CpuWork::Op::Sha256Bytes, ext::kSaltSize + disclosed_[i].size);
     p.text(disclosed_[i].name);
     p.bytes(digest, sizeof(digest));
   }
@@ -342,6 +349,9 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out
   uint8_t signature[crypto::kSignatureSize];
   if (identity_.sign_payload(payload, signature) != Status::Ok)
     return bare(sw3::kUnrecognizedError, out, cap);
+  // The Sig_structure digest (about 20 bytes around the payload, RFC 9052 4.4), the signature.
+  did(hal::CpuWork::Op::Sha256Bytes, payload.size + kSigStructurePrefix);
+  did(hal::CpuWork::Op::EcdsaSign, 1);
 
   CborWriter w = reply_writer(out, cap);
   w.array(2);
@@ -360,6 +370,7 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out
     w.bytes(salts_[i], ext::kSaltSize);
     w.bytes(disclosed_[i].value, disclosed_[i].size);
   }
+  did(hal::CpuWork::Op::CborBytes, payload.size + w.size());
   return seal_ok(w, out, cap);
 }
 

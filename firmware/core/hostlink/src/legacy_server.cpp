@@ -10,7 +10,9 @@ Status LegacyServer::serve_once(uint32_t timeout_us) {
   LegacyOutcome outcome;
   switch (event) {
     case hostlink::ParseEvent::kFrame:
-      outcome = commands_.handle(receiver_.parser().request(), reply_, sizeof(reply_));
+      // A faulty reader runs no command: nothing it would do can be trusted.
+      if (fault_ == nullptr || !fault_->faulted())
+        outcome = commands_.handle(receiver_.parser().request(), reply_, sizeof(reply_));
       break;
     case hostlink::ParseEvent::kBadChecksum:
       ++counters_.bad_checksum;
@@ -24,6 +26,12 @@ Status LegacyServer::serve_once(uint32_t timeout_us) {
       break;
     case hostlink::ParseEvent::kNone:
       return Status::Timeout;  // receive() never reports Ok without an event
+  }
+  if (fault_ != nullptr && fault_->faulted()) {
+    ++counters_.fault_replies;
+    outcome = LegacyOutcome{};
+    outcome.reply_size =
+        hostlink::build_status_reply(hostlink::sw3::kSelfTestFailed, reply_, sizeof(reply_));
   }
   if (outcome.reply_size == 0) return Status::BufferTooSmall;  // cannot happen: sized above
 

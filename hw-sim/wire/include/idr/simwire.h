@@ -5,7 +5,8 @@
 // Every message on the byte stream: LEN (u16 LE, bytes after LEN) | TYPE (u8) | PAYLOAD.
 // The board sends one request and waits for its response; the simulator never speaks
 // unasked. A response has TYPE = request TYPE | 0x80, or TYPE = kError with a u8 ErrorCode
-// and a text. Integers are little endian. Every request that takes time advances the
+// and a text. ModelError is fatal: the simulation has stopped being honest (DESIGN 3).
+// Integers are little endian. Every request that takes time advances the
 // simulator's virtual clock before it answers.
 #include <cstddef>
 #include <cstdint>
@@ -13,7 +14,8 @@
 
 namespace idr::simwire {
 
-inline constexpr uint16_t kVersion = 1;
+// 2: ErrorCode::ModelError (a board of version 1 would take it for a protocol error).
+inline constexpr uint16_t kVersion = 2;
 inline constexpr size_t kMaxPayload = 2048;
 inline constexpr size_t kMaxMessage = 2 + 1 + kMaxPayload;
 inline constexpr uint8_t kResponseBit = 0x80;
@@ -45,6 +47,11 @@ enum class ErrorCode : uint8_t {
   Unknown = 2,      // TYPE not known to this simulator
   Unsupported = 3,  // known, but the model does not implement what was asked
   BadArgument = 4,  // e.g. a port or address out of range
+  // A model met behaviour it does not implement (DESIGN 3: explicit, fatal). The text is
+  // the model's message. From then on every request that touches a peripheral (SPI, IRQ,
+  // UART, flash, RNG) gets this error with the same text; time, host-link accounting and
+  // log requests still work so the board can report the fault to its host and stop.
+  ModelError = 5,
 };
 
 // UART ports of the simulated board.

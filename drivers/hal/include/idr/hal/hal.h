@@ -102,6 +102,24 @@ class Log {
   ~Log() = default;
 };
 
+// The firmware's own computing between HAL calls, named per operation (DESIGN 3: firmware CPU
+// time counts). A board that measures its CPU (QEMU: instruction counts) ignores these; the
+// host board, whose CPU is not the MCU, charges each from a table of instruction counts
+// measured under QEMU (firmware/boards/simwire cpu_calibration.h).
+class CpuWork {
+ public:
+  enum class Op : uint8_t {
+    EcdsaSign,      // one ECDSA P-256 signature (count: signatures)
+    EcdsaKeygen,    // one P-256 key pair generated (count: keys)
+    Sha256Bytes,    // SHA-256 over count bytes (one call; padding is the table's business)
+    CborBytes,      // count bytes of CBOR encoded
+  };
+  virtual void did(Op op, uint32_t count) = 0;
+
+ protected:
+  ~CpuWork() = default;
+};
+
 // Everything a board hands to the firmware core.
 struct Board {
   Spi& rc663_spi;
@@ -112,6 +130,7 @@ struct Board {
   Rng& rng;
   HostLink& host;
   Log& log;
+  CpuWork& cpu;
 };
 
 }  // namespace idr::hal

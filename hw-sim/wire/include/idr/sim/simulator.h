@@ -52,7 +52,18 @@ class Simulator {
   // Answers ONE request `msg[0..len)` (LEN u16 LE | TYPE | payload) into out[0..cap);
   // returns the response size. Malformed, unknown or unsupported requests get an Error
   // response; the simulator never throws on board input. cap >= simwire::kMaxMessage.
+  // The first model error (a peripheral model met behaviour it does not implement, or
+  // threw) makes the simulation failed: that request and every later peripheral request
+  // are answered ModelError with the model's message (hw-sim/README.md).
   size_t handle(const uint8_t* msg, size_t len, uint8_t* out, size_t cap);
+
+  // The first model error's message; empty while the simulation is honest.
+  [[nodiscard]] const std::string& model_failure() const { return failure_; }
+  // Called once, with the message, when the first model error happens (before the board
+  // gets its ModelError): idr-sim prints it at once.
+  void on_model_error(std::function<void(const std::string&)> hook) {
+    on_model_error_ = std::move(hook);
+  }
 
   // For tests and benchmarks.
   [[nodiscard]] Time now() const { return queue_.now(); }
@@ -71,6 +82,9 @@ class Simulator {
 
  private:
   size_t handle_request(const uint8_t* msg, size_t len, uint8_t* out, size_t cap);
+  static bool touches_peripheral(uint8_t type);
+  void fail(const std::string& what);
+  size_t model_error(uint8_t* out, size_t cap, const std::string& text);
   void note(std::string what);
   Time cpu_time(uint32_t instructions) const;
 
@@ -82,6 +96,9 @@ class Simulator {
   RfField* field_ = nullptr;  // points into periph_.owner when built from a scenario
   std::deque<SimEvent> events_;
   uint64_t error_responses_ = 0;
+  std::string failure_;
+  size_t model_errors_seen_ = 0;
+  std::function<void(const std::string&)> on_model_error_;
 };
 
 }  // namespace idr::sim

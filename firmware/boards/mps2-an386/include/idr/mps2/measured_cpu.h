@@ -19,7 +19,8 @@ class MeasuredCpu final : public board::CpuMeter {
     last_ = timer_.ticks();
     excluded_ = 0;
   }
-  void charge(size_t) override {}  // measured, not estimated
+  void charge(size_t) override {}  // measured, not from the table
+  void work(hal::CpuWork::Op, uint32_t) override {}
   [[nodiscard]] uint64_t take_instructions() override;
 
   // Brackets a wait that is not firmware work (sim-wire exchange, idle host poll).

@@ -87,6 +87,17 @@ class SimLog final : public hal::Log {
   SimWireClient& wire_;
 };
 
+// Named firmware computing (hal::CpuWork) goes to the board's CPU meter: charged from the
+// table on the host board, ignored where it is measured.
+class SimCpuWork final : public hal::CpuWork {
+ public:
+  explicit SimCpuWork(SimWireClient& wire) : wire_(wire) {}
+  void did(Op op, uint32_t count) override { wire_.work(op, count); }
+
+ private:
+  SimWireClient& wire_;
+};
+
 // Decorates the board's host link: every byte moved is reported to the simulator
 // (HostLinkIo) so virtual time charges the host link (DESIGN 9), and CPU time pending is
 // reported before the firmware waits for the host.

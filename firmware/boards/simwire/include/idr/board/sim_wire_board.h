@@ -12,7 +12,7 @@ namespace idr::board {
 
 class SimWireBoard {
  public:
-  // CPU time estimated per HAL call (host board).
+  // CPU time from the QEMU-measured table (host board, cpu_calibration.h).
   SimWireBoard(SimLink& sim, hal::HostLink& host) : SimWireBoard(sim, host, nullptr) {}
   // CPU time from the board's own meter (e.g. instructions measured under QEMU).
   SimWireBoard(SimLink& sim, hal::HostLink& host, CpuMeter& cpu) : SimWireBoard(sim, host, &cpu) {}
@@ -37,7 +37,8 @@ class SimWireBoard {
         rng_(wire_),
         log_(wire_),
         host_(wire_, host),
-        board_{spi_, irq_, sam_uart_, clock_, flash_, rng_, host_, log_} {}
+        cpu_work_(wire_),
+        board_{spi_, irq_, sam_uart_, clock_, flash_, rng_, host_, log_, cpu_work_} {}
 
   SimWireClient wire_;
   SimSpi spi_;
@@ -48,6 +49,7 @@ class SimWireBoard {
   SimRng rng_;
   SimLog log_;
   MeteredHostLink host_;
+  SimCpuWork cpu_work_;
   hal::Board board_;
   uint32_t mcu_hz_ = 0;
 };

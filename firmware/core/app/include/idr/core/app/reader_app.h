@@ -10,9 +10,11 @@
 // never put a ReaderApp on a small stack.
 #include <cstdint>
 
+#include "idr/core/hardware_fault.h"
 #include "idr/core/hostlink/extension_commands.h"
 #include "idr/core/hostlink/legacy_server.h"
 #include "idr/core/rc663_id_card_reader.h"
+#include "idr/core/standby_front_end.h"
 #include "idr/crypto/reader_identity.h"
 #include "idr/drivers/clrc663.h"
 #include "idr/drivers/sam_link.h"
@@ -20,6 +22,11 @@
 #include "idr/status.h"
 
 namespace idr::core {
+
+struct ReaderAppOptions {
+  // CLRC663 standby while the RF field is off (standby_front_end.h).
+  bool front_end_standby = false;
+};
 
 struct ReaderAppCounters {
   uint32_t requests_served = 0;   // host frames answered
@@ -36,7 +43,8 @@ class ReaderApp {
 
   // baud_hook: how the board changes its host-link rate (set baud, 60 PP); null when the
   // link has no baud rate (TCP, USB).
-  explicit ReaderApp(hal::Board& board, HostBaudHook* baud_hook = nullptr);
+  explicit ReaderApp(hal::Board& board, HostBaudHook* baud_hook = nullptr,
+                     ReaderAppOptions options = {});
   ReaderApp(const ReaderApp&) = delete;
   ReaderApp& operator=(const ReaderApp&) = delete;
 
@@ -49,6 +57,12 @@ class ReaderApp {
   void run_once();
 
   [[nodiscard]] Status last_status() const { return last_; }
+  // A HAL call reported HardwareFault (hardware_fault.h): from then on every host command
+  // is answered with the reader-fault reply.
+  [[nodiscard]] bool hardware_fault() const { return fault_.faulted(); }
+  // The host has been told: at least one reader-fault reply went out. A board on a
+  // simulator stops here (the simulation failed); a real board may keep answering.
+  [[nodiscard]] bool fault_reported() const { return server_.counters().fault_replies > 0; }
   [[nodiscard]] bool ready() const { return ready_; }
   [[nodiscard]] const ReaderAppCounters& counters() const { return counters_; }
   [[nodiscard]] IdCardReader& reader() { return reader_; }
@@ -56,7 +70,15 @@ class ReaderApp {
 
  private:
   hal::Board& board_;
+  // Every HAL call the drivers make goes through a latch (hardware_fault.h).
+  FaultLatch fault_;
+  LatchedSpi spi_;
+  LatchedIrqLine irq_;
+  LatchedUart sam_uart_;
+  LatchedFlash flash_;
+  LatchedRng rng_;
   drivers::Clrc663 rc663_;
+  StandbyFrontEnd front_end_;
   drivers::SamLink sam_;
   Rc663IdCardReader reader_;
   crypto::ReaderIdentity identity_;

@@ -49,8 +49,11 @@ class ExtensionCommands final : public ExtensionHandler {
   // four addresses); checked by the encoder at run time too.
   static constexpr size_t kMaxPayloadSize = 1280;
 
-  ExtensionCommands(IdCardReader& reader, crypto::ReaderIdentity& identity, hal::Clock& clock)
-      : reader_(reader), identity_(identity), clock_(clock) {}
+  // cpu (may be null): where the signing work is reported by name (hal::CpuWork), so a board
+  // that cannot measure its CPU charges it (DESIGN 3).
+  ExtensionCommands(IdCardReader& reader, crypto::ReaderIdentity& identity, hal::Clock& clock,
+                    hal::CpuWork* cpu = nullptr)
+      : reader_(reader), identity_(identity), clock_(clock), cpu_(cpu) {}
   ExtensionCommands(const ExtensionCommands&) = delete;
   ExtensionCommands& operator=(const ExtensionCommands&) = delete;
 
@@ -90,6 +93,10 @@ class ExtensionCommands final : public ExtensionHandler {
   IdCardReader& reader_;
   crypto::ReaderIdentity& identity_;
   hal::Clock& clock_;
+  hal::CpuWork* cpu_;
+  void did(hal::CpuWork::Op op, size_t count) {
+    if (cpu_ != nullptr) cpu_->did(op, static_cast<uint32_t>(count));
+  }
 
   bool time_set_ = false;
   uint64_t time_base_s_ = 0;

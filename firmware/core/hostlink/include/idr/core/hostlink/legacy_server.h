@@ -4,6 +4,9 @@
 // shifts every later pair). Frames that are recognisable but wrong get a status reply:
 // bad CHK -> 10, LEN out of bounds -> 11. A frame cut short is dropped silently after the
 // inter-byte timeout (FrameReceiver), as nothing identifies what it asked for.
+// Reader fault: once the FaultLatch (hardware_fault.h) holds a HardwareFault, every reply,
+// the failed command's included, is the bare SW3 60 (DESIGN 8 "self-test failed", the
+// legacy code for a reader that cannot work); the board decides when to stop.
 //
 // Memory: about 12.5 KiB (request parser 4 KiB, reply buffer 8 KiB so a signed read fits,
 // read queue); instantiate it statically on a board, never on a small task stack.
@@ -11,6 +14,7 @@
 #include <cstdint>
 
 #include "idr/core/hostlink/frame_receiver.h"
+#include "idr/core/hardware_fault.h"
 #include "idr/core/hostlink/legacy_commands.h"
 #include "idr/core/id_card_reader.h"
 #include "idr/hal/hal.h"
@@ -33,14 +37,21 @@ struct LegacyServerCounters {
   uint32_t bad_checksum = 0;     // frames answered 10
   uint32_t bad_length = 0;       // frames answered 11
   uint32_t dropped_partial = 0;  // partial frames dropped after the inter-byte timeout
+  uint32_t fault_replies = 0;    // frames answered 60 because of a hardware fault
 };
 
 class LegacyServer {
  public:
-  // baud_hook may be null (nothing to change); extension may be null (CMD 0xE0 -> bare 21).
+  // baud_hook may be null (nothing to change); extension may be null (CMD 0xE0 -> bare 21);
+  // fault may be null (no hardware-fault reporting).
   LegacyServer(hal::HostLink& link, hal::Clock& clock, IdCardReader& reader,
-               HostBaudHook* baud_hook = nullptr, ExtensionHandler* extension = nullptr)
-      : receiver_(link, clock), commands_(reader, extension), link_(link), baud_hook_(baud_hook) {}
+               HostBaudHook* baud_hook = nullptr, ExtensionHandler* extension = nullptr,
+               const FaultLatch* fault = nullptr)
+      : receiver_(link, clock),
+        commands_(reader, extension),
+        link_(link),
+        baud_hook_(baud_hook),
+        fault_(fault) {}
 
   // Waits up to timeout_us for one request and answers it.
   //   Ok       one frame was handled and exactly one reply written
@@ -56,6 +67,7 @@ class LegacyServer {
   LegacyCommands commands_;
   hal::HostLink& link_;
   HostBaudHook* baud_hook_;
+  const FaultLatch* fault_;
   LegacyServerCounters counters_;
   // Largest reply of all: extension replies (a signed read) are bigger than legacy ones.
   uint8_t reply_[hostlink::kMaxReplyFrame] = {};
