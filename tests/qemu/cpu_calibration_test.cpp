@@ -3,9 +3,12 @@
 // included). Tolerances:
 //   - per operation (ECDSA, SHA-256, CBOR; the self-test image): within 10 % of the table
 //     (-icount makes the count deterministic; a compiler or mbedTLS change moves it);
-//   - per host command (find, select, 30 10, provisioning, READ_SIGNED): what the host board
-//     charges from the table within 25 % of what the image executed for the same command on
-//     the same scenario (the HAL part is a two-figure fit, see cpu_calibration.h).
+//   - per host command: what the host board charges from the table against what the image
+//     executed for the same command on the same scenario: within 15 % for the commands
+//     above 100 k instructions (30 10, ProvisionKey, READ_SIGNED), within 40 % for the small
+//     ones (find, select), whose QEMU count varies by up to a third from run to run (idle
+//     host-link polls between a command's bytes count too). ProvisionCerts is printed, not
+//     compared: its X.509 parsing of the chain is not in the table (not on the read path).
 // The measured figures are printed so the table can be refreshed from them.
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -34,6 +37,7 @@ struct Command {
   const char* name;
   e2e::Bytes request;
   uint8_t expect_sw3;
+  bool compared = true;  // false: printed only (see the top of the file)
 };
 struct Figures {
   uint64_t instructions = 0;
@@ -46,20 +50,27 @@ e2e::Bytes ext_request(ext::Op op, const e2e::Bytes& data) {
 }
 
 // The sequences: a legacy read, and a provisioning followed by a signed read (a card that
-// was read is not found again, so each sequence starts from a fresh simulator).
+// was read is not found again, so each sequence starts from a fresh simulator). Each starts
+// with a status command that is not compared: the image may still be starting (its
+// ReaderApp::init, the P-256 table included) when the host's first command arrives.
+Command warm_up() {
+  return {"status 11 FF", e2e::legacy_request(0x11, 0xFF), 0x90, false};
+}
 std::vector<Command> legacy_sequence() {
-  return {{"find 20 01", e2e::legacy_request(0x20, 0x01), 0x9F},
+  return {warm_up(),
+          {"find 20 01", e2e::legacy_request(0x20, 0x01), 0x9F},
           {"select 20 02", e2e::legacy_request(0x20, 0x02), 0x90},
           {"read 30 10", e2e::legacy_request(0x30, 0x10), 0x90}};
 }
 
-// ProvisionCerts needs the key's certificate: built between the commands by `certify`.
-constexpr size_t kProvisionCertsStep = 1;
+// ProvisionCerts (empty request below) needs the key's certificate: made from the reply
+// before it.
 std::vector<Command> signed_sequence() {
   e2e::Bytes read(16, 0xA5);
   read.push_back(ext::kText | ext::kPhoto | ext::kFingerprint);
-  return {{"ProvisionKey", ext_request(ext::Op::ProvisionKey, e2e::Bytes(16, 0x5A)), 0x90},
-          {"ProvisionCerts", {}, 0x90},
+  return {warm_up(),
+          {"ProvisionKey", ext_request(ext::Op::ProvisionKey, e2e::Bytes(16, 0x5A)), 0x90},
+          {"ProvisionCerts", {}, 0x90, false},
           {"find 20 01", e2e::legacy_request(0x20, 0x01), 0x9F},
           {"READ_SIGNED", ext_request(ext::Op::ReadSigned, read), 0x90}};
 }
@@ -131,10 +142,12 @@ void compare(const std::vector<Command>& commands, const std::vector<Figures>& q
                 static_cast<unsigned long long>(host[i].instructions), ratio,
                 static_cast<unsigned long long>(host[i].hal_calls),
                 static_cast<unsigned long long>(host[i].hal_bytes));
+    if (!commands[i].compared) continue;
     INFO(commands[i].name << ": QEMU " << qemu[i].instructions << ", host board "
                           << host[i].instructions);
-    CHECK(ratio > 0.75);
-    CHECK(ratio < 1.25);
+    const double tolerance = qemu[i].instructions > 100'000 ? 0.15 : 0.40;
+    CHECK(ratio > 1 - tolerance);
+    CHECK(ratio < 1 + tolerance);
   }
 }
 
@@ -151,17 +164,17 @@ TEST_CASE("CPU table: ECDSA, SHA-256 and CBOR as the Cortex-M4 image executes th
   const uint64_t sha_block = fig.at("sha256_4k") / 65;
   const double cbor_byte =
       static_cast<double>(fig.at("cbor")) / static_cast<double>(fig.at("cbor_bytes"));
-  std::printf("measured under QEMU: sign first %llu, next %llu, keygen %llu, SHA-256 block %llu, "
-              "CBOR byte %.1f\n",
-              static_cast<unsigned long long>(fig.at("sign_first")),
+  std::printf("measured under QEMU: P-256 table %llu, sign %llu, keygen %llu, SHA-256 block "
+              "%llu, CBOR byte %.1f\n",
+              static_cast<unsigned long long>(fig.at("prepare")),
               static_cast<unsigned long long>(fig.at("sign_next")),
               static_cast<unsigned long long>(fig.at("keygen")),
               static_cast<unsigned long long>(sha_block), cbor_byte);
   const struct {
     const char* name;
     double ratio;
-  } rows[] = {{"sign_first", within(fig.at("sign_first"), cal::kEcdsaSignFirst)},
-              {"sign_next", within(fig.at("sign_next"), cal::kEcdsaSignNext)},
+  } rows[] = {{"prepare", within(fig.at("prepare"), cal::kEcdsaPrepare)},
+              {"sign_next", within(fig.at("sign_next"), cal::kEcdsaSign)},
               {"keygen", within(fig.at("keygen"), cal::kEcdsaKeygen)},
               {"sha256 block", within(sha_block, cal::kSha256PerBlock)},
               {"cbor byte", cbor_byte / cal::kCborPerByte}};

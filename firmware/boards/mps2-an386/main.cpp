@@ -21,7 +21,8 @@ using namespace idr;
 constexpr uint32_t kLegacyBaud = 115200;  // DESIGN 8: the legacy protocol's default
 constexpr uint32_t kExitSimLinkBroke = 1;
 constexpr uint32_t kExitHelloFailed = 2;
-constexpr uint32_t kExitHardwareFault = 3;  // reported to the host (SW3 60), then stopped
+// 3..6 are semihosting.h's; 7: the simulator's model error, reported to the host (SW3 60).
+constexpr uint32_t kExitHardwareFault = 7;
 
 // 60 PP changes UART0's divider (it has no effect on QEMU's chardev speed).
 class Uart0Baud final : public core::HostBaudHook {

@@ -19,8 +19,10 @@ ReaderApp::ReaderApp(hal::Board& board, HostBaudHook* baud_hook, ReaderAppOption
 
 Status ReaderApp::init() {
   ++counters_.init_attempts;
+  const bool had_table = identity_.group_prepared();
   if (!identity_.loaded() && identity_.load() != Status::Ok)
     board_.log.write("reader identity (flash) not loaded; signed reads retry on demand");
+  if (!had_table && identity_.group_prepared()) board_.cpu.did(hal::CpuWork::Op::EcdsaPrepare, 1);
   last_ = reader_.init();
   ready_ = last_ == Status::Ok;
   if (!ready_) board_.log.write("reader init failed");

@@ -109,7 +109,8 @@ class Log {
 class CpuWork {
  public:
   enum class Op : uint8_t {
-    EcdsaSign,      // one ECDSA P-256 signature (count: signatures)
+    EcdsaPrepare,   // the P-256 group's comb table built, once after boot (count: 1)
+    EcdsaSign,      // one ECDSA P-256 signature, the table built (count: signatures)
     EcdsaKeygen,    // one P-256 key pair generated (count: keys)
     Sha256Bytes,    // SHA-256 over count bytes (one call; padding is the table's business)
     CborBytes,      // count bytes of CBOR encoded

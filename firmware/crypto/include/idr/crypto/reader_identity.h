@@ -71,6 +71,8 @@ class ReaderIdentity {
   // signature). Call at start-up; the commands below load on demand when it failed.
   [[nodiscard]] Status load();
   [[nodiscard]] bool loaded() const { return loaded_; }
+  // The P-256 group's comb table is built (load() builds it once; signing reuses it).
+  [[nodiscard]] bool group_prepared() const { return group_.prepared(); }
 
   // A key that signs (Keyed or Provisioned).
   [[nodiscard]] bool provisioned() const { return keys_ && keys_->has_key(); }

@@ -43,13 +43,11 @@ class CalibratedCpu final : public CpuMeter {
   void work(hal::CpuWork::Op op, uint32_t count) override {
     using Op = hal::CpuWork::Op;
     switch (op) {
+      case Op::EcdsaPrepare:
+        pending_ += static_cast<uint64_t>(count) * cpu_calibration::kEcdsaPrepare;
+        break;
       case Op::EcdsaSign:
-        for (uint32_t i = 0; i < count; ++i) {
-          // The first signature after boot builds mbedTLS's comb table (DESIGN 9).
-          pending_ += signed_before_ ? cpu_calibration::kEcdsaSignNext
-                                     : cpu_calibration::kEcdsaSignFirst;
-          signed_before_ = true;
-        }
+        pending_ += static_cast<uint64_t>(count) * cpu_calibration::kEcdsaSign;
         break;
       case Op::EcdsaKeygen:
         pending_ += static_cast<uint64_t>(count) * cpu_calibration::kEcdsaKeygen;
@@ -75,7 +73,6 @@ class CalibratedCpu final : public CpuMeter {
   uint64_t pending_ = 0;
   uint64_t hal_calls_ = 0;
   uint64_t hal_bytes_ = 0;
-  bool signed_before_ = false;
 };
 
 class SimWireClient {
