@@ -59,7 +59,8 @@ const char kModelErrorLine[] = "model error: ";
 // After a model error the run is void (DESIGN 3): says so, with the model's message.
 bool report_model_errors(ChildProcess& sim) {
   const auto errors = sim.watched_lines();
-  for (const auto& e : errors) std::cerr << "idr sim: the simulator reported a model error: " << e << "\n";
+  for (const auto& e : errors)
+    std::cerr << "idr sim: the simulator reported a model error: " << e << "\n";
   return !errors.empty();
 }
 

@@ -50,18 +50,18 @@ sim::TimeAccounts diff(const sim::TimeAccounts& a, const sim::TimeAccounts& b) {
 
 // ---- DESIGN 9's floor, from the design's own numbers (ISO/IEC 14443-3 Type B, 106 kbit/s).
 namespace floor_arith {
-constexpr double kFc = 13.56e6;                 // carrier, Hz
-constexpr double kEtu = 128.0 / kFc;            // s
-constexpr double kFs = kFc / 16.0;              // subcarrier, Hz
-constexpr double kSofEtu = 10 + 2;              // SOF: 10..11 etu low + 2..3 high (minimum)
-constexpr double kEofEtu = 10;                  // EOF: 10..11 etu (minimum)
-constexpr double kTr0 = 64.0 / kFs;             // guard time before the answer (minimum)
-constexpr double kTr1 = 80.0 / kFs;             // answer's subcarrier before its SOF (minimum)
-constexpr double kTurnaround = 1e-3;            // card: 1 ms + 10 us per response byte
+constexpr double kFc = 13.56e6;       // carrier, Hz
+constexpr double kEtu = 128.0 / kFc;  // s
+constexpr double kFs = kFc / 16.0;    // subcarrier, Hz
+constexpr double kSofEtu = 10 + 2;    // SOF: 10..11 etu low + 2..3 high (minimum)
+constexpr double kEofEtu = 10;        // EOF: 10..11 etu (minimum)
+constexpr double kTr0 = 64.0 / kFs;   // guard time before the answer (minimum)
+constexpr double kTr1 = 80.0 / kFs;   // answer's subcarrier before its SOF (minimum)
+constexpr double kTurnaround = 1e-3;  // card: 1 ms + 10 us per response byte
 constexpr double kTurnaroundPerByte = 10e-6;
-constexpr double kCardAuth = 30e-3;             // card side of mutual authentication, in all
-constexpr size_t kCrc = 2;                      // CRC_B
-constexpr size_t kSw = 2;                       // SW1 SW2
+constexpr double kCardAuth = 30e-3;  // card side of mutual authentication, in all
+constexpr size_t kCrc = 2;           // CRC_B
+constexpr size_t kSw = 2;            // SW1 SW2
 
 double frame(size_t bytes) {
   return (kSofEtu + 10.0 * static_cast<double>(bytes) + kEofEtu) * kEtu;
@@ -107,7 +107,7 @@ Cost card_floor() {
 // the SELECTs, the authentication frames, the security file, a session MAC on every answer.
 Cost standin_extras() {
   Cost c;
-  add(c, exchange(5, card::kUidSize + kSw));  // GET UID
+  add(c, exchange(5, card::kUidSize + kSw));             // GET UID
   for (int i = 0; i < 4; ++i) add(c, exchange(7, kSw));  // SELECT base, security, fp, security
   Cost auth;  // INTERNAL AUTHENTICATE, GET CHALLENGE, EXTERNAL AUTHENTICATE: air only, the
   add(auth, exchange(21, 18));  // card's time is inside the 30 ms of the floor
@@ -306,28 +306,30 @@ int signed_read(const sim::Scenario& scenario) {
   const floor_arith::Cost extras = floor_arith::standin_extras();
   const double floor_ms = (fl.air + fl.card) * 1e3;
 
-  std::printf("\n2. signed read: card enters the field -> find -> READ_SIGNED (text + photo + "
-              "fingerprint) -> record at the host -> verified\n");
+  std::printf(
+      "\n2. signed read: card enters the field -> find -> READ_SIGNED (text + photo + "
+      "fingerprint) -> record at the host -> verified\n");
   std::printf("  card enters the field -> find answered 9F  %8.2f ms (%d find polls in all)\n",
               poll_wait, polls);
   std::printf("  READ_SIGNED -> record at the host         %8.2f ms (%zu bytes)\n",
               ms(at_host - found_at), record->size());
   std::printf("  host verification (verify_record, host CPU, median of 21)  %.2f ms\n",
               host_verify);
-  std::printf("  breakdown per resource, from the start of the find poll the card arrived in\n"
-              "  (%.2f ms before it) to the record at the host, then the host's verification:\n",
-              ms(arrive - window_start));
+  std::printf(
+      "  breakdown per resource, from the start of the find poll the card arrived in\n"
+      "  (%.2f ms before it) to the record at the host, then the host's verification:\n",
+      ms(arrive - window_start));
   print_breakdown(d_path, at_host - window_start);
   std::printf("  host verification           %8.2f ms\n", host_verify);
   std::printf("\nfloor (DESIGN 9 frame arithmetic, 106 kbit/s, minimum SOF/EOF/TR0/TR1):\n");
-  std::printf("  air: REQB/ATQB, ATTRIB, 2304 data bytes in 0xE6 chunks  %8.2f ms\n",
-              fl.air * 1e3);
+  std::printf("  air: REQB/ATQB, ATTRIB, 2304 data bytes in 0xE6 chunks  %8.2f ms\n", fl.air * 1e3);
   std::printf("  card: turnaround of those answers + 30 ms authentication %8.2f ms\n",
               fl.card * 1e3);
   std::printf("  floor                                                    %8.2f ms\n", floor_ms);
-  std::printf("  stand-in card extras, not in the floor (GET UID, SELECTs, authentication\n"
-              "  frames, security files, session MACs): air %.2f ms + card %.2f ms\n",
-              extras.air * 1e3, extras.card * 1e3);
+  std::printf(
+      "  stand-in card extras, not in the floor (GET UID, SELECTs, authentication\n"
+      "  frames, security files, session MACs): air %.2f ms + card %.2f ms\n",
+      extras.air * 1e3, extras.card * 1e3);
   std::printf("signed read to verified record: %.1f ms; floor %.1f ms; ratio %.2f\n", total,
               floor_ms, total / floor_ms);
   return 0;
@@ -341,10 +343,11 @@ int main(int argc, char** argv) {
                : std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/resident-fingerprint.json";
   try {
     const sim::Scenario scenario = sim::load_scenario(path);
-    std::printf("idr read latency benchmark (virtual time), scenario %s; MCU %.0f MHz, SAM %u "
-                "baud at power-up, firmware CPU from the QEMU-measured table\n\n",
-                scenario.name.c_str(), static_cast<double>(scenario.timing.mcu_hz) / 1e6,
-                scenario.timing.sam_baud);
+    std::printf(
+        "idr read latency benchmark (virtual time), scenario %s; MCU %.0f MHz, SAM %u "
+        "baud at power-up, firmware CPU from the QEMU-measured table\n\n",
+        scenario.name.c_str(), static_cast<double>(scenario.timing.mcu_hz) / 1e6,
+        scenario.timing.sam_baud);
     if (legacy_read(scenario) != 0) return 1;
 
     // Host figure: simulated full legacy reads per wall-clock second.

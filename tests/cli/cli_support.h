@@ -35,9 +35,9 @@ struct SimulatedReader {
   explicit SimulatedReader(const std::string& scenario);
   ~SimulatedReader();
   std::unique_ptr<tool::ChildProcess> process;
-  std::string uri;       // tcp://127.0.0.1:PORT, from its "reader: " line
-  std::string trust;     // its "trust: " line: the dev root certificate
-  std::string counters;  // its "counters: " line
+  std::string uri;           // tcp://127.0.0.1:PORT, from its "reader: " line
+  std::string trust;         // its "trust: " line: the dev root certificate
+  std::string counters;      // its "counters: " line
   bool expect_stop = false;  // the test stops it on purpose: no check of its exit status
 };
 

@@ -187,9 +187,10 @@ TEST_CASE("e2e: idr-firmware --scenario runs the simulator in-process", "[host-b
 // standby whenever the field is off (a real power-saving mode of the chip, data sheet
 // 8.9.2.2, implemented in firmware/core standby_front_end.h); the CLRC663 model does not
 // implement standby, so the firmware's first standby (right after init) is a model error.
-TEST_CASE("e2e: a model error ends the run: reader fault to the host, idr-sim exits with the "
-          "model's message",
-          "[host-board]") {
+TEST_CASE(
+    "e2e: a model error ends the run: reader fault to the host, idr-sim exits with the "
+    "model's message",
+    "[host-board]") {
   ReaderProcesses procs(kScenarioDir + "one_card_full.json", {"--front-end-standby"});
   LegacyClient host(procs.host_port, 5s);
   // The reader cannot work: SW3 60 (DESIGN 8 "self-test failed") instead of find's answer.

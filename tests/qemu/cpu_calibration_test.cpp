@@ -164,12 +164,13 @@ TEST_CASE("CPU table: ECDSA, SHA-256 and CBOR as the Cortex-M4 image executes th
   const uint64_t sha_block = fig.at("sha256_4k") / 65;
   const double cbor_byte =
       static_cast<double>(fig.at("cbor")) / static_cast<double>(fig.at("cbor_bytes"));
-  std::printf("measured under QEMU: P-256 table %llu, sign %llu, keygen %llu, SHA-256 block "
-              "%llu, CBOR byte %.1f\n",
-              static_cast<unsigned long long>(fig.at("prepare")),
-              static_cast<unsigned long long>(fig.at("sign_next")),
-              static_cast<unsigned long long>(fig.at("keygen")),
-              static_cast<unsigned long long>(sha_block), cbor_byte);
+  std::printf(
+      "measured under QEMU: P-256 table %llu, sign %llu, keygen %llu, SHA-256 block "
+      "%llu, CBOR byte %.1f\n",
+      static_cast<unsigned long long>(fig.at("prepare")),
+      static_cast<unsigned long long>(fig.at("sign_next")),
+      static_cast<unsigned long long>(fig.at("keygen")), static_cast<unsigned long long>(sha_block),
+      cbor_byte);
   const struct {
     const char* name;
     double ratio;

@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "counting_sim_server.h"
 #include "idr/posix/loopback.h"
 #include "idr/proto/extension.h"
 #include "idr/sim/scenario.h"
@@ -25,7 +26,6 @@
 #include "idr/simwire.h"
 #include "idr/testing/crypto_rig.h"
 #include "legacy_client.h"
-#include "counting_sim_server.h"
 #include "qemu_reader.h"
 
 using namespace idr;

@@ -200,8 +200,15 @@ extern "C" void idr_firmware_main() {
   crypto::CborWriter cbor(encoded, sizeof(encoded));
   cbor.map(32);
   for (int i = 0; i < 32; ++i) {
-    const char name[] = {'f', 'i', 'e', 'l', 'd', '_', static_cast<char>('a' + i % 26),
-                         static_cast<char>('a' + i / 26), '\0'};
+    const char name[] = {'f',
+                         'i',
+                         'e',
+                         'l',
+                         'd',
+                         '_',
+                         static_cast<char>('a' + i % 26),
+                         static_cast<char>('a' + i / 26),
+                         '\0'};
     cbor.text(name);
     cbor.bytes(digest, sizeof(digest));
   }

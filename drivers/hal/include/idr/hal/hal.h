@@ -49,8 +49,7 @@ class Uart {
   [[nodiscard]] virtual Status write(const uint8_t* data, size_t len) = 0;
   // Reads up to max bytes. Returns Ok with got > 0 as soon as at least one byte is there,
   // Timeout with got == 0 if none arrived within timeout_us.
-  [[nodiscard]] virtual Status read(uint8_t* buf, size_t max, size_t& got,
-                                    uint32_t timeout_us) = 0;
+  [[nodiscard]] virtual Status read(uint8_t* buf, size_t max, size_t& got, uint32_t timeout_us) = 0;
   [[nodiscard]] virtual Status set_baud(uint32_t baud) = 0;
   // Drops whatever was received and not read yet.
   virtual void flush_input() = 0;
@@ -85,8 +84,7 @@ class Rng {
 class HostLink {
  public:
   // Same contract as Uart::read. Returns Io when the host has gone (connection closed).
-  [[nodiscard]] virtual Status read(uint8_t* buf, size_t max, size_t& got,
-                                    uint32_t timeout_us) = 0;
+  [[nodiscard]] virtual Status read(uint8_t* buf, size_t max, size_t& got, uint32_t timeout_us) = 0;
   [[nodiscard]] virtual Status write(const uint8_t* data, size_t len) = 0;
 
  protected:
@@ -109,11 +107,11 @@ class Log {
 class CpuWork {
  public:
   enum class Op : uint8_t {
-    EcdsaPrepare,   // the P-256 group's comb table built, once after boot (count: 1)
-    EcdsaSign,      // one ECDSA P-256 signature, the table built (count: signatures)
-    EcdsaKeygen,    // one P-256 key pair generated (count: keys)
-    Sha256Bytes,    // SHA-256 over count bytes (one call; padding is the table's business)
-    CborBytes,      // count bytes of CBOR encoded
+    EcdsaPrepare,  // the P-256 group's comb table built, once after boot (count: 1)
+    EcdsaSign,     // one ECDSA P-256 signature, the table built (count: signatures)
+    EcdsaKeygen,   // one P-256 key pair generated (count: keys)
+    Sha256Bytes,   // SHA-256 over count bytes (one call; padding is the table's business)
+    CborBytes,     // count bytes of CBOR encoded
   };
   virtual void did(Op op, uint32_t count) = 0;
 

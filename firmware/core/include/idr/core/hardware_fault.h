@@ -59,7 +59,9 @@ class LatchedUart final : public hal::Uart {
   [[nodiscard]] Status read(uint8_t* buf, size_t max, size_t& got, uint32_t timeout_us) override {
     return latch_.note(inner_.read(buf, max, got, timeout_us));
   }
-  [[nodiscard]] Status set_baud(uint32_t baud) override { return latch_.note(inner_.set_baud(baud)); }
+  [[nodiscard]] Status set_baud(uint32_t baud) override {
+    return latch_.note(inner_.set_baud(baud));
+  }
   void flush_input() override { inner_.flush_input(); }
 
  private:

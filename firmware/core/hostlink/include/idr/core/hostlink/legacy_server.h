@@ -13,8 +13,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "idr/core/hostlink/frame_receiver.h"
 #include "idr/core/hardware_fault.h"
+#include "idr/core/hostlink/frame_receiver.h"
 #include "idr/core/hostlink/legacy_commands.h"
 #include "idr/core/id_card_reader.h"
 #include "idr/hal/hal.h"
