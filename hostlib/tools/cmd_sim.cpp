@@ -36,7 +36,7 @@ const char kHelp[] =
     "\n"
     "A model error in the simulator (the firmware used CLRC663 behaviour the model does not\n"
     "implement) is fatal: the reader answers with a reader fault, both children stop, and\n"
-    "idr sim exits 4 with the model's message, also when the command itself succeeded.\n"
+    "idr sim prints the model's message and exits 4 (or the command's own failure status).\n"
     "\n"
     "Signed reads out of the box: before that, a throwaway development CA is made in a temp\n"
     "directory, the simulated reader is provisioned with it (its key, a device certificate)\n"
