@@ -48,7 +48,9 @@ std::string reader_uri_for_port(int port) {
   std::string files[2];
   if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0')
     files[0] = std::string(home) + "/.config/idr/sdtapi.conf";
-  files[1] = "/etc/idr/sdtapi.conf";
+  // The system-wide file; $IDR_SDT_SYSTEM_CONFIG names another one (tests, relocated installs).
+  const char* system_file = std::getenv("IDR_SDT_SYSTEM_CONFIG");
+  files[1] = system_file != nullptr && *system_file != '\0' ? system_file : "/etc/idr/sdtapi.conf";
   for (const auto& f : files) {
     if (f.empty()) continue;
     const std::string uri = lookup_in_config_text(read_file(f), port);

@@ -1,8 +1,8 @@
 #pragma once
 // Which reader URI an SDT port number means (README.md): $IDR_SDT_READER, else the first
-// of $HOME/.config/idr/sdtapi.conf and /etc/idr/sdtapi.conf that names one, where
-// `reader.<port> = URI` beats `reader = URI`. Empty when none is configured or `port` is
-// not one of the SDK's port numbers.
+// of $HOME/.config/idr/sdtapi.conf and the system file ($IDR_SDT_SYSTEM_CONFIG, else
+// /etc/idr/sdtapi.conf) that names one, where `reader.<port> = URI` beats `reader = URI`.
+// Empty when none is configured or `port` is not one of the SDK's port numbers.
 #include <string>
 
 namespace idr::sdt {

@@ -32,6 +32,7 @@ constexpr int kTransferError = 0x03;
 constexpr int kNotSerial = 0x05;
 constexpr int kFileError = 0x09;
 constexpr int kBadArgument = 0x21;
+constexpr int kSamIdTextLength = 36;  // SDT_GetSAMIDToStr's form without the NUL
 
 // Legacy command bytes (DESIGN 8 table).
 constexpr uint8_t kCmdSam = 0x10, kCmdStatus = 0x11, kCmdSamId = 0x12, kParaFF = 0xFF;
@@ -285,8 +286,14 @@ int SDT_GetSAMIDToStr(int iPort, char* pcSAMID, int iIfOpen) {
     return unsigned{raw[at]} | (unsigned{raw[at + 1]} << 8) | (unsigned{raw[at + 2]} << 16) |
            (unsigned{raw[at + 3]} << 24);
   };
-  // DESIGN 8: SDT's string form "%02d.%02d-%08u-%010u-%010u" (36 characters + NUL).
-  std::snprintf(pcSAMID, 37, "%02u.%02u-%08u-%010u-%010u", u16(0), u16(2), u32(4), u32(8), u32(12));
+  // DESIGN 8: SDT's string form "%02d.%02d-%08u-%010u-%010u", 36 characters + NUL in the
+  // caller's buffer, for an id whose u16s are below 100 and first u32 below 10^8. Any other
+  // id would print longer: it has no SDT string, so it is refused rather than cut.
+  char text[48];
+  const int n = std::snprintf(text, sizeof(text), "%02u.%02u-%08u-%010u-%010u", u16(0), u16(2),
+                              u32(4), u32(8), u32(12));
+  if (n != kSamIdTextLength) return kTransferError;
+  std::memcpy(pcSAMID, text, kSamIdTextLength + 1);
   return kOk;
 }
 

@@ -1,6 +1,7 @@
 // libsdtapi (label sdt): the exported symbols (nm -D), the C program sdt_read_card reading
 // a card through the simulator configured by $IDR_SDT_READER (tcp) and by a config file
-// in $HOME (serial pty), no reader configured, and the config file rules.
+// in $HOME (serial pty) or the system file, no reader configured, and the config file
+// rules. The system file is always the test's own ($IDR_SDT_SYSTEM_CONFIG).
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -133,8 +134,10 @@ TEST_CASE("sdt: a C program reads the card through $IDR_SDT_READER (tcp)") {
   const std::string file = test::sample_dir() + "resident-longterm-address.json";
   e2e::ReaderProcesses procs(file);
   const fs::path d = temp_dir("tcp");
-  const Run r = run("env HOME=" + d.string() + " IDR_SDT_READER=tcp://127.0.0.1:" +
-                    std::to_string(procs.host_port) + " " + IDR_SDT_PROGRAM + " " + d.string());
+  const Run r =
+      run("env HOME=" + d.string() + " IDR_SDT_SYSTEM_CONFIG=" + d.string() +
+          "/system.conf IDR_SDT_READER=tcp://127.0.0.1:" + std::to_string(procs.host_port) + " " +
+          IDR_SDT_PROGRAM + " " + d.string());
   check_read(r, d, file);
   fs::remove_all(d);
 }
@@ -148,21 +151,27 @@ TEST_CASE("sdt: a C program reads the card through $HOME/.config/idr/sdtapi.conf
       << "# reader for the SDT ports\nreader = tcp://127.0.0.1:1\nreader.1001 = " << procs.uri()
       << "\n";
   const Run r =
-      run("env -u IDR_SDT_READER HOME=" + d.string() + " " + IDR_SDT_PROGRAM + " " + d.string());
+      run("env -u IDR_SDT_READER HOME=" + d.string() + " IDR_SDT_SYSTEM_CONFIG=" + d.string() +
+          "/system.conf " + IDR_SDT_PROGRAM + " " + d.string());
   check_read(r, d, file);
   fs::remove_all(d);
 }
 
-TEST_CASE("sdt: no reader configured: SDT_OpenPort answers 0x01") {
-  if (fs::exists("/etc/idr/sdtapi.conf")) {
-    WARN("/etc/idr/sdtapi.conf exists on this machine: case not checkable here");
-    return;
-  }
+TEST_CASE("sdt: no reader configured: SDT_OpenPort answers 0x01; the system file is read") {
+  // The system file is the test's own ($IDR_SDT_SYSTEM_CONFIG), so /etc/idr/sdtapi.conf on
+  // this machine changes nothing.
   const fs::path d = temp_dir("none");
-  const Run r =
-      run("env -u IDR_SDT_READER HOME=" + d.string() + " " + IDR_SDT_PROGRAM + " " + d.string());
-  CHECK(r.exit_code == 1);
-  CHECK(r.values.at("open") == "0x01");
+  const std::string command = "env -u IDR_SDT_READER HOME=" + d.string() +
+                              " IDR_SDT_SYSTEM_CONFIG=" + d.string() + "/system.conf " +
+                              IDR_SDT_PROGRAM + " " + d.string();
+  const Run none = run(command);
+  CHECK(none.exit_code == 1);
+  CHECK(none.values.at("open") == "0x01");
+
+  const std::string file = test::sample_dir() + "resident-longterm-address.json";
+  e2e::ReaderProcesses procs(file);
+  std::ofstream(d / "system.conf") << "reader = tcp://127.0.0.1:" << procs.host_port << "\n";
+  check_read(run(command), d, file);
   fs::remove_all(d);
 }
 
