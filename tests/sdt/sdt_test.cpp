@@ -157,7 +157,7 @@ TEST_CASE("sdt: a C program reads the card through $HOME/.config/idr/sdtapi.conf
   fs::remove_all(d);
 }
 
-TEST_CASE("sdt: no reader configured: SDT_OpenPort answers 0x01; the system file is read") {
+TEST_CASE("sdt: no reader configured: SDT_OpenPort answers 0x01 and the system file is read") {
   // The system file is the test's own ($IDR_SDT_SYSTEM_CONFIG), so /etc/idr/sdtapi.conf on
   // this machine changes nothing.
   const fs::path d = temp_dir("none");
