@@ -459,8 +459,8 @@ VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptio
     decoded = Error::MalformedReply;
     why = "payload version is not 1";
   } else if (decoded && decoded->payload.alg != "SHA-256") {
+    why = "digest algorithm '" + decoded->payload.alg + "' is not SHA-256";  // before the reset
     decoded = Error::MalformedReply;
-    why = "digest algorithm '" + decoded->payload.alg + "' is not SHA-256";
   }
   if (!decoded) {
     const bool unsupported =
