@@ -89,7 +89,7 @@ TEST_CASE("BMP: 24-bit bottom-up rows padded to 4 bytes") {
 }
 
 TEST_CASE(
-    "not the open codec and no WLT library: Unsupported; a missing library is a clean error") {
+    "not the open codec and no WLT library: Unsupported, a missing library is a clean error") {
   std::vector<uint8_t> wlt(1024, 0x57);
   CHECK(idr::decode_photo(wlt.data(), wlt.size()).error() == idr::Error::Unsupported);
   std::string why;

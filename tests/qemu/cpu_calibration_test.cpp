@@ -78,7 +78,10 @@ std::vector<Command> signed_sequence() {
 e2e::Bytes certs_request(testing::TestCa& ca, const e2e::Bytes& key_reply) {
   REQUIRE(key_reply.size() >= 10 + 65);
   const e2e::Bytes cert = ca.certify(key_reply.data() + 10, "CN=calibration,O=idr");
-  return ext_request(ext::Op::ProvisionCerts, testing::chain_cbor({cert}));
+  const e2e::Bytes ca_pub = ca.public_key();
+  const e2e::Bytes ca_cert = ca.certify(ca_pub.data(), "CN=idr test CA,O=idr", 1);
+  // A chain holds the device certificate and the authority's (extension.h ProvisionCerts).
+  return ext_request(ext::Op::ProvisionCerts, testing::chain_cbor({cert, ca_cert}));
 }
 
 // The sequence on the Cortex-M4 image under QEMU: instructions per command.

@@ -325,7 +325,7 @@ TEST_CASE("key store: a damaged key record is a fault, never 'unprovisioned'") {
   CHECK(model.write_steps() == steps);  // nothing written
 }
 
-TEST_CASE("key store: a new key signs nothing until its chain commits; the old one until then") {
+TEST_CASE("key store: a new key signs nothing until its chain commits, the old one until then") {
   idr::testing::TestCa ca;
   FlashModel model(kPageSize, kPages);
   const Provisioned old = provision_store(model, ca, 46);
