@@ -22,8 +22,8 @@
 
 #include "../core/bounded_file.h"
 #include "../verify/cbor_io.h"
-#include "idr/proto/extension.h"
 #include "../verify/certificate.h"
+#include "idr/proto/extension.h"
 #include "idr/verify.h"
 
 namespace idr::ca {

@@ -31,27 +31,48 @@ enum class Status : uint8_t {
 
 [[nodiscard]] constexpr const char* to_string(Status s) {
   switch (s) {
-    case Status::Ok: return "ok";
-    case Status::Timeout: return "timeout";
-    case Status::Integrity: return "integrity error";
-    case Status::Collision: return "collision";
-    case Status::Protocol: return "protocol error";
-    case Status::Overflow: return "overflow";
-    case Status::NoCard: return "no card";
-    case Status::CardRemoved: return "card removed";
-    case Status::BufferTooSmall: return "buffer too small";
-    case Status::InvalidArgument: return "invalid argument";
-    case Status::Unsupported: return "unsupported";
-    case Status::Io: return "i/o error";
-    case Status::CardAuthFailed: return "card failed to authenticate the SAM";
-    case Status::SamAuthFailed: return "SAM failed to authenticate the card";
-    case Status::DataCheckFailed: return "card data check failed";
-    case Status::SamError: return "SAM error";
-    case Status::NoSuchContent: return "no such content";
-    case Status::FlashError: return "flash error";
-    case Status::Unauthorized: return "unauthorized";
-    case Status::StorageFault: return "storage fault";
-    case Status::HardwareFault: return "hardware fault";
+    case Status::Ok:
+      return "ok";
+    case Status::Timeout:
+      return "timeout";
+    case Status::Integrity:
+      return "integrity error";
+    case Status::Collision:
+      return "collision";
+    case Status::Protocol:
+      return "protocol error";
+    case Status::Overflow:
+      return "overflow";
+    case Status::NoCard:
+      return "no card";
+    case Status::CardRemoved:
+      return "card removed";
+    case Status::BufferTooSmall:
+      return "buffer too small";
+    case Status::InvalidArgument:
+      return "invalid argument";
+    case Status::Unsupported:
+      return "unsupported";
+    case Status::Io:
+      return "i/o error";
+    case Status::CardAuthFailed:
+      return "card failed to authenticate the SAM";
+    case Status::SamAuthFailed:
+      return "SAM failed to authenticate the card";
+    case Status::DataCheckFailed:
+      return "card data check failed";
+    case Status::SamError:
+      return "SAM error";
+    case Status::NoSuchContent:
+      return "no such content";
+    case Status::FlashError:
+      return "flash error";
+    case Status::Unauthorized:
+      return "unauthorized";
+    case Status::StorageFault:
+      return "storage fault";
+    case Status::HardwareFault:
+      return "hardware fault";
   }
   return "unknown status";
 }
