@@ -31,6 +31,8 @@ Sweep flip_bits(size_t stride, size_t dense_bytes) {
   const Bytes file = make_record(key, reader_chain(pki, key), spec).file;
   TrustStore trust;
   REQUIRE(trust.add_root_der(pki.root.cert_der));
+  // An empty revocation list: without one the record does not verify (DESIGN 11).
+  REQUIRE(trust.load_revoked_text("idr-revocation-list 2\n"));
   auto verify = [&](const Bytes& f) {
     auto counters = CounterStore::open(":memory:").value();  // fresh: the counter is new
     VerifyOptions o;
