@@ -45,7 +45,7 @@ bool write_photo(const std::string& path, const CardData& card) {
   return false;
 }
 
-// --legacy: the unsigned read of before issue 4 (30 01 / 30 10). Nothing in it is verified,
+// --legacy: the unsigned read (30 01 / 30 10). Nothing in it is verified,
 // and the output says so.
 int show_legacy(Reader& reader, unsigned fields, const std::optional<std::string>& photo_out,
                 Assessor& assessor, bool json) {

@@ -1,5 +1,5 @@
 #pragma once
-// What `idr read` and `idr watch` do by default (issue 4, DESIGN 5): a fresh 16-byte nonce,
+// What `idr read` and `idr watch` do by default (DESIGN 5): a fresh 16-byte nonce,
 // READ_SIGNED, and verify_record with the trust store, the revocation list, the counter store
 // and that nonce. Card data is shown only from the VerifiedRecord, so nothing unverified is
 // ever printed as card data (--show-unverified prints the disclosed values marked as such).

@@ -1,5 +1,5 @@
-// idr-bench-blocklist [N]: the lost/stolen list at national scale (DESIGN 9, issue 6
-// acceptance 2). Generates N realistic (ID number, valid-from) keys as CSV, builds the list
+// idr-bench-blocklist [N]: the lost/stolen list at national scale (DESIGN 9).
+// Generates N realistic (ID number, valid-from) keys as CSV, builds the list
 // through the same code path as `idr blocklist build`, then reports bytes per entry, build
 // time, cold open time (the file's pages evicted first), lookups per second on one core (one
 // at a time with contains, and batched with contains_many), and the p50/p99 time of a single

@@ -1,5 +1,5 @@
 // Lost/stolen list: build from CSV, lookups, corrupt files refused with the offset, failed
-// reloads keep the list in force, delta files, CLI and C API (issue 6 acceptance 4).
+// reloads keep the list in force, delta files, CLI and C API.
 #include <unistd.h>
 
 #include <zlib.h>
@@ -37,7 +37,7 @@ struct TempDir {
   std::string operator/(const std::string& name) const { return (path / name).string(); }
 };
 
-// Random but well-formed keys: real check digits, birth 1930..2009, issue 2000..2024.
+// Random but well-formed keys: real check digits, birth 1930..2009, issued 2000..2024.
 Key random_key(std::mt19937_64& rng) {
   static const char* kRegions[] = {"110105", "310104", "440305", "510107",
                                    "650102", "130102", "429004"};

@@ -1,4 +1,4 @@
-// Table-driven ID number checks (issue 6 acceptance 1). The check characters of the rows
+// Table-driven ID number checks. The check characters of the rows
 // were computed offline with an independent ISO 7064 MOD 11-2 script; the first two rows
 // are the worked examples of GB 11643-1999 (11010519491231002X, 440524188001010014).
 #include <catch2/catch.hpp>

@@ -1,5 +1,5 @@
 // Photo: the simulator's generated open-codec photo decoded and written as PNG; the PNG is
-// read back independently (signature, IHDR, chunk CRCs, zlib inflate, pixels) (issue 6).
+// read back independently (signature, IHDR, chunk CRCs, zlib inflate, pixels).
 // BMP header layout; an absent WLT library is a clean Unsupported error.
 #include <dlfcn.h>
 #include <unistd.h>

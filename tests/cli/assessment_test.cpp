@@ -1,4 +1,4 @@
-// `idr read` / `idr watch` beyond the fields (issue 6 acceptance 5): the checks of DESIGN 7,
+// `idr read` / `idr watch` beyond the fields: the checks of DESIGN 7,
 // the lost/stolen list status, the photo decoded to PNG, the read journal, exit code 6.
 #include <catch2/catch.hpp>
 #include <cstdlib>

@@ -1,4 +1,4 @@
-// `idr read` / `idr watch` verify by default (issue 4): `idr sim` provisions its reader with a
+// `idr read` / `idr watch` verify by default: `idr sim` provisions its reader with a
 // throwaway CA and hands the trust to the command; a read is shown only when every check of
 // DESIGN 5 succeeded, otherwise the verdict and NOT VERIFIED with exit 6 and no card data.
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-// `idr watch`: issue 3 acceptance 3 (three cards arrive and leave one after another: three
+// `idr watch` (three cards arrive and leave one after another: three
 // reads, in order, each once) and a clean stop on SIGINT.
 #include <signal.h>
 

@@ -1,5 +1,5 @@
 // Signed reads over whichever transport start_e2e_reader() of the executable serves
-// (issue 7 acceptance 1: the same e2e suite, signed read included, on every transport):
+// (the same e2e suite, signed read included, on every transport):
 // provision the reader with a CA made here, READ_SIGNED with a fresh nonce, verify the
 // record with the host library (signature, chain, nonce, counter, every field digest), and
 // the verified data equals the scenario's personalisation.

@@ -1,4 +1,4 @@
-// Integration (issue 2, acceptance 3): several cards in the field, removal mid-read,
+// Integration: several cards in the field, removal mid-read,
 // tampered card data and a noisy field. The rule under test: the reader returns either
 // one card's exact data or a clean error status, never a mix and never wrong bytes.
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// Integration (issue 2, acceptance 3): the firmware core reads each sample card through the
+// Integration: the firmware core reads each sample card through the
 // CLRC663 driver, the SAM driver and the host board, against the simulator's models.
 #include <catch2/catch.hpp>
 

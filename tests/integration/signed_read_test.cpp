@@ -1,4 +1,4 @@
-// Integration (issue 4, firmware side): provisioning and signed reads in-process — firmware
+// Integration (firmware side): provisioning and signed reads in-process — firmware
 // core + drivers on the host board against the simulator's models, the extension commands
 // reached through the legacy command hook. Records are decoded with libcbor (not the
 // firmware's encoder) and checked against RFC 9052, signatures verified with mbedTLS.

@@ -1,7 +1,7 @@
 // PC/SC through the real pcscd + vpcd (PcscStack): pcsc_scan lists the reader and its card,
 // removal and re-insertion seen through SCardGetStatusChange, legacy frames answered byte
 // for byte (DESIGN 8) inside envelopes, and pulling the device while commands flow gives
-// TransportClosed within the timeout, after which the next open works (issue 7).
+// TransportClosed within the timeout, after which the next open works.
 #include <winscard.h>
 
 #include <catch2/catch.hpp>

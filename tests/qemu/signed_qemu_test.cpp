@@ -1,4 +1,4 @@
-// Signed reads on the Cortex-M4 image under QEMU (issue 5 acceptance 1): the firmware
+// Signed reads on the Cortex-M4 image under QEMU: the firmware
 // cross-built with mbedTLS from Debian's source package provisions its key, takes a
 // certificate chain and returns COSE_Sign1 records that verify on the host -- decoded with
 // libcbor and checked with the host's mbedTLS (tests/integration/signed_record.h), the same

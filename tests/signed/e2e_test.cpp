@@ -1,4 +1,4 @@
-// Signed reads end to end (issue 4): idr-sim + idr-firmware as processes (tests/e2e), the
+// Signed reads end to end: idr-sim + idr-firmware as processes (tests/e2e), the
 // reader provisioned through the Reader API with a CA made here, records read and verified
 // by the host library, the counter and replay checks across presences of the card, and a
 // record written by `idr read --out` checked by `idr verify` and decoded with libcbor
@@ -53,7 +53,7 @@ void wait_card(Reader& reader, bool present) {
 void require_all_succeeded(const VerifiedRecord& v) {
   for (const auto& r : v.verdict().results()) {
     INFO(to_string(r.check) << "[" << r.field << "] " << to_string(r.outcome) << ": " << r.message);
-    // Every check ran and succeeded; only the issue 6 hooks are not configured here.
+    // Every check ran and succeeded; only the DESIGN 7 hooks are not configured here.
     if (r.reason == Reason::NoHook) continue;
     CHECK(r.outcome == Outcome::Succeeded);
   }

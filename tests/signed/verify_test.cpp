@@ -309,7 +309,7 @@ TEST_CASE("a chain whose device certificate names another reader fails the chain
   CHECK(failures(v) == Strings{"chain:serial_mismatch"});
 }
 
-TEST_CASE("issue 6 hooks run on verified data and are required when given", "[signed]") {
+TEST_CASE("DESIGN 7 hooks run on verified data and are required when given", "[signed]") {
   Fixture f;
   VerifyOptions o = f.options();
   o.field_validity = [](const CardData& c) {

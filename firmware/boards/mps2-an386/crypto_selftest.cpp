@@ -1,4 +1,4 @@
-// Target self-test of signing (issue 5): "the reader still signs" on the Cortex-M4 image,
+// Target self-test of signing: "the reader still signs" on the Cortex-M4 image,
 // through the firmware's own crypto module (firmware/crypto p256) and the cross-built
 // mbedTLS with its static pool. Runs under QEMU without hw-sim (tests/qemu
 // qemu_crypto_selftest); exits 0 when every check passed, else the number of the failed

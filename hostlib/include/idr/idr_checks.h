@@ -1,4 +1,4 @@
-/* idr C API, issue 6: card data checks, the lost/stolen list, the read journal, photos.
+/* idr C API: card data checks, the lost/stolen list, the read journal, photos.
  * Same conventions as idr.h: IDR_OK (0) or a negative IDR_E_* code; no exceptions cross it;
  * strings are UTF-8 and owned by the handle they come from.
  */

@@ -1,4 +1,4 @@
-/* idr C API for signed reads (issue 4, DESIGN 5): read a card signed by the reader and
+/* idr C API for signed reads (DESIGN 5): read a card signed by the reader and
  * verify it in one call, verify a record file, write a reduced record. Conventions as idr.h
  * (IDR_OK or a negative IDR_E_* code; strings owned by their handle).
  *

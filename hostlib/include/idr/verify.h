@@ -35,8 +35,8 @@ enum class Check : int {
   SamVerdict = 6,     // the reader's SAM verified the issuer MACs ("sam_ok"): over the
                       // text fields, photo and fingerprint only (covered_by_issuer_mac)
   FieldDigest = 7,    // one per digest or disclosure: SHA-256(salt || value) == digest
-  FieldValidity = 8,  // issue 6 checks (hook)
-  LostStolen = 9,     // issue 6 lost/stolen list (hook)
+  FieldValidity = 8,  // DESIGN 7 checks (hook)
+  LostStolen = 9,     // DESIGN 7 lost/stolen list (hook)
 };
 [[nodiscard]] const char* to_string(Check c) noexcept;
 

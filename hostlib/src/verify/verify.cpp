@@ -1,6 +1,6 @@
 // verify_record: one RecordCheckResult per check of DESIGN 5, card data only when all required
 // checks succeeded. Order: decode, signature, chain, revocation, nonce, SAM verdict, field
-// digests, issue 6 hooks, and the counter last (recorded only when everything else passed).
+// digests, DESIGN 7 hooks, and the counter last (recorded only when everything else passed).
 #include <mbedtls/ecdsa.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/platform_util.h>

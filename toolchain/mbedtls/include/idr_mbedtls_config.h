@@ -1,4 +1,4 @@
-/* mbedTLS 2.28 configuration of the Cortex-M4 reader image (issue 5, DESIGN 9/10): only
+/* mbedTLS 2.28 configuration of the Cortex-M4 reader image (DESIGN 9/10): only
  * what signed reads need -- ECDSA P-256 (deterministic, RFC 6979) over SHA-256 with an
  * HMAC-DRBG for key generation and blinding -- and no heap, file system, clock or entropy
  * module. Used through MBEDTLS_CONFIG_FILE, so it replaces mbedtls/config.h entirely. */
