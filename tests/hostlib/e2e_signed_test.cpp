@@ -58,7 +58,7 @@ TEST_CASE("hostlib e2e: a signed read verifies over this transport") {
   const VerifiedRecord v = verify_record(record->data(), record->size(), o);
   for (const auto& c : v.verdict().results()) {
     INFO(to_string(c.check) << " " << c.field << ": " << c.message);
-    if (c.required) CHECK(c.outcome == Outcome::Succeeded);
+    if (c.required) CHECK(c.outcome == CheckStatus::Succeeded);
   }
   REQUIRE(v.verified());
   REQUIRE(v.card() != nullptr);

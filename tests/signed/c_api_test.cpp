@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "idr/blocklist.h"
 #include "idr/ca.h"
 #include "idr/idr.h"
 #include "idr/idr_signed.h"
@@ -81,17 +82,28 @@ TEST_CASE("C API: idr_reader_read_verified, idr_record_verify_file, idr_record_d
   REQUIRE(idr_reader_open(uri.c_str(), 3000, &reader) == IDR_OK);
 
   // Verified: the card comes with a verdict where every required check SUCCEEDED.
-  idr_verify_config config{sizeof(idr_verify_config), root.c_str(), nullptr, counters.c_str(), 0};
+  idr_verify_config config = IDR_VERIFY_CONFIG_INIT;  // version 2: card data checks on
+  config.trust = root.c_str();
+  config.counters_db = counters.c_str();
   wait_card(reader, true);
   idr_card* card = nullptr;
   idr_verdict* verdict = nullptr;
   REQUIRE(idr_reader_read_verified(reader, IDR_FIELDS_BASE, &config, &card, &verdict) == IDR_OK);
   REQUIRE(verdict != nullptr);
   CHECK(idr_verdict_verified(verdict) == 1);
+  CHECK(idr_verdict_accepted(verdict) == 1);
   REQUIRE(card != nullptr);
   CHECK(std::string(idr_card_field(card, IDR_FIELD_NAME)) == spec.text.at("name"));
   CHECK(std::string(idr_card_field(card, IDR_FIELD_ID_NUMBER)) == spec.text.at("id_number"));
   CHECK(idr_verdict_counter(verdict) == 1);
+  // One list: the record's checks (with idr::Reason codes) and the card data checks.
+  REQUIRE(find(verdict, "signature") != SIZE_MAX);
+  CHECK(idr_verdict_reason_code(verdict, find(verdict, "signature")) == 0);  // Reason::Ok
+  REQUIRE(find(verdict, "id_number.check_digit") != SIZE_MAX);
+  CHECK(idr_verdict_outcome(verdict, find(verdict, "id_number.check_digit")) ==
+        IDR_CHECK_SUCCEEDED);
+  CHECK(idr_verdict_reason_code(verdict, find(verdict, "id_number.check_digit")) == -1);
+  CHECK(find(verdict, "lost_stolen") == SIZE_MAX);  // no list configured
   CHECK(std::string(idr_verdict_reader_serial(verdict)).rfind("IDR-", 0) == 0);
   for (size_t i = 0; i < idr_verdict_count(verdict); ++i) {
     INFO(idr_verdict_check(verdict, i) << " " << idr_verdict_message(verdict, i));
@@ -110,13 +122,18 @@ TEST_CASE("C API: idr_reader_read_verified, idr_record_verify_file, idr_record_d
 
   // Offline: the saved record verifies (no nonce, no counter); a reduced one keeps only
   // what was disclosed.
-  idr_verify_config offline{sizeof(idr_verify_config), root.c_str(), nullptr, nullptr, 0};
+  // A program built with version 1 of the struct (no list, no card data checks).
+  idr_verify_config offline = IDR_VERIFY_CONFIG_INIT;
+  offline.struct_size = IDR_VERIFY_CONFIG_V1_SIZE;
+  offline.trust = root.c_str();
   idr_verify_config other_size = offline;
   other_size.struct_size = sizeof(idr_verify_config) - sizeof(int64_t);  // an older layout
   CHECK(idr_record_verify_file(rec.c_str(), &other_size, nullptr, &card, &verdict) ==
         IDR_E_INVALID_ARGUMENT);
   REQUIRE(idr_record_verify_file(rec.c_str(), &offline, nullptr, &card, &verdict) == IDR_OK);
   CHECK(idr_verdict_verified(verdict) == 1);
+  CHECK(idr_verdict_accepted(verdict) == 1);
+  CHECK(find(verdict, "id_number.check_digit") == SIZE_MAX);  // version 1: no card checks
   REQUIRE(card != nullptr);
   idr_card_free(card);
   idr_verdict_free(verdict);
@@ -139,7 +156,8 @@ TEST_CASE("C API: idr_reader_read_verified, idr_record_verify_file, idr_record_d
   idr_verdict_free(verdict);
 
   // No trust: IDR_OK, a verdict with the chain FAILED, and never a card.
-  idr_verify_config untrusted{sizeof(idr_verify_config), nullptr, nullptr, counters.c_str(), 0};
+  idr_verify_config untrusted = IDR_VERIFY_CONFIG_INIT;
+  untrusted.counters_db = counters.c_str();
   wait_card(reader, false);
   wait_card(reader, true);
   card = reinterpret_cast<idr_card*>(&len);  // must be overwritten with NULL
@@ -148,6 +166,34 @@ TEST_CASE("C API: idr_reader_read_verified, idr_record_verify_file, idr_record_d
   CHECK(idr_verdict_verified(verdict) == 0);
   REQUIRE(find(verdict, "chain") != SIZE_MAX);
   CHECK(idr_verdict_outcome(verdict, find(verdict, "chain")) == IDR_CHECK_FAILED);
+  CHECK(idr_verdict_accepted(verdict) == 0);
+  CHECK(find(verdict, "id_number.check_digit") == SIZE_MAX);  // nothing runs on unverified data
   idr_verdict_free(verdict);
+
+  // The third presentation, waited for by the library, with the card on the lost/stolen
+  // list: verified (the card is given), not accepted, the list's verdict says why.
+  const std::string csv = dir + "/lost.csv", list = dir + "/lost.idrbl";
+  std::ofstream(csv) << spec.text.at("id_number") << "," << spec.text.at("valid_from") << "\n";
+  REQUIRE(idr::build_blocklist(csv, list));
+  idr_verify_config listed = config;
+  listed.lost_stolen = list.c_str();
+  REQUIRE(idr_reader_wait_verified(reader, 60000, IDR_FIELDS_TEXT, &listed, &card, &verdict) ==
+          IDR_OK);
+  CHECK(idr_verdict_verified(verdict) == 1);
+  CHECK(idr_verdict_accepted(verdict) == 0);
+  CHECK(card != nullptr);
+  const size_t l = find(verdict, "lost_stolen");
+  REQUIRE(l != SIZE_MAX);
+  CHECK(idr_verdict_outcome(verdict, l) == IDR_CHECK_FAILED);
+  CHECK(std::string(idr_verdict_reason(verdict, l)) == "listed");
+  CHECK(idr_verdict_required(verdict, l) == 1);
+  CHECK(idr_verdict_reason_code(verdict, l) == -1);
+  idr_card_free(card);
+  idr_verdict_free(verdict);
+  // Nothing more is presented: IDR_E_NO_CARD once the wait is over.
+  CHECK(idr_reader_wait_verified(reader, 0, IDR_FIELDS_TEXT, &listed, &card, &verdict) ==
+        IDR_E_NO_CARD);
+  CHECK(idr_reader_wait_verified(reader, -1, IDR_FIELDS_TEXT, &listed, &card, &verdict) ==
+        IDR_E_INVALID_ARGUMENT);
   idr_reader_close(reader);
 }

@@ -71,7 +71,7 @@ TEST_CASE("a reduced record verifies and hides the other fields", "[signed]") {
         std::vector<std::string>{"id_number", "name", "valid_from", "valid_to"});
   const RecordCheckResult* hidden = v.verdict().find(Check::FieldDigest, "address");
   REQUIRE(hidden != nullptr);
-  CHECK(hidden->outcome == Outcome::NotChecked);
+  CHECK(hidden->outcome == CheckStatus::NotChecked);
   CHECK(hidden->reason == Reason::NotDisclosed);
 
   // The COSE_Sign1 is byte for byte the original.

@@ -55,7 +55,7 @@ void require_all_succeeded(const VerifiedRecord& v) {
     INFO(to_string(r.check) << "[" << r.field << "] " << to_string(r.outcome) << ": " << r.message);
     // Every check ran and succeeded; only the DESIGN 7 hooks are not configured here.
     if (r.reason == Reason::NoHook) continue;
-    CHECK(r.outcome == Outcome::Succeeded);
+    CHECK(r.outcome == CheckStatus::Succeeded);
   }
   REQUIRE(v.verified());
 }

@@ -54,7 +54,7 @@ struct Fixture {
 std::vector<std::string> failures(const VerifiedRecord& v) {
   std::vector<std::string> out;
   for (const auto& r : v.verdict().results())
-    if (r.outcome == Outcome::Failed)
+    if (r.outcome == CheckStatus::Failed)
       out.push_back(std::string(to_string(r.check)) + ":" + to_string(r.reason) +
                     (r.field.empty() ? "" : ":" + r.field));
   return out;
@@ -82,10 +82,10 @@ TEST_CASE("a genuine record verifies and yields the card", "[signed]") {
                   Check::Counter, Check::SamVerdict}) {
     const RecordCheckResult* r = v.verdict().find(c);
     REQUIRE(r != nullptr);
-    CHECK(r->outcome == Outcome::Succeeded);
+    CHECK(r->outcome == CheckStatus::Succeeded);
   }
-  CHECK(v.verdict().find(Check::FieldDigest, "address")->outcome == Outcome::Succeeded);
-  CHECK(v.verdict().find(Check::FieldValidity)->outcome == Outcome::NotChecked);
+  CHECK(v.verdict().find(Check::FieldDigest, "address")->outcome == CheckStatus::Succeeded);
+  CHECK(v.verdict().find(Check::FieldValidity)->outcome == CheckStatus::NotChecked);
   CHECK(v.verified_fields().size() == 10);
   CHECK(*f.counters.last(f.key.serial()).value() == 5);
 }
@@ -187,7 +187,7 @@ TEST_CASE("the counter is recorded only when every other check succeeded", "[sig
   VerifyOptions o = f.options();
   (*o.nonce)[0] ^= 1;
   const VerifiedRecord bad = verify_record(make_record(f.key, f.chain, f.spec).file, o);
-  CHECK(bad.verdict().find(Check::Counter)->outcome == Outcome::Succeeded);
+  CHECK(bad.verdict().find(Check::Counter)->outcome == CheckStatus::Succeeded);
   CHECK_FALSE(f.counters.last(f.key.serial()).value().has_value());
 }
 
@@ -290,7 +290,7 @@ TEST_CASE("a record without a chain or without trust store is not verified", "[s
   CHECK(failures(no_trust) == Strings{"chain:no_trust_store"});
   const RecordCheckResult* revocation = no_trust.verdict().find(Check::Revocation);
   REQUIRE(revocation != nullptr);
-  CHECK(revocation->outcome == Outcome::NotChecked);
+  CHECK(revocation->outcome == CheckStatus::NotChecked);
   CHECK(revocation->reason == Reason::NoRevocationList);
   CHECK(revocation->required);
 }
@@ -315,18 +315,18 @@ TEST_CASE("DESIGN 7 hooks run on verified data and are required when given", "[s
   o.field_validity = [](const CardData& c) {
     return RecordCheckResult{Check::FieldValidity,
                              {},
-                             c.validity.to == "20400101" ? Outcome::Succeeded : Outcome::Failed,
+                             c.validity.to == "20400101" ? CheckStatus::Succeeded : CheckStatus::Failed,
                              Reason::Ok,
                              "validity checked",
                              true};
   };
   o.lost_stolen = [](const CardData&) {
-    return RecordCheckResult{Check::LostStolen, {},  Outcome::Failed, Reason::HookFailed,
+    return RecordCheckResult{Check::LostStolen, {},  CheckStatus::Failed, Reason::HookFailed,
                              "on the list",     true};
   };
   const VerifiedRecord v = verify_record(make_record(f.key, f.chain, f.spec).file, o);
   CHECK(failures(v) == Strings{"lost_stolen:hook_failed"});
-  CHECK(v.verdict().find(Check::FieldValidity)->outcome == Outcome::Succeeded);
+  CHECK(v.verdict().find(Check::FieldValidity)->outcome == CheckStatus::Succeeded);
   CHECK(v.card() == nullptr);
   CHECK_FALSE(f.counters.last(f.key.serial()).value().has_value());
 }

@@ -5,6 +5,9 @@
 //
 //   auto report = idr::check_card(card, idr::CheckClock{"20250101"});
 //   for (const auto& v : report.verdicts) std::cout << v.name << " " << to_string(v.status);
+//
+// Each check's Verdict (verdict.h) has required = false: only FAILED makes a card wrong; a
+// check that could not run (NOT_CHECKED) or WARNING is shown, not refused.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,23 +15,9 @@
 
 #include "idr/card.h"
 #include "idr/error.h"
+#include "idr/verdict.h"
 
 namespace idr {
-
-enum class CheckStatus : int {
-  Succeeded = 0,
-  Warning = 1,     // acceptable, but worth showing (e.g. a validity term that does not fit)
-  NotChecked = 2,  // could not be checked (a field it depends on is missing or malformed)
-  Failed = 3,
-};
-[[nodiscard]] const char* to_string(CheckStatus s) noexcept;
-
-struct Verdict {
-  std::string name;  // stable id, e.g. "id_number.check_digit"
-  CheckStatus status = CheckStatus::NotChecked;
-  std::string reason;   // stable machine code, e.g. "ok", "wrong_check_digit", "lowercase_x"
-  std::string message;  // one English sentence for people
-};
 
 struct CheckReport {
   std::vector<Verdict> verdicts;

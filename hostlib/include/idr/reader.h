@@ -1,9 +1,13 @@
 #pragma once
-// idr::Reader: a counter application's handle on one reader.
+// idr::Reader: one reader's commands. For the verified read, the product's main job, use
+// idr::Session (session.h), which owns a Reader:
 //
-//   auto reader = idr::Reader::open("tcp://127.0.0.1:5000");
-//   auto card = reader->read_card(idr::kAll);
-//   if (card) std::cout << card->name << " " << card->id_number << "\n";
+//   auto session = idr::Session::open("tcp://127.0.0.1:5000", std::move(policy));
+//   auto decision = session->read_verified(idr::kBase, std::chrono::seconds(10));
+//   if (decision && decision->accepted()) std::cout << decision->card()->name << "\n";
+//
+// read_card / wait_for_card are the legacy UNSIGNED read (30 01 / 30 10): nothing in it is
+// verified.
 //
 // Thread safety (the contract the code keeps):
 // - A Reader is internally serialised. Any number of threads may call its methods while it
@@ -86,6 +90,12 @@ class Reader {
   // disclosures] exactly as answered (checked to decode). Nothing in it is verified: pass
   // it to verify_record (verify.h) with the same nonce.
   Result<Bytes> read_signed(const ReadNonce& nonce, unsigned fields = kBase);
+  // wait_for_card's find loop, then READ_SIGNED of the card presented (find and read under
+  // one lock). NoCard when none came within `timeout` (Timeout is a command the reader did
+  // not answer); Cancelled when cancel() was called. Session::read_verified (session.h)
+  // uses it with a fresh nonce and verifies the answer.
+  Result<Bytes> wait_for_signed(const ReadNonce& nonce, std::chrono::milliseconds timeout,
+                                unsigned fields = kBase);
   Result<void> set_time(uint64_t unix_seconds);
   Result<uint64_t> counter();  // the last counter the reader emitted (0: none yet)
   Result<void> self_test();

@@ -21,6 +21,7 @@
 #include "idr/card.h"
 #include "idr/error.h"
 #include "idr/signed.h"
+#include "idr/verdict.h"
 
 namespace idr {
 
@@ -46,8 +47,6 @@ enum class Check : int {
 // no issuer MAC, so only the reader's signature (their FieldDigest) covers them.
 [[nodiscard]] bool covered_by_issuer_mac(const std::string& field) noexcept;
 
-enum class Outcome : int { Succeeded = 0, Failed = 1, NotChecked = 2 };
-[[nodiscard]] const char* to_string(Outcome o) noexcept;
 
 // Why a check came out as it did (stable codes for applications and the C API).
 enum class Reason : int {
@@ -91,7 +90,7 @@ enum class Reason : int {
 struct RecordCheckResult {
   Check check = Check::Decode;
   std::string field;  // FieldDigest: the field name; else empty
-  Outcome outcome = Outcome::NotChecked;
+  CheckStatus outcome = CheckStatus::NotChecked;  // never WARNING
   Reason reason = Reason::Ok;
   std::string message;   // one English sentence
   bool required = true;  // whether verified() needs it to have Succeeded

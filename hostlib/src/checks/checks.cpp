@@ -9,7 +9,12 @@ namespace idr {
 namespace {
 
 Verdict make(const char* name, CheckStatus s, const char* reason, std::string message) {
-  return Verdict{name, s, reason, std::move(message)};
+  Verdict v;
+  v.name = name;
+  v.status = s;
+  v.reason = reason;
+  v.message = std::move(message);
+  return v;  // not required: only FAILED makes a card wrong (checks.h)
 }
 Verdict ok(const char* name, std::string message) {
   return make(name, CheckStatus::Succeeded, "ok", std::move(message));

@@ -69,21 +69,15 @@ Result<CardData> Reader::read_card(unsigned fields) {
 
 Result<CardData> Reader::wait_for_card(std::chrono::milliseconds timeout, unsigned fields) {
   if (!impl_ || !valid_fields(fields) || timeout.count() < 0) return Error::InvalidArgument;
-  const auto deadline = Clock::now() + timeout;
-  for (;;) {
-    {
-      // Find, select and read under one lock so no other call slips between them; the
-      // lock is free during the pause so other threads' calls interleave with the polls.
-      // A cancel (Cancelled) or close (TransportClosed) ends the loop through find.
-      std::lock_guard<std::mutex> lock(impl_->mutex);
-      auto found = impl_->find_locked();
-      if (!found) return found.error();
-      if (*found) return impl_->read_locked(fields);
-    }
-    const auto now = Clock::now();
-    if (now >= deadline) return Error::Timeout;
-    impl_->cancel->pause(std::min<Clock::duration>(impl_->options.poll_interval, deadline - now));
-  }
+  return impl_->wait_and_read(timeout, Error::Timeout,
+                                      [&] { return impl_->read_locked(fields); });
+}
+
+Result<Bytes> Reader::wait_for_signed(const ReadNonce& nonce, std::chrono::milliseconds timeout,
+                                      unsigned fields) {
+  if (!impl_ || !valid_fields(fields) || timeout.count() < 0) return Error::InvalidArgument;
+  return impl_->wait_and_read(timeout, Error::NoCard,
+                                      [&] { return impl_->read_signed_locked(nonce, fields); });
 }
 
 void Reader::cancel() {

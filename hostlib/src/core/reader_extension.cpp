@@ -118,16 +118,20 @@ Result<std::vector<Bytes>> Reader::cert_chain() {
   return parse_chain(r->data);
 }
 
-Result<Bytes> Reader::read_signed(const ReadNonce& nonce, unsigned fields) {
-  if (!impl_ || fields == 0 || (fields & ~unsigned{kAll}) != 0) return Error::InvalidArgument;
+Result<Bytes> Reader::Impl::read_signed_locked(const ReadNonce& nonce, unsigned fields) {
   uint8_t request[kNonceSize + 1];
   std::memcpy(request, nonce.data(), kNonceSize);
   request[kNonceSize] = static_cast<uint8_t>(fields);  // idr::Fields bits == ext::FieldBits
-  std::lock_guard<std::mutex> lock(impl_->mutex);
-  auto r = extension(*impl_, ext::Op::ReadSigned, request, sizeof(request));
+  auto r = extension(*this, ext::Op::ReadSigned, request, sizeof(request));
   if (!r) return r.error();
   if (!decode_signed(r->data)) return Error::MalformedReply;
   return std::move(r->data);
+}
+
+Result<Bytes> Reader::read_signed(const ReadNonce& nonce, unsigned fields) {
+  if (!impl_ || fields == 0 || (fields & ~unsigned{kAll}) != 0) return Error::InvalidArgument;
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  return impl_->read_signed_locked(nonce, fields);
 }
 
 Bytes Reader::set_time_data(uint64_t unix_seconds) {

@@ -101,6 +101,31 @@ struct Reader::Impl {
     return detail::parse_find(*r);
   }
 
+  // Caller holds `mutex`. READ_SIGNED of the found card (reader_extension.cpp).
+  Result<Bytes> read_signed_locked(const ReadNonce& nonce, unsigned fields);
+
+  // The one find loop (wait_for_card, wait_for_signed): polls find until a card is
+  // presented, then runs `read` on it. Find and read run under one lock so no other call
+  // slips between them; the lock is free during the pause so other threads' calls
+  // interleave with the polls. A cancel (Cancelled) or close (TransportClosed) ends the loop
+  // through find; `on_deadline` when no card came within `timeout`.
+  template <typename Read>
+  auto wait_and_read(std::chrono::milliseconds timeout, Error on_deadline, Read read)
+      -> decltype(read()) {
+    const auto deadline = Clock::now() + timeout;
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        auto found = find_locked();
+        if (!found) return found.error();
+        if (*found) return read();
+      }
+      const auto now = Clock::now();
+      if (now >= deadline) return on_deadline;
+      cancel->pause(std::min<Clock::duration>(options.poll_interval, deadline - now));
+    }
+  }
+
   Result<CardData> read_locked(unsigned fields) {
     auto sel = command(hl::cmd::kCard, hl::para::kSelect);
     if (!sel) return sel.error();

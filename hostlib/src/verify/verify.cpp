@@ -51,18 +51,6 @@ bool covered_by_issuer_mac(const std::string& field) noexcept {
   return field.rfind("address_", 0) != 0;  // appended addresses: file 60 03, no issuer MAC
 }
 
-const char* to_string(Outcome o) noexcept {
-  switch (o) {
-    case Outcome::Succeeded:
-      return "SUCCEEDED";
-    case Outcome::Failed:
-      return "FAILED";
-    case Outcome::NotChecked:
-      return "NOT_CHECKED";
-  }
-  return "?";
-}
-
 const char* to_string(Reason r) noexcept {
   switch (r) {
     case Reason::Ok:
@@ -140,7 +128,7 @@ const char* to_string(Reason r) noexcept {
 bool RecordVerdict::verified() const {
   if (results_.empty()) return false;
   for (const auto& r : results_)
-    if (r.required && r.outcome != Outcome::Succeeded) return false;
+    if (r.required && r.outcome != CheckStatus::Succeeded) return false;
   return true;
 }
 
@@ -152,20 +140,20 @@ const RecordCheckResult* RecordVerdict::find(Check check, const std::string& fie
 
 const RecordCheckResult* RecordVerdict::first_failure() const {
   for (const auto& r : results_)
-    if (r.required && r.outcome != Outcome::Succeeded) return &r;
+    if (r.required && r.outcome != CheckStatus::Succeeded) return &r;
   return nullptr;
 }
 
 namespace {
 
 RecordCheckResult ok(Check c, std::string message, std::string field = {}) {
-  return {c, std::move(field), Outcome::Succeeded, Reason::Ok, std::move(message), true};
+  return {c, std::move(field), CheckStatus::Succeeded, Reason::Ok, std::move(message), true};
 }
 RecordCheckResult failed(Check c, Reason r, std::string message, std::string field = {}) {
-  return {c, std::move(field), Outcome::Failed, r, std::move(message), true};
+  return {c, std::move(field), CheckStatus::Failed, r, std::move(message), true};
 }
 RecordCheckResult not_checked(Check c, Reason r, std::string message, bool required) {
-  return {c, {}, Outcome::NotChecked, r, std::move(message), required};
+  return {c, {}, CheckStatus::NotChecked, r, std::move(message), required};
 }
 
 // Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's algorithm).
