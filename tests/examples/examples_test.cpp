@@ -59,8 +59,8 @@ std::string list_with(const std::string& dir, const std::string& id, const std::
 TEST_CASE("example verified_read (C++): accepted, then rejected by a root it does not trust",
           "[examples]") {
   ProvisionedReader r(kCardReturns);
-  const auto run = shell_run(q(EXAMPLE_VERIFIED_READ) + " " + q(r.uri) + " " + q(r.root) + " " +
-                             q(r.counters));
+  const auto run =
+      shell_run(q(EXAMPLE_VERIFIED_READ) + " " + q(r.uri) + " " + q(r.root) + " " + q(r.counters));
   INFO(run.out);
   CHECK(run.status == 0);
   CHECK(run.out == "accepted 张伟\n");
@@ -131,8 +131,8 @@ TEST_CASE("example verify_offline: a saved record accepted, a changed copy rejec
         .write(reinterpret_cast<const char*>(changed.data()),
                static_cast<std::streamsize>(changed.size()));
   }
-  const auto ok = shell_run(q(EXAMPLE_VERIFY_OFFLINE) + " " + q(r.dir.path + "/rec.cose") + " " +
-                            q(r.root));
+  const auto ok =
+      shell_run(q(EXAMPLE_VERIFY_OFFLINE) + " " + q(r.dir.path + "/rec.cose") + " " + q(r.root));
   INFO(ok.out);
   CHECK(ok.status == 0);
   CHECK(ok.out.rfind("accepted reader IDR-", 0) == 0);

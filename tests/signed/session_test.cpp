@@ -39,8 +39,8 @@ std::vector<std::string> reason_names(const Decision& d) {
 
 void log_decision(const Decision& d) {
   for (const Verdict& v : d.verdicts())
-    UNSCOPED_INFO(v.name << "[" << v.field << "] " << to_string(v.status) << " " << v.reason
-                         << ": " << v.message);
+    UNSCOPED_INFO(v.name << "[" << v.field << "] " << to_string(v.status) << " " << v.reason << ": "
+                         << v.message);
 }
 
 Policy load_policy(const Policy::Files& files) {
@@ -65,16 +65,17 @@ void require_no_card(const Decision& d) {
 
 }  // namespace
 
-TEST_CASE("Session: verified read accepted, watch per presentation, every rejection with its reason",
-          "[signed][session]") {
+TEST_CASE(
+    "Session: verified read accepted, watch per presentation, every rejection with its reason",
+    "[signed][session]") {
   const auto spec = sim::load_scenario(kScenario).cards.at(0).spec;
   e2e::ReaderProcesses processes(kScenario);
   idr::testing::TempDir dir("idr-session");
   const auto now = static_cast<int64_t>(std::time(nullptr));
   auto opened = Reader::open("tcp://127.0.0.1:" + std::to_string(processes.host_port));
   REQUIRE(opened);
-  const ca::CaDirectory ca = idr::testing::provision_with_test_ca(*opened, dir.path + "/ca", now,
-                                                                  "session test CA");
+  const ca::CaDirectory ca =
+      idr::testing::provision_with_test_ca(*opened, dir.path + "/ca", now, "session test CA");
   const std::string root = dir.path + "/ca/root.crt.pem";
   const std::string counters = dir.path + "/counters.db";
   Policy policy = load_policy({{root}, {}, counters, {}});

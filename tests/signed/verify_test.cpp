@@ -313,12 +313,13 @@ TEST_CASE("DESIGN 7 hooks run on verified data and are required when given", "[s
   Fixture f;
   VerifyOptions o = f.options();
   o.field_validity = [](const CardData& c) {
-    return RecordCheckResult{Check::FieldValidity,
-                             {},
-                             c.validity.to == "20400101" ? CheckStatus::Succeeded : CheckStatus::Failed,
-                             Reason::Ok,
-                             "validity checked",
-                             true};
+    return RecordCheckResult{
+        Check::FieldValidity,
+        {},
+        c.validity.to == "20400101" ? CheckStatus::Succeeded : CheckStatus::Failed,
+        Reason::Ok,
+        "validity checked",
+        true};
   };
   o.lost_stolen = [](const CardData&) {
     return RecordCheckResult{Check::LostStolen, {},  CheckStatus::Failed, Reason::HookFailed,

@@ -3,8 +3,8 @@
  * write a reduced record. Conventions as idr.h
  * (IDR_OK or a negative IDR_E_* code; strings owned by their handle).
  *
- * The card handle is given ONLY when every required check of the record succeeded: a verification that
- * fails returns IDR_OK with *card_out == NULL and the verdict saying which check failed and
+ * The card handle is given ONLY when every required check of the record succeeded: a verification
+ * that fails returns IDR_OK with *card_out == NULL and the verdict saying which check failed and
  * why. A verdict handle lists one result per check (name, field, outcome, reason, message).
  */
 #ifndef IDR_IDR_SIGNED_H
@@ -74,7 +74,7 @@ int idr_record_verify_file(const char* path, const idr_verify_config* config, co
  * when a file cannot be read or written. */
 int idr_record_disclose_file(const char* in_path, const char* fields, const char* out_path);
 
-void idr_verdict_free(idr_verdict* verdict);          /* NULL is fine */
+void idr_verdict_free(idr_verdict* verdict); /* NULL is fine */
 /* 1 when every required check of the signed record succeeded (the card data is genuine). */
 int idr_verdict_verified(const idr_verdict* verdict);
 /* 1 when the read is accepted: verified, no check FAILED and every required check

@@ -138,9 +138,8 @@ class Session {
   // fresh nonce and decides. NoCard when none came within `wait`; Cancelled after cancel();
   // a reader or transport error as Reader's. A record that was read always gives a
   // Decision (rejected when it does not verify).
-  [[nodiscard]] Result<Decision> read_verified(unsigned fields = kBase,
-                                               std::chrono::milliseconds wait =
-                                                   std::chrono::milliseconds{0});
+  [[nodiscard]] Result<Decision> read_verified(
+      unsigned fields = kBase, std::chrono::milliseconds wait = std::chrono::milliseconds{0});
   // The card the caller already found with reader().find_card(): READ_SIGNED with a fresh
   // nonce and the decision (the C API's idr_reader_read_verified).
   [[nodiscard]] Result<Decision> read_found(unsigned fields = kBase);

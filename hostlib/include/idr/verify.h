@@ -47,7 +47,6 @@ enum class Check : int {
 // no issuer MAC, so only the reader's signature (their FieldDigest) covers them.
 [[nodiscard]] bool covered_by_issuer_mac(const std::string& field) noexcept;
 
-
 // Why a check came out as it did (stable codes for applications and the C API).
 enum class Reason : int {
   Ok = 0,
@@ -89,7 +88,7 @@ enum class Reason : int {
 
 struct RecordCheckResult {
   Check check = Check::Decode;
-  std::string field;  // FieldDigest: the field name; else empty
+  std::string field;                              // FieldDigest: the field name; else empty
   CheckStatus outcome = CheckStatus::NotChecked;  // never WARNING
   Reason reason = Reason::Ok;
   std::string message;   // one English sentence

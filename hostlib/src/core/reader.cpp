@@ -69,15 +69,14 @@ Result<CardData> Reader::read_card(unsigned fields) {
 
 Result<CardData> Reader::wait_for_card(std::chrono::milliseconds timeout, unsigned fields) {
   if (!impl_ || !valid_fields(fields) || timeout.count() < 0) return Error::InvalidArgument;
-  return impl_->wait_and_read(timeout, Error::Timeout,
-                                      [&] { return impl_->read_locked(fields); });
+  return impl_->wait_and_read(timeout, Error::Timeout, [&] { return impl_->read_locked(fields); });
 }
 
 Result<Bytes> Reader::wait_for_signed(const ReadNonce& nonce, std::chrono::milliseconds timeout,
                                       unsigned fields) {
   if (!impl_ || !valid_fields(fields) || timeout.count() < 0) return Error::InvalidArgument;
   return impl_->wait_and_read(timeout, Error::NoCard,
-                                      [&] { return impl_->read_signed_locked(nonce, fields); });
+                              [&] { return impl_->read_signed_locked(nonce, fields); });
 }
 
 void Reader::cancel() {

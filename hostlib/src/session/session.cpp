@@ -18,8 +18,8 @@ struct Session::Impl {
     // Fresh for this read only: the record must carry it (DESIGN 5, 11).
     const Result<ReadNonce> nonce = ca::random_nonce();
     if (!nonce) return nonce.error();
-    Result<Bytes> file = wait ? reader->wait_for_signed(*nonce, *wait, fields)
-                              : reader->read_signed(*nonce, fields);
+    Result<Bytes> file =
+        wait ? reader->wait_for_signed(*nonce, *wait, fields) : reader->read_signed(*nonce, fields);
     if (!file) return file.error();
     return Decision::Access::decide(std::move(file).value(), *nonce, policy, true);
   }
@@ -53,8 +53,7 @@ Session::Session(Session&&) noexcept = default;
 Session& Session::operator=(Session&&) noexcept = default;
 Session::~Session() = default;
 
-Result<Session> Session::open(const std::string& reader_uri, Policy policy,
-                              ReaderOptions options) {
+Result<Session> Session::open(const std::string& reader_uri, Policy policy, ReaderOptions options) {
   Result<Reader> reader = Reader::open(reader_uri, options);
   if (!reader) return reader.error();
   return over(std::move(reader).value(), std::move(policy));
