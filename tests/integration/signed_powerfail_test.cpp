@@ -1,4 +1,4 @@
-// Issue 4 acceptance 3 through the whole command path: a power cut before, during or after
+// Power-cut safety (DESIGN 11) through the whole command path: a power cut before, during or after
 // EVERY flash write step of provisioning (key, chain) and of signed reads (counter journal,
 // including a page swap). After each cut the firmware's signing state restarts from flash;
 // every counter emitted afterwards is strictly greater than every counter emitted before,

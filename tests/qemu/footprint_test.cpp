@@ -1,4 +1,4 @@
-// Issue 5 acceptance 2: the Cortex-M4 image fits 256 KiB flash / 64 KiB RAM, stack included,
+// DESIGN 10 (footprint): the Cortex-M4 image fits 256 KiB flash / 64 KiB RAM, stack included,
 // measured from the ELF the QEMU tests run.
 #include <catch2/catch.hpp>
 #include <cstdio>

@@ -1,4 +1,4 @@
-// Issue 5 acceptance 4 / DESIGN 1: one core for every board, no #ifdef on the board in the
+// DESIGN 1: one core for every board, no #ifdef on the board in the
 // firmware core or the drivers. Stricter than needed and simpler to keep: no conditional
 // compilation at all there (boards differ by their HAL implementation only).
 #include <catch2/catch.hpp>

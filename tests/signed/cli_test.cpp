@@ -1,4 +1,4 @@
-// Issue 4 acceptance 5: `idr verify` / `idr disclose` / `idr ca` exit codes, run as processes.
+// DESIGN 5: `idr verify` / `idr disclose` / `idr ca` exit codes, run as processes.
 #include <mbedtls/sha256.h>
 #include <stdlib.h>
 #include <sys/wait.h>

@@ -1,4 +1,4 @@
-// Issue 4 acceptance 4: a reduced record (id_number, name, validity) verifies, any change to
+// Selective disclosure (DESIGN 5): a reduced record (id_number, name, validity) verifies, any change to
 // a disclosed value fails, and hidden values are nowhere in the file.
 #include <catch2/catch.hpp>
 #include <string>

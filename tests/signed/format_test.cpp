@@ -1,4 +1,4 @@
-// Issue 4 acceptance 1: a record decoded field by field against RFC 9052 with libcbor by
+// DESIGN 5: a record decoded field by field against RFC 9052 with libcbor by
 // this test's own small decoder (not the library's), and its signature checked with mbedTLS
 // over the Sig_structure of RFC 9052 section 4.4.
 #include <cbor.h>

@@ -1,4 +1,4 @@
-// Issue 4 acceptance 2: each negative case fails ITS OWN check (and only the checks it
+// DESIGN 5, 11: each negative case fails ITS OWN check (and only the checks it
 // should), the positive record verifies, card data only when verified.
 #include <stdlib.h>
 #include <unistd.h>

@@ -212,7 +212,7 @@ struct VerifyOptions {
   // Without a revocation list (TrustStore::has_revocation_list) the Revocation check is
   // NOT_CHECKED; required unless this is false.
   bool require_revocation = true;
-  // Issue 6 checks, run on the verified card data only; required when set.
+  // Card data checks, run on the verified card data only; required when set.
   std::function<RecordCheckResult(const CardData&)> field_validity;
   std::function<RecordCheckResult(const CardData&)> lost_stolen;
 };

@@ -552,7 +552,7 @@ VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptio
     }
   }
 
-  // Issue 6 checks on the verified data, only when everything so far succeeded.
+  // Card data checks on the verified data, only when everything so far succeeded.
   const bool so_far = v.verified();
   auto hook = [&](Check c, const std::function<RecordCheckResult(const CardData&)>& f) {
     if (!f) {

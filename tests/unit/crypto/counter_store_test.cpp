@@ -125,7 +125,7 @@ TEST_CASE("counter journal refuses a bad layout") {
   CHECK(misfit.load() == Status::InvalidArgument);
 }
 
-// Issue 4 acceptance 3 (journal part): a power cut before, during or after EVERY program and
+// Power-cut safety of the counter journal (DESIGN 11): a power cut before, during or after EVERY program and
 // erase of a run of reservations that wraps the pages several times. After the cut the
 // firmware restarts from flash; the next counter must be strictly greater than every counter
 // ever emitted (returned Ok), and the journal keeps working.

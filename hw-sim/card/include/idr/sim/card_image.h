@@ -2,6 +2,7 @@
 // The exact bytes a resident ID card holds (DESIGN 6, 8; sizes from card_layout.h). Built by
 // personalisation (hw-sim/scenario make_card_image); tests compare what the firmware read
 // with these bytes.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -20,8 +21,11 @@ struct CardImage {
 
   // File 60 01: text || photo.
   [[nodiscard]] std::vector<uint8_t> base_file() const {
-    std::vector<uint8_t> b(text.begin(), text.end());
-    b.insert(b.end(), photo.begin(), photo.end());
+    // Sized once and filled by copy: GCC 12 at -O2 reports a false -Warray-bounds on
+    // vector::insert growing a buffer built from a std::array.
+    std::vector<uint8_t> b(text.size() + photo.size());
+    std::copy(text.begin(), text.end(), b.begin());
+    std::copy(photo.begin(), photo.end(), b.begin() + static_cast<long>(text.size()));
     return b;
   }
   // File 60 03: always 4 x 70 bytes; unused entries are 70 zero bytes.
