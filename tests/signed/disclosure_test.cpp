@@ -1,5 +1,5 @@
-// Selective disclosure (DESIGN 5): a reduced record (id_number, name, validity) verifies, any change to
-// a disclosed value fails, and hidden values are nowhere in the file.
+// Selective disclosure (DESIGN 5): a reduced record (id_number, name, validity) verifies, any
+// change to a disclosed value fails, and hidden values are nowhere in the file.
 #include <catch2/catch.hpp>
 #include <string>
 

@@ -125,8 +125,8 @@ TEST_CASE("counter journal refuses a bad layout") {
   CHECK(misfit.load() == Status::InvalidArgument);
 }
 
-// Power-cut safety of the counter journal (DESIGN 11): a power cut before, during or after EVERY program and
-// erase of a run of reservations that wraps the pages several times. After the cut the
+// Power-cut safety of the counter journal (DESIGN 11): a power cut before, during or after EVERY
+// program and erase of a run of reservations that wraps the pages several times. After the cut the
 // firmware restarts from flash; the next counter must be strictly greater than every counter
 // ever emitted (returned Ok), and the journal keeps working.
 TEST_CASE("counter journal: after a power cut at any write step the counter never repeats") {

@@ -139,8 +139,8 @@ TEST_CASE("key store: the certificate chain is checked against our key and kept"
   CHECK(damaged.chain_size() == 0);
 }
 
-// Power-cut safety of the key store (DESIGN 11): a power cut at every write step of provisioning (and of
-// storing the chain). A torn key record reads as "no key" and provisioning can be repeated;
+// Power-cut safety of the key store (DESIGN 11): a power cut at every write step of provisioning
+// (and of storing the chain). A torn key record reads as "no key" and provisioning can be repeated;
 // afterwards exactly one key is valid and it signs.
 TEST_CASE("key store: after a power cut at any provisioning write step the reader still signs") {
   idr::testing::TestCa ca;
