@@ -3,8 +3,8 @@
 // the host library's requests and the firmware's replies of a whole session (idr::Reader
 // talking to the firmware's host-link server in process), sim-wire requests of a card read
 // by the firmware drivers against the simulator, records from the test signer, a delta
-// written by the library, the committed scenarios. (The journal seeds are journals written
-// by an earlier journal format; the seed maker does not write journals yet.) Run by
+// written by the library, journals of the current format written by idr::Journal, the
+// committed scenarios. Run by
 // `toolchain/fuzz --seeds`; the output is committed, so it runs only when a format changes.
 #include <cstdio>
 #include <cstring>
@@ -25,6 +25,7 @@
 #include "idr/crypto/reader_identity.h"
 #include "idr/drivers/clrc663.h"
 #include "idr/drivers/sam_link.h"
+#include "idr/journal.h"
 #include "idr/proto/pcsc_envelope.h"
 #include "idr/reader.h"
 #include "idr/sim/scenario.h"
@@ -290,6 +291,9 @@ void usb_seeds() {
 
 // --- signed records, certificate chains -----------------------------------------------
 
+// Signed records of the test signer (record_seeds writes them; journal_seeds journals them).
+std::vector<Bytes> g_records;
+
 void record_seeds() {
   using namespace idr::test;
   const int64_t now = idr::fuzz::kRecordNow;
@@ -303,13 +307,16 @@ void record_seeds() {
   RecordSpec spec;
   spec.nonce = idr::fuzz::kRecordNonce;
   spec.fields = resident_fields({});
-  save("record_verify", "resident", make_record(key, chain, spec).file);
+  g_records.push_back(make_record(key, chain, spec).file);
+  save("record_verify", "resident", g_records.back());
   spec.fields.resize(3);
   spec.counter = 7;
-  save("record_verify", "three-fields", make_record(key, chain, spec).file);
+  g_records.push_back(make_record(key, chain, spec).file);
+  save("record_verify", "three-fields", g_records.back());
   spec.fields.clear();
   spec.sam_ok = false;
-  save("record_verify", "no-fields-sam-rejected", make_record(key, chain, spec).file);
+  g_records.push_back(make_record(key, chain, spec).file);
+  save("record_verify", "no-fields-sam-rejected", g_records.back());
 }
 
 void cert_chain_seeds() {
@@ -346,6 +353,36 @@ void blocklist_seeds(const fs::path& tmp) {
   save("blocklist", "entries-patched", {2, 1, 0, 0, 0, 16, 0xFF, 0});
 }
 
+// Journals of the current format (idr::kJournalFormat) under journal.cpp's fixed key, one
+// per ID policy (the full one also keeps the records), a row per record of record_seeds.
+void journal_seeds(const fs::path& tmp) {
+  for (const auto policy : {idr::JournalIdPolicy::Hmac, idr::JournalIdPolicy::Full}) {
+    const bool full = policy == idr::JournalIdPolicy::Full;
+    const std::string path = (tmp / (full ? "full.db" : "hmac.db")).string();
+    fs::remove(path);
+    {
+      idr::JournalOptions options;
+      options.id_policy = policy;
+      options.key.assign(32, 0x4B);  // journal.cpp verifies with this key
+      options.keep_records = full;
+      std::string why;
+      auto journal = idr::Journal::open(path, options, &why);
+      if (!journal) throw std::runtime_error("journal open: " + why);
+      int n = 0;
+      for (const Bytes& record : g_records) {
+        idr::JournalEntry entry;
+        entry.time_utc = "2026-01-0" + std::to_string(++n) + "T08:30:00Z";
+        entry.record = record;
+        entry.card_type = idr::CardType::Resident;
+        entry.id_number = "11010519491231002X";
+        entry.verdict = n == 3 ? "FAILED: sam" : "SUCCEEDED";
+        if (!journal->append(entry, &why)) throw std::runtime_error("journal append: " + why);
+      }
+    }
+    save("journal", full ? "full" : "hmac", idr::fuzz::read_file(path));
+  }
+}
+
 void scenario_seeds() {
   for (const auto& f : fs::directory_iterator(std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios"))
     if (f.path().extension() == ".json")
@@ -371,6 +408,7 @@ int main(int argc, char** argv) {
     record_seeds();
     cert_chain_seeds();
     blocklist_seeds(tmp);
+    journal_seeds(tmp);
     scenario_seeds();
   } catch (const std::exception& e) {
     std::cerr << "make_seeds: " << e.what() << "\n";
