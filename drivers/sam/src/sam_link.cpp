@@ -46,7 +46,51 @@ size_t build_sam_frame(uint8_t cmd_or_status, const uint8_t* data, size_t len, u
 
 SamLink::SamLink(hal::Uart& uart, hal::Clock& clock) : uart_(uart), clock_(clock) {}
 
+Status SamLink::resync() {
+  uart_.flush_input();
+  rx_len_ = 0;
+  const size_t n =
+      build_sam_frame(static_cast<uint8_t>(sam::Cmd::Reset), nullptr, 0, tx_, sizeof tx_);
+  Status st = uart_.write(tx_, n);
+  if (st != Status::Ok) return st;
+  pending_request_len_ = n;
+  const uint64_t quiet = reply_timeout_us();
+  const uint64_t start = clock_.now_us();
+  bool framed = false;
+  uint64_t last_frame = start;
+  for (int reads = 0; reads < kMaxReads; ++reads) {
+    size_t at = 0;
+    size_t len = 0;
+    while (find_frame(at, len)) {  // owed replies and Reset's: all discarded
+      drop_front(at + len);
+      framed = true;
+      last_frame = clock_.now_us();
+    }
+    if (rx_len_ == sizeof rx_) drop_front(sizeof rx_ / 2);  // garbage only: keep the tail
+    const uint64_t now = clock_.now_us();
+    if (framed && now - last_frame >= quiet) {
+      rx_len_ = 0;
+      desync_ = false;
+      return Status::Ok;
+    }
+    if (now - start >= kResyncLimitUs) break;
+    const uint64_t wait = framed ? quiet - (now - last_frame) : kResyncLimitUs - (now - start);
+    size_t got = 0;
+    st = uart_.read(rx_ + rx_len_, sizeof rx_ - rx_len_, got, static_cast<uint32_t>(wait));
+    if (st == Status::Timeout) continue;
+    if (st != Status::Ok) return Status::Io;
+    rx_len_ += got;
+  }
+  rx_len_ = 0;
+  return Status::SamError;  // still out of step: the next request tries again
+}
+
 Status SamLink::send_request(sam::Cmd cmd, const uint8_t* req, size_t req_len) {
+  if (req_len > sam::kMaxData || (req == nullptr && req_len != 0)) return Status::InvalidArgument;
+  if (desync_) {
+    const Status st = resync();
+    if (st != Status::Ok) return st;
+  }
   const size_t n = build_sam_frame(static_cast<uint8_t>(cmd), req, req_len, tx_, sizeof tx_);
   if (n == 0) return Status::InvalidArgument;
   // The SAM never speaks unasked: whatever is pending is stale (e.g. a late reply to a
@@ -55,7 +99,10 @@ Status SamLink::send_request(sam::Cmd cmd, const uint8_t* req, size_t req_len) {
   rx_len_ = 0;
   awaiting_reply_ = false;
   const Status st = uart_.write(tx_, n);
-  if (st != Status::Ok) return st;
+  if (st != Status::Ok) {
+    desync_ = true;  // part of it may have gone out
+    return st;
+  }
   pending_request_len_ = n;
   awaiting_reply_ = true;
   return Status::Ok;
@@ -124,11 +171,16 @@ Status SamLink::receive_reply(uint8_t* data, size_t cap, size_t& data_len) {
     const Status st =
         uart_.read(rx_ + rx_len_, sizeof rx_ - rx_len_, got, static_cast<uint32_t>(deadline - now));
     if (st == Status::Timeout) break;
-    if (st != Status::Ok) return Status::Io;
+    if (st != Status::Ok) {
+      desync_ = true;
+      return Status::Io;
+    }
     rx_len_ += got;
   }
-  // Silence, a truncated frame or garbage only: the SAM did not answer usably.
+  // Silence, a truncated frame or garbage only: the SAM did not answer usably (its reply
+  // may still come: resync before the next request).
   rx_len_ = 0;
+  desync_ = true;
   return Status::SamError;
 }
 

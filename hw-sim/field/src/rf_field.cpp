@@ -141,6 +141,27 @@ void RfField::apply_bit_errors(std::vector<uint8_t>& bytes, double rate) {
   }
 }
 
+bool RfField::apply_frame_faults(std::vector<uint8_t>& bytes,
+                                 const std::vector<FrameFault>& faults, FrameDirection direction) {
+  bool acted = false;
+  for (const FrameFault& f : faults) {
+    if (f.direction != direction || f.kind == FrameFaultKind::Tear || bytes.empty()) continue;
+    size_t bit = 0;
+    if (f.kind == FrameFaultKind::BitError) {
+      bit = f.bit % (bytes.size() * 8);
+    } else {
+      // A Type B frame is at least one byte and its CRC_B (ISO/IEC 14443-3 7.2).
+      if (bytes.size() < 3)
+        throw std::logic_error("RfField: CRC fault on a " + std::to_string(bytes.size()) +
+                               "-byte frame, which has no CRC_B to corrupt");
+      bit = (bytes.size() - 2) * 8 + f.bit % 16;
+    }
+    bytes[bit / 8] = static_cast<uint8_t>(bytes[bit / 8] ^ (1u << (bit % 8)));
+    acted = true;
+  }
+  return acted;
+}
+
 std::optional<AirReply> RfField::transmit(const AirFrame& frame) {
   const Time now = queue_.now();
   for (auto& s : cards_) sync_power(s, now);
@@ -150,12 +171,36 @@ std::optional<AirReply> RfField::transmit(const AirFrame& frame) {
     return std::nullopt;
   const Time started = frame_start(now, frame.bytes.size());
 
+  // The campaign's faults on this frame.
+  ++frames_on_air_;
+  std::vector<FrameFault> faults;
+  for (const FrameFault& f : frame_faults_)
+    if (f.frame == frames_on_air_) faults.push_back(f);
+  bool tear_answer = false;
+  for (const FrameFault& f : faults) {
+    if (f.kind != FrameFaultKind::Tear) continue;
+    if (f.direction == FrameDirection::Answer) {
+      tear_answer = true;
+      continue;
+    }
+    bool left = false;
+    for (size_t i = 0; i < cards_.size(); ++i) {
+      if (interval_at(cards_[i], now) == nullptr) continue;
+      card_leaves(i, started + (now - started) / 2);
+      sync_power(cards_[i], now);
+      left = true;
+    }
+    if (left) ++frame_faults_fired_;
+  }
+  bool command_fault_fired = false, answer_fault_fired = false, tear_fired = false;
+
   struct Answer {
     AirReply reply;
     Time processing;
   };
   std::vector<Answer> answers;
-  for (auto& s : cards_) {
+  for (size_t index = 0; index < cards_.size(); ++index) {
+    Slot& s = cards_[index];
     const PresenceInterval* iv = interval_at(s, now);
     // A card must have heard the whole frame: present, in the same interval, since its start.
     if (iv == nullptr || iv->arrive > started || !s.powered_since) continue;
@@ -164,9 +209,16 @@ std::optional<AirReply> RfField::transmit(const AirFrame& frame) {
     const double ber = combined(s.faults.bit_error_rate, field_faults_.bit_error_rate);
     std::vector<uint8_t> heard = frame.bytes;
     apply_bit_errors(heard, ber);
+    command_fault_fired |= apply_frame_faults(heard, faults, FrameDirection::Command);
     ++frames_received_;
     std::optional<CardAnswer> a = s.card->receive(heard);
-    if (!a || a->frame.empty()) continue;
+    if (!a || a->frame.empty()) {
+      if (tear_answer) {  // silent: it leaves as the frame ends
+        card_leaves(index, now);
+        tear_fired = true;
+      }
+      continue;
+    }
 
     // ISO/IEC 14443-3 7.1.6: the card starts its subcarrier no earlier than TR0 min after
     // the reader's EOF, then TR1 of unmodulated subcarrier before the SOF.
@@ -175,6 +227,12 @@ std::optional<AirReply> RfField::transmit(const AirFrame& frame) {
     r.end = r.start + kTr1Min + type_b_frame_time(a->frame.size());
     r.bytes = std::move(a->frame);
     apply_bit_errors(r.bytes, ber);
+    answer_fault_fired |= apply_frame_faults(r.bytes, faults, FrameDirection::Answer);
+    if (tear_answer) {
+      card_leaves(index, r.start + (r.end - r.start) / 2);
+      iv = interval_at(s, now);  // the timeline was replaced
+      tear_fired = true;
+    }
     if (iv->remove && *iv->remove < r.end) {
       // Left the field while answering: nothing at all, or a cut frame without EOF.
       if (*iv->remove <= r.start) continue;
@@ -186,6 +244,14 @@ std::optional<AirReply> RfField::transmit(const AirFrame& frame) {
       r.framing_error = true;
     }
     answers.push_back(Answer{std::move(r), a->processing});
+  }
+  // Each armed fault counts once, however many cards it touched.
+  for (const FrameFault& f : faults) {
+    if (f.kind == FrameFaultKind::Tear) {
+      if (f.direction == FrameDirection::Answer && tear_fired) ++frame_faults_fired_;
+    } else if (f.direction == FrameDirection::Command ? command_fault_fired : answer_fault_fired) {
+      ++frame_faults_fired_;
+    }
   }
   if (answers.empty()) return std::nullopt;
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace idr::sim {
@@ -100,23 +102,43 @@ void SamModel::sam_receive(uint8_t byte, uint32_t sent_baud, Time t) {
   frame_complete(f, t);
 }
 
+std::optional<SamFaultKind> SamModel::fault_for(uint64_t frame) const {
+  for (const SamFault& f : config_.faults)
+    if (f.frame == frame) return f.kind;
+  return std::nullopt;
+}
+
 void SamModel::frame_complete(const std::vector<uint8_t>& f, Time t) {
   ++frames_handled_;
   const size_t len = f.size() - sam::kHeaderSize;
+  frame_commands_.push_back(f[3]);
+  std::optional<SamFaultKind> fault = fault_for(frames_handled_);
   // CHK: XOR of the LEN bytes and the body before CHK (sam_link.h).
   if (sam::checksum(f.data() + 1, 2 + len - 1) != f.back()) {
-    send_reply(Reply{sam::Reply::ChecksumError, {}}, 0, t, std::nullopt);
+    if (fault == SamFaultKind::WrongMac)
+      throw std::logic_error("SAM model: WrongMac fault on a frame with a bad checksum");
+    send_reply(Reply{sam::Reply::ChecksumError, {}}, 0, t, std::nullopt, fault);
     return;
   }
   const uint8_t cmd = f[3];
-  const std::vector<uint8_t> data(f.begin() + 4, f.end() - 1);
+  std::vector<uint8_t> data(f.begin() + 4, f.end() - 1);
+  if (fault == SamFaultKind::WrongMac) {
+    // The session MAC is the 8 bytes before the card's SW (sam_link.h READ answer).
+    if (static_cast<Cmd>(cmd) != Cmd::Unwrap || data.size() < 3 + card::kSessionMacSize + 2)
+      throw std::logic_error("SAM model: WrongMac fault on frame " +
+                             std::to_string(frames_handled_) +
+                             ", which is not an UNWRAP of a card answer (not modelled)");
+    data[data.size() - 2 - card::kSessionMacSize] ^= 0x01;
+    ++faults_fired_;
+    fault.reset();
+  }
   std::optional<uint32_t> new_baud;
   const Reply r = handle(cmd, data, new_baud);
-  send_reply(r, data.size(), t, new_baud);
+  send_reply(r, data.size(), t, new_baud, fault);
 }
 
 void SamModel::send_reply(const Reply& r, size_t request_data, Time t,
-                          std::optional<uint32_t> new_baud) {
+                          std::optional<uint32_t> new_baud, std::optional<SamFaultKind> fault) {
   // DESIGN 9: sam_per_operation + sam_per_byte * (request + reply data bytes).
   const Time work =
       timing_.sam_per_operation + timing_.sam_per_byte * (request_data + r.data.size());
@@ -131,10 +153,26 @@ void SamModel::send_reply(const Reply& r, size_t request_data, Time t,
   frame.insert(frame.end(), r.data.begin(), r.data.end());
   frame.push_back(sam::checksum(frame.data() + 1, frame.size() - 1));
 
+  Time late = 0;
+  if (fault) ++faults_fired_;
+  if (fault == SamFaultKind::NoReply) {
+    frame.clear();
+  } else if (fault == SamFaultKind::LateReply) {
+    late = kLateReply;
+  } else if (fault == SamFaultKind::Garbled) {
+    for (auto& b : frame) b = garble(b);
+  } else if (fault == SamFaultKind::Garbage) {
+    // A false frame start: SOF, LEN 3, two bytes, a CHK that does not match.
+    std::vector<uint8_t> noise{sam::kSof, 0x00, 0x03, static_cast<uint8_t>(rng_()),
+                               static_cast<uint8_t>(rng_())};
+    noise.push_back(static_cast<uint8_t>(sam::checksum(noise.data() + 1, 4) ^ 0x5A));
+    frame.insert(frame.begin(), noise.begin(), noise.end());
+  }
+
   // SET_BAUD: the answer goes out at the old rate, then the SAM switches (sam_link.h).
   const uint32_t baud = tx_baud_;
   const Time per_byte = byte_time(baud);
-  Time tx = std::max(ready, sam_tx_free_);
+  Time tx = std::max(ready + late, sam_tx_free_);
   for (uint8_t b : frame) {
     tx += per_byte;
     accounts_.sam_link += per_byte;

@@ -17,6 +17,7 @@ std::unique_ptr<RfField> build_field(const Scenario& s, EventQueue& queue, TimeA
                                      const TimingParams& timing) {
   auto field = std::make_unique<RfField>(queue, accounts, timing, sub_seed(s.seed, 1));
   field->set_field_faults(s.field_faults);
+  for (const FrameFault& f : s.frame_faults) field->add_frame_fault(f);
   for (size_t i = 0; i < s.cards.size(); ++i) {
     const ScenarioCard& c = s.cards[i];
     standin::Keys keys = s.keys;
@@ -30,7 +31,7 @@ std::unique_ptr<RfField> build_field(const Scenario& s, EventQueue& queue, TimeA
 
 std::unique_ptr<SamModel> build_sam(const Scenario& s, EventQueue& queue, TimeAccounts& accounts,
                                     const TimingParams& timing) {
-  return std::make_unique<SamModel>(queue, accounts, timing, SamConfig{s.sam_id, s.keys},
+  return std::make_unique<SamModel>(queue, accounts, timing, SamConfig{s.sam_id, s.keys, s.sam_faults},
                                     sub_seed(s.seed, 2));
 }
 

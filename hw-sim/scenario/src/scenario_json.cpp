@@ -151,6 +151,69 @@ LinkFaults parse_faults(const json& j, const std::string& path) {
   return f;
 }
 
+std::vector<FrameFault> parse_frame_faults(const json& j, const std::string& path) {
+  if (!j.is_array()) fail(path, std::string("expected an array, got ") + type_name(j));
+  std::vector<FrameFault> out;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    only_keys(j[i], p, {"frame", "kind", "direction", "bit"});
+    FrameFault f;
+    if (!j[i].contains("frame")) fail(join(p, "frame"), "missing");
+    f.frame = get_uint(j[i]["frame"], join(p, "frame"), 1, UINT64_MAX);
+    const std::string kind = j[i].contains("kind") ? get_string(j[i]["kind"], join(p, "kind")) : "";
+    if (kind == "tear") {
+      f.kind = FrameFaultKind::Tear;
+    } else if (kind == "bit_error") {
+      f.kind = FrameFaultKind::BitError;
+    } else if (kind == "crc_error") {
+      f.kind = FrameFaultKind::CrcError;
+    } else {
+      fail(join(p, "kind"), "expected tear, bit_error or crc_error");
+    }
+    const std::string dir =
+        j[i].contains("direction") ? get_string(j[i]["direction"], join(p, "direction")) : "";
+    if (dir == "command") {
+      f.direction = FrameDirection::Command;
+    } else if (dir == "answer") {
+      f.direction = FrameDirection::Answer;
+    } else {
+      fail(join(p, "direction"), "expected command or answer");
+    }
+    if (j[i].contains("bit"))
+      f.bit = static_cast<uint32_t>(get_uint(j[i]["bit"], join(p, "bit"), 0, UINT32_MAX));
+    out.push_back(f);
+  }
+  return out;
+}
+
+std::vector<SamFault> parse_sam_faults(const json& j, const std::string& path) {
+  if (!j.is_array()) fail(path, std::string("expected an array, got ") + type_name(j));
+  std::vector<SamFault> out;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const std::string p = path + "[" + std::to_string(i) + "]";
+    only_keys(j[i], p, {"frame", "kind"});
+    SamFault f;
+    if (!j[i].contains("frame")) fail(join(p, "frame"), "missing");
+    f.frame = get_uint(j[i]["frame"], join(p, "frame"), 1, UINT64_MAX);
+    const std::string kind = j[i].contains("kind") ? get_string(j[i]["kind"], join(p, "kind")) : "";
+    if (kind == "no_reply") {
+      f.kind = SamFaultKind::NoReply;
+    } else if (kind == "late_reply") {
+      f.kind = SamFaultKind::LateReply;
+    } else if (kind == "garbage") {
+      f.kind = SamFaultKind::Garbage;
+    } else if (kind == "garbled") {
+      f.kind = SamFaultKind::Garbled;
+    } else if (kind == "wrong_mac") {
+      f.kind = SamFaultKind::WrongMac;
+    } else {
+      fail(join(p, "kind"), "expected no_reply, late_reply, garbage, garbled or wrong_mac");
+    }
+    out.push_back(f);
+  }
+  return out;
+}
+
 CardType parse_card_type(const json& j, const std::string& path) {
   const std::string s = get_string(j, path);
   if (s == "resident" || s == " ") return CardType::Resident;
@@ -305,7 +368,9 @@ Scenario parse_scenario(const std::string& json_text, const std::string& base_di
     }
   }
   if (j.contains("sam")) {
-    only_keys(j["sam"], "sam", {"id"});
+    only_keys(j["sam"], "sam", {"id", "faults"});
+    if (j["sam"].contains("faults"))
+      s.sam_faults = parse_sam_faults(j["sam"]["faults"], "sam.faults");
     if (j["sam"].contains("id")) {
       const json& id = j["sam"]["id"];
       if (!id.is_array() || id.size() != 5)
@@ -321,7 +386,15 @@ Scenario parse_scenario(const std::string& json_text, const std::string& base_di
                       static_cast<uint32_t>(d), static_cast<uint32_t>(e));
     }
   }
-  if (j.contains("faults")) s.field_faults = parse_faults(j["faults"], "faults");
+  if (j.contains("faults")) {
+    // Field-wide: the rates, and faults on given frames ("frames").
+    json rates = j["faults"];
+    if (rates.is_object() && rates.contains("frames")) {
+      s.frame_faults = parse_frame_faults(rates["frames"], "faults.frames");
+      rates.erase("frames");
+    }
+    s.field_faults = parse_faults(rates, "faults");
+  }
   if (j.contains("flash")) {
     only_keys(j["flash"], "flash", {"page_size", "page_count"});
     if (j["flash"].contains("page_size"))

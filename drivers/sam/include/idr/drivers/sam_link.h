@@ -1,7 +1,9 @@
 #pragma once
 // SAM link driver: the frames of idr/proto/sam_link.h over a HAL UART.
 // One request, one reply; replies are found again after line garbage (resync on SOF, LEN
-// and checksum); every read is bounded by a deadline.
+// and checksum); every read is bounded by a deadline. After a request got no usable reply,
+// the next request first resynchronises with the SAM (resync(): a late reply must not answer
+// a later request).
 #include <cstddef>
 #include <cstdint>
 
@@ -36,6 +38,9 @@ class SamLink final : public Sam {
   [[nodiscard]] Status unwrap_receive(uint8_t* plain, size_t cap, size_t& plain_len) override;
 
   [[nodiscard]] uint32_t baud() const { return baud_; }
+  // How long a resynchronisation waits at most for replies the SAM still owes: a reply later
+  // than this cannot be told from the SAM speaking unasked (the link has no sequence numbers).
+  static constexpr uint32_t kResyncLimitUs = 2'000'000;
   // Time allowed for the SAM's processing on top of the wire time of request and reply.
   void set_processing_budget_us(uint32_t us) { processing_budget_us_ = us; }
 
@@ -51,12 +56,18 @@ class SamLink final : public Sam {
   [[nodiscard]] bool find_frame(size_t& start, size_t& frame_len) const;
   void drop_front(size_t n);
   [[nodiscard]] uint32_t reply_timeout_us() const;
+  // The SAM works one request at a time, so a reply to a request we gave up on may still
+  // come, and would be taken for the next request's (shifting every later reply by one).
+  // Sends Reset and discards every frame until the line has been quiet for a whole reply
+  // time after the last one (Reset's reply comes last); bounded by kResyncLimitUs.
+  [[nodiscard]] Status resync();
 
   hal::Uart& uart_;
   hal::Clock& clock_;
   uint32_t baud_ = sam::kPowerUpBaud;
   uint32_t processing_budget_us_ = 100'000;
   bool awaiting_reply_ = false;
+  bool desync_ = false;  // a request got no usable reply: resync() before the next
   size_t pending_request_len_ = 0;
   uint8_t tx_[sam::kMaxFrame] = {};
   uint8_t rx_[2 * sam::kMaxFrame] = {};

@@ -26,9 +26,25 @@
 
 namespace idr::sim {
 
+// One deterministic fault on the SAM's answer to one request frame, for the fault campaign
+// (tests/faults). Frames are numbered from 1 in the order the SAM receives them complete
+// (frames_handled()).
+enum class SamFaultKind : uint8_t {
+  NoReply,    // the SAM does the work but its reply never reaches the board (lost on the line)
+  LateReply,  // the reply leaves kLateReply after it was ready: past the board's timeout
+  Garbage,    // line noise before the reply: a false SOF with a LEN and a wrong CHK
+  Garbled,    // every byte of the reply garbled (as a baud-rate mismatch garbles it)
+  WrongMac,   // UNWRAP only: the card answer's session MAC does not verify (status 0x33)
+};
+struct SamFault {
+  uint64_t frame = 0;
+  SamFaultKind kind = SamFaultKind::NoReply;
+};
+
 struct SamConfig {
   std::array<uint8_t, 16> id{};  // GET_ID answer: u16 LE, u16 LE, u32 LE x 3 (DESIGN 8)
   standin::Keys keys = standin::default_keys();
+  std::vector<SamFault> faults;
 };
 
 class SamModel {
@@ -54,6 +70,13 @@ class SamModel {
   [[nodiscard]] uint32_t board_baud() const { return board_baud_; }
   [[nodiscard]] uint32_t sam_baud() const { return sam_baud_; }
   [[nodiscard]] uint64_t frames_handled() const { return frames_handled_; }
+  // The command byte of every frame received so far, in order (fault campaign: which frames
+  // are UNWRAPs).
+  [[nodiscard]] const std::vector<uint8_t>& frame_commands() const { return frame_commands_; }
+  // Arms a fault (SamConfig::faults are armed at construction). A WrongMac fault on a frame
+  // that is not an UNWRAP is a model error (the model throws).
+  void add_fault(const SamFault& fault) { config_.faults.push_back(fault); }
+  [[nodiscard]] uint64_t faults_fired() const { return faults_fired_; }
   [[nodiscard]] bool authenticated() const { return phase_ == Phase::Authenticated; }
 
   // No byte under way in either direction and no frame being processed (tests, benchmarks).
@@ -61,6 +84,8 @@ class SamModel {
 
   // A partial frame older than this (no byte for this long) is dropped by the receiver.
   static constexpr Time kInterByteTimeout = 20 * kMs;
+  // How late a LateReply fault's reply leaves.
+  static constexpr Time kLateReply = 1000 * kMs;
 
  private:
   enum class Phase : uint8_t {
@@ -78,7 +103,8 @@ class SamModel {
   void sam_receive(uint8_t byte, uint32_t sent_baud, Time at);
   void frame_complete(const std::vector<uint8_t>& frame, Time at);
   void send_reply(const Reply& r, size_t request_data, Time ready,
-                  std::optional<uint32_t> new_baud);
+                  std::optional<uint32_t> new_baud, std::optional<SamFaultKind> fault = {});
+  [[nodiscard]] std::optional<SamFaultKind> fault_for(uint64_t frame) const;
   Reply handle(uint8_t cmd, const std::vector<uint8_t>& data, std::optional<uint32_t>& new_baud);
   Reply auth_start(const std::vector<uint8_t>& data);
   Reply auth_next(const std::vector<uint8_t>& data);
@@ -110,6 +136,8 @@ class SamModel {
   std::vector<uint8_t> frame_;  // SAM receiver buffer
   Time last_rx_ = 0;
   uint64_t frames_handled_ = 0;
+  std::vector<uint8_t> frame_commands_;
+  uint64_t faults_fired_ = 0;
 
   // Stand-in security session.
   Phase phase_ = Phase::None;

@@ -72,6 +72,8 @@ struct Scenario {
   standin::Keys keys = standin::default_keys();
   std::array<uint8_t, 16> sam_id{};  // default set by parse: 05.01-20101126-...
   LinkFaults field_faults{};
+  std::vector<FrameFault> frame_faults;  // faults.frames: on given reader frames
+  std::vector<SamFault> sam_faults;      // sam.faults: on the SAM's answers to given frames
   uint32_t flash_page_size = 4096;
   uint32_t flash_page_count = 16;
   std::vector<ScenarioCard> cards;
