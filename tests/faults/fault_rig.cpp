@@ -58,6 +58,7 @@ Status PipeHostLink::read(uint8_t* buf, size_t max, size_t& got, uint32_t timeou
     buf[got++] = to_reader.front();
     to_reader.pop_front();
   }
+  if (record_in != nullptr) record_in->insert(record_in->end(), buf, buf + got);
   if (got > 0) return Status::Ok;
   // The host writes only between the firmware's steps: nothing comes during this wait.
   if (wait_us) wait_us(timeout_us);
@@ -67,6 +68,7 @@ Status PipeHostLink::read(uint8_t* buf, size_t max, size_t& got, uint32_t timeou
 Status PipeHostLink::write(const uint8_t* data, size_t len) {
   if (powered && !powered()) return Status::Ok;  // a dead MCU sends nothing
   to_host.insert(to_host.end(), data, data + len);
+  if (record_out != nullptr) record_out->insert(record_out->end(), data, data + len);
   return Status::Ok;
 }
 
@@ -76,7 +78,7 @@ class SimTransport final : public Transport {
   explicit SimTransport(FaultRig& rig) : rig_(rig) {}
   Result<void> write(const uint8_t* data, size_t len) override {
     rig_.host_.to_reader.insert(rig_.host_.to_reader.end(), data, data + len);
-    ++rig_.commands_;
+    rig_.note_command();
     return {};
   }
   Result<size_t> read(uint8_t* buf, size_t max, std::chrono::milliseconds timeout) override {
@@ -84,7 +86,7 @@ class SimTransport final : public Transport {
         rig_.sim_->now() + static_cast<sim::Time>(timeout.count()) * static_cast<sim::Time>(kNsPerMs);
     while (rig_.host_.to_host.empty()) {
       if (rig_.sim_->now() >= until) {
-        rig_.timed_out_ = true;
+        rig_.note_timeout();
         return Error::Timeout;
       }
       rig_.step();

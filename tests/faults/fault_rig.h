@@ -52,6 +52,8 @@ class PipeHostLink final : public hal::HostLink {
   std::deque<uint8_t> to_reader, to_host;
   std::function<void(uint32_t)> wait_us;  // passes virtual time (the board clock)
   std::function<bool()> powered;          // the MCU has power: bytes it writes go out
+  std::vector<uint8_t>* record_in = nullptr;   // when set: every byte the firmware read
+  std::vector<uint8_t>* record_out = nullptr;  // when set: every byte the firmware wrote
 
   Status read(uint8_t* buf, size_t max, size_t& got, uint32_t timeout_us) override;
   Status write(const uint8_t* data, size_t len) override;
@@ -94,6 +96,14 @@ class FaultRig {
   }
   // Runs the firmware (or lets virtual time pass while it has no power) for one step.
   void step();
+  // The firmware's end of the host link, and the host's reader (replaceable: the host-link
+  // faults put a real transport in between, host_link_faults_test.cpp).
+  [[nodiscard]] PipeHostLink& pipe() { return host_; }
+  void set_reader(std::unique_ptr<Reader> reader) { reader_ = std::move(reader); }
+  [[nodiscard]] uint64_t now_ns() const { return sim_->now(); }
+  // Counts a host-link request sent and a host read that timed out (for AttemptResult).
+  void note_command() { ++commands_; }
+  void note_timeout() { timed_out_ = true; }
   [[nodiscard]] bool mcu_powered() const;
 
  private:
