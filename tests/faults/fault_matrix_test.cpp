@@ -90,9 +90,8 @@ void rf_class(const char* name, sim::FrameFaultKind kind) {
   unsigned armed = 0, fired = 0;
   for (const auto dir : {sim::FrameDirection::Command, sim::FrameDirection::Answer}) {
     for (uint64_t k = 1; k <= frames; k += stride()) {
-      INFO(name << ": frame " << k << " of " << frames << (dir == sim::FrameDirection::Command
-                                                             ? " (command)"
-                                                             : " (answer)"));
+      INFO(name << ": frame " << k << " of " << frames
+                << (dir == sim::FrameDirection::Command ? " (command)" : " (answer)"));
       const uint64_t fired_before = rig->field().frame_faults_fired();
       rig->field().add_frame_fault(sim::FrameFault{rig->field().frames_on_air() + k, kind, dir,
                                                    static_cast<uint32_t>(k * 37 + 5)});
@@ -146,8 +145,7 @@ void sam_class(const char* name, const std::vector<sim::SamFaultKind>& kinds) {
       if (kind == sim::SamFaultKind::WrongMac &&
           commands[k - 1] != static_cast<uint8_t>(sam::Cmd::Unwrap))
         continue;
-      INFO(name << ": SAM frame " << k << " of " << frames << ", kind "
-                << static_cast<int>(kind));
+      INFO(name << ": SAM frame " << k << " of " << frames << ", kind " << static_cast<int>(kind));
       const uint64_t fired_before = rig->sam().faults_fired();
       rig->sam().add_fault(sim::SamFault{rig->sam().frames_handled() + k, kind});
       ++armed;
@@ -247,9 +245,9 @@ TEST_CASE("faults: power cut at every flash write of signed reads, across a jour
     for (uint32_t i = 0; i + kFree < slots; ++i) {
       uint8_t rec[crypto::CounterStore::kRecordSize];
       crypto::CounterStore::encode(i + 1, rec);
-      REQUIRE(flash.program(layout.counter_a * s.flash_page_size +
-                                i * crypto::CounterStore::kRecordSize,
-                            rec, sizeof rec) == Status::Ok);
+      REQUIRE(flash.program(
+                  layout.counter_a * s.flash_page_size + i * crypto::CounterStore::kRecordSize, rec,
+                  sizeof rec) == Status::Ok);
     }
   };
   auto rig = provisioned(s, {}, prepare);

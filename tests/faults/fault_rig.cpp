@@ -20,7 +20,8 @@ std::vector<uint8_t> bytes_of(const uint8_t* p, size_t n) {
 }
 
 bool all_zero(const std::vector<uint8_t>& b, size_t from) {
-  return std::all_of(b.begin() + static_cast<long>(from), b.end(), [](uint8_t x) { return x == 0; });
+  return std::all_of(b.begin() + static_cast<long>(from), b.end(),
+                     [](uint8_t x) { return x == 0; });
 }
 
 // What each disclosed field must hold for this personalisation (the firmware's field table).
@@ -82,8 +83,8 @@ class SimTransport final : public Transport {
     return {};
   }
   Result<size_t> read(uint8_t* buf, size_t max, std::chrono::milliseconds timeout) override {
-    const sim::Time until =
-        rig_.sim_->now() + static_cast<sim::Time>(timeout.count()) * static_cast<sim::Time>(kNsPerMs);
+    const sim::Time until = rig_.sim_->now() + static_cast<sim::Time>(timeout.count()) *
+                                                   static_cast<sim::Time>(kNsPerMs);
     while (rig_.host_.to_host.empty()) {
       if (rig_.sim_->now() >= until) {
         rig_.note_timeout();
@@ -121,7 +122,9 @@ FaultRig::FaultRig(const sim::Scenario& scenario, FieldFactory field) : scenario
             sim::build_flash(scenario_), &hw_);
       });
   link_ = std::make_unique<board::InProcessSimLink>(
-      [this](const uint8_t* m, size_t n, uint8_t* o, size_t c) { return sim_->handle(m, n, o, c); });
+      [this](const uint8_t* m, size_t n, uint8_t* o, size_t c) {
+        return sim_->handle(m, n, o, c);
+      });
   hb_ = std::make_unique<board::HostBoard>(*link_, host_);
   host_.wait_us = [this](uint32_t us) { hb_->board().clock.delay_us(us); };
   host_.powered = [this] { return mcu_powered(); };

@@ -40,9 +40,9 @@ enum class ReadOutcome {
 
 struct AttemptResult {
   ReadOutcome outcome = ReadOutcome::CleanError;
-  std::string detail;         // the error or the verdict, for messages
-  uint64_t virtual_ns = 0;    // virtual time the host spent
-  unsigned commands = 0;      // host-link requests the host sent
+  std::string detail;           // the error or the verdict, for messages
+  uint64_t virtual_ns = 0;      // virtual time the host spent
+  unsigned commands = 0;        // host-link requests the host sent
   bool host_timed_out = false;  // some command got no reply within the host's budget
 };
 
@@ -50,8 +50,8 @@ struct AttemptResult {
 class PipeHostLink final : public hal::HostLink {
  public:
   std::deque<uint8_t> to_reader, to_host;
-  std::function<void(uint32_t)> wait_us;  // passes virtual time (the board clock)
-  std::function<bool()> powered;          // the MCU has power: bytes it writes go out
+  std::function<void(uint32_t)> wait_us;       // passes virtual time (the board clock)
+  std::function<bool()> powered;               // the MCU has power: bytes it writes go out
   std::vector<uint8_t>* record_in = nullptr;   // when set: every byte the firmware read
   std::vector<uint8_t>* record_out = nullptr;  // when set: every byte the firmware wrote
 

@@ -6,8 +6,10 @@
 // way; it runs the firmware whenever the host waits, so time is still virtual and one thread
 // does everything.
 //
-// The suite takes each frame's header bytes, its last byte and every kDataStride-th byte in
-// between; IDR_FAULTS_FULL=1 (toolchain/fuzz --faults) takes every byte.
+// Points: each frame's header bytes (SOF, LEN, command or status), its last byte (CHK) and
+// every n-th byte in between: n = 700 in the suite, 16 with IDR_FAULTS_FULL=1
+// (toolchain/fuzz --faults). The data bytes between are alike to the parsers (only their
+// count and the checksum matter); every request byte is a point in the full sweep.
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -34,8 +36,7 @@ constexpr uint64_t kCommandBudgetNs = 3000ull * 1'000'000;  // ReaderOptions::co
 // The host checks its deadline between firmware steps, and the longest step is one whole
 // signed read (about 0.65 s virtual): a timeout may come that much after the deadline.
 constexpr uint64_t kStepSlackNs = 1000ull * 1'000'000;
-constexpr size_t kHeader = 8;      // AA AA AA 96 69 | LEN LEN | CMD or SW1
-constexpr size_t kDataStride = 700;
+constexpr size_t kHeader = 8;  // AA AA AA 96 69 | LEN LEN | CMD or SW1
 
 bool full_sweep() {
   const char* v = std::getenv("IDR_FAULTS_FULL");
@@ -216,14 +217,13 @@ WireTransport* connect(FaultRig& rig, WireMaker make, WireFault fault) {
   return raw;
 }
 
-// The byte indexes to fault in one direction: the frames' header bytes and last byte, and
-// every kDataStride-th byte (every byte in the full sweep). frames: [start, length).
-std::vector<uint64_t> points_of(const std::vector<std::pair<uint64_t, uint64_t>>& frames) {
+// The byte indexes to fault in one direction (see the header comment). frames: [start, length).
+std::vector<uint64_t> points_of(const std::vector<std::pair<uint64_t, uint64_t>>& frames, Dir dir) {
+  const uint64_t stride = !full_sweep() ? 700 : dir == Dir::ToReader ? 1 : 16;
   std::vector<uint64_t> out;
   for (const auto& [start, length] : frames) {
     for (uint64_t i = 0; i < length; ++i) {
-      if (full_sweep() || i < kHeader || i + 1 == length || i % kDataStride == kHeader)
-        out.push_back(start + i);
+      if (i < kHeader || i + 1 == length || (i - kHeader) % stride == 0) out.push_back(start + i);
     }
   }
   return out;
@@ -246,8 +246,8 @@ struct Recorder {
 };
 
 void transport_class(const char* name, WireMaker make) {
-  auto rig = std::make_unique<FaultRig>(
-      sim::load_scenario(std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/resident-longterm-address.json"));
+  auto rig = std::make_unique<FaultRig>(sim::load_scenario(
+      std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/resident-longterm-address.json"));
   rig->boot();
   rig->provision();
 
@@ -261,8 +261,8 @@ void transport_class(const char* name, WireMaker make) {
   rig->pipe().record_in = nullptr;
   rig->pipe().record_out = nullptr;
   REQUIRE(clean.outcome == ReadOutcome::Recovered);
-  const auto to_reader = points_of(frames_in(rec.to_reader));
-  const auto to_host = points_of(frames_in(rec.to_host));
+  const auto to_reader = points_of(frames_in(rec.to_reader), Dir::ToReader);
+  const auto to_host = points_of(frames_in(rec.to_host), Dir::ToHost);
   REQUIRE(!to_reader.empty());
   REQUIRE(!to_host.empty());
 
@@ -274,7 +274,8 @@ void transport_class(const char* name, WireMaker make) {
     unsigned armed = 0, fired = 0;
     for (const Dir dir : {Dir::ToReader, Dir::ToHost}) {
       for (const uint64_t index : dir == Dir::ToReader ? to_reader : to_host) {
-        INFO(t.name << ": byte " << index << (dir == Dir::ToReader ? " to the reader" : " to the host"));
+        INFO(t.name << ": byte " << index
+                    << (dir == Dir::ToReader ? " to the reader" : " to the host"));
         WireTransport* w = connect(*rig, make, WireFault{kind, dir, index});
         ++armed;
         const AttemptResult r = rig->attempt();
@@ -313,7 +314,6 @@ TEST_CASE("faults: host link byte loss, duplication and disconnect on tcp://", "
   transport_class("tcp", tcp_wire);
 }
 
-TEST_CASE("faults: host link byte loss, duplication and disconnect on serial: (pty)",
-          "[faults]") {
+TEST_CASE("faults: host link byte loss, duplication and disconnect on serial: (pty)", "[faults]") {
   transport_class("serial", pty_wire);
 }

@@ -141,8 +141,8 @@ void RfField::apply_bit_errors(std::vector<uint8_t>& bytes, double rate) {
   }
 }
 
-bool RfField::apply_frame_faults(std::vector<uint8_t>& bytes,
-                                 const std::vector<FrameFault>& faults, FrameDirection direction) {
+bool RfField::apply_frame_faults(std::vector<uint8_t>& bytes, const std::vector<FrameFault>& faults,
+                                 FrameDirection direction) {
   bool acted = false;
   for (const FrameFault& f : faults) {
     if (f.direction != direction || f.kind == FrameFaultKind::Tear || bytes.empty()) continue;

@@ -103,7 +103,7 @@ void SamModel::sam_receive(uint8_t byte, uint32_t sent_baud, Time t) {
 }
 
 std::optional<SamFaultKind> SamModel::fault_for(uint64_t frame) const {
-  for (const SamFault& f : config_.faults)
+  for (const SamFault& f : faults_)
     if (f.frame == frame) return f.kind;
   return std::nullopt;
 }

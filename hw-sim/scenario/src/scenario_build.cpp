@@ -31,8 +31,10 @@ std::unique_ptr<RfField> build_field(const Scenario& s, EventQueue& queue, TimeA
 
 std::unique_ptr<SamModel> build_sam(const Scenario& s, EventQueue& queue, TimeAccounts& accounts,
                                     const TimingParams& timing) {
-  return std::make_unique<SamModel>(queue, accounts, timing, SamConfig{s.sam_id, s.keys, s.sam_faults},
-                                    sub_seed(s.seed, 2));
+  auto sam = std::make_unique<SamModel>(queue, accounts, timing, SamConfig{s.sam_id, s.keys},
+                                        sub_seed(s.seed, 2));
+  for (const SamFault& f : s.sam_faults) sam->add_fault(f);
+  return sam;
 }
 
 std::unique_ptr<FlashModel> build_flash(const Scenario& s) {

@@ -275,3 +275,44 @@ TEST_CASE("Requests larger than the frame limit are refused", "[sam]") {
   CHECK(r.link.unwrap_send(1, 0, big.data(), big.size()) == Status::InvalidArgument);
   CHECK(r.uart.written.empty());
 }
+
+TEST_CASE("After a reply that never came, a late one does not answer the next request", "[sam]") {
+  Rig r;
+  r.uart.reply_with({});  // the SAM is slow: nothing before the timeout
+  uint8_t id[16] = {};
+  REQUIRE(r.link.get_id(id) == Status::SamError);
+  // Its reply comes late, while the driver resynchronises (Reset, then quiet), then the
+  // next request's own reply.
+  std::vector<uint8_t> other_id(kId);
+  other_id[0] = 0x77;
+  int writes = 0;
+  r.uart.on_write = [&] {
+    if (++writes == 1) {
+      r.uart.queue(frame(0x90, other_id));  // the late GET_ID answer
+      r.uart.queue(frame(0x90, {}));        // Reset's
+    } else {
+      r.uart.queue(frame(0x90, kId));
+    }
+  };
+  r.uart.written.clear();
+  REQUIRE(r.link.get_id(id) == Status::Ok);
+  CHECK(std::vector<uint8_t>(id, id + 16) == kId);
+  const std::vector<uint8_t> reset = {0xA5, 0x00, 0x02, 0x02, 0x00};
+  REQUIRE(r.uart.written.size() >= reset.size());
+  CHECK(std::vector<uint8_t>(r.uart.written.begin(), r.uart.written.begin() + 5) == reset);
+  // In step again: the next request goes out without a Reset before it.
+  r.uart.written.clear();
+  r.uart.reply_with(frame(0x90, {}));
+  CHECK(r.link.self_test() == Status::Ok);
+  CHECK(r.uart.written == std::vector<uint8_t>{0xA5, 0x00, 0x02, 0x04, 0x06});
+}
+
+TEST_CASE("A SAM that stays silent after a lost reply ends the resync, bounded", "[sam]") {
+  Rig r;
+  r.uart.reply_with({});
+  uint8_t id[16] = {};
+  REQUIRE(r.link.get_id(id) == Status::SamError);
+  const uint64_t before = r.uart.now;
+  CHECK(r.link.self_test() == Status::SamError);  // Reset unanswered: still out of step
+  CHECK(r.uart.now - before <= SamLink::kResyncLimitUs + 1000);
+}

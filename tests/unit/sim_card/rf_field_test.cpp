@@ -177,3 +177,64 @@ TEST_CASE("frame loss and bit errors are seeded and have effect", "[field][fault
   CHECK(noisy[2] > 0);
   CHECK(noisy[0] > 0);
 }
+
+TEST_CASE("frame faults: numbered frames, CRC and bit errors, tearing in command or answer",
+          "[field][faults]") {
+  const Bytes reqb = {0x05, 0x00, 0x00};
+  SECTION("a CRC error in the command: the card ignores it (ISO/IEC 14443-3 7.5)") {
+    test::Reader r;
+    r.field.add_card(resident("a"));
+    r.field.set_field(true);
+    r.field.add_frame_fault(FrameFault{2, FrameFaultKind::CrcError, FrameDirection::Command, 3});
+    CHECK(r.field.transmit(frame(reqb)));  // frame 1: untouched
+    CHECK(r.field.frame_faults_fired() == 0);
+    r.queue.advance_by(kMs);
+    CHECK_FALSE(r.field.transmit(frame(reqb)));  // frame 2: silence
+    CHECK(r.field.frame_faults_fired() == 1);
+    CHECK(r.field.frames_on_air() == 2);
+  }
+  SECTION("a bit error in the answer: the reader gets the flipped bit") {
+    test::Reader r;
+    r.field.add_card(resident("a"));
+    r.field.set_field(true);
+    const auto clean = r.field.transmit(frame(reqb));
+    REQUIRE(clean);
+    r.field.set_field(false);
+    r.queue.advance_by(10 * kMs);
+    r.field.set_field(true);
+    r.queue.advance_by(10 * kMs);
+    r.field.add_frame_fault(FrameFault{2, FrameFaultKind::BitError, FrameDirection::Answer, 9});
+    const auto hit = r.field.transmit(frame(reqb));
+    REQUIRE(hit);
+    REQUIRE(hit->bytes.size() == clean->bytes.size());
+    CHECK((hit->bytes[1] ^ clean->bytes[1]) == 0x02);  // bit 9 = byte 1, bit 1
+    CHECK(r.field.frame_faults_fired() == 1);
+  }
+  SECTION("tearing in the answer: a cut frame, and the card stays out") {
+    test::Reader r;
+    r.field.add_card(resident("a"));
+    r.field.set_field(true);
+    r.field.add_frame_fault(FrameFault{1, FrameFaultKind::Tear, FrameDirection::Answer, 0});
+    const auto cut = r.field.transmit(frame(reqb));
+    REQUIRE(cut);
+    CHECK(cut->framing_error);
+    CHECK_FALSE(r.field.card_present(0, r.queue.now() + 10 * kMs));
+  }
+  SECTION("tearing in the command: the card never hears it") {
+    test::Reader r;
+    r.field.add_card(resident("a"));
+    r.field.set_field(true);
+    r.field.add_frame_fault(FrameFault{1, FrameFaultKind::Tear, FrameDirection::Command, 0});
+    CHECK_FALSE(r.field.transmit(frame(reqb)));
+    CHECK(r.field.frame_faults_fired() == 1);
+  }
+  SECTION("a CRC fault on a frame without a CRC_B is a model error") {
+    test::Reader r;
+    r.field.add_card(resident("a"));
+    r.field.set_field(true);
+    r.field.add_frame_fault(FrameFault{1, FrameFaultKind::CrcError, FrameDirection::Command, 0});
+    AirFrame two;
+    two.bytes = {0x05, 0x00};
+    CHECK_THROWS_WITH(r.field.transmit(two), Catch::Contains("no CRC_B"));
+  }
+}

@@ -116,3 +116,44 @@ TEST_CASE("two frames back to back are processed in order", "[sam]") {
   CHECK(test::sam_read_reply(h.q, h.sam).data.size() == 16);
   CHECK(h.sam.frames_handled() == 2);
 }
+
+TEST_CASE("SAM faults: no reply, late reply, noise before the reply, garbled reply",
+          "[sam][faults]") {
+  Harness h;
+  h.sam.add_fault(SamFault{1, SamFaultKind::NoReply});
+  h.sam.add_fault(SamFault{2, SamFaultKind::LateReply});
+  h.sam.add_fault(SamFault{3, SamFaultKind::Garbage});
+  h.sam.add_fault(SamFault{4, SamFaultKind::Garbled});
+  // 1: the work is done, nothing comes back.
+  h.sam.board_write(test::sam_frame(0x04, {}));
+  h.q.run_until(h.q.now() + 500 * kMs, [] { return false; });
+  CHECK(h.sam.board_available() == 0);
+  // 2: the reply comes kLateReply after it was ready.
+  const Time sent = h.q.now();
+  const auto late = test::sam_call(h.q, h.sam, Cmd::SelfTest);
+  CHECK(late.status == 0x90);
+  CHECK(late.complete - sent >= SamModel::kLateReply);
+  // 3: a false frame start before the real reply, which still parses after it.
+  h.sam.board_write(test::sam_frame(0x04, {}));
+  h.q.run_until(h.q.now() + 500 * kMs, [] { return false; });
+  const Bytes noisy = h.sam.board_read(64);
+  REQUIRE(noisy.size() == 6 + 5);
+  CHECK(noisy[0] == 0xA5);
+  CHECK(Bytes(noisy.begin() + 6, noisy.end()) == Bytes{0xA5, 0x00, 0x02, 0x90, 0x92});
+  // 4: every byte garbled: no SOF where the reply starts.
+  h.sam.board_write(test::sam_frame(0x04, {}));
+  h.q.run_until(h.q.now() + 500 * kMs, [] { return false; });
+  const Bytes garbled = h.sam.board_read(64);
+  REQUIRE(garbled.size() == 5);
+  CHECK(garbled[0] != 0xA5);
+  CHECK(h.sam.faults_fired() == 4);
+  CHECK(h.sam.frame_commands() == Bytes{0x04, 0x04, 0x04, 0x04});
+}
+
+TEST_CASE("a wrong-MAC fault on a frame that is not an UNWRAP is a model error", "[sam][faults]") {
+  Harness h;
+  h.sam.add_fault(SamFault{1, SamFaultKind::WrongMac});
+  h.sam.board_write(test::sam_frame(0x04, {}));
+  CHECK_THROWS_WITH(h.q.run_until(h.q.now() + 500 * kMs, [] { return false; }),
+                    Catch::Contains("not an UNWRAP"));
+}

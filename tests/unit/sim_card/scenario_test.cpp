@@ -212,6 +212,40 @@ TEST_CASE("a scenario sets timing, keys, SAM id, faults, flash and timelines", "
   CHECK(rig.field->card_present(0, 2 * kMs));
 }
 
+TEST_CASE("a scenario arms faults on given RF frames and SAM frames; bad ones are named",
+          "[scenario][json][faults]") {
+  const Scenario s = parse_scenario(R"({
+    "name": "f",
+    "faults": {"bit_error_rate": 0.001,
+               "frames": [{"frame": 12, "kind": "tear", "direction": "answer"},
+                          {"frame": 3, "kind": "crc_error", "direction": "command", "bit": 7}]},
+    "sam": {"faults": [{"frame": 4, "kind": "late_reply"}, {"frame": 9, "kind": "wrong_mac"}]}
+  })");
+  CHECK(s.field_faults.bit_error_rate == 0.001);
+  REQUIRE(s.frame_faults.size() == 2);
+  CHECK(s.frame_faults[0].frame == 12);
+  CHECK(s.frame_faults[0].kind == FrameFaultKind::Tear);
+  CHECK(s.frame_faults[0].direction == FrameDirection::Answer);
+  CHECK(s.frame_faults[1].kind == FrameFaultKind::CrcError);
+  CHECK(s.frame_faults[1].bit == 7);
+  REQUIRE(s.sam_faults.size() == 2);
+  CHECK(s.sam_faults[0].kind == SamFaultKind::LateReply);
+  CHECK(s.sam_faults[1].frame == 9);
+  CHECK(s.sam_faults[1].kind == SamFaultKind::WrongMac);
+
+  expect_error(
+      R"({"name": "x", "faults": {"frames": [{"frame": 1, "kind": "zap", "direction": "answer"}]}})",
+      "faults.frames[0].kind");
+  expect_error(R"({"name": "x", "faults": {"frames": [{"frame": 1, "kind": "tear"}]}})",
+               "faults.frames[0].direction");
+  expect_error(
+      R"({"name": "x", "faults": {"frames": [{"frame": 0, "kind": "tear", "direction": "answer"}]}})",
+      "faults.frames[0].frame");
+  expect_error(R"({"name": "x", "sam": {"faults": [{"frame": 1, "kind": "slow"}]}})",
+               "sam.faults[0].kind");
+  expect_error(R"({"name": "x", "cards": [{"faults": {"frames": []}}]})", "frames");
+}
+
 TEST_CASE("every sample scenario loads, with valid-looking card data", "[scenario][samples]") {
   size_t count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(scenarios_dir())) {

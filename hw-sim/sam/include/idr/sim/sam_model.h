@@ -44,7 +44,6 @@ struct SamFault {
 struct SamConfig {
   std::array<uint8_t, 16> id{};  // GET_ID answer: u16 LE, u16 LE, u32 LE x 3 (DESIGN 8)
   standin::Keys keys = standin::default_keys();
-  std::vector<SamFault> faults;
 };
 
 class SamModel {
@@ -73,9 +72,9 @@ class SamModel {
   // The command byte of every frame received so far, in order (fault campaign: which frames
   // are UNWRAPs).
   [[nodiscard]] const std::vector<uint8_t>& frame_commands() const { return frame_commands_; }
-  // Arms a fault (SamConfig::faults are armed at construction). A WrongMac fault on a frame
-  // that is not an UNWRAP is a model error (the model throws).
-  void add_fault(const SamFault& fault) { config_.faults.push_back(fault); }
+  // Arms a fault. A WrongMac fault on a frame that is not an UNWRAP is a model error (the
+  // model throws).
+  void add_fault(const SamFault& fault) { faults_.push_back(fault); }
   [[nodiscard]] uint64_t faults_fired() const { return faults_fired_; }
   [[nodiscard]] bool authenticated() const { return phase_ == Phase::Authenticated; }
 
@@ -102,8 +101,8 @@ class SamModel {
 
   void sam_receive(uint8_t byte, uint32_t sent_baud, Time at);
   void frame_complete(const std::vector<uint8_t>& frame, Time at);
-  void send_reply(const Reply& r, size_t request_data, Time ready,
-                  std::optional<uint32_t> new_baud, std::optional<SamFaultKind> fault = {});
+  void send_reply(const Reply& r, size_t request_data, Time ready, std::optional<uint32_t> new_baud,
+                  std::optional<SamFaultKind> fault = {});
   [[nodiscard]] std::optional<SamFaultKind> fault_for(uint64_t frame) const;
   Reply handle(uint8_t cmd, const std::vector<uint8_t>& data, std::optional<uint32_t>& new_baud);
   Reply auth_start(const std::vector<uint8_t>& data);
@@ -137,6 +136,7 @@ class SamModel {
   Time last_rx_ = 0;
   uint64_t frames_handled_ = 0;
   std::vector<uint8_t> frame_commands_;
+  std::vector<SamFault> faults_;
   uint64_t faults_fired_ = 0;
 
   // Stand-in security session.
