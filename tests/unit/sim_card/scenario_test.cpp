@@ -212,7 +212,7 @@ TEST_CASE("a scenario sets timing, keys, SAM id, faults, flash and timelines", "
   CHECK(rig.field->card_present(0, 2 * kMs));
 }
 
-TEST_CASE("a scenario arms faults on given RF frames and SAM frames; bad ones are named",
+TEST_CASE("a scenario arms faults on given RF frames and SAM frames and names bad ones",
           "[scenario][json][faults]") {
   const Scenario s = parse_scenario(R"({
     "name": "f",
