@@ -236,8 +236,8 @@ ReadOutcome FaultRig::classify(const Bytes& file, const ReadNonce& nonce, std::s
   const SignedRecord* rec = v.record();
   bool signature_ok = false;
   for (const auto& res : v.verdict().results()) {
-    if (res.check == Check::Signature && res.outcome == Outcome::Succeeded) signature_ok = true;
-    if (detail.empty() && res.required && res.outcome != Outcome::Succeeded)
+    if (res.check == Check::Signature && res.outcome == CheckStatus::Succeeded) signature_ok = true;
+    if (detail.empty() && res.required && res.outcome != CheckStatus::Succeeded)
       detail = std::string(to_string(res.check)) + ": " + res.message;
   }
   // Every record the reader's key signed counts, verified or not (DESIGN 5: the counter
