@@ -51,17 +51,25 @@ bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
-std::string verdict_summary(const Assessment& a) {
-  if (a.accepted()) return "SUCCEEDED";
+// The journal row's verdict: "SUCCEEDED", or "FAILED: " and the checks that reject.
+std::string verdict_summary(const Decision& d) {
+  if (d.accepted()) return "SUCCEEDED";
   std::string failed;
-  if (a.listed.value_or(false)) failed = "blocklist.listed";
-  if (a.checks) {
-    for (const auto& v : a.checks->verdicts) {
-      if (v.status != CheckStatus::Failed) continue;
-      failed += (failed.empty() ? "" : ",") + v.name;
-    }
-  }
+  for (const Verdict* v : d.reasons()) failed += (failed.empty() ? "" : ",") + v->name;
   return "FAILED: " + failed;
+}
+
+const Verdict* list_verdict(const std::vector<Verdict>& verdicts) {
+  for (const Verdict& v : verdicts)
+    if (v.source == CheckSource::LostStolen) return &v;
+  return nullptr;
+}
+
+std::vector<Verdict> card_checks(const std::vector<Verdict>& verdicts) {
+  std::vector<Verdict> out;
+  for (const Verdict& v : verdicts)
+    if (v.source == CheckSource::CardData) out.push_back(v);
+  return out;
 }
 
 }  // namespace
@@ -82,22 +90,14 @@ AssessmentOptions assessment_options(const Args& args) {
   return o;
 }
 
-bool Assessment::accepted() const {
-  if (listed.value_or(false)) return false;
-  return !checks || checks->overall() != CheckStatus::Failed;
+bool passes(const std::vector<Verdict>& verdicts) {
+  for (const Verdict& v : verdicts)
+    if (v.status == CheckStatus::Failed || (v.required && v.status != CheckStatus::Succeeded))
+      return false;
+  return true;
 }
 
 int Assessor::open(const char* command) {
-  if (options_.blocklist_path) {
-    std::string why;
-    Result<Blocklist> list = Blocklist::open(*options_.blocklist_path, &why);
-    if (!list) {
-      std::cerr << "idr " << command << ": lost/stolen list " << *options_.blocklist_path
-                << " refused: " << (why.empty() ? message(list.error()) : why) << "\n";
-      return kExitMalformed;
-    }
-    list_.emplace(std::move(*list));
-  }
   if (options_.journal_path) {
     std::string why;
     Result<std::vector<uint8_t>> key = journal_key_from_env(&why);
@@ -119,16 +119,9 @@ int Assessor::open(const char* command) {
   return kExitOk;
 }
 
-int Assessor::assess(const char* command, const CardData& card, const std::vector<uint8_t>* record,
-                     Assessment& out) {
-  out = Assessment{};
-  const bool have_text = (card.fields_read & kText) != 0;
-  if (options_.checks && have_text) out.checks = check_card(card, CheckClock{options_.today});
-  if (list_ && have_text) {
-    const Result<bool> listed = list_->contains(card.id_number, card.validity.from);
-    // A number the list cannot even key is not "not listed": say so as a failed check.
-    out.listed = listed ? *listed : true;
-  }
+int Assessor::record(const char* command, const CardData& card, const Decision* d,
+                     std::optional<int64_t>& journal_row) {
+  journal_row.reset();
   if (options_.photo_path) {
     const Result<Image> image = decode_photo(card.photo.data(), card.photo.size());
     if (!image) {
@@ -144,48 +137,55 @@ int Assessor::assess(const char* command, const CardData& card, const std::vecto
   }
   if (journal_) {
     std::string why;
-    if (!record) {  // the commands refuse --journal with --legacy before reading
+    if (!d) {  // the commands refuse --journal with --legacy before reading
       std::cerr << "idr " << command << ": journal: an unsigned read has no record to journal\n";
       return kExitUsage;
     }
     const Result<int64_t> row = journal_->append(
-        {utc_now_iso(), *record, card.type, card.id_number, verdict_summary(out)}, &why);
+        {utc_now_iso(), d->record(), card.type, card.id_number, verdict_summary(*d)}, &why);
     if (!row) {
       std::cerr << "idr " << command << ": journal: " << (why.empty() ? message(row.error()) : why)
                 << "\n";
       return exit_code_for(row.error());
     }
-    out.journal_row = *row;
+    journal_row = *row;
   }
   return kExitOk;
 }
 
-void print_assessment(std::ostream& out, const Assessment& a) {
-  if (a.checks) {
-    out << "Checks:          " << to_string(a.checks->overall()) << "\n";
-    for (const auto& v : a.checks->verdicts) {
+void print_assessment(std::ostream& out, const std::vector<Verdict>& verdicts, bool accepted,
+                      const std::optional<int64_t>& journal_row) {
+  const std::vector<Verdict> checks = card_checks(verdicts);
+  if (!checks.empty()) {
+    out << "Checks:          " << to_string(CheckReport{checks}.overall()) << "\n";
+    for (const auto& v : checks) {
       out << "  " << std::left << std::setw(34) << v.name << std::setw(12) << to_string(v.status)
           << v.message << "\n";
     }
   }
-  if (a.listed) out << "Lost/stolen:     " << (*a.listed ? "LISTED" : "not listed") << "\n";
-  if (a.journal_row) out << "Journal row:     " << *a.journal_row << "\n";
-  out << "Verdict:         " << (a.accepted() ? "accepted" : "REJECTED") << "\n";
+  if (const Verdict* l = list_verdict(verdicts))
+    out << "Lost/stolen:     "
+        << (l->reason == "listed" ? "LISTED" : l->reason == "not_listed" ? "not listed" : l->message)
+        << "\n";
+  if (journal_row) out << "Journal row:     " << *journal_row << "\n";
+  out << "Verdict:         " << (accepted ? "accepted" : "REJECTED") << "\n";
 }
 
-void add_assessment_json(nlohmann::json& card, const Assessment& a) {
-  if (a.checks) {
+void add_assessment_json(nlohmann::json& card, const std::vector<Verdict>& verdicts, bool accepted,
+                         const std::optional<int64_t>& journal_row) {
+  const std::vector<Verdict> checks = card_checks(verdicts);
+  if (!checks.empty()) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& v : a.checks->verdicts)
+    for (const auto& v : checks)
       list.push_back({{"name", v.name},
                       {"status", to_string(v.status)},
                       {"reason", v.reason},
                       {"message", v.message}});
-    card["checks"] = {{"overall", to_string(a.checks->overall())}, {"verdicts", list}};
+    card["checks"] = {{"overall", to_string(CheckReport{checks}.overall())}, {"verdicts", list}};
   }
-  if (a.listed) card["lost_stolen_listed"] = *a.listed;
-  if (a.journal_row) card["journal_row"] = *a.journal_row;
-  card["accepted"] = a.accepted();
+  if (const Verdict* l = list_verdict(verdicts)) card["lost_stolen_listed"] = l->status != CheckStatus::Succeeded;
+  if (journal_row) card["journal_row"] = *journal_row;
+  card["accepted"] = accepted;
 }
 
 }  // namespace idr::tool

@@ -1,7 +1,8 @@
 #pragma once
-// What `idr read` and `idr watch` say about a card beyond its fields: the checks of
-// DESIGN 7 (each its own verdict), the lost/stolen list status, the photo decoded to an
-// image file, and the read journal. One module so both commands say it the same way.
+// What `idr read` and `idr watch` say and do about a card beyond its fields: the verdicts
+// of the DESIGN 7 checks and of the lost/stolen list (run by the library: a Decision, or
+// check_card_data for an unsigned read), the photo decoded to an image file, and the read
+// journal. One module so both commands say it the same way.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "idr/card.h"
 #include "idr/checks.h"
 #include "idr/journal.h"
+#include "idr/session.h"
 
 namespace idr::tool {
 
@@ -34,34 +36,35 @@ extern const char* const kAssessmentHelp;
 void add_assessment_options(std::set<std::string>& values, std::set<std::string>& flags);
 [[nodiscard]] AssessmentOptions assessment_options(const Args& args);
 
-struct Assessment {
-  std::optional<CheckReport> checks;  // when text was read and checks are on
-  std::optional<bool> listed;         // when a list was given and text was read
-  std::optional<int64_t> journal_row;
-  [[nodiscard]] bool accepted() const;  // no FAILED check and not listed
-};
-
-// Opens the list and the journal once (a gate assesses many cards). Throws UsageError for a
-// bad option; open failures are reported by open() with the exit code to use.
+// The photo file and the read journal for one card. The checks and the lost/stolen list are
+// the session's (Policy: load_policy in signed_read.h), so every verdict is in the Decision.
 class Assessor {
  public:
   explicit Assessor(AssessmentOptions options) : options_(std::move(options)) {}
-  // 0 when ready, else an exit code (the message is printed).
+  // Opens the journal once (a gate records many cards). 0 when ready, else an exit code (the
+  // message is printed).
   [[nodiscard]] int open(const char* command);
-  // Runs everything for one card; returns 0 or an exit code (photo/journal write failed).
-  // `record`: the verified signed record file the card data came from (journalled with the
-  // reader serial and counter it names); null for an unsigned --legacy read, which cannot be
-  // journalled.
-  [[nodiscard]] int assess(const char* command, const CardData& card,
-                           const std::vector<uint8_t>* record, Assessment& out);
+  // Writes the photo and, for a verified record (`d`), appends its journal row. Returns 0 or
+  // an exit code (photo/journal write failed). `d` is null for an unsigned --legacy read,
+  // which cannot be journalled.
+  [[nodiscard]] int record(const char* command, const CardData& card, const Decision* d,
+                           std::optional<int64_t>& journal_row);
 
  private:
   AssessmentOptions options_;
-  std::optional<Blocklist> list_;
   std::optional<Journal> journal_;
 };
 
-void print_assessment(std::ostream& out, const Assessment& a);
-void add_assessment_json(nlohmann::json& card, const Assessment& a);
+// True when no verdict FAILED and every required one SUCCEEDED (Decision::accepted's rule,
+// for the verdicts of an unsigned --legacy read: check_card_data).
+[[nodiscard]] bool passes(const std::vector<Verdict>& verdicts);
+
+// "Checks:" with one line per card data verdict, "Lost/stolen:", "Journal row:" and
+// "Verdict: accepted | REJECTED".
+void print_assessment(std::ostream& out, const std::vector<Verdict>& verdicts, bool accepted,
+                      const std::optional<int64_t>& journal_row);
+// "checks" {"overall", "verdicts"}, "lost_stolen_listed", "journal_row", "accepted".
+void add_assessment_json(nlohmann::json& card, const std::vector<Verdict>& verdicts,
+                         bool accepted, const std::optional<int64_t>& journal_row);
 
 }  // namespace idr::tool

@@ -37,37 +37,44 @@ const char kHelp[] =
     "After the fields come the checks on the data (ID number, codes, dates: each its own\n"
     "verdict) and, with --blocklist, the lost/stolen list status.\n";
 
-constexpr std::chrono::milliseconds kPollInterval{50};
-
 bool write_photo(const std::string& path, const CardData& card) {
   if (write_file(path, card.photo)) return true;
   std::cerr << "idr read: cannot write the photo to " << path << "\n";
   return false;
 }
 
-// --legacy: the unsigned read (30 01 / 30 10). Nothing in it is verified,
-// and the output says so.
-int show_legacy(Reader& reader, unsigned fields, const std::optional<std::string>& photo_out,
-                Assessor& assessor, bool json) {
-  Result<CardData> card = reader.read_card(fields);
+int no_card(std::chrono::milliseconds wait) {
+  std::cerr << "idr read: no card within " << static_cast<double>(wait.count()) / 1000.0
+            << " s\n";
+  return kExitNoCard;
+}
+
+// --legacy: the unsigned read (30 01 / 30 10) after the reader's own find loop. Nothing in
+// it is verified, and the output says so; the checks and the list still run on its data.
+int show_legacy(ReaderSession& rs, unsigned fields, std::chrono::milliseconds wait,
+                const std::optional<std::string>& photo_out, Assessor& assessor, bool json) {
+  Result<CardData> card = rs.reader->wait_for_card(wait, fields);
+  if (!card && card.error() == Error::Timeout) return no_card(wait);
   if (!card) return report("read", "read card", card.error());
   if (photo_out && !write_photo(*photo_out, *card)) return kExitUsage;
-  Assessment assessment;
-  const int code = assessor.assess("read", *card, nullptr, assessment);
+  std::optional<int64_t> journal_row;
+  const int code = assessor.record("read", *card, nullptr, journal_row);
   if (code != kExitOk) return code;
+  const std::vector<Verdict> verdicts = check_card_data(*card, rs.session->policy());
+  const bool accepted = passes(verdicts);
   if (json) {
     nlohmann::json j = card_json(*card);
-    add_assessment_json(j, assessment);
+    add_assessment_json(j, verdicts, accepted, journal_row);
     j["verified"] = false;
     j["signed"] = false;
     std::cout << to_text(j) << "\n";
   } else {
     std::cout << "Verification:    none (legacy unsigned read: not signed, not verified)\n";
     print_card(std::cout, *card);
-    print_assessment(std::cout, assessment);
+    print_assessment(std::cout, verdicts, accepted, journal_row);
   }
   std::cout.flush();
-  return assessment.accepted() ? kExitOk : kExitRejected;
+  return accepted ? kExitOk : kExitRejected;
 }
 
 }  // namespace
@@ -91,76 +98,63 @@ int cmd_read(const Words& words) {
 
   if (args.value("photo")) fields |= kPhoto;
   const auto record_out = args.value("out");
-  SignedReader signer(signed_read_options(args));
-  if (record_out && signer.options().legacy)
+  const SignedReadOptions signed_options = signed_read_options(args);
+  if (record_out && signed_options.legacy)
     throw UsageError("--out writes a signed record: not with --legacy");
-  if (args.value("journal") && signer.options().legacy)
+  if (args.value("journal") && signed_options.legacy)
     throw UsageError("--journal records signed reads: not with --legacy");
-  Assessor assessor(assessment_options(args));
+  const AssessmentOptions assessment = assessment_options(args);
+  Assessor assessor(assessment);
   int code = assessor.open("read");
   if (code != kExitOk) return code;
-  code = signer.open("read");
+  Policy policy;
+  code = load_policy("read", signed_options, assessment, policy);
   if (code != kExitOk) return code;
-  const auto session = open_session("read", reader_uri(args), code);
-  if (!session) return code;
-  Reader& reader = *session->reader;
+  const auto rs = open_session("read", reader_uri(args), std::move(policy), code);
+  if (!rs) return code;
+  if (signed_options.legacy)
+    return show_legacy(*rs, fields, wait, photo_out, assessor, args.flag("json"));
 
-  const auto deadline = std::chrono::steady_clock::now() + wait;
-  for (;;) {  // ends at the deadline, on an error or when interrupted
-    const Result<bool> found = reader.find_card();
-    if (!found) return report("read", "find card", found.error());
-    if (*found) break;
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      std::cerr << "idr read: no card within " << static_cast<double>(wait.count()) / 1000.0
-                << " s\n";
-      return kExitNoCard;
-    }
-    if (session->interrupt.sleep_for(std::min(left, kPollInterval))) return kExitInterrupted;
-  }
-
-  if (signer.options().legacy)
-    return show_legacy(reader, fields, photo_out, assessor, args.flag("json"));
-
-  Result<SignedRead> read = signer.read(reader, fields);
+  // Find (waiting up to --wait), READ_SIGNED with a fresh nonce, verify, check: one call.
+  const Result<Decision> read = rs->session->read_verified(fields, wait);
+  if (!read && read.error() == Error::NoCard) return no_card(wait);
   if (!read) {
     if (read.error() == Error::Sw3Unauthorized)
       std::cerr << "idr read: the reader signs nothing before it is provisioned (idr provision;"
                    " or read unsigned with --legacy)\n";
     return report("read", "signed read", read.error());
   }
-  if (record_out && !write_file(*record_out, read->file)) {
+  const Decision& d = *read;
+  if (record_out && !write_file(*record_out, d.record())) {
     std::cerr << "idr read: cannot write the record to " << *record_out << "\n";
     return kExitUsage;
   }
-  const VerifiedRecord& v = read->record;
-  const CardData* card = v.card();  // null unless every required check succeeded
-  Assessment assessment;
+  const CardData* card = d.card();  // null unless the record verified
+  std::optional<int64_t> journal_row;
   if (card) {
     if (photo_out && !write_photo(*photo_out, *card)) return kExitUsage;
-    code = assessor.assess("read", *card, &read->file, assessment);
+    code = assessor.record("read", *card, &d, journal_row);
     if (code != kExitOk) return code;
   }
   if (args.flag("json")) {
     nlohmann::json j = card ? card_json(*card) : nlohmann::json::object();
-    add_verdict_json(j, v);
-    if (card) add_assessment_json(j, assessment);
-    if (!card && signer.options().show_unverified) add_unverified_json(j, v);
+    add_verdict_json(j, d);
+    if (card) add_assessment_json(j, d.verdicts(), d.accepted(), journal_row);
+    if (!card && signed_options.show_unverified) add_unverified_json(j, d);
     if (!card) j["accepted"] = false;
     std::cout << to_text(j) << "\n";
   } else {
-    print_verdict(std::cout, v);
+    print_verdict(std::cout, d);
     if (card) {
       print_card(std::cout, *card);
-      print_assessment(std::cout, assessment);
+      print_assessment(std::cout, d.verdicts(), d.accepted(), journal_row);
     } else {
-      if (signer.options().show_unverified) print_unverified(std::cout, v);
-      std::cout << "NOT VERIFIED: " << failure_text(v) << "\n";
+      if (signed_options.show_unverified) print_unverified(std::cout, d);
+      std::cout << "NOT VERIFIED: " << failure_text(d) << "\n";
     }
   }
   std::cout.flush();
-  return card && assessment.accepted() ? kExitOk : kExitRejected;
+  return d.accepted() ? kExitOk : kExitRejected;
 }
 
 }  // namespace idr::tool

@@ -43,24 +43,53 @@ bool ends_watch(Error e) {
   return code == kExitUnreachable || code == kExitInterrupted || code == kExitUsage;
 }
 
-// One card line (or JSON line): `v` is its verification, null for a --legacy read.
-// `record` is the signed record file `v` verified (null with `v`).
-int show_card(Assessor& assessor, const CardData& card, const VerifiedRecord* v,
-              const std::vector<uint8_t>* record, bool json) {
-  Assessment a;
-  const int code = assessor.assess("watch", card, record, a);
+// One card line (or JSON line): `d` is its decision, null for a --legacy read, whose
+// verdicts are `legacy_verdicts`.
+int show_card(Assessor& assessor, const CardData& card, const Decision* d,
+              const std::vector<Verdict>& legacy_verdicts, bool json) {
+  std::optional<int64_t> journal_row;
+  const int code = assessor.record("watch", card, d, journal_row);
   if (code != kExitOk) return code;
+  const std::vector<Verdict>& verdicts = d ? d->verdicts() : legacy_verdicts;
+  const bool accepted = d ? d->accepted() : passes(legacy_verdicts);
   if (json) {
     nlohmann::json j = card_json(card);
-    if (v)
-      add_verdict_json(j, *v);
+    if (d)
+      add_verdict_json(j, *d);
     else
       j["verified"] = false;
-    add_assessment_json(j, a);
+    add_assessment_json(j, verdicts, accepted, journal_row);
     std::cout << to_text(j) << std::endl;
   } else {
-    std::cout << card_line(card) << "  " << (v ? "verified" : "unsigned") << "  "
-              << (a.accepted() ? "accepted" : "REJECTED") << std::endl;
+    std::cout << card_line(card) << "  " << (d ? "verified" : "unsigned") << "  "
+              << (accepted ? "accepted" : "REJECTED") << std::endl;
+  }
+  return kExitOk;
+}
+
+// --legacy: the unsigned read on every find answered 9F (DESIGN 8).
+int watch_legacy(ReaderSession& rs, unsigned fields, uint64_t count, Assessor& assessor,
+                 bool json) {
+  uint64_t seen = 0;
+  while (count == 0 || seen < count) {  // unbounded only without --count: a gate runs until stopped
+    if (rs.interrupt.interrupted()) return kExitInterrupted;
+    const Result<bool> found = rs.reader->find_card();
+    if (!found) {
+      if (ends_watch(found.error())) return report("watch", "find card", found.error());
+      (void)report("watch", "find card", found.error());
+    } else if (*found) {
+      const Result<CardData> card = rs.reader->read_card(fields);
+      if (card) {
+        ++seen;
+        const int code = show_card(assessor, *card, nullptr,
+                                   check_card_data(*card, rs.session->policy()), json);
+        if (code != kExitOk) return code;
+        continue;  // look for the next card at once
+      }
+      if (ends_watch(card.error())) return report("watch", "read card", card.error());
+      (void)report("watch", "read card", card.error());
+    }
+    if (rs.interrupt.sleep_for(kPollInterval)) return kExitInterrupted;
   }
   return kExitOk;
 }
@@ -84,61 +113,45 @@ int cmd_watch(const Words& words) {
       args.value("count") ? parse_count("count", *args.value("count"), 1, 1'000'000'000) : 0;
   const bool json = args.flag("json");
 
-  SignedReader signer(signed_read_options(args));
-  if (args.value("journal") && signer.options().legacy)
+  const SignedReadOptions signed_options = signed_read_options(args);
+  if (args.value("journal") && signed_options.legacy)
     throw UsageError("--journal records signed reads: not with --legacy");
-  Assessor assessor(assessment_options(args));
+  const AssessmentOptions assessment = assessment_options(args);
+  Assessor assessor(assessment);
   int code = assessor.open("watch");
   if (code != kExitOk) return code;
-  code = signer.open("watch");
+  Policy policy;
+  code = load_policy("watch", signed_options, assessment, policy);
   if (code != kExitOk) return code;
-  const auto session = open_session("watch", reader_uri(args), code);
-  if (!session) return code;
-  Reader& reader = *session->reader;
+  const auto rs = open_session("watch", reader_uri(args), std::move(policy), code);
+  if (!rs) return code;
+  if (signed_options.legacy) return watch_legacy(*rs, fields, count, assessor, json);
 
+  // Each presentation decided by the session (fresh nonce, verified, checked); a card error
+  // is reported and watching goes on; a link error or SIGINT/SIGTERM (cancel) ends it.
   uint64_t seen = 0;
-  while (count == 0 || seen < count) {  // unbounded only without --count: a gate runs until stopped
-    if (session->interrupt.interrupted()) return kExitInterrupted;
-    const Result<bool> found = reader.find_card();
-    if (!found) {
-      if (ends_watch(found.error())) return report("watch", "find card", found.error());
-      (void)report("watch", "find card", found.error());
-    } else if (*found) {
-      if (signer.options().legacy) {
-        const Result<CardData> card = reader.read_card(fields);
-        if (card) {
-          ++seen;
-          code = show_card(assessor, *card, nullptr, nullptr, json);
-          if (code != kExitOk) return code;
-          continue;  // look for the next card at once
-        }
-        if (ends_watch(card.error())) return report("watch", "read card", card.error());
-        (void)report("watch", "read card", card.error());
-      } else {
-        const Result<SignedRead> read = signer.read(reader, fields);
-        if (read) {
-          ++seen;
-          const VerifiedRecord& v = read->record;
-          if (v.card()) {
-            code = show_card(assessor, *v.card(), &v, &read->file, json);
-            if (code != kExitOk) return code;
-          } else if (json) {  // no card data: it did not verify
-            nlohmann::json j = nlohmann::json::object();
-            add_verdict_json(j, v);
-            j["accepted"] = false;
-            std::cout << to_text(j) << std::endl;
-          } else {
-            std::cout << "NOT VERIFIED (" << failure_text(v) << ")  REJECTED" << std::endl;
-          }
-          continue;
-        }
-        if (ends_watch(read.error())) return report("watch", "signed read", read.error());
-        (void)report("watch", "signed read", read.error());
-      }
+  int exit_code = kExitOk;
+  const Result<void> end = rs->session->watch(fields, [&](const Presentation& p) {
+    if (!p) {
+      (void)report("watch", "signed read", p.error());
+      return true;
     }
-    if (session->interrupt.sleep_for(kPollInterval)) return kExitInterrupted;
-  }
-  return kExitOk;
+    ++seen;
+    if (const CardData* card = p->card()) {
+      exit_code = show_card(assessor, *card, &*p, {}, json);
+      if (exit_code != kExitOk) return false;
+    } else if (json) {  // no card data: it did not verify
+      nlohmann::json j = nlohmann::json::object();
+      add_verdict_json(j, *p);
+      j["accepted"] = false;
+      std::cout << to_text(j) << std::endl;
+    } else {
+      std::cout << "NOT VERIFIED (" << failure_text(*p) << ")  REJECTED" << std::endl;
+    }
+    return count == 0 || seen < count;
+  });
+  if (!end) return report("watch", "signed read", end.error());
+  return exit_code;
 }
 
 }  // namespace idr::tool

@@ -5,20 +5,26 @@
 namespace idr::tool {
 
 std::unique_ptr<ReaderSession> open_session(const char* command, const std::string& uri,
-                                            int& exit_code) {
-  auto session = std::make_unique<ReaderSession>();
-  Result<Reader> opened = Reader::open(uri);
+                                            Policy policy, int& exit_code) {
+  auto rs = std::make_unique<ReaderSession>();
+  Result<Session> opened = Session::open(uri, std::move(policy));
   if (!opened) {
     exit_code = report(command, "cannot open reader " + uri, opened.error());
     return nullptr;
   }
-  session->reader = std::make_unique<Reader>(std::move(opened).value());
-  // A Canceller, not the Reader: the watcher thread may still be running this action while
+  rs->session = std::make_unique<Session>(std::move(opened).value());
+  rs->reader = &rs->session->reader();
+  // A Canceller, not the Session: the watcher thread may still be running this action while
   // the command's thread closes and destroys the reader (reader.h's contract).
-  session->interrupt.on_interrupt(
-      [canceller = session->reader->canceller()](int) { canceller.cancel(); });
+  rs->interrupt.on_interrupt(
+      [canceller = rs->session->canceller()](int) { canceller.cancel(); });
   exit_code = kExitOk;
-  return session;
+  return rs;
+}
+
+std::unique_ptr<ReaderSession> open_session(const char* command, const std::string& uri,
+                                            int& exit_code) {
+  return open_session(command, uri, Policy{}, exit_code);
 }
 
 }  // namespace idr::tool

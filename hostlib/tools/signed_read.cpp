@@ -8,7 +8,6 @@
 #include <iostream>
 #include <sstream>
 
-#include "idr/ca.h"
 #include "output.h"
 
 namespace idr::tool {
@@ -74,8 +73,8 @@ bool is_binary_field(const std::string& field) {
   return field == "photo" || field == "fingerprint";
 }
 
-std::string check_name(const RecordCheckResult& r) {
-  std::string name = to_string(r.check);
+std::string check_name(const Verdict& r) {
+  std::string name = r.name;
   if (!r.field.empty()) name += "[" + r.field + "]";
   return name;
 }
@@ -110,127 +109,109 @@ SignedReadOptions signed_read_options(const Args& args) {
   return o;
 }
 
-int SignedReader::open(const char* command) {
-  if (options_.legacy) return kExitOk;
+int load_policy(const char* command, const SignedReadOptions& options,
+                const AssessmentOptions& assessment, Policy& out) {
   std::string why;
-  for (const auto& path : options_.trust) {
-    if (!trust_.add_roots(path, &why)) {
-      std::cerr << "idr " << command << ": trust " << path << ": " << why << "\n";
-      return kExitUsage;
-    }
+  Policy::Files files;
+  if (!options.legacy) {
+    files.trust = options.trust;
+    files.revoked = options.revoked;
+    files.counters = options.counters;
+    if (options.trust.empty())
+      std::cerr << "idr " << command
+                << ": no trusted roots (--trust or $IDR_TRUST): the chain check will fail\n";
   }
-  if (trust_.root_count() == 0)
-    std::cerr << "idr " << command
-              << ": no trusted roots (--trust or $IDR_TRUST): the chain check will fail\n";
-  std::vector<std::string> lists = options_.revoked;
-  if (lists.empty())
-    for (const auto& path : options_.trust)
-      if (std::string beside = revocation_list_beside(path); !beside.empty())
-        lists.push_back(beside);
-  for (const auto& path : lists) {
-    if (!trust_.load_revoked(path, &why)) {
-      std::cerr << "idr " << command << ": revocation list " << path << ": " << why << "\n";
-      return kExitUsage;
-    }
-  }
-  std::error_code ec;
-  const auto parent = std::filesystem::path(options_.counters).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  Result<CounterStore> store = CounterStore::open(options_.counters, &why);
-  if (!store) {
-    std::cerr << "idr " << command << ": counter store " << options_.counters << ": "
-              << (why.empty() ? message(store.error()) : why) << "\n";
+  Result<Policy> policy = Policy::load(files, &why);
+  if (!policy) {
+    std::cerr << "idr " << command << ": " << why << "\n";
     return kExitUsage;
   }
-  counters_.emplace(std::move(store).value());
+  if (assessment.blocklist_path) {  // a list that does not load is malformed input: exit 5
+    Result<Policy> listed = Policy::load({{}, {}, {}, *assessment.blocklist_path}, &why);
+    if (!listed) {
+      std::cerr << "idr " << command << ": " << why << "\n";
+      return listed.error() == Error::InvalidArgument ? kExitMalformed : kExitUsage;
+    }
+    policy->lost_stolen = listed->lost_stolen;
+  }
+  policy->checks = assessment.checks;
+  policy->today = assessment.today;
+  policy->now = options.now;
+  out = std::move(policy).value();
   return kExitOk;
 }
 
-Result<SignedRead> SignedReader::read(Reader& reader, unsigned fields) {
-  const Result<ReadNonce> nonce = ca::random_nonce();
-  if (!nonce) return nonce.error();
-  Result<Bytes> file = reader.read_signed(*nonce, fields);
-  if (!file) return file.error();
-  VerifyOptions o;
-  o.trust = &trust_;
-  o.counters = counters_ ? &*counters_ : nullptr;
-  o.nonce = *nonce;
-  o.now = options_.now.value_or(static_cast<int64_t>(std::time(nullptr)));
-  // The DESIGN 7 checks and the lost/stolen list run beside the verdict (Assessor), on the
-  // verified data only, so each keeps its own verdicts and an expired or listed card is
-  // still shown to the operator with the reason.
-  VerifiedRecord v = verify_record(*file, o);
-  return SignedRead{std::move(file).value(), std::move(v)};
-}
-
-void print_verdict(std::ostream& out, const VerifiedRecord& v) {
-  out << "Verification:    " << (v.verified() ? "VERIFIED" : "NOT VERIFIED");
-  if (const SignedRecord* r = v.record())
-    out << " (reader " << r->payload.serial << ", counter " << r->payload.counter << ")";
+void print_verdict(std::ostream& out, const Decision& d) {
+  out << "Verification:    " << (d.verified() ? "VERIFIED" : "NOT VERIFIED");
+  if (!d.reader_serial().empty())
+    out << " (reader " << d.reader_serial() << ", counter " << d.counter() << ")";
   out << "\n";
-  for (const auto& r : v.verdict().results()) {
-    if (r.reason == Reason::NoHook) continue;  // their checks are printed beside, under Checks
+  for (const Verdict& r : d.verdicts()) {
+    if (r.source != CheckSource::Record) continue;  // the others are printed under Checks
     out << "  " << std::left << std::setw(34) << check_name(r) << std::setw(12)
-        << to_string(r.outcome) << r.message << (r.required ? "" : " (not required)") << "\n";
+        << to_string(r.status) << r.message << (r.required ? "" : " (not required)") << "\n";
   }
 }
 
-void print_unverified(std::ostream& out, const VerifiedRecord& v) {
-  const SignedRecord* r = v.record();
+void print_unverified(std::ostream& out, const Decision& d) {
+  const Result<SignedRecord> r = decode_signed(d.record());
   if (!r) return;
   out << "Disclosed values (UNVERIFIED, do not rely on them):\n";
-  for (const auto& d : r->disclosures) {
-    out << "  " << std::left << std::setw(22) << d.field << "UNVERIFIED  ";
-    if (is_binary_field(d.field))
-      out << d.value.size() << " bytes\n";
+  for (const auto& disclosure : r->disclosures) {
+    out << "  " << std::left << std::setw(22) << disclosure.field << "UNVERIFIED  ";
+    if (is_binary_field(disclosure.field))
+      out << disclosure.value.size() << " bytes\n";
     else
-      out << ucs2le_to_utf8(d.value) << "\n";
+      out << ucs2le_to_utf8(disclosure.value) << "\n";
   }
 }
 
-void add_verdict_json(nlohmann::json& j, const VerifiedRecord& v) {
+void add_verdict_json(nlohmann::json& j, const Decision& d) {
   nlohmann::json list = nlohmann::json::array();
-  for (const auto& r : v.verdict().results())
-    list.push_back({{"check", to_string(r.check)},
-                    {"field", r.field},
-                    {"outcome", to_string(r.outcome)},
-                    {"reason", to_string(r.reason)},
-                    {"message", r.message},
-                    {"required", r.required}});
+  for (const Verdict& r : d.verdicts())
+    if (r.source == CheckSource::Record)
+      list.push_back({{"check", r.name},
+                      {"field", r.field},
+                      {"outcome", to_string(r.status)},
+                      {"reason", r.reason},
+                      {"message", r.message},
+                      {"required", r.required}});
   // Which verified fields the SAM's issuer MAC verdict vouches for, and which only the
   // reader's signature covers (the appended addresses): the "sam" check says nothing of them.
   nlohmann::json issuer = nlohmann::json::array(), signature_only = nlohmann::json::array();
-  if (const SignedRecord* r = v.record())
-    for (const auto& d : r->disclosures)
-      (covered_by_issuer_mac(d.field) ? issuer : signature_only).push_back(d.field);
+  const Result<SignedRecord> r = decode_signed(d.record());
+  if (r)
+    for (const auto& disclosure : r->disclosures)
+      (covered_by_issuer_mac(disclosure.field) ? issuer : signature_only)
+          .push_back(disclosure.field);
   j["covered_by_issuer_mac"] = issuer;
   j["covered_by_signature_only"] = signature_only;
-  j["verified"] = v.verified();
+  j["verified"] = d.verified();
   j["verdict"] = list;
-  if (const SignedRecord* r = v.record()) {
-    j["reader"] = r->payload.serial;
-    j["counter"] = r->payload.counter;
+  if (r) {
+    j["reader"] = d.reader_serial();
+    j["counter"] = d.counter();
   }
 }
 
-void add_unverified_json(nlohmann::json& j, const VerifiedRecord& v) {
-  const SignedRecord* r = v.record();
+void add_unverified_json(nlohmann::json& j, const Decision& d) {
+  const Result<SignedRecord> r = decode_signed(d.record());
   if (!r) return;
-  nlohmann::json d = nlohmann::json::object();
+  nlohmann::json values = nlohmann::json::object();
   for (const auto& disclosure : r->disclosures) {
     if (is_binary_field(disclosure.field))
-      d[disclosure.field] = {{"size", disclosure.value.size()},
-                             {"base64", base64(disclosure.value)}};
+      values[disclosure.field] = {{"size", disclosure.value.size()},
+                                  {"base64", base64(disclosure.value)}};
     else
-      d[disclosure.field] = ucs2le_to_utf8(disclosure.value);
+      values[disclosure.field] = ucs2le_to_utf8(disclosure.value);
   }
-  j["unverified_disclosures"] = d;
+  j["unverified_disclosures"] = values;
 }
 
-std::string failure_text(const VerifiedRecord& v) {
-  const RecordCheckResult* f = v.verdict().first_failure();
-  if (!f) return v.verified() ? "" : "no checks";
-  return check_name(*f) + ": " + f->message;
+std::string failure_text(const Decision& d) {
+  const std::vector<const Verdict*> reasons = d.reasons();
+  if (reasons.empty()) return d.accepted() ? "" : "no checks";
+  return check_name(*reasons.front()) + ": " + reasons.front()->message;
 }
 
 }  // namespace idr::tool

@@ -1,9 +1,10 @@
 #pragma once
-// What `idr read` and `idr watch` do by default (DESIGN 5): a fresh 16-byte nonce,
-// READ_SIGNED, and verify_record with the trust store, the revocation list, the counter store
-// and that nonce. Card data is shown only from the VerifiedRecord, so nothing unverified is
-// ever printed as card data (--show-unverified prints the disclosed values marked as such).
-// One module so both commands verify and say it the same way.
+// What `idr read` and `idr watch` do by default (DESIGN 5): an idr::Session (session.h) waits
+// for the card, reads it signed with a fresh nonce and decides on it. This module turns the
+// options into the session's Policy and prints the Decision's record part. Card data is
+// shown only from Decision::card(), so nothing unverified is ever printed as card data
+// (--show-unverified prints the disclosed values marked as such). One module so both
+// commands verify and say it the same way.
 #include <cstdint>
 #include <optional>
 #include <ostream>
@@ -14,8 +15,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
-#include "idr/reader.h"
-#include "idr/verify.h"
+#include "assessment.h"
+#include "idr/session.h"
 
 namespace idr::tool {
 
@@ -40,37 +41,22 @@ void add_signed_read_options(std::set<std::string>& values, std::set<std::string
 // ~/.local/share/idr/counters.db.
 [[nodiscard]] std::string default_counters_path();
 
-// One signed read: the record file exactly as the reader answered it, and its verification.
-struct SignedRead {
-  Bytes file;
-  VerifiedRecord record;
-};
+// The session's Policy from the options: trust roots, revocation lists (else the
+// revoked.txt beside each trust path), the counter store, and from the assessment options
+// the lost/stolen list, the checks and their today, and --now. With --legacy only the list
+// and the checks (on the unsigned data). 0 when loaded, else an exit code (printed).
+[[nodiscard]] int load_policy(const char* command, const SignedReadOptions& options,
+                              const AssessmentOptions& assessment, Policy& out);
 
-// Loads the trust material and the counter store once (a gate verifies many cards).
-class SignedReader {
- public:
-  explicit SignedReader(SignedReadOptions options) : options_(std::move(options)) {}
-  // 0 when ready, else an exit code (the message is printed).
-  [[nodiscard]] int open(const char* command);
-  // READ_SIGNED of the card found by find_card() with a fresh nonce, verified.
-  [[nodiscard]] Result<SignedRead> read(Reader& reader, unsigned fields);
-  [[nodiscard]] const SignedReadOptions& options() const { return options_; }
-
- private:
-  SignedReadOptions options_;
-  TrustStore trust_;
-  std::optional<CounterStore> counters_;
-};
-
-// "Verification:    VERIFIED" or "NOT VERIFIED", then one line per check.
-void print_verdict(std::ostream& out, const VerifiedRecord& v);
+// "Verification:    VERIFIED" or "NOT VERIFIED", then one line per check of the record.
+void print_verdict(std::ostream& out, const Decision& d);
 // The disclosed values of a record that did not verify, each line marked UNVERIFIED.
-void print_unverified(std::ostream& out, const VerifiedRecord& v);
-// "verified", "verdict" (one object per check), "reader", "counter".
-void add_verdict_json(nlohmann::json& j, const VerifiedRecord& v);
+void print_unverified(std::ostream& out, const Decision& d);
+// "verified", "verdict" (one object per check of the record), "reader", "counter".
+void add_verdict_json(nlohmann::json& j, const Decision& d);
 // "unverified_disclosures": {field: text or {"size", "base64"}}.
-void add_unverified_json(nlohmann::json& j, const VerifiedRecord& v);
-// The first required check that did not succeed, as "check[field]: message".
-[[nodiscard]] std::string failure_text(const VerifiedRecord& v);
+void add_unverified_json(nlohmann::json& j, const Decision& d);
+// The first reason of a record that did not verify, as "check[field]: message".
+[[nodiscard]] std::string failure_text(const Decision& d);
 
 }  // namespace idr::tool

@@ -116,6 +116,12 @@ class Decision {
 [[nodiscard]] Decision decide_record(const Bytes& record_file, Policy& policy,
                                      const std::optional<ReadNonce>& nonce = std::nullopt);
 
+// The card data checks (when policy.checks) and the lost/stolen list (when policy has one)
+// on `card`: what a Decision adds to a verified record's verdicts. For a caller's own
+// unsigned read (the idr tool's --legacy) the verdicts say nothing about where the data came
+// from.
+[[nodiscard]] std::vector<Verdict> check_card_data(const CardData& card, const Policy& policy);
+
 // One presentation seen by Session::watch: the decision on the card, or the error that
 // ended its read (the card left during it, a reader SW3 error, a malformed answer).
 using Presentation = Result<Decision>;

@@ -16,6 +16,10 @@ enum class CheckStatus : int {
 // "SUCCEEDED", "WARNING", "NOT_CHECKED", "FAILED".
 [[nodiscard]] const char* to_string(CheckStatus s) noexcept;
 
+// What ran a check: the signed record's verification (verify.h), the card data checks
+// (checks.h) or the lost/stolen list (blocklist.h).
+enum class CheckSource : int { Record = 0, CardData = 1, LostStolen = 2 };
+
 // One check's verdict.
 struct Verdict {
   // Stable id: a record check ("signature", "chain", "revocation", "nonce", "counter", "sam",
@@ -29,6 +33,7 @@ struct Verdict {
   // true: acceptance needs SUCCEEDED. false: only FAILED rejects (a card data check that
   // could not run or warns, a field the record does not disclose).
   bool required = false;
+  CheckSource source = CheckSource::CardData;
 };
 
 }  // namespace idr

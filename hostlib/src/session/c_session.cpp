@@ -95,10 +95,7 @@ const idr::Verdict* at(const idr_verdict* v, size_t index) {
 
 // idr::Reason's value for a record check's reason; -1 for the other checks.
 int reason_code(const idr::Verdict& v) {
-  bool record_check = false;
-  for (int c = 0; c <= static_cast<int>(idr::Check::LostStolen) && !record_check; ++c)
-    record_check = v.name == idr::to_string(static_cast<idr::Check>(c));
-  if (!record_check || v.name == "lost_stolen") return -1;  // the Session's list verdict
+  if (v.source != idr::CheckSource::Record) return -1;
   for (int r = 0; r <= static_cast<int>(idr::Reason::UnsupportedAlgorithm); ++r)
     if (v.reason == idr::to_string(static_cast<idr::Reason>(r))) return r;
   return -1;

@@ -28,6 +28,7 @@ Verdict from_record(const RecordCheckResult& r) {
   v.message = r.message;
   v.field = r.field;
   v.required = r.required;
+  v.source = CheckSource::Record;
   return v;
 }
 
@@ -37,6 +38,7 @@ Verdict lost_stolen(const Blocklist& list, const CardData& card) {
   Verdict v;
   v.name = "lost_stolen";
   v.required = true;
+  v.source = CheckSource::LostStolen;
   if ((card.fields_read & kText) == 0 || card.id_number.empty()) {
     v.status = CheckStatus::NotChecked;
     v.reason = "no_id_number";
@@ -99,12 +101,18 @@ Decision Decision::Access::decide(Bytes record_file, const std::optional<ReadNon
   if (card == nullptr) return d;
   d.card_ = *card;
   d.fields_ = v.verified_fields();
-  if (policy.checks && (card->fields_read & kText) != 0) {
-    const CheckClock clock{policy.today.empty() ? local_today() : policy.today};
-    for (Verdict& c : check_card(*card, clock).verdicts) d.verdicts_.push_back(std::move(c));
-  }
-  if (policy.lost_stolen) d.verdicts_.push_back(lost_stolen(*policy.lost_stolen, *card));
+  for (Verdict& c : check_card_data(*card, policy)) d.verdicts_.push_back(std::move(c));
   return d;
+}
+
+std::vector<Verdict> check_card_data(const CardData& card, const Policy& policy) {
+  std::vector<Verdict> out;
+  if (policy.checks && (card.fields_read & kText) != 0) {
+    const CheckClock clock{policy.today.empty() ? local_today() : policy.today};
+    out = check_card(card, clock).verdicts;
+  }
+  if (policy.lost_stolen) out.push_back(lost_stolen(*policy.lost_stolen, card));
+  return out;
 }
 
 Decision decide_record(const Bytes& record_file, Policy& policy,
