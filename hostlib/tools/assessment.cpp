@@ -165,7 +165,9 @@ void print_assessment(std::ostream& out, const std::vector<Verdict>& verdicts, b
   }
   if (const Verdict* l = list_verdict(verdicts))
     out << "Lost/stolen:     "
-        << (l->reason == "listed" ? "LISTED" : l->reason == "not_listed" ? "not listed" : l->message)
+        << (l->reason == "listed"       ? "LISTED"
+            : l->reason == "not_listed" ? "not listed"
+                                        : l->message)
         << "\n";
   if (journal_row) out << "Journal row:     " << *journal_row << "\n";
   out << "Verdict:         " << (accepted ? "accepted" : "REJECTED") << "\n";
@@ -183,7 +185,8 @@ void add_assessment_json(nlohmann::json& card, const std::vector<Verdict>& verdi
                       {"message", v.message}});
     card["checks"] = {{"overall", to_string(CheckReport{checks}.overall())}, {"verdicts", list}};
   }
-  if (const Verdict* l = list_verdict(verdicts)) card["lost_stolen_listed"] = l->status != CheckStatus::Succeeded;
+  if (const Verdict* l = list_verdict(verdicts))
+    card["lost_stolen_listed"] = l->status != CheckStatus::Succeeded;
   if (journal_row) card["journal_row"] = *journal_row;
   card["accepted"] = accepted;
 }

@@ -64,7 +64,7 @@ class Assessor {
 void print_assessment(std::ostream& out, const std::vector<Verdict>& verdicts, bool accepted,
                       const std::optional<int64_t>& journal_row);
 // "checks" {"overall", "verdicts"}, "lost_stolen_listed", "journal_row", "accepted".
-void add_assessment_json(nlohmann::json& card, const std::vector<Verdict>& verdicts,
-                         bool accepted, const std::optional<int64_t>& journal_row);
+void add_assessment_json(nlohmann::json& card, const std::vector<Verdict>& verdicts, bool accepted,
+                         const std::optional<int64_t>& journal_row);
 
 }  // namespace idr::tool

@@ -44,8 +44,7 @@ bool write_photo(const std::string& path, const CardData& card) {
 }
 
 int no_card(std::chrono::milliseconds wait) {
-  std::cerr << "idr read: no card within " << static_cast<double>(wait.count()) / 1000.0
-            << " s\n";
+  std::cerr << "idr read: no card within " << static_cast<double>(wait.count()) / 1000.0 << " s\n";
   return kExitNoCard;
 }
 

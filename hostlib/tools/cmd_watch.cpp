@@ -81,8 +81,8 @@ int watch_legacy(ReaderSession& rs, unsigned fields, uint64_t count, Assessor& a
       const Result<CardData> card = rs.reader->read_card(fields);
       if (card) {
         ++seen;
-        const int code = show_card(assessor, *card, nullptr,
-                                   check_card_data(*card, rs.session->policy()), json);
+        const int code =
+            show_card(assessor, *card, nullptr, check_card_data(*card, rs.session->policy()), json);
         if (code != kExitOk) return code;
         continue;  // look for the next card at once
       }

@@ -16,8 +16,7 @@ std::unique_ptr<ReaderSession> open_session(const char* command, const std::stri
   rs->reader = &rs->session->reader();
   // A Canceller, not the Session: the watcher thread may still be running this action while
   // the command's thread closes and destroys the reader (reader.h's contract).
-  rs->interrupt.on_interrupt(
-      [canceller = rs->session->canceller()](int) { canceller.cancel(); });
+  rs->interrupt.on_interrupt([canceller = rs->session->canceller()](int) { canceller.cancel(); });
   exit_code = kExitOk;
   return rs;
 }

@@ -14,8 +14,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli.h"
 #include "assessment.h"
+#include "cli.h"
 #include "idr/session.h"
 
 namespace idr::tool {
