@@ -8,6 +8,7 @@
 // (kSuiteStride); IDR_FAULTS_FULL=1 (toolchain/fuzz --faults) takes every point of every class.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -255,37 +256,47 @@ TEST_CASE("faults: power cut at every flash write of signed reads, across a jour
       rig->flash().erase_count(layout.counter_a) + rig->flash().erase_count(layout.counter_b);
   ClassTally t{"power cuts"};
   unsigned positions = 0;
-  // Each phase: cut at write step 1, 2, ... of the next read until a read has no step left.
+  unsigned later_step_cuts = 0;
+  // Each phase, kRounds rounds: the next read is cut at write step 1, the one after at step 2,
+  // ... until a read completes (it had fewer steps). The journal holds kFree free records, so
+  // a read during the sweep swaps pages (several write steps: cut beyond its first).
+  constexpr int kRounds = 2 * static_cast<int>(kFree);
   for (const auto phase : {sim::CutPhase::Before, sim::CutPhase::During, sim::CutPhase::After}) {
-    for (uint64_t step = 1;; ++step) {
-      INFO("power cut at write step " << step << " of a read, phase " << static_cast<int>(phase));
-      rig->flash().arm_power_cut(rig->flash().write_steps() + step, phase);
-      const AttemptResult r = rig->attempt();
-      INFO(r.detail);
-      rig->flash().disarm_power_cut();
-      check_bounded(r, false);
-      if (rig->flash().powered()) {
-        // The read had fewer write steps: this phase is done.
-        CHECK(r.outcome == ReadOutcome::Recovered);
-        break;
+    for (int round = 0; round < kRounds; ++round) {
+      for (uint64_t step = 1;; ++step) {
+        INFO("power cut at write step " << step << " of read " << round << ", phase "
+                                        << static_cast<int>(phase));
+        rig->flash().arm_power_cut(rig->flash().write_steps() + step, phase);
+        const AttemptResult r = rig->attempt();
+        INFO(r.detail);
+        rig->flash().disarm_power_cut();
+        check_bounded(r, false);
+        if (rig->flash().powered()) {
+          // The read had fewer write steps: it is done.
+          CHECK(r.outcome == ReadOutcome::Recovered);
+          break;
+        }
+        AttemptResult counted = r;
+        rig->power_cycle();
+        // The counter the reader resumes from is never below one it signed (DESIGN 5).
+        const Result<uint64_t> resumed = rig->reader().counter();
+        REQUIRE(resumed);
+        if (*resumed < rig->max_counter()) {
+          counted.outcome = ReadOutcome::CounterFault;
+          counted.detail = "counter resumed at " + std::to_string(*resumed) + " after " +
+                           std::to_string(rig->max_counter());
+        }
+        t.add(counted);
+        ++positions;
+        if (step > 1) ++later_step_cuts;
+        check_reads_again(*rig, t);
       }
-      AttemptResult counted = r;
-      rig->power_cycle();
-      // The counter the reader resumes from is never below one it signed (DESIGN 5).
-      const Result<uint64_t> resumed = rig->reader().counter();
-      REQUIRE(resumed);
-      if (*resumed < rig->max_counter()) {
-        counted.outcome = ReadOutcome::CounterFault;
-        counted.detail = "counter resumed at " + std::to_string(*resumed) + " after " +
-                         std::to_string(rig->max_counter());
-      }
-      t.add(counted);
-      ++positions;
-      check_reads_again(*rig, t);
     }
   }
   report(t, positions);
-  CHECK(positions >= 3);  // at least one write step per read, three phases
+  CHECK(positions >= 3 * kRounds);  // at least one write step per read, three phases
+  // A read with a page swap (more than one write step) was cut beyond its first step.
+  CHECK(later_step_cuts > 0);
   // The journal swapped pages during the sweep, so its cuts were covered too.
   CHECK(rig->flash().erase_count(layout.counter_a) + rig->flash().erase_count(layout.counter_b) >
         erases_before);

@@ -6,10 +6,11 @@
 // way; it runs the firmware whenever the host waits, so time is still virtual and one thread
 // does everything.
 //
-// Points: each frame's header bytes (SOF, LEN, command or status), its last byte (CHK) and
-// every n-th byte in between: n = 700 in the suite, 16 with IDR_FAULTS_FULL=1
-// (toolchain/fuzz --faults). The data bytes between are alike to the parsers (only their
-// count and the checksum matter); every request byte is a point in the full sweep.
+// Points: in the suite, of each frame its first SOF byte, its two LEN bytes, its first byte
+// after LEN, one byte in the middle and its last byte (CHK); with IDR_FAULTS_FULL=1
+// (toolchain/fuzz --faults) every request byte, and of each reply its 8 header bytes, its
+// last byte and every 16th byte between (the data bytes between are alike to the parsers:
+// only their count and the checksum matter).
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -219,11 +220,17 @@ WireTransport* connect(FaultRig& rig, WireMaker make, WireFault fault) {
 
 // The byte indexes to fault in one direction (see the header comment). frames: [start, length).
 std::vector<uint64_t> points_of(const std::vector<std::pair<uint64_t, uint64_t>>& frames, Dir dir) {
-  const uint64_t stride = !full_sweep() ? 700 : dir == Dir::ToReader ? 1 : 16;
   std::vector<uint64_t> out;
   for (const auto& [start, length] : frames) {
     for (uint64_t i = 0; i < length; ++i) {
-      if (i < kHeader || i + 1 == length || (i - kHeader) % stride == 0) out.push_back(start + i);
+      bool point = false;
+      if (!full_sweep()) {
+        point = i == 0 || i == 5 || i == 6 || i == 7 || i == length / 2 || i + 1 == length;
+      } else {
+        const uint64_t stride = dir == Dir::ToReader ? 1 : 16;
+        point = i < kHeader || i + 1 == length || (i - kHeader) % stride == 0;
+      }
+      if (point) out.push_back(start + i);
     }
   }
   return out;
