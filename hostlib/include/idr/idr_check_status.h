@@ -1,6 +1,7 @@
 /* idr C API: the one status of a check, for every verdict the C API reports: the card data
- * checks (idr_checks.h) and the checks of a signed read (idr_signed.h). A signed read's
- * checks are never WARNING.
+ * checks (idr_checks.h) and a verified read's decision (idr_signed.h), whose record checks
+ * are never WARNING (its card data checks may be). Values equal idr::CheckStatus
+ * (idr/verdict.h).
  */
 #ifndef IDR_IDR_CHECK_STATUS_H
 #define IDR_IDR_CHECK_STATUS_H
