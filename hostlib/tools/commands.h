@@ -14,6 +14,7 @@ int cmd_info(const Words& args);
 int cmd_sam_id(const Words& args);
 int cmd_sim(const Words& args);
 int cmd_list(const Words& args);  // cmd_list.cpp
+int cmd_serve(const Words& args);
 
 // True when the options (before any "--") ask for help.
 [[nodiscard]] bool wants_help(const Words& args);

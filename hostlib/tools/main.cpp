@@ -20,6 +20,7 @@ const char kHelp[] =
     "commands:\n"
     "  read     find a card, read it, print it (human or --json)\n"
     "  watch    print each card once as it is presented (gates)\n"
+    "  serve    the counter page: a local web page showing each card and its verdict\n"
     "  info     reader URI, status and SAM id\n"
     "  sam-id   the SAM id (SDT string form)\n"
     "  sim      start the simulator and the host-board firmware with a scenario\n"
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
     if (command == "sam-id") return cmd_sam_id(rest);
     if (command == "sim") return cmd_sim(rest);
     if (command == "list") return cmd_list(rest);
+    if (command == "serve") return cmd_serve(rest);
     std::cerr << "idr: unknown command '" << command << "'\n\n" << kHelp << kExitCodeHelp;
     return kExitUsage;
   } catch (const UsageError& e) {
