@@ -2,9 +2,9 @@
 
 #include <unistd.h>
 
+#include <httplib.h>
 #include <catch2/catch.hpp>
 #include <fstream>
-#include <httplib.h>
 
 #include "idr/blocklist.h"
 
@@ -15,7 +15,7 @@ using namespace std::chrono_literals;
 ServedReader::ServedReader(const std::vector<std::string>& extra, bool listed)
     : dir("idr-serve-test") {
   sim = std::make_unique<cli_test::SimulatedReader>(kCounterScenario);
-  std::vector<std::string> argv{IDR_TOOL_EXE, "serve",    "--reader", sim->uri,
+  std::vector<std::string> argv{IDR_TOOL_EXE, "serve",       "--reader",      sim->uri,
                                 "--listen",   "127.0.0.1:0", "--clear-after", "0"};
   if (listed) {
     const std::string csv = dir.path + "/lost.csv", list = dir.path + "/lost.idrbl";

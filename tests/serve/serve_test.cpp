@@ -2,8 +2,8 @@
 // requests without the token, serves an accepted decision with its photo, a rejected one,
 // a record that did not verify without any of its fields, and streams each new
 // presentation as a Server-Sent Event.
-#include <catch2/catch.hpp>
 #include <httplib.h>
+#include <catch2/catch.hpp>
 
 #include "idr/ca.h"
 #include "serve_support.h"
@@ -53,9 +53,8 @@ TEST_CASE("serve: the API refuses a request without the token or with another", 
 TEST_CASE("serve: an accepted card with its photo, then an expired and a listed card rejected",
           "[serve]") {
   ServedReader s;
-  const json accepted = find_card(s.wait_for([](const json& j) {
-    return !find_card(j, kZhangWei).is_null();
-  }), kZhangWei);
+  const json accepted = find_card(
+      s.wait_for([](const json& j) { return !find_card(j, kZhangWei).is_null(); }), kZhangWei);
   CHECK(accepted.at("accepted") == true);
   CHECK(accepted.at("verified") == true);
   CHECK(accepted.at("card").at("name") == "张伟");
@@ -116,8 +115,8 @@ TEST_CASE("serve: the event stream sends a snapshot at once and again on a new p
   client.set_read_timeout(60, 0);
   std::string buffer;
   std::vector<json> events;
-  const auto res = client.Get(
-      ("/api/events?token=" + s.token).c_str(), [&](const char* data, size_t n) {
+  const auto res =
+      client.Get(("/api/events?token=" + s.token).c_str(), [&](const char* data, size_t n) {
         buffer.append(data, n);
         for (auto end = buffer.find("\n\n"); end != std::string::npos; end = buffer.find("\n\n")) {
           const std::string event = buffer.substr(0, end);

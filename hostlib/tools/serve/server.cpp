@@ -5,8 +5,8 @@
 
 #include <httplib.h>
 
-#include "serve/assets.h"
 #include "output.h"
+#include "serve/assets.h"
 
 namespace idr::tool::serve {
 
@@ -88,7 +88,9 @@ bool token_matches(const std::string& expected, const std::string& given) {
 }
 
 Server::Server(Feed& feed, std::string token, ServerLimits limits)
-    : feed_(feed), token_(std::move(token)), limits_(limits),
+    : feed_(feed),
+      token_(std::move(token)),
+      limits_(limits),
       http_(std::make_unique<httplib::Server>()) {
   const size_t workers = limits_.workers;
   http_->new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
@@ -163,12 +165,12 @@ void Server::routes() {
     res.set_content(to_text(feed_.snapshot()), "application/json");
   });
 
-  http_->Get(R"(/api/photo/(\d{1,18}))", [this](const httplib::Request& req,
-                                                 httplib::Response& res) {
-    const auto png = feed_.photo(std::stoull(req.matches[1].str()));
-    if (!png) return error(res, 404, "no photo (not kept, not verified or not decoded)");
-    res.set_content(reinterpret_cast<const char*>(png->data()), png->size(), "image/png");
-  });
+  http_->Get(
+      R"(/api/photo/(\d{1,18}))", [this](const httplib::Request& req, httplib::Response& res) {
+        const auto png = feed_.photo(std::stoull(req.matches[1].str()));
+        if (!png) return error(res, 404, "no photo (not kept, not verified or not decoded)");
+        res.set_content(reinterpret_cast<const char*>(png->data()), png->size(), "image/png");
+      });
 
   http_->Get("/api/events", [this](const httplib::Request&, httplib::Response& res) {
     if (streams_.fetch_add(1) >= limits_.event_streams) {

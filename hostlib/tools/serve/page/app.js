@@ -172,6 +172,12 @@ function render(snap) {
   showReader(r);
   showHistory(snap.presentations || []);
   const newest = (snap.presentations || []).slice(-1)[0];
+  if (r.state === 'error') {  // a stale card must not look current while the reader is down
+    clearTimeout(clearTimer);
+    shownId = 0;
+    setPrompt('error', '读卡器不可用', 'Reader not available', r.detail);
+    return;
+  }
   if (r.state === 'reading') {
     clearTimeout(clearTimer);
     shownId = 0;
@@ -183,8 +189,7 @@ function render(snap) {
     return;
   }
   shownId = 0;
-  if (r.state === 'error') setPrompt('error', '读卡器不可用', 'Reader not available', r.detail);
-  else if (r.state === 'connecting') setPrompt('waiting', '正在连接读卡器', 'Connecting to the reader');
+  if (r.state === 'connecting') setPrompt('waiting', '正在连接读卡器', 'Connecting to the reader');
   else setPrompt('waiting', '请放置证件', 'Place the card on the reader');
 }
 
