@@ -11,22 +11,6 @@
 
 namespace idr::tool {
 
-const char* const kAssessmentHelp =
-    "  --no-checks        skip the checks on the card data (DESIGN 7)\n"
-    "  --today YYYYMMDD   the date the checks take as today (default: the local date)\n"
-    "  --blocklist FILE   check the card against a lost/stolen list (idr blocklist build)\n"
-    "  --photo FILE       decode the photo to FILE (.png or .bmp)\n"
-    "  --journal DB       append the verified read to the journal: the reader serial and\n"
-    "                     counter of its signed record and the record's SHA-256, chained with\n"
-    "                     HMAC-SHA-256 under the key in $IDR_JOURNAL_KEY (hex, >= 16 bytes),\n"
-    "                     which also keys the stored ID number (idr journal verify DB)\n"
-    "  --journal-records  also keep each record file in its journal row\n";
-
-void add_assessment_options(std::set<std::string>& values, std::set<std::string>& flags) {
-  values.insert({"today", "blocklist", "photo", "journal"});
-  flags.insert({"no-checks", "journal-records"});
-}
-
 namespace {
 
 std::string local_today() {
@@ -74,20 +58,44 @@ std::vector<Verdict> card_checks(const std::vector<Verdict>& verdicts) {
 
 }  // namespace
 
-AssessmentOptions assessment_options(const Args& args) {
-  AssessmentOptions o;
-  o.checks = !args.flag("no-checks");
-  o.today = args.value("today").value_or(local_today());
-  if (!is_calendar_date(o.today)) throw UsageError("--today takes a date YYYYMMDD");
-  o.blocklist_path = args.value("blocklist");
-  o.photo_path = args.value("photo");
-  if (o.photo_path && !ends_with(*o.photo_path, ".png") && !ends_with(*o.photo_path, ".bmp"))
-    throw UsageError("--photo takes a file name ending in .png or .bmp");
-  o.journal_path = args.value("journal");
-  o.journal_records = args.flag("journal-records");
-  if (o.journal_records && !o.journal_path)
-    throw UsageError("--journal-records keeps records in the journal: it needs --journal");
-  return o;
+CLI::Option* add_assessment_options(CLI::App& app, AssessmentOptions& o) {
+  app.add_flag("--no-checks", [&o](int64_t) { o.checks = false; },
+               "skip the checks on the card data (DESIGN 7)");
+  o.today = local_today();
+  app.add_option("--today", o.today, "the date the checks take as today (default: the local date)")
+      ->type_name("YYYYMMDD")
+      ->check(CLI::Validator(
+          [](std::string& date) {
+            return is_calendar_date(date) ? std::string() : "takes a date YYYYMMDD";
+          },
+          ""));
+  app.add_option_function<std::string>(
+         "--blocklist", [&o](const std::string& path) { o.blocklist_path = path; },
+         "check the card against a lost/stolen list (idr blocklist build)")
+      ->type_name("FILE");
+  app.add_option_function<std::string>(
+         "--photo", [&o](const std::string& path) { o.photo_path = path; },
+         "decode the photo to FILE (.png or .bmp)")
+      ->type_name("FILE")
+      ->check(CLI::Validator(
+          [](std::string& path) {
+            return ends_with(path, ".png") || ends_with(path, ".bmp")
+                       ? std::string()
+                       : "takes a file name ending in .png or .bmp";
+          },
+          ""));
+  CLI::Option* journal =
+      app.add_option_function<std::string>(
+             "--journal", [&o](const std::string& path) { o.journal_path = path; },
+             "append the verified read to the journal: the reader serial and counter of its "
+             "signed record and the record's SHA-256, chained with HMAC-SHA-256 under the key "
+             "in $IDR_JOURNAL_KEY (hex, >= 16 bytes), which also keys the stored ID number "
+             "(idr journal verify DB)")
+          ->type_name("DB");
+  app.add_flag("--journal-records", o.journal_records,
+               "also keep each record file in its journal row")
+      ->needs(journal);
+  return journal;
 }
 
 bool passes(const std::vector<Verdict>& verdicts) {
@@ -103,7 +111,7 @@ int Assessor::open(const char* command) {
     Result<std::vector<uint8_t>> key = journal_key_from_env(&why);
     if (!key) {
       std::cerr << "idr " << command << ": --journal: " << why << "\n";
-      return kExitUsage;
+      return kExitError;
     }
     JournalOptions jo;
     jo.key = std::move(*key);
@@ -112,7 +120,7 @@ int Assessor::open(const char* command) {
     if (!j) {
       std::cerr << "idr " << command << ": journal " << *options_.journal_path << ": "
                 << (why.empty() ? message(j.error()) : why) << "\n";
-      return exit_code_for(j.error());
+      return kExitError;
     }
     journal_.emplace(std::move(*j));
   }
@@ -132,7 +140,7 @@ int Assessor::record(const char* command, const CardData& card, const Decision* 
         ends_with(*options_.photo_path, ".bmp") ? encode_bmp(*image) : encode_png(*image);
     if (!write_file(*options_.photo_path, bytes)) {
       std::cerr << "idr " << command << ": cannot write " << *options_.photo_path << "\n";
-      return kExitUsage;
+      return kExitError;
     }
   }
   if (journal_) {
@@ -146,7 +154,7 @@ int Assessor::record(const char* command, const CardData& card, const Decision* 
     if (!row) {
       std::cerr << "idr " << command << ": journal: " << (why.empty() ? message(row.error()) : why)
                 << "\n";
-      return exit_code_for(row.error());
+      return kExitError;
     }
     journal_row = *row;
   }

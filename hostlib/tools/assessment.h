@@ -31,10 +31,10 @@ struct AssessmentOptions {
   std::optional<std::string> journal_path;
   bool journal_records = false;  // keep each record file in its journal row
 };
-// Value options and flags to add to a command's Args.
-extern const char* const kAssessmentHelp;
-void add_assessment_options(std::set<std::string>& values, std::set<std::string>& flags);
-[[nodiscard]] AssessmentOptions assessment_options(const Args& args);
+// Declares --no-checks, --today, --blocklist, --photo, --journal and --journal-records on
+// `app`, bound to `o`; returns --journal (it journals signed reads: the command makes its
+// --legacy exclude it).
+CLI::Option* add_assessment_options(CLI::App& app, AssessmentOptions& o);
 
 // The photo file and the read journal for one card. The checks and the lost/stolen list are
 // the session's (Policy: load_policy in signed_read.h), so every verdict is in the Decision.

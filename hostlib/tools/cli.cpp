@@ -3,94 +3,15 @@
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "idr/card.h"
 
 namespace idr::tool {
 
-const char* const kExitCodeHelp =
-    "exit codes:\n"
-    "  0    ok\n"
-    "  1    usage error (bad option, argument or reader URI)\n"
-    "  2    reader unreachable, or the link to it failed (transport error)\n"
-    "  3    no card (none within --wait, or it left during the read)\n"
-    "  4    card or reader error (a reader status SW3 other than success)\n"
-    "  5    malformed reply or card data\n"
-    "  6    card read, but a check on its data failed or it is on the lost/stolen list\n"
-    "  130  interrupted (SIGINT or SIGTERM)\n";
+namespace {
 
-int exit_code_for(Error e) noexcept {
-  switch (e) {
-    case Error::Ok:
-      return kExitOk;
-    case Error::InvalidArgument:
-    case Error::Unsupported:
-      return kExitUsage;
-    case Error::TransportOpen:
-    case Error::TransportClosed:
-    case Error::Timeout:  // a command the reader did not answer: the reader is not there
-    case Error::Io:
-      return kExitUnreachable;
-    case Error::NoCard:
-    case Error::CardRemoved:
-      return kExitNoCard;
-    case Error::MalformedReply:
-      return kExitMalformed;
-    case Error::Cancelled:
-      return kExitInterrupted;
-    default:
-      return kExitCardError;  // every SW3 error
-  }
-}
-
-Args::Args(const std::vector<std::string>& args, const std::set<std::string>& value_options,
-           const std::set<std::string>& flags) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      dashdash_ = true;
-      rest_.assign(args.begin() + static_cast<long>(i) + 1, args.end());
-      return;
-    }
-    if (a.rfind("--", 0) != 0) throw UsageError("unexpected argument '" + a + "'");
-    const auto eq = a.find('=');
-    const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
-    if (value_options.count(name)) {
-      if (eq != std::string::npos) {
-        values_.emplace_back(name, a.substr(eq + 1));
-      } else {
-        if (i + 1 >= args.size()) throw UsageError("--" + name + " needs a value");
-        values_.emplace_back(name, args[++i]);
-      }
-    } else if (flags.count(name) && eq == std::string::npos) {
-      flags_.insert(name);
-    } else {
-      throw UsageError("unknown option '" + a + "'");
-    }
-  }
-}
-
-std::optional<std::string> Args::value(const std::string& name) const {
-  std::optional<std::string> v;
-  for (const auto& [n, val] : values_)
-    if (n == name) v = val;  // the last one wins, as in most tools
-  return v;
-}
-
-std::vector<std::string> Args::values(const std::string& name) const {
-  std::vector<std::string> all;
-  for (const auto& [n, val] : values_)
-    if (n == name) all.push_back(val);
-  return all;
-}
-
-std::string reader_uri(const Args& args) {
-  if (auto v = args.value("reader")) return *v;
-  if (const char* env = std::getenv("IDR_READER"); env && *env) return env;
-  return kDefaultReaderUri;
-}
-
-unsigned parse_fields(const std::string& list) {
+std::optional<unsigned> parse_fields(const std::string& list, std::string& why) {
   unsigned fields = 0;
   size_t start = 0;
   for (int guard = 0; guard < 64; ++guard) {
@@ -106,13 +27,79 @@ unsigned parse_fields(const std::string& list) {
       fields |= kAddresses;
     else if (name == "all")
       fields |= kAll;
-    else
-      throw UsageError("--fields: unknown field '" + name +
-                       "' (text, photo, fingerprint, addresses or all)");
+    else {
+      why = "unknown field '" + name + "' (text, photo, fingerprint, addresses or all)";
+      return std::nullopt;
+    }
     if (comma == std::string::npos) return fields;
     start = comma + 1;
   }
-  throw UsageError("--fields: too many entries");
+  why = "too many entries";
+  return std::nullopt;
+}
+
+std::optional<uint64_t> parse_number(const std::string& text) {
+  if (text.empty() || text.size() > 19) return std::nullopt;
+  uint64_t v = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  return v;
+}
+
+constexpr double kMaxSeconds = 86400.0 * 365;
+
+std::optional<std::chrono::milliseconds> parse_seconds(const std::string& text) {
+  char* end = nullptr;
+  const double s = std::strtod(text.c_str(), &end);
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(s) || s < 0 ||
+      s > kMaxSeconds)
+    return std::nullopt;
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(s * 1000.0)));
+}
+
+}  // namespace
+
+CLI::App* add_command(CLI::App& idr, const std::string& name, const std::string& summary,
+                      const std::string& description) {
+  // The summary is what `idr --help` lists; the description comes after the options, then
+  // the exit codes.
+  CLI::App* app = idr.add_subcommand(name, summary);
+  app->footer((description.empty() ? std::string() : description + "\n") + kExitCodeHelp);
+  return app;
+}
+
+CLI::Option* add_reader_option(CLI::App& app, std::string& uri) {
+  uri = kDefaultReaderUri;
+  return app
+      .add_option("--reader", uri,
+                  "the reader: tcp://HOST:PORT, serial:/dev/ttyX[?baud=N] (idr list shows "
+                  "more); default $IDR_READER, else " +
+                      std::string(kDefaultReaderUri))
+      ->type_name("URI")
+      ->envname("IDR_READER");
+}
+
+CLI::Option* add_fields_option(CLI::App& app, unsigned& fields, const std::string& default_list) {
+  std::string unused;
+  fields = *parse_fields(default_list, unused);
+  return app
+      .add_option_function<std::string>(
+          "--fields",
+          [&fields](const std::string& list) {
+            std::string none;
+            fields = *parse_fields(list, none);  // checked below before this runs
+          },
+          "comma list of text, photo, fingerprint, addresses, or all")
+      ->type_name("LIST")
+      ->default_str(default_list)
+      ->check(CLI::Validator(
+          [](std::string& list) {
+            std::string why;
+            return parse_fields(list, why) ? std::string() : why;
+          },
+          ""));
 }
 
 std::string field_names(unsigned fields) {
@@ -127,27 +114,43 @@ std::string field_names(unsigned fields) {
   return out;
 }
 
-std::chrono::milliseconds parse_seconds(const std::string& name, const std::string& text) {
-  char* end = nullptr;
-  const double s = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(s) || s < 0 ||
-      s > 86400.0 * 365)
-    throw UsageError("--" + name + " takes a number of seconds, not '" + text + "'");
-  return std::chrono::milliseconds(static_cast<long long>(std::llround(s * 1000.0)));
+CLI::Option* add_number_option(CLI::App& app, const std::string& name,
+                               std::function<void(uint64_t)> set, uint64_t min, uint64_t max,
+                               const std::string& description) {
+  const std::string range = std::to_string(min) + " to " + std::to_string(max);
+  return app
+      .add_option_function<std::string>(
+          name, [set](const std::string& text) { set(*parse_number(text)); }, description)
+      ->type_name("N")
+      ->check(CLI::Validator(
+          [min, max, range](std::string& text) {
+            const auto v = parse_number(text);
+            if (!v) return "not a whole number: '" + text + "'";
+            if (*v < min || *v > max) return "must be " + range + ", not " + text;
+            return std::string();
+          },
+          ""));
 }
 
-uint64_t parse_count(const std::string& name, const std::string& text, uint64_t min, uint64_t max) {
-  uint64_t v = 0;
-  if (text.empty() || text.size() > 19)
-    throw UsageError("--" + name + ": not a number: '" + text + "'");
-  for (const char c : text) {
-    if (c < '0' || c > '9') throw UsageError("--" + name + ": not a number: '" + text + "'");
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (v < min || v > max)
-    throw UsageError("--" + name + " must be between " + std::to_string(min) + " and " +
-                     std::to_string(max));
-  return v;
+CLI::Option* add_number_option(CLI::App& app, const std::string& name, uint64_t& value,
+                               uint64_t min, uint64_t max, const std::string& description) {
+  return add_number_option(
+      app, name, [&value](uint64_t v) { value = v; }, min, max, description);
+}
+
+CLI::Option* add_seconds_option(CLI::App& app, const std::string& name,
+                                std::chrono::milliseconds& value, const std::string& description) {
+  return app
+      .add_option_function<std::string>(
+          name, [&value](const std::string& text) { value = *parse_seconds(text); }, description)
+      ->type_name("SECONDS")
+      ->check(CLI::Validator(
+          [](std::string& text) {
+            return parse_seconds(text)
+                       ? std::string()
+                       : "takes a number of seconds (0 to one year), not '" + text + "'";
+          },
+          ""));
 }
 
 int report(const char* command, const std::string& what, Error e) {

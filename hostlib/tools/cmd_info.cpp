@@ -10,27 +10,14 @@ namespace idr::tool {
 
 namespace {
 
-const char kHelp[] =
-    "usage: idr info [--reader URI] [--json]\n"
-    "\n"
-    "Prints the reader URI, its status (the legacy status command: ok when the reader and\n"
-    "its SAM are healthy) and its SAM id. Exit code from the first command that failed.\n"
-    "\n"
-    "  --reader URI   tcp://HOST:PORT or serial:/dev/ttyX[?baud=N]\n"
-    "                 (default: $IDR_READER, else tcp://127.0.0.1:5000)\n"
-    "  --json         JSON output\n";
+struct InfoOptions {
+  std::string reader;
+  bool json = false;
+};
 
-}  // namespace
-
-int cmd_info(const Words& words) {
-  if (wants_help(words)) {
-    std::cout << kHelp << "\n" << kExitCodeHelp;
-    return kExitOk;
-  }
-  const Args args(words, {"reader"}, {"json"});
-  if (args.has_rest()) throw UsageError("info takes no command after --");
+int run_info(const InfoOptions& o) {
   int code = kExitOk;
-  const auto session = open_session("info", reader_uri(args), code);
+  const auto session = open_session("info", o.reader, code);
   if (!session) return code;
   Reader& reader = *session->reader;
 
@@ -38,7 +25,7 @@ int cmd_info(const Words& words) {
   const Result<SamId> sam = reader.sam_id();
   const int exit =
       !status ? exit_code_for(status.error()) : (!sam ? exit_code_for(sam.error()) : int{kExitOk});
-  if (args.flag("json")) {
+  if (o.json) {
     nlohmann::json j;
     j["reader"] = reader.describe();
     j["status"] = status ? "ok" : message(status.error());
@@ -53,6 +40,19 @@ int cmd_info(const Words& words) {
               << std::endl;
   }
   return exit;
+}
+
+}  // namespace
+
+Command add_info(CLI::App& idr) {
+  auto o = std::make_shared<InfoOptions>();
+  CLI::App* app = add_command(
+      idr, "info", "reader URI, status and SAM id",
+      "Prints the reader URI, its status (the legacy status command: ok when the reader and\n"
+      "its SAM are healthy) and its SAM id. Exit code from the first command that failed.\n");
+  add_reader_option(*app, o->reader);
+  app->add_flag("--json", o->json, "JSON output");
+  return {app, [o](const std::optional<Words>&) { return run_info(*o); }};
 }
 
 }  // namespace idr::tool

@@ -11,37 +11,13 @@ namespace idr::tool {
 
 namespace {
 
-const char kHelp[] =
-    "usage: idr list [--json]\n"
-    "\n"
-    "Lists the readers this machine can reach, as URIs for --reader:\n"
-    "  tcp      $IDR_READER when it is a tcp:// URI (nothing to enumerate)\n"
-    "  serial   /dev/ttyUSB*, /dev/ttyACM*, $IDR_SERIAL_READERS (paths or serial: URIs,\n"
-    "           separated by ',' or spaces), $IDR_READER when it is a serial: URI\n"
-    "  usb      USB devices with the reader's VID 0x1209 and PID 0x0001 (libusb\n"
-    "           enumeration), as usb:BUS:ADDR?serial=X\n"
-    "  pcsc     PC/SC readers (pcscd) holding a card with the reader application's ATR,\n"
-    "           as pcsc:READER NAME; other cards and empty slots are not listed\n"
-    "A transport this build lacks, or whose service is not there, lists nothing.\n"
-    "Serial ports are listed by name: a listed port may have no reader behind it.\n"
-    "\n"
-    "  --json   JSON output: [{\"uri\", \"transport\", \"description\"}, ...]\n";
-
-}  // namespace
-
-int cmd_list(const Words& words) {
-  if (wants_help(words)) {
-    std::cout << kHelp << "\n" << kExitCodeHelp;
-    return kExitOk;
-  }
-  const Args args(words, {}, {"json"});
-  if (args.has_rest()) throw UsageError("list takes no command after --");
+int run_list(bool json) {
   const auto readers = list_readers();
   if (!readers) {
     std::cerr << "idr list: " << message(readers.error()) << "\n";
     return kExitUnreachable;
   }
-  if (args.flag("json")) {
+  if (json) {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& r : *readers)
       all.push_back({{"uri", r.uri}, {"transport", r.transport}, {"description", r.description}});
@@ -53,6 +29,26 @@ int cmd_list(const Words& words) {
     std::cout << r.uri << "\t" << r.transport << "\t" << r.description << "\n";
   std::cout << std::flush;
   return kExitOk;
+}
+
+}  // namespace
+
+Command add_list(CLI::App& idr) {
+  auto json = std::make_shared<bool>(false);
+  CLI::App* app = add_command(
+      idr, "list", "every reader found on every transport (tcp, serial, usb, pcsc)",
+      "Lists the readers this machine can reach, as URIs for --reader:\n"
+      "  tcp      $IDR_READER when it is a tcp:// URI (nothing to enumerate)\n"
+      "  serial   /dev/ttyUSB*, /dev/ttyACM*, $IDR_SERIAL_READERS (paths or serial: URIs,\n"
+      "           separated by ',' or spaces), $IDR_READER when it is a serial: URI\n"
+      "  usb      USB devices with the reader's VID 0x1209 and PID 0x0001 (libusb\n"
+      "           enumeration), as usb:BUS:ADDR?serial=X\n"
+      "  pcsc     PC/SC readers (pcscd) holding a card with the reader application's ATR,\n"
+      "           as pcsc:READER NAME; other cards and empty slots are not listed\n"
+      "A transport this build lacks, or whose service is not there, lists nothing.\n"
+      "Serial ports are listed by name: a listed port may have no reader behind it.\n");
+  app->add_flag("--json", *json, "JSON output: [{\"uri\", \"transport\", \"description\"}, ...]");
+  return {app, [json](const std::optional<Words>&) { return run_list(*json); }};
 }
 
 }  // namespace idr::tool

@@ -15,27 +15,17 @@ namespace idr::tool {
 
 namespace {
 
-const char kHelp[] =
-    "usage: idr read [--reader URI] [--json] [--fields LIST] [--photo-out FILE] [--wait SECONDS]\n"
-    "                [--out FILE] [--trust PATH]... [--revoked FILE] [--counters DB] [--now T]\n"
-    "                [--show-unverified] [--legacy]\n"
-    "\n"
-    "Finds a card (polling up to --wait seconds for one to be presented), reads it and prints\n"
-    "it: aligned 'Label: value' lines, or with --json one JSON object with every typed field,\n"
-    "coded fields with their meaning, photo and fingerprint as base64 with their sizes.\n"
-    "\n"
-    "  --reader URI       tcp://HOST:PORT or serial:/dev/ttyX[?baud=N]\n"
-    "                     (default: $IDR_READER, else tcp://127.0.0.1:5000)\n"
-    "  --json             JSON output\n"
-    "  --fields LIST      comma list of text, photo, fingerprint, addresses, or all\n"
-    "                     (default: text,photo)\n"
-    "  --photo-out FILE   also write the photo bytes (1024; WLT on real cards) to FILE\n"
-    "  --wait SECONDS     how long to wait for a card (default 5; 0 = look once)\n"
-    "  --out FILE         write the signed record file ([COSE_Sign1, disclosures] exactly as\n"
-    "                     the reader answered; idr verify FILE checks it again offline)\n"
-    "\n"
-    "After the fields come the checks on the data (ID number, codes, dates: each its own\n"
-    "verdict) and, with --blocklist, the lost/stolen list status.\n";
+// The options of `idr read`, as parsed.
+struct ReadOptions {
+  std::string reader;
+  bool json = false;
+  unsigned fields = kBase;
+  std::optional<std::string> photo_out;
+  std::chrono::milliseconds wait{5000};
+  std::optional<std::string> record_out;  // --out
+  SignedReadOptions signed_read;
+  AssessmentOptions assessment;
+};
 
 bool write_photo(const std::string& path, const CardData& card) {
   if (write_file(path, card.photo)) return true;
@@ -55,7 +45,7 @@ int show_legacy(ReaderSession& rs, unsigned fields, std::chrono::milliseconds wa
   Result<CardData> card = rs.reader->wait_for_card(wait, fields);
   if (!card && card.error() == Error::Timeout) return no_card(wait);
   if (!card) return report("read", "read card", card.error());
-  if (photo_out && !write_photo(*photo_out, *card)) return kExitUsage;
+  if (photo_out && !write_photo(*photo_out, *card)) return kExitError;
   std::optional<int64_t> journal_row;
   const int code = assessor.record("read", *card, nullptr, journal_row);
   if (code != kExitOk) return code;
@@ -76,43 +66,26 @@ int show_legacy(ReaderSession& rs, unsigned fields, std::chrono::milliseconds wa
   return accepted ? kExitOk : kExitRejected;
 }
 
-}  // namespace
-
-int cmd_read(const Words& words) {
-  if (wants_help(words)) {
-    std::cout << kHelp << kAssessmentHelp << "\n" << kSignedReadHelp << "\n" << kExitCodeHelp;
-    return kExitOk;
-  }
-  std::set<std::string> values{"reader", "fields", "photo-out", "wait", "out"};
-  std::set<std::string> flags{"json"};
-  add_assessment_options(values, flags);
-  add_signed_read_options(values, flags);
-  const Args args(words, values, flags);
-  if (args.has_rest()) throw UsageError("read takes no command after --");
-  unsigned fields = args.value("fields") ? parse_fields(*args.value("fields")) : unsigned{kBase};
-  const auto photo_out = args.value("photo-out");
+int run_read(ReadOptions o) {
+  finish_signed_read_options(o.signed_read);
+  unsigned fields = o.fields;
+  const auto& photo_out = o.photo_out;
   if (photo_out) fields |= kPhoto;
-  const auto wait = args.value("wait") ? parse_seconds("wait", *args.value("wait"))
-                                       : std::chrono::milliseconds(5000);
-
-  if (args.value("photo")) fields |= kPhoto;
-  const auto record_out = args.value("out");
-  const SignedReadOptions signed_options = signed_read_options(args);
-  if (record_out && signed_options.legacy)
-    throw UsageError("--out writes a signed record: not with --legacy");
-  if (args.value("journal") && signed_options.legacy)
-    throw UsageError("--journal records signed reads: not with --legacy");
-  const AssessmentOptions assessment = assessment_options(args);
+  if (o.assessment.photo_path) fields |= kPhoto;
+  const auto wait = o.wait;
+  const auto& record_out = o.record_out;
+  const SignedReadOptions& signed_options = o.signed_read;
+  const AssessmentOptions& assessment = o.assessment;
   Assessor assessor(assessment);
   int code = assessor.open("read");
   if (code != kExitOk) return code;
   Policy policy;
   code = load_policy("read", signed_options, assessment, policy);
   if (code != kExitOk) return code;
-  const auto rs = open_session("read", reader_uri(args), std::move(policy), code);
+  const auto rs = open_session("read", o.reader, std::move(policy), code);
   if (!rs) return code;
   if (signed_options.legacy)
-    return show_legacy(*rs, fields, wait, photo_out, assessor, args.flag("json"));
+    return show_legacy(*rs, fields, wait, photo_out, assessor, o.json);
 
   // Find (waiting up to --wait), READ_SIGNED with a fresh nonce, verify, check: one call.
   const Result<Decision> read = rs->session->read_verified(fields, wait);
@@ -126,16 +99,16 @@ int cmd_read(const Words& words) {
   const Decision& d = *read;
   if (record_out && !write_file(*record_out, d.record())) {
     std::cerr << "idr read: cannot write the record to " << *record_out << "\n";
-    return kExitUsage;
+    return kExitError;
   }
   const CardData* card = d.card();  // null unless the record verified
   std::optional<int64_t> journal_row;
   if (card) {
-    if (photo_out && !write_photo(*photo_out, *card)) return kExitUsage;
+    if (photo_out && !write_photo(*photo_out, *card)) return kExitError;
     code = assessor.record("read", *card, &d, journal_row);
     if (code != kExitOk) return code;
   }
-  if (args.flag("json")) {
+  if (o.json) {
     nlohmann::json j = card ? card_json(*card) : nlohmann::json::object();
     add_verdict_json(j, d);
     if (card) add_assessment_json(j, d.verdicts(), d.accepted(), journal_row);
@@ -154,6 +127,41 @@ int cmd_read(const Words& words) {
   }
   std::cout.flush();
   return d.accepted() ? kExitOk : kExitRejected;
+}
+
+}  // namespace
+
+Command add_read(CLI::App& idr) {
+  auto o = std::make_shared<ReadOptions>();
+  CLI::App* app = add_command(
+      idr, "read", "find a card, read it (signed and verified), print it",
+      "Finds a card (polling up to --wait seconds for one to be presented), reads it and prints\n"
+      "it: aligned 'Label: value' lines, or with --json one JSON object with every typed field,\n"
+      "coded fields with their meaning, photo and fingerprint as base64 with their sizes.\n"
+      "After the fields come the checks on the data (ID number, codes, dates: each its own\n"
+      "verdict) and, with --blocklist, the lost/stolen list status.\n"
+      "\n" +
+          std::string(kSignedReadHelp));
+  add_reader_option(*app, o->reader);
+  app->add_flag("--json", o->json, "JSON output");
+  add_fields_option(*app, o->fields, "text,photo");
+  app->add_option_function<std::string>(
+         "--photo-out", [o](const std::string& path) { o->photo_out = path; },
+         "also write the photo bytes (1024; WLT on real cards) to FILE")
+      ->type_name("FILE");
+  add_seconds_option(*app, "--wait", o->wait, "how long to wait for a card (0 = look once)")
+      ->default_str("5");
+  CLI::Option* out =
+      app->add_option_function<std::string>(
+             "--out", [o](const std::string& path) { o->record_out = path; },
+             "write the signed record file ([COSE_Sign1, disclosures] exactly as the reader "
+             "answered; idr verify FILE checks it again offline)")
+          ->type_name("FILE");
+  CLI::Option* legacy = add_signed_read_options(*app, o->signed_read);
+  CLI::Option* journal = add_assessment_options(*app, o->assessment);
+  legacy->excludes(out);
+  legacy->excludes(journal);
+  return {app, [o](const std::optional<Words>&) { return run_read(*o); }};
 }
 
 }  // namespace idr::tool

@@ -1,6 +1,7 @@
 // idr serve: the counter clerk's screen (DESIGN 12). A local web page that shows each card
 // as it is presented: photo, fields, one verdict and every check, from a verified read only.
 #include <iostream>
+#include <memory>
 
 #include "assessment.h"
 #include "cli.h"
@@ -15,11 +16,7 @@ namespace idr::tool {
 
 namespace {
 
-const char kHelp[] =
-    "usage: idr serve [--reader URI] [--listen HOST:PORT] [--keep N] [--clear-after SECONDS]\n"
-    "                 [--fields LIST] [--trust PATH]... [--revoked FILE] [--counters DB]\n"
-    "                 [--now T] [--today YYYYMMDD] [--no-checks] [--blocklist FILE]\n"
-    "\n"
+const char kDescription[] =
     "Serves the counter page on a loopback address: open the URL it prints in a browser on\n"
     "this computer. Each card presented to the reader is read signed, verified and checked\n"
     "(as `idr watch`) and shown with its photo, fields, verdict and every check; a record that\n"
@@ -29,22 +26,14 @@ const char kHelp[] =
     "The first line on stdout is 'serving: http://HOST:PORT/#token=T': T is a random token made\n"
     "at each start; the API refuses requests without it (401) or with another (403). Runs\n"
     "until SIGINT/SIGTERM (exit 130). A reader that cannot be reached is shown on the page\n"
-    "and opened again every 2 s.\n"
-    "\n"
-    "  --reader URI         tcp://HOST:PORT or serial:/dev/ttyX[?baud=N]\n"
-    "                       (default: $IDR_READER, else tcp://127.0.0.1:5000)\n"
-    "  --listen HOST:PORT   loopback address to serve on (default 127.0.0.1:8080; port 0:\n"
-    "                       any free one); a non-loopback address is refused\n"
-    "  --keep N             presentations kept for the page's history (default 10, 1..100)\n"
-    "  --clear-after S      the page clears a card after S seconds (default 60; 0: never)\n"
-    "  --fields LIST        comma list of text, photo, fingerprint, addresses, or all\n"
-    "                       (default: text,photo)\n"
-    "  --trust, --revoked, --counters, --now: as `idr read` (below)\n"
-    "  --today, --no-checks, --blocklist: as `idr read` (below)\n"
-    "\n";
+    "and opened again every 2 s.\n";
 
 struct ServeOptions {
   std::string reader;
+  std::string listen;  // HOST:PORT as given; parsed by serve::parse_listen
+  SignedReadOptions signed_read;
+  AssessmentOptions assessment;
+  bool today_given = false;
   std::string host = "127.0.0.1";
   int port = 8080;
   size_t keep = 10;
@@ -54,11 +43,26 @@ struct ServeOptions {
 };
 
 int run_serve(ServeOptions o) {
+  if (!o.listen.empty()) {
+    std::string why;
+    if (!serve::parse_listen(o.listen, o.host, o.port, &why)) throw UsageError(why);
+  }
+  finish_signed_read_options(o.signed_read);
+  const SignedReadOptions& s = o.signed_read;
+  const AssessmentOptions& a = o.assessment;
+  o.loop.files.trust = s.trust;
+  o.loop.files.revoked = s.revoked;
+  o.loop.files.counters = s.counters;
+  o.loop.files.lost_stolen = a.blocklist_path.value_or("");
+  o.loop.now = s.now;
+  o.loop.checks = a.checks;
+  // Without --today the date is taken at each read (a counter runs past midnight).
+  if (o.today_given) o.loop.today = a.today;
   // Refuse bad trust, revocation, counter or list files before serving anything.
   std::string why;
   if (!Policy::load(o.loop.files, &why)) {
     std::cerr << "idr serve: " << why << "\n";
-    return kExitUsage;
+    return kExitError;
   }
   InterruptWatcher interrupt;
   serve::Feed feed(o.keep, o.clear_after);
@@ -87,44 +91,36 @@ int run_serve(ServeOptions o) {
 
 }  // namespace
 
-int cmd_serve(const Words& words) {
-  if (wants_help(words)) {
-    std::cout << kHelp << kSignedReadHelp << "\n" << kAssessmentHelp << "\n" << kExitCodeHelp;
-    return kExitOk;
-  }
-  std::set<std::string> values{"reader", "listen", "keep", "clear-after", "fields"};
-  std::set<std::string> flags;
-  add_assessment_options(values, flags);
-  add_signed_read_options(values, flags);
-  const Args args(words, values, flags);
-  if (args.has_rest()) throw UsageError("serve takes no command after --");
-  for (const char* f : {"legacy", "show-unverified", "journal-records"})
-    if (args.flag(f)) throw UsageError(std::string("serve shows verified reads only: no --") + f);
-  for (const char* v : {"photo", "journal"})
-    if (args.value(v)) throw UsageError(std::string("serve writes no card data: no --") + v);
-
-  ServeOptions o;
-  o.reader = reader_uri(args);
-  if (const auto listen = args.value("listen")) {
-    std::string why;
-    if (!serve::parse_listen(*listen, o.host, o.port, &why)) throw UsageError(why);
-  }
-  if (args.value("keep")) o.keep = parse_count("keep", *args.value("keep"), 1, 100);
-  if (args.value("clear-after"))
-    o.clear_after =
-        static_cast<unsigned>(parse_count("clear-after", *args.value("clear-after"), 0, 86400));
-  if (args.value("fields")) o.fields = parse_fields(*args.value("fields"));
-  const SignedReadOptions s = signed_read_options(args);
-  const AssessmentOptions a = assessment_options(args);
-  o.loop.files.trust = s.trust;
-  o.loop.files.revoked = s.revoked;
-  o.loop.files.counters = s.counters;
-  o.loop.files.lost_stolen = a.blocklist_path.value_or("");
-  o.loop.now = s.now;
-  o.loop.checks = a.checks;
-  // Without --today the date is taken at each read (a counter runs past midnight).
-  if (args.value("today")) o.loop.today = a.today;
-  return run_serve(std::move(o));
+Command add_serve(CLI::App& idr) {
+  auto o = std::make_shared<ServeOptions>();
+  CLI::App* app = add_command(
+      idr, "serve", "the counter page: a local web page showing each card and its verdict",
+      std::string(kDescription) + "\n" + kSignedReadHelp);
+  add_reader_option(*app, o->reader);
+  app->add_option("--listen", o->listen,
+                  "loopback address to serve on (default 127.0.0.1:8080; port 0: any free "
+                  "one); a non-loopback address is refused")
+      ->type_name("HOST:PORT");
+  add_number_option(
+      *app, "--keep", [o](uint64_t v) { o->keep = static_cast<size_t>(v); }, 1, 100,
+      "presentations kept for the page's history (default 10)");
+  add_number_option(
+      *app, "--clear-after", [o](uint64_t v) { o->clear_after = static_cast<unsigned>(v); }, 0,
+      86400, "the page clears a card after SECONDS (default 60; 0: never)");
+  add_fields_option(*app, o->fields, "text,photo");
+  CLI::Option* legacy = add_signed_read_options(*app, o->signed_read);
+  (void)add_assessment_options(*app, o->assessment);
+  return {app, [o, app, legacy](const std::optional<Words>&) {
+            // The option groups are shared with read and watch; serve shows verified reads
+            // only and writes no card data.
+            if (legacy->count() > 0 || app->get_option("--show-unverified")->count() > 0)
+              throw UsageError("serve shows verified reads only: no --legacy or --show-unverified");
+            for (const char* f : {"--photo", "--journal", "--journal-records"})
+              if (app->get_option(f)->count() > 0)
+                throw UsageError(std::string("serve writes no card data: no ") + f);
+            o->today_given = app->get_option("--today")->count() > 0;
+            return run_serve(*o);
+          }};
 }
 
 }  // namespace idr::tool

@@ -14,27 +14,15 @@ namespace idr::tool {
 
 namespace {
 
-const char kHelp[] =
-    "usage: idr watch [--reader URI] [--json] [--fields LIST] [--count N]\n"
-    "                 [--trust PATH]... [--revoked FILE] [--counters DB] [--now T] [--legacy]\n"
-    "\n"
-    "Polls the reader and prints each card once as it is presented: one line per card, or\n"
-    "with --json one JSON object per line (the fields of `idr read --json`). Runs until N\n"
-    "cards were read or SIGINT/SIGTERM (exit 130). A card error (removed during the read,\n"
-    "a reader SW3 error, malformed data) is reported on stderr and watching goes on; a\n"
-    "transport error ends it (exit 2).\n"
-    "\n"
-    "  --reader URI     tcp://HOST:PORT or serial:/dev/ttyX[?baud=N]\n"
-    "                   (default: $IDR_READER, else tcp://127.0.0.1:5000)\n"
-    "  --json           JSON lines\n"
-    "  --fields LIST    comma list of text, photo, fingerprint, addresses, or all\n"
-    "                   (default: text)\n"
-    "  --count N        stop after N cards (default: no limit)\n"
-    "\n"
-    "Each card is also checked (DESIGN 7) and, with --blocklist, looked up in the lost/stolen\n"
-    "list: the line ends with 'accepted' or 'REJECTED' (JSON: \"accepted\", \"checks\").\n"
-    "Each read is signed and verified first (below): a card whose record is not verified is\n"
-    "printed as 'NOT VERIFIED (check: why)  REJECTED' without its data.\n";
+// The options of `idr watch`, as parsed.
+struct WatchOptions {
+  std::string reader;
+  bool json = false;
+  unsigned fields = kText;
+  uint64_t count = 0;  // 0: no limit
+  SignedReadOptions signed_read;
+  AssessmentOptions assessment;
+};
 
 constexpr std::chrono::milliseconds kPollInterval{50};
 
@@ -94,36 +82,21 @@ int watch_legacy(ReaderSession& rs, unsigned fields, uint64_t count, Assessor& a
   return kExitOk;
 }
 
-}  // namespace
-
-int cmd_watch(const Words& words) {
-  if (wants_help(words)) {
-    std::cout << kHelp << kAssessmentHelp << "\n" << kSignedReadHelp << "\n" << kExitCodeHelp;
-    return kExitOk;
-  }
-  std::set<std::string> values{"reader", "fields", "count"};
-  std::set<std::string> flags{"json"};
-  add_assessment_options(values, flags);
-  add_signed_read_options(values, flags);
-  const Args args(words, values, flags);
-  if (args.has_rest()) throw UsageError("watch takes no command after --");
-  unsigned fields = args.value("fields") ? parse_fields(*args.value("fields")) : unsigned{kText};
-  if (args.value("photo")) fields |= kPhoto;
-  const uint64_t count =
-      args.value("count") ? parse_count("count", *args.value("count"), 1, 1'000'000'000) : 0;
-  const bool json = args.flag("json");
-
-  const SignedReadOptions signed_options = signed_read_options(args);
-  if (args.value("journal") && signed_options.legacy)
-    throw UsageError("--journal records signed reads: not with --legacy");
-  const AssessmentOptions assessment = assessment_options(args);
+int run_watch(WatchOptions o) {
+  finish_signed_read_options(o.signed_read);
+  unsigned fields = o.fields;
+  if (o.assessment.photo_path) fields |= kPhoto;
+  const uint64_t count = o.count;
+  const bool json = o.json;
+  const SignedReadOptions& signed_options = o.signed_read;
+  const AssessmentOptions& assessment = o.assessment;
   Assessor assessor(assessment);
   int code = assessor.open("watch");
   if (code != kExitOk) return code;
   Policy policy;
   code = load_policy("watch", signed_options, assessment, policy);
   if (code != kExitOk) return code;
-  const auto rs = open_session("watch", reader_uri(args), std::move(policy), code);
+  const auto rs = open_session("watch", o.reader, std::move(policy), code);
   if (!rs) return code;
   if (signed_options.legacy) return watch_legacy(*rs, fields, count, assessor, json);
 
@@ -152,6 +125,35 @@ int cmd_watch(const Words& words) {
   });
   if (!end) return report("watch", "signed read", end.error());
   return exit_code;
+}
+
+}  // namespace
+
+Command add_watch(CLI::App& idr) {
+  auto o = std::make_shared<WatchOptions>();
+  CLI::App* app = add_command(
+      idr, "watch", "print each card once as it is presented (gates)",
+      "Polls the reader and prints each card once as it is presented: one line per card, or\n"
+      "with --json one JSON object per line (the fields of `idr read --json`). Runs until N\n"
+      "cards were read or SIGINT/SIGTERM (exit 130). A card error (removed during the read,\n"
+      "a reader SW3 error, malformed data) is reported on stderr and watching goes on; a\n"
+      "transport error ends it (exit 2).\n"
+      "\n"
+      "Each card is also checked (DESIGN 7) and, with --blocklist, looked up in the lost/stolen\n"
+      "list: the line ends with 'accepted' or 'REJECTED' (JSON: \"accepted\", \"checks\").\n"
+      "Each read is signed and verified first (below): a card whose record is not verified is\n"
+      "printed as 'NOT VERIFIED (check: why)  REJECTED' without its data.\n"
+      "\n" +
+          std::string(kSignedReadHelp));
+  add_reader_option(*app, o->reader);
+  app->add_flag("--json", o->json, "JSON lines");
+  add_fields_option(*app, o->fields, "text");
+  add_number_option(*app, "--count", o->count, 1, 1'000'000'000,
+                    "stop after N cards (default: no limit)");
+  CLI::Option* legacy = add_signed_read_options(*app, o->signed_read);
+  CLI::Option* journal = add_assessment_options(*app, o->assessment);
+  legacy->excludes(journal);
+  return {app, [o](const std::optional<Words>&) { return run_watch(*o); }};
 }
 
 }  // namespace idr::tool

@@ -89,8 +89,17 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const SpawnOpti
   int out[2] = {-1, -1};
   if (options.capture_stdout && ::pipe2(out, O_CLOEXEC) != 0)
     throw std::runtime_error("cannot create a pipe");
+  int stderr_fd = -1;
+  if (!options.stderr_file.empty()) {
+    stderr_fd = ::open(options.stderr_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (stderr_fd < 0)
+      throw std::runtime_error("cannot open " + options.stderr_file + ": " + std::strerror(errno));
+  }
   int err[2];  // exec failure: errno written here; closed by a successful exec (CLOEXEC)
-  if (::pipe2(err, O_CLOEXEC) != 0) throw std::runtime_error("cannot create a pipe");
+  if (::pipe2(err, O_CLOEXEC) != 0) {
+    if (stderr_fd >= 0) ::close(stderr_fd);
+    throw std::runtime_error("cannot create a pipe");
+  }
   const pid_t parent = ::getpid();
 
   pid_ = ::fork();
@@ -103,6 +112,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const SpawnOpti
     ::signal(SIGTERM, SIG_DFL);
     ::signal(SIGPIPE, SIG_DFL);
     if (out[1] >= 0) ::dup2(out[1], STDOUT_FILENO);
+    if (stderr_fd >= 0) ::dup2(stderr_fd, STDERR_FILENO);
     ::execve(program.c_str(), args.data(), envp.data());
     const int e = errno;
     (void)!::write(err[1], &e, sizeof e);
@@ -110,6 +120,7 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const SpawnOpti
   }
   ::close(err[1]);
   if (out[1] >= 0) ::close(out[1]);
+  if (stderr_fd >= 0) ::close(stderr_fd);
   out_ = out[0];
   int exec_errno = 0;
   ssize_t n;

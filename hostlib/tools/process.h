@@ -18,6 +18,9 @@ namespace idr::tool {
 
 struct SpawnOptions {
   bool capture_stdout = false;  // else inherited
+  // When not empty: the child's stderr goes to this file (created or truncated); else
+  // inherited.
+  std::string stderr_file;
   // Added to (or replacing in) this process's environment for the child.
   std::vector<std::pair<std::string, std::string>> env;
   // Directory put first on the child's PATH (and used to find argv[0]); empty: none.

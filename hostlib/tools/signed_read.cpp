@@ -16,22 +16,37 @@ const char* const kSignedReadHelp =
     "Verification (default; DESIGN 5): the reader signs the read with a fresh nonce and the\n"
     "record is verified (signature, certificate chain, revocation, nonce, counter, SAM, each\n"
     "field's digest). Card data is shown only when every check SUCCEEDED; otherwise the\n"
-    "verdict and NOT VERIFIED are printed and the exit code is 6.\n"
-    "  --trust PATH       trusted root(s): a PEM file or a directory; repeatable\n"
-    "                     (default: $IDR_TRUST, colon-separated; none: the chain check FAILS)\n"
-    "  --revoked FILE     revocation list (idr ca revoke); repeatable (default: revoked.txt\n"
-    "                     beside each trust path: in the directory, or next to the file;\n"
-    "                     none: the revocation check is NOT_CHECKED and the read not verified)\n"
-    "  --counters DB      last counter per reader (default: $IDR_COUNTERS, else\n"
-    "                     $XDG_DATA_HOME/idr/counters.db or ~/.local/share/idr/counters.db)\n"
-    "  --now SECONDS      Unix time for certificate validity (default: the clock)\n"
-    "  --show-unverified  also print the disclosed values of a record that did not verify,\n"
-    "                     each marked UNVERIFIED\n"
-    "  --legacy           the old unsigned read (30 01 / 30 10): nothing is verified\n";
+    "verdict and NOT VERIFIED are printed and the exit code is 6. Without --revoked, the\n"
+    "revocation list is revoked.txt beside each trust path (in the directory, or next to the\n"
+    "file); with none the revocation check is NOT_CHECKED and the read not verified.\n";
 
-void add_signed_read_options(std::set<std::string>& values, std::set<std::string>& flags) {
-  values.insert({"trust", "revoked", "counters", "now"});
-  flags.insert({"legacy", "show-unverified"});
+CLI::Option* add_signed_read_options(CLI::App& app, SignedReadOptions& o) {
+  CLI::Option* legacy = app.add_flag(
+      "--legacy", o.legacy, "the old unsigned read (30 01 / 30 10): nothing is verified");
+  CLI::Option* verification[] = {
+      app.add_option("--trust", o.trust,
+                     "trusted root(s): a PEM file or a directory; repeatable (default: "
+                     "$IDR_TRUST, colon-separated; none: the chain check FAILS)")
+          ->type_name("PATH")
+          ->allow_extra_args(false),  // one value each time: never the words after it
+      app.add_option("--revoked", o.revoked,
+                     "revocation list (idr ca revoke); repeatable (default: revoked.txt beside "
+                     "each trust path)")
+          ->type_name("FILE")
+          ->allow_extra_args(false),
+      app.add_option("--counters", o.counters,
+                     "last counter per reader (default: $IDR_COUNTERS, else "
+                     "$XDG_DATA_HOME/idr/counters.db or ~/.local/share/idr/counters.db)")
+          ->type_name("DB"),
+      add_number_option(
+          app, "--now", [&o](uint64_t v) { o.now = static_cast<int64_t>(v); }, 0,
+          uint64_t{1} << 40, "Unix time for certificate validity (default: the clock)"),
+      app.add_flag("--show-unverified", o.show_unverified,
+                   "also print the disclosed values of a record that did not verify, each "
+                   "marked UNVERIFIED"),
+  };
+  for (CLI::Option* option : verification) legacy->excludes(option);
+  return legacy;
 }
 
 namespace {
@@ -89,24 +104,9 @@ std::string default_counters_path() {
   return home + "/.local/share/idr/counters.db";
 }
 
-SignedReadOptions signed_read_options(const Args& args) {
-  SignedReadOptions o;
-  o.legacy = args.flag("legacy");
-  o.show_unverified = args.flag("show-unverified");
-  o.trust = args.values("trust");
+void finish_signed_read_options(SignedReadOptions& o) {
   if (o.trust.empty()) o.trust = split_path_list(env("IDR_TRUST"));
-  o.revoked = args.values("revoked");
-  if (auto c = args.value("counters")) {
-    o.counters = *c;
-  } else if (!o.legacy) {
-    o.counters = default_counters_path();
-  }
-  if (auto now = args.value("now"))
-    o.now = static_cast<int64_t>(parse_count("now", *now, 0, uint64_t{1} << 40));
-  if (o.legacy && (!args.values("trust").empty() || !o.revoked.empty() || args.value("counters") ||
-                   o.now || o.show_unverified))
-    throw UsageError("--legacy reads unsigned: no verification options with it");
-  return o;
+  if (o.counters.empty() && !o.legacy) o.counters = default_counters_path();
 }
 
 int load_policy(const char* command, const SignedReadOptions& options,
@@ -122,15 +122,15 @@ int load_policy(const char* command, const SignedReadOptions& options,
                 << ": no trusted roots (--trust or $IDR_TRUST): the chain check will fail\n";
   }
   Result<Policy> policy = Policy::load(files, &why);
-  if (!policy) {
+  if (!policy) {  // trust roots, revocation list or counter store that cannot be used
     std::cerr << "idr " << command << ": " << why << "\n";
-    return kExitUsage;
+    return kExitError;
   }
-  if (assessment.blocklist_path) {  // a list that does not load is malformed input: exit 5
+  if (assessment.blocklist_path) {
     Result<Policy> listed = Policy::load({{}, {}, {}, *assessment.blocklist_path}, &why);
     if (!listed) {
       std::cerr << "idr " << command << ": " << why << "\n";
-      return listed.error() == Error::InvalidArgument ? kExitMalformed : kExitUsage;
+      return kExitError;
     }
     policy->lost_stolen = listed->lost_stolen;
   }

@@ -8,7 +8,6 @@
 #include <cstdint>
 #include <optional>
 #include <ostream>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -33,10 +32,15 @@ struct SignedReadOptions {
   std::optional<std::string> out;    // write the record file here
 };
 
+// What the verification does, for the commands' help.
 extern const char* const kSignedReadHelp;
-void add_signed_read_options(std::set<std::string>& values, std::set<std::string>& flags);
-// Throws UsageError for a bad value.
-[[nodiscard]] SignedReadOptions signed_read_options(const Args& args);
+// Declares --legacy, --trust, --revoked, --counters, --now, --show-unverified on `app`,
+// bound to `o` (--legacy excludes the others); returns --legacy, which the command's own
+// signed-only options exclude too.
+CLI::Option* add_signed_read_options(CLI::App& app, SignedReadOptions& o);
+// After parsing: the defaults from the environment ($IDR_TRUST, the counter store). Throws
+// UsageError when there is no counter store path.
+void finish_signed_read_options(SignedReadOptions& o);
 // --counters, else $IDR_COUNTERS, else $XDG_DATA_HOME/idr/counters.db, else
 // ~/.local/share/idr/counters.db.
 [[nodiscard]] std::string default_counters_path();

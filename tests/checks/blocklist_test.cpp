@@ -442,28 +442,6 @@ TEST_CASE("delta files add and remove entries, a bad delta writes nothing") {
   CHECK(read_bytes(dir / "v1.idrbl") == v1_before);
 }
 
-TEST_CASE("idr blocklist CLI: build, check, info, apply") {
-  TempDir dir;
-  const auto keys = write_csv(dir / "list.csv", 1000, 5);
-  auto run = [](std::vector<std::string> args) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    return idr::run_blocklist_cli(static_cast<int>(argv.size()), argv.data());
-  };
-  CHECK(run({"blocklist", "build", dir / "list.csv", dir / "l.idrbl"}) == 0);
-  CHECK(run({"blocklist", "check", dir / "l.idrbl", keys.begin()->first, keys.begin()->second}) ==
-        1);
-  CHECK(run({"blocklist", "check", dir / "l.idrbl", "11010519491231002X", "20100101"}) == 0);
-  CHECK(run({"blocklist", "info", dir / "l.idrbl"}) == 0);
-  CHECK(run({"blocklist", "info", dir / "list.csv"}) == 3);
-  CHECK(run({"blocklist", "frobnicate"}) == 2);
-  std::string why;
-  REQUIRE(
-      idr::write_blocklist_delta(dir / "d.delta", {{"11010519491231002X", "20100101"}}, {}, &why));
-  CHECK(run({"blocklist", "apply", dir / "l.idrbl", dir / "d.delta", dir / "l2.idrbl"}) == 0);
-  CHECK(run({"blocklist", "check", dir / "l2.idrbl", "11010519491231002X", "20100101"}) == 1);
-}
-
 TEST_CASE("C API: open, contains, failed reload keeps the list") {
   TempDir dir;
   const auto keys = write_csv(dir / "list.csv", 1000, 6);

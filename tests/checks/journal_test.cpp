@@ -322,7 +322,7 @@ TEST_CASE("ID policy: the full number stored only when asked") {
   CHECK(verify(db.path).ok);
 }
 
-TEST_CASE("journal CLI and C API") {
+TEST_CASE("journal C API") {
   TempDb db;
   idr_journal* j = nullptr;
   REQUIRE(idr_journal_open(db.path.c_str(), IDR_JOURNAL_ID_HMAC, kKey.data(), kKey.size(), &j) ==
@@ -349,36 +349,11 @@ TEST_CASE("journal CLI and C API") {
   CHECK(idr_journal_verify_keyed(db.path.c_str(), kOtherKey.data(), kOtherKey.size(), &bad, msg,
                                  sizeof msg) == IDR_E_INVALID_ARGUMENT);
 
-  auto run = [](std::vector<std::string> args) {
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    return idr::run_journal_cli(static_cast<int>(argv.size()), argv.data());
-  };
-  const std::string rec = db.path + ".rec";
-  std::ofstream(rec, std::ios::binary)
-      .write(reinterpret_cast<const char*>(records[1].data()),
-             static_cast<std::streamsize>(records[1].size()));
-  ::unsetenv("IDR_JOURNAL_KEY");
-  CHECK(run({"journal", "verify", db.path}) == 3);  // no key
-  ::setenv("IDR_JOURNAL_KEY", "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
-           1);
-  CHECK(run({"journal", "verify", db.path}) == 0);
-  CHECK(run({"journal", "verify", db.path, "--record", "2:" + rec}) == 0);
-  CHECK(run({"journal", "verify", db.path, "--record", "3:" + rec}) == 1);  // another row's
-  CHECK(run({"journal", "verify", db.path, "--record", "9:" + rec}) == 1);  // no such row
-  CHECK(run({"journal", "verify", db.path, "--record", "x:" + rec}) == 2);
-  CHECK(run({"journal", "list", db.path}) == 0);
-  CHECK(run({"journal", "head", db.path}) == 0);
-  CHECK(run({"journal", "record", db.path, "1", rec}) == 3);  // records were not kept
+  // A row edited after the fact: the keyed chain breaks there (`idr journal` itself is
+  // tested as a process in tests/cli).
   sql(db.path, "UPDATE reads SET reader_serial = 'x' WHERE row = 2");
-  CHECK(run({"journal", "verify", db.path}) == 1);
   CHECK(idr_journal_verify_keyed(db.path.c_str(), kKey.data(), kKey.size(), &bad, msg,
                                  sizeof msg) == IDR_E_INVALID_ARGUMENT);
   CHECK(bad == 2);
   CHECK(std::string(msg).find("row 2") != std::string::npos);
-  ::setenv("IDR_JOURNAL_KEY", "a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5",
-           1);
-  CHECK(run({"journal", "verify", db.path}) == 3);  // not the journal's key
-  ::unsetenv("IDR_JOURNAL_KEY");
-  CHECK(run({"journal"}) == 2);
 }

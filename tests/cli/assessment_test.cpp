@@ -78,13 +78,13 @@ TEST_CASE("idr read --blocklist: a listed card is reported and exits 6, others p
   CHECK(j.at("accepted") == true);
 }
 
-TEST_CASE("idr read: a corrupt list is refused before any read, with exit 5", "[assess]") {
+TEST_CASE("idr read: a corrupt list is refused before any read, with exit 7", "[assess]") {
   idr::testing::TempDir dir("idr-cli-assess");
   const std::string bad = dir.path + "/bad.idrbl";
   std::ofstream(bad) << "not a list";
   SimulatedReader reader(kScenario);
   const Run r = run_idr({"read", "--reader", reader.uri, "--blocklist", bad});
-  CHECK(r.status == 5);
+  CHECK(r.status == 7);  // a list that cannot be used
   CHECK(r.out.empty());
 }
 
@@ -116,12 +116,14 @@ TEST_CASE("idr read --photo writes a PNG, --journal appends a verifiable row", "
   CHECK(std::string(sig, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
   CHECK(run_idr({"journal", "verify", db}).status == 0);  // with the key
   ::unsetenv("IDR_JOURNAL_KEY");
-  CHECK(run_idr({"journal", "verify", db}).status == 3);  // the chain is keyed
+  CHECK(run_idr({"journal", "verify", db}).status == 7);  // the chain is keyed: no key
 }
 
-TEST_CASE("idr read --journal without a key is a usage error", "[assess]") {
+TEST_CASE("idr read --journal without a key cannot journal: exit 7", "[assess]") {
   idr::testing::TempDir dir("idr-cli-assess");
   ::unsetenv("IDR_JOURNAL_KEY");
   SimulatedReader reader(kScenario);
-  CHECK(run_idr({"read", "--reader", reader.uri, "--journal", dir.path + "/j.db"}).status == 1);
+  const Run r = run_idr({"read", "--reader", reader.uri, "--journal", dir.path + "/j.db"});
+  CHECK(r.status == 7);
+  CHECK(r.err.find("IDR_JOURNAL_KEY") != std::string::npos);
 }

@@ -7,20 +7,29 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <iostream>
+#include <iterator>
 #include <sstream>
 #include <stdexcept>
+
+#include "idr/testing/temp_dir.h"
 
 namespace idr::cli_test {
 
 Run run_idr(const std::vector<std::string>& args, std::chrono::milliseconds bound) {
   std::vector<std::string> argv{IDR_TOOL_EXE};
   argv.insert(argv.end(), args.begin(), args.end());
+  testing::TempDir dir("idr-cli-run");
   tool::SpawnOptions options;
   options.capture_stdout = true;
+  options.stderr_file = dir.path + "/stderr";
   tool::ChildProcess child(argv, options);
   Run r;
   r.out = child.read_all(bound);  // throws after `bound`; the destructor kills the child
   r.status = child.wait();
+  std::ifstream err(options.stderr_file, std::ios::binary);
+  r.err.assign(std::istreambuf_iterator<char>(err), std::istreambuf_iterator<char>());
+  std::cerr << r.err;
   return r;
 }
 

@@ -22,7 +22,8 @@ inline constexpr std::chrono::milliseconds kBound = 60s;  // no test command tak
 
 struct Run {
   int status = -1;
-  std::string out;  // stdout; stderr goes to the test log
+  std::string out;  // stdout
+  std::string err;  // stderr (also copied to the test log)
 };
 
 // `idr ARGS...` to the end; throws (failing the test) when it runs longer than `bound`.

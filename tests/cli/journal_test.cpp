@@ -30,8 +30,8 @@ struct JournalKey {
 std::vector<json> watch_journal(const std::string& db, int count,
                                 const std::vector<std::string>& extra = {}) {
   SimulatedReader reader(kSamples + "three-cards-sequential.json");
-  std::vector<std::string> args{"watch",   "--reader", reader.uri, "--json",
-                                "--count", std::to_string(count), "--journal", db};
+  std::vector<std::string> args{
+      "watch", "--reader", reader.uri, "--json", "--count", std::to_string(count), "--journal", db};
   args.insert(args.end(), extra.begin(), extra.end());
   const Run r = run_idr(args);
   REQUIRE(r.status == 0);
@@ -73,9 +73,10 @@ void sql(const std::string& db, const std::string& statement) {
 
 }  // namespace
 
-TEST_CASE("idr watch --journal: each row names its verified record's reader and counter and "
-          "verifies against that record",
-          "[journal]") {
+TEST_CASE(
+    "idr watch --journal: each row names its verified record's reader and counter and "
+    "verifies against that record",
+    "[journal]") {
   idr::testing::TempDir dir("idr-cli-journal");
   const std::string db = dir.path + "/journal.db";
   JournalKey key(kKey);
@@ -118,7 +119,7 @@ TEST_CASE("idr watch --journal: each row names its verified record's reader and 
   // Counters come from the reader and rise with each read.
   CHECK(split_tabs(rows[1])[3] != split_tabs(rows[2])[3]);
   // A row checked against another read's record fails.
-  CHECK(run_idr({"journal", "verify", db, "--record", "1:" + dir.path + "/row2.rec"}).status == 1);
+  CHECK(run_idr({"journal", "verify", db, "--record", "1:" + dir.path + "/row2.rec"}).status == 6);
   CHECK(run_idr({"journal", "verify", db}).status == 0);
 }
 
@@ -142,7 +143,7 @@ TEST_CASE("idr journal verify: a chain rewritten without the key is detected", "
   JournalKey key(kKey);
   CHECK(run_idr({"journal", "verify", real}).status == 0);
   const Run r = run_idr({"journal", "verify", forged});
-  CHECK(r.status == 1);
+  CHECK(r.status == 6);
   CHECK(r.out.find("FAILED at row 1") != std::string::npos);
   CHECK(r.out.find("without the key") != std::string::npos);
   // Editing one row of the real journal is found at that row.
@@ -168,7 +169,42 @@ TEST_CASE("idr read/watch --journal: unsigned reads and old-format journals are 
       " counter INTEGER NOT NULL, card_type INTEGER NOT NULL, id_kind TEXT NOT NULL,"
       " id_value TEXT NOT NULL, verdict TEXT NOT NULL, prev_hash TEXT NOT NULL,"
       " hash TEXT NOT NULL);");
-  CHECK(run_idr({"read", "--reader", reader.uri, "--journal", old}).status != 0);
+  CHECK(run_idr({"read", "--reader", reader.uri, "--journal", old}).status == 7);
   CHECK(sql_text(old, "SELECT count(*) FROM reads") == "0");
-  CHECK(run_idr({"journal", "verify", old}).status == 3);
+  CHECK(run_idr({"journal", "verify", old}).status == 7);
+}
+
+TEST_CASE("idr journal: exit codes (7 no key or not its key, 6 not verified, 1 usage)",
+          "[journal]") {
+  idr::testing::TempDir dir("idr-cli-journal");
+  const std::string db = dir.path + "/journal.db";
+  {
+    JournalKey key(kKey);
+    (void)watch_journal(db, 2);  // records not kept
+  }
+  const std::string other = dir.path + "/other.cose";
+  std::ofstream(other, std::ios::binary) << "not a record";
+  Run r = run_idr({"journal", "verify", db});  // no $IDR_JOURNAL_KEY
+  CHECK(r.status == 7);
+  CHECK(r.err.find("IDR_JOURNAL_KEY") != std::string::npos);
+  {
+    JournalKey key(kForgerKey);
+    CHECK(run_idr({"journal", "verify", db}).status == 7);  // not the journal's key
+  }
+  JournalKey key(kKey);
+  CHECK(run_idr({"journal", "verify", db}).status == 0);
+  r = run_idr({"journal", "verify", db, "--record", "9:" + other});
+  CHECK(r.status == 6);
+  CHECK(r.out.find("FAILED: no row 9") != std::string::npos);
+  CHECK(run_idr({"journal", "verify", db, "--record", "1:" + other}).status == 6);
+  CHECK(run_idr({"journal", "verify", db, "--record", "x:" + other}).status == 1);
+  CHECK(run_idr({"journal", "verify", db, "--record", "1:" + dir.path + "/none"}).status == 7);
+  r = run_idr({"journal", "head", db});
+  CHECK(r.status == 0);
+  CHECK(r.out.rfind("2:", 0) == 0);
+  r = run_idr({"journal", "record", db, "1", dir.path + "/row1.cose"});
+  CHECK(r.status == 7);  // written without --journal-records
+  CHECK(r.err.find("keeps no record") != std::string::npos);
+  CHECK(run_idr({"journal", "record", db, "9", dir.path + "/row9.cose"}).status == 7);
+  CHECK(run_idr({"journal", "list", dir.path + "/missing.db"}).status == 7);
 }

@@ -1,4 +1,5 @@
-// DESIGN 5: `idr verify` / `idr disclose` / `idr ca` exit codes, run as processes.
+// `idr verify` / `idr disclose` / `idr ca` exit codes (hostlib/tools/exit_codes.h), run as
+// processes.
 #include <mbedtls/sha256.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -44,7 +45,7 @@ TEST_CASE("idr verify, disclose and ca exit codes", "[signed]") {
   REQUIRE(::mkdtemp(tmpl) != nullptr);
   const std::string dir = tmpl;
   REQUIRE(run("ca init " + dir + "/ca --name Test --years 2") == 0);
-  REQUIRE(run("ca init " + dir + "/ca") == 1);  // never overwrites a CA
+  REQUIRE(run("ca init " + dir + "/ca") == 7);  // never overwrites a CA
 
   // A reader certified by that CA (through the library: no reader process here).
   auto ca = ca::CaDirectory::open(dir + "/ca").value();
@@ -78,7 +79,8 @@ TEST_CASE("idr verify, disclose and ca exit codes", "[signed]") {
   CHECK(run("verify " + rec + " --trust " + dir + "/ca") == 0);  // a directory of roots
   CHECK(run("verify " + rec + trust + " --counters " + dir + "/c.db") == 0);
   CHECK(run("verify " + rec + trust + " --counters " + dir + "/c.db") == 6);  // replay
-  CHECK(run("verify " + dir + "/missing" + trust) == 1);
+  CHECK(run("verify " + dir + "/missing" + trust) == 7);                      // cannot be read
+  CHECK(run("verify " + rec + " --trust " + dir + "/missing.pem") == 7);      // nor the roots
   CHECK(run("verify " + rec + trust + " --nonce 12") == 1);
   CHECK(run("verify" + trust) == 1);
 
@@ -92,10 +94,13 @@ TEST_CASE("idr verify, disclose and ca exit codes", "[signed]") {
   CHECK(run("verify " + reduced + trust) == 0);
   CHECK(run("disclose --fields address " + reduced + " " + dir + "/x.cose") == 1);
   CHECK(run("disclose " + rec + " " + dir + "/x.cose") == 1);
+  CHECK(run("disclose --fields name " + dir + "/short.cose " + dir + "/x.cose") == 5);
 
   std::ofstream(dir + "/dev.pem") << ca::to_pem(chain[0]);
   CHECK(run("ca fingerprint " + dir + "/dev.pem") == 0);
   REQUIRE(run("ca revoke " + dir + "/ca " + dir + "/dev.pem") == 0);
+  CHECK(run("ca revoke " + dir + "/no-ca " + dir + "/dev.pem") == 7);
+  CHECK(run("ca revoke " + dir + "/ca " + dir + "/short.cose") == 7);  // not a certificate
   CHECK(run("verify " + rec + trust + " --revoked " + dir + "/ca/revoked.txt") == 6);
   CHECK(run("verify --help") == 0);
 }

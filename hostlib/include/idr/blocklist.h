@@ -131,9 +131,4 @@ class BlocklistHolder {
   std::shared_ptr<const Blocklist> list_;
 };
 
-// `idr blocklist build CSV OUT | apply LIST DELTA OUT | check LIST ID VALID_FROM | info LIST`.
-// argv[0] is "blocklist". Returns the process exit code (0 ok, 1 listed for check, 2 usage,
-// 3 error); prints to stdout/stderr.
-int run_blocklist_cli(int argc, char** argv);
-
 }  // namespace idr

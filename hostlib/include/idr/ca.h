@@ -67,6 +67,11 @@ struct Validity {
 
 [[nodiscard]] std::string to_pem(const Bytes& der);
 [[nodiscard]] Result<Bytes> from_pem(const std::string& pem);
+// The first certificate of a PEM file (at most 16 MiB, its size checked before a byte is
+// read), as DER. InvalidArgument (with `why`) when the file is too large, not a regular file
+// or holds no certificate that parses; Io when it cannot be opened or read.
+[[nodiscard]] Result<Bytes> read_certificate_file(const std::string& path,
+                                                  std::string* why = nullptr);
 // 16 random bytes from the system's entropy (challenges, nonces).
 [[nodiscard]] Result<ReadNonce> random_nonce();
 

@@ -116,9 +116,4 @@ class Journal {
 // set when it is unset or malformed.
 [[nodiscard]] Result<std::vector<uint8_t>> journal_key_from_env(std::string* why = nullptr);
 
-// `idr journal verify DB [--anchor ROW:HASH] [--record ROW:FILE] | list DB | head DB |
-// record DB ROW FILE`; verify reads the key from $IDR_JOURNAL_KEY; argv[0] is "journal".
-// Exit codes: 0 ok, 1 verify failed, 2 usage, 3 error.
-int run_journal_cli(int argc, char** argv);
-
 }  // namespace idr

@@ -245,9 +245,10 @@ class VerifiedRecord {
   return verify_record(file.data(), file.size(), options);
 }
 
-// The `idr verify | disclose | ca | provision` commands; argv[0] is the command name.
-// Exit codes: 0 ok/verified, 1 usage or file error, 2 reader unreachable, 6 not verified.
-int run_signed_cli(int argc, char** argv);
+// A record file, whole, its size checked before a byte is read (DESIGN 11): InvalidArgument
+// (with `why`) when it is not a regular file or holds more than kMaxRecordSize bytes, Io
+// when it cannot be opened or read. What it holds is not looked at: verify_record does that.
+[[nodiscard]] Result<Bytes> read_record_file(const std::string& path, std::string* why = nullptr);
 
 // SHA-256 of a certificate's DER (a `cert` entry of the revocation list).
 [[nodiscard]] std::array<uint8_t, 32> certificate_fingerprint(const Bytes& der);

@@ -381,6 +381,14 @@ Result<Bytes> from_pem(const std::string& pem) {
   return std::move(ders->front());
 }
 
+Result<Bytes> read_certificate_file(const std::string& path, std::string* why) {
+  auto pem = detail::read_file_bounded(path, detail::kMaxTextFileSize, why);
+  if (!pem) return pem.error();
+  auto der = from_pem(std::string(pem->begin(), pem->end()));
+  if (!der && why != nullptr) *why = path + ": not a PEM certificate";
+  return der;
+}
+
 Result<ReadNonce> random_nonce() {
   Rng rng;
   ReadNonce n{};
