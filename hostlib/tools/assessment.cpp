@@ -59,8 +59,9 @@ std::vector<Verdict> card_checks(const std::vector<Verdict>& verdicts) {
 }  // namespace
 
 CLI::Option* add_assessment_options(CLI::App& app, AssessmentOptions& o) {
-  app.add_flag("--no-checks", [&o](int64_t) { o.checks = false; },
-               "skip the checks on the card data (DESIGN 7)");
+  app.add_flag(
+      "--no-checks", [&o](int64_t) { o.checks = false; },
+      "skip the checks on the card data (DESIGN 7)");
   o.today = local_today();
   app.add_option("--today", o.today, "the date the checks take as today (default: the local date)")
       ->type_name("YYYYMMDD")

@@ -84,8 +84,7 @@ int run_read(ReadOptions o) {
   if (code != kExitOk) return code;
   const auto rs = open_session("read", o.reader, std::move(policy), code);
   if (!rs) return code;
-  if (signed_options.legacy)
-    return show_legacy(*rs, fields, wait, photo_out, assessor, o.json);
+  if (signed_options.legacy) return show_legacy(*rs, fields, wait, photo_out, assessor, o.json);
 
   // Find (waiting up to --wait), READ_SIGNED with a fresh nonce, verify, check: one call.
   const Result<Decision> read = rs->session->read_verified(fields, wait);

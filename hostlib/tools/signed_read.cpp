@@ -21,8 +21,8 @@ const char* const kSignedReadHelp =
     "file); with none the revocation check is NOT_CHECKED and the read not verified.\n";
 
 CLI::Option* add_signed_read_options(CLI::App& app, SignedReadOptions& o) {
-  CLI::Option* legacy = app.add_flag(
-      "--legacy", o.legacy, "the old unsigned read (30 01 / 30 10): nothing is verified");
+  CLI::Option* legacy = app.add_flag("--legacy", o.legacy,
+                                     "the old unsigned read (30 01 / 30 10): nothing is verified");
   CLI::Option* verification[] = {
       app.add_option("--trust", o.trust,
                      "trusted root(s): a PEM file or a directory; repeatable (default: "
@@ -39,8 +39,8 @@ CLI::Option* add_signed_read_options(CLI::App& app, SignedReadOptions& o) {
                      "$XDG_DATA_HOME/idr/counters.db or ~/.local/share/idr/counters.db)")
           ->type_name("DB"),
       add_number_option(
-          app, "--now", [&o](uint64_t v) { o.now = static_cast<int64_t>(v); }, 0,
-          uint64_t{1} << 40, "Unix time for certificate validity (default: the clock)"),
+          app, "--now", [&o](uint64_t v) { o.now = static_cast<int64_t>(v); }, 0, uint64_t{1} << 40,
+          "Unix time for certificate validity (default: the clock)"),
       app.add_flag("--show-unverified", o.show_unverified,
                    "also print the disclosed values of a record that did not verify, each "
                    "marked UNVERIFIED"),
