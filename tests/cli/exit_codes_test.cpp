@@ -79,11 +79,17 @@ TEST_CASE("idr: a missing required option or argument exits 1 and names it", "[e
   check_usage_error({"journal", "list"}, "journal list", "DB is required");
   check_usage_error({"blocklist"}, "blocklist", "subcommand");
   check_usage_error({"blocklist", "build", "list.csv"}, "blocklist build", "OUT is required");
+  // idr serve shows verified reads only and writes no card data (DESIGN 12).
+  check_usage_error({"serve", "--legacy"}, "serve", "verified reads only");
+  check_usage_error({"serve", "--photo", "p.png"}, "serve", "no card data");
+  check_usage_error({"serve", "--listen", "0.0.0.0:8080"}, "serve", "loopback");
+  check_usage_error({"serve", "--keep", "0"}, "serve", "--keep");
 }
 
 TEST_CASE("idr: --help of every command exits 0 and ends with the exit codes", "[exit]") {
   const std::vector<std::vector<std::string>> commands{{"read"},
                                                        {"watch"},
+                                                       {"serve"},
                                                        {"info"},
                                                        {"sam-id"},
                                                        {"list"},
@@ -119,8 +125,8 @@ TEST_CASE("idr: --help of every command exits 0 and ends with the exit codes", "
   const Run top = run_idr({"--help"});
   CHECK(top.status == 0);
   CHECK(top.out.find("2    reader unreachable") != std::string::npos);
-  for (const char* command : {"read", "watch", "info", "sam-id", "list", "sim", "verify",
-                              "disclose", "ca", "provision", "blocklist", "journal"})
+  for (const char* command : {"read", "watch", "serve", "info", "sam-id", "list", "sim",
+                              "verify", "disclose", "ca", "provision", "blocklist", "journal"})
     CHECK(top.out.find("\n  " + std::string(command) + " ") != std::string::npos);
   CHECK(run_idr({"help"}).status == 0);
   const Run version = run_idr({"--version"});
