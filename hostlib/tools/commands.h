@@ -30,6 +30,6 @@ Command add_ca(CLI::App& idr);         // cmd_ca.cpp
 Command add_provision(CLI::App& idr);  // cmd_ca.cpp
 Command add_blocklist(CLI::App& idr);
 Command add_journal(CLI::App& idr);
-Command add_serve(CLI::App& idr);     // cmd_serve.cpp (DESIGN 12)
+Command add_serve(CLI::App& idr);  // cmd_serve.cpp (DESIGN 12)
 
 }  // namespace idr::tool

@@ -50,10 +50,10 @@ int main(int argc, char** argv) {
   // An option given twice: the last one wins, as in most tools (repeatable options such as
   // --trust collect every value). Subcommands inherit this.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  const std::vector<Command> commands{add_read(app),      add_watch(app),     add_info(app),
-                                      add_sam_id(app),    add_list(app),      add_sim(app),
-                                      add_verify(app),    add_disclose(app),  add_ca(app),
-                                      add_provision(app), add_blocklist(app), add_journal(app), add_serve(app)};
+  const std::vector<Command> commands{
+      add_read(app),      add_watch(app),   add_info(app),     add_sam_id(app), add_list(app),
+      add_sim(app),       add_verify(app),  add_disclose(app), add_ca(app),     add_provision(app),
+      add_blocklist(app), add_journal(app), add_serve(app)};
 
   if (argc < 2) {
     std::cerr << app.help();
