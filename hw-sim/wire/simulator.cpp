@@ -7,7 +7,7 @@
 #include <string>
 #include <utility>
 
-#include "idr/simwire.h"
+#include "idr/proto/simwire.h"
 
 namespace idr::sim {
 

@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "idr/posix/loopback.h"
-#include "idr/simwire.h"
+#include "idr/proto/simwire.h"
 
 namespace idr::sim {
 

@@ -172,14 +172,13 @@ TEST_CASE("e2e: request errors get 10/11/21 and malformed frames never stop the 
 }
 
 // Host board only (tests/qemu runs this file against the QEMU board without it).
-TEST_CASE("e2e: idr-firmware --scenario runs the simulator in-process", "[host-board]") {
-  ChildProcess fw({IDR_FIRMWARE_EXE, "--scenario", kScenarioDir + "one_card_full.json", "--listen",
-                   "127.0.0.1:0"});
-  const unsigned short port = parse_loopback_port(fw.wait_for_line("host link on ", 15s));
-  LegacyClient host(port, 5s);
-  CHECK(host.transact(legacy_request(0x11, 0xFF)) == kOk);
-  CHECK(host.transact(legacy_request(0x30, 0x01)) == bare_reply(0x41));  // nothing selected
-  CHECK(fw.running());
+// The board reaches the simulator only over the sim wire (DESIGN 1): there is no in-process
+// simulator, so a firmware without --sim (or with a scenario instead) is a usage error.
+TEST_CASE("e2e: idr-firmware needs --sim; a scenario in-process is refused", "[host-board]") {
+  ChildProcess no_sim({IDR_FIRMWARE_EXE, "--listen", "127.0.0.1:0"});
+  CHECK(no_sim.wait_exit(10s) == 2);
+  ChildProcess scenario({IDR_FIRMWARE_EXE, "--scenario", kScenarioDir + "one_card_full.json"});
+  CHECK(scenario.wait_exit(10s) == 2);
 }
 
 // DESIGN 3: behaviour the model does not implement is an explicit, fatal error, visible at

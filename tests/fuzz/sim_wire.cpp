@@ -7,9 +7,9 @@
 #include <vector>
 
 #include "fuzz_input.h"
+#include "idr/proto/simwire.h"
 #include "idr/sim/scenario.h"
 #include "idr/sim/simulator.h"
-#include "idr/simwire.h"
 
 namespace {
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "idr/posix/loopback.h"
+#include "idr/proto/simwire.h"
 #include "idr/sim/simulator.h"
-#include "idr/simwire.h"
 
 namespace idr::qemu {
 

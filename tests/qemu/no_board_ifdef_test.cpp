@@ -1,6 +1,6 @@
-// DESIGN 1: one core for every board, no #ifdef on the board in the
-// firmware core or the drivers. Stricter than needed and simpler to keep: no conditional
-// compilation at all there (boards differ by their HAL implementation only).
+// DESIGN 1: one core for every board, no #ifdef on the board in the firmware core, the
+// drivers or the protocol component they build on. Stricter than needed and simpler to
+// keep: no conditional compilation at all there (boards differ by their HAL only).
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -46,8 +46,8 @@ TEST_CASE("no board ifdef: the detector flags conditional compilation and nothin
   CHECK(conditional_lines(without, "sample").empty());
 }
 
-TEST_CASE("no board ifdef: firmware/core and drivers have no conditional compilation") {
-  for (const char* dir : {"firmware/core", "drivers"}) {
+TEST_CASE("no board ifdef: firmware/core, drivers and protocol have no conditional compilation") {
+  for (const char* dir : {"firmware/core", "drivers", "protocol"}) {
     const auto hits = scan(fs::path(IDR_SOURCE_DIR) / dir);
     for (const auto& h : hits) UNSCOPED_INFO(h);
     CHECK(hits.empty());

@@ -1,5 +1,5 @@
 #pragma once
-// A test signer that follows drivers/proto/include/idr/proto/extension.h exactly (its own
+// A test signer that follows protocol/include/idr/proto/extension.h exactly (its own
 // CBOR encoder and mbedTLS ECDSA), plus a small PKI made with idr::ca, so the host
 // verifier is tested without the firmware.
 #include <array>

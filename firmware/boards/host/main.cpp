@@ -1,8 +1,9 @@
 // idr-firmware: the reader firmware as a Linux process (the host board). OS glue only:
 // argument parsing, sockets, and the loop around ReaderApp.
 //
-//   idr-firmware --sim 127.0.0.1:PORT [--listen 127.0.0.1:PORT]      simulator in idr-sim
-//   idr-firmware --scenario FILE      [--listen 127.0.0.1:PORT]      simulator in-process
+//   idr-firmware --sim 127.0.0.1:PORT [--listen 127.0.0.1:PORT]
+// The simulator is always another process (idr-sim): the board reaches it only over the sim
+// wire (DESIGN 1, 3).
 //   --front-end-standby: CLRC663 standby while the field is off (standby_front_end.h; the
 //   simulator does not model standby, so under hw-sim this ends the run with a model error)
 // A hardware fault (the simulator's ModelError) is reported to the host (SW3 60 to the
@@ -11,9 +12,7 @@
 // "host link on 127.0.0.1:<port>"; or with --pty a pseudo-terminal, announced as
 // "host link on /dev/pts/N" (a serial line for hostlib's serial: transport).
 #include <cstdio>
-#include <exception>
 #include <iostream>
-#include <memory>
 #include <string>
 
 #include "idr/board/host_board.h"
@@ -24,16 +23,13 @@
 #include "idr/board/vpcd_host_mode.h"
 #include "idr/core/app/reader_app.h"
 #include "idr/posix/loopback.h"
-#include "idr/sim/scenario.h"
-#include "idr/sim/simulator.h"
 
 namespace {
 
 void usage() {
-  std::cerr
-      << "usage: idr-firmware (--sim 127.0.0.1:PORT | --scenario FILE) [--listen 127.0.0.1:PORT "
-         "| --pty | --usb 127.0.0.1:PORT [--usb-serial S] | --vpcd 127.0.0.1:PORT]\n"
-         "       [--front-end-standby]\n";
+  std::cerr << "usage: idr-firmware --sim 127.0.0.1:PORT [--listen 127.0.0.1:PORT "
+               "| --pty | --usb 127.0.0.1:PORT [--usb-serial S] | --vpcd 127.0.0.1:PORT]\n"
+               "       [--front-end-standby]\n";
 }
 
 // Set baud (60 PP) on the pty link changes its termios speed (pty_host_link.h).
@@ -46,7 +42,7 @@ struct PtyBaud final : idr::core::HostBaudHook {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string sim_address, scenario_path;
+  std::string sim_address;
   uint16_t sim_port = 0, host_port = 0;
   bool use_pty = false;
   idr::core::ReaderAppOptions app_options;
@@ -60,8 +56,6 @@ int main(int argc, char** argv) {
         std::cerr << "idr-firmware: --sim takes 127.0.0.1:PORT\n";
         return 2;
       }
-    } else if (a == "--scenario" && i + 1 < argc) {
-      scenario_path = argv[++i];
     } else if (a == "--listen" && i + 1 < argc) {
       if (!idr::posix::parse_loopback_address(argv[++i], host_port)) {
         std::cerr << "idr-firmware: --listen takes 127.0.0.1:PORT (loopback only)\n";
@@ -82,33 +76,15 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  if (sim_address.empty() == scenario_path.empty()) {
+  if (sim_address.empty()) {
     usage();
     return 2;
   }
 
-  // The simulator: another process, or this one.
-  std::unique_ptr<idr::sim::Simulator> in_process;
-  std::unique_ptr<idr::board::SimLink> link;
-  if (!scenario_path.empty()) {
-    try {
-      in_process = std::make_unique<idr::sim::Simulator>(idr::sim::load_scenario(scenario_path));
-    } catch (const std::exception& e) {
-      std::cerr << "idr-firmware: scenario: " << e.what() << "\n";
-      return 1;
-    }
-    idr::sim::Simulator* sim = in_process.get();
-    link = std::make_unique<idr::board::InProcessSimLink>(
-        [sim](const uint8_t* m, size_t n, uint8_t* o, size_t c) {
-          return sim->handle(m, n, o, c);
-        });
-  } else {
-    auto socket_link = std::make_unique<idr::board::SocketSimLink>();
-    if (socket_link->connect_loopback(sim_port) != idr::Status::Ok) {
-      std::cerr << "idr-firmware: cannot connect to the simulator at " << sim_address << "\n";
-      return 1;
-    }
-    link = std::move(socket_link);
+  static idr::board::SocketSimLink link;
+  if (link.connect_loopback(sim_port) != idr::Status::Ok) {
+    std::cerr << "idr-firmware: cannot connect to the simulator at " << sim_address << "\n";
+    return 1;
   }
 
   static idr::board::TcpHostLink tcp_host;
@@ -132,7 +108,7 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  static idr::board::HostBoard board(*link, *host);
+  static idr::board::HostBoard board(link, *host);
   const idr::Status hello = board.start();
   if (hello != idr::Status::Ok) {
     std::cerr << "idr-firmware: simulator hello failed: " << idr::to_string(hello) << " "

@@ -14,11 +14,11 @@
 #include <cstdint>
 #include <cstring>
 
-#include "idr/crypto/cbor.h"
 #include "idr/crypto/p256.h"
 #include "idr/mps2/mbedtls_pool.h"
 #include "idr/mps2/semihosting.h"
 #include "idr/mps2/timer.h"
+#include "idr/proto/cbor.h"
 
 namespace {
 
@@ -197,7 +197,7 @@ extern "C" void idr_firmware_main() {
   const uint64_t sha256_4k = instructions_since(start);
   static uint8_t encoded[2048];
   start = timer.ticks();
-  crypto::CborWriter cbor(encoded, sizeof(encoded));
+  cbor::Writer cbor(encoded, sizeof(encoded));
   cbor.map(32);
   for (int i = 0; i < 32; ++i) {
     const char name[] = {'f',

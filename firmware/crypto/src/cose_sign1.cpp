@@ -5,7 +5,7 @@ namespace idr::crypto::cose {
 Status sig_structure_digest(ByteView payload, uint8_t (&digest)[kSha256Size]) {
   // Everything of ["Signature1", protected, h'', payload] before the payload's bytes.
   uint8_t prefix[32];
-  CborWriter w(prefix, sizeof(prefix));
+  cbor::Writer w(prefix, sizeof(prefix));
   w.array(4);
   w.text("Signature1");
   w.bytes(kProtectedEs256, sizeof(kProtectedEs256));
@@ -16,7 +16,7 @@ Status sig_structure_digest(ByteView payload, uint8_t (&digest)[kSha256Size]) {
   return sha256(parts, 2, digest);
 }
 
-void write_sign1_start(CborWriter& w, bool has_chain) {
+void write_sign1_start(cbor::Writer& w, bool has_chain) {
   w.tag(kTagSign1);
   w.array(4);
   w.bytes(kProtectedEs256, sizeof(kProtectedEs256));
@@ -28,12 +28,13 @@ void write_sign1_start(CborWriter& w, bool has_chain) {
   }
 }
 
-void write_sign1_end(CborWriter& w, ByteView payload, const uint8_t (&signature)[kSignatureSize]) {
-  w.bytes(payload);
+void write_sign1_end(cbor::Writer& w, ByteView payload,
+                     const uint8_t (&signature)[kSignatureSize]) {
+  w.bytes(payload.data, payload.size);
   w.bytes(signature, kSignatureSize);
 }
 
-void write_sign1(CborWriter& w, ByteView x5chain, ByteView payload,
+void write_sign1(cbor::Writer& w, ByteView x5chain, ByteView payload,
                  const uint8_t (&signature)[kSignatureSize]) {
   write_sign1_start(w, x5chain.size != 0);
   if (x5chain.size != 0) w.raw(x5chain.data, x5chain.size);

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "idr/crypto/cbor.h"
+#include "idr/proto/cbor.h"
 
 namespace idr::crypto {
 namespace {
@@ -60,7 +60,7 @@ enum class Rec : uint8_t { Blank, Unconfirmed, Valid, Damaged };
 [[nodiscard]] Status parse_chain(ByteView chain, ByteView& device_key, ByteView& authority) {
   if (chain.data == nullptr || chain.size == 0 || chain.size > KeyStore::kMaxChainSize)
     return Status::InvalidArgument;
-  CborReader reader(chain.data, chain.size);
+  cbor::Reader reader(chain.data, chain.size);
   size_t count = 0;
   if (!reader.array(count) || count < KeyStore::kMinChainCerts || count > KeyStore::kMaxChainCerts)
     return Status::InvalidArgument;
@@ -68,7 +68,7 @@ enum class Rec : uint8_t { Blank, Unconfirmed, Valid, Damaged };
   ByteView last{};
   for (size_t i = 0; i < count; ++i) {
     ByteView cert{};
-    if (!reader.bytes(cert) || cert.size == 0) return Status::InvalidArgument;
+    if (!reader.bytes(cert.data, cert.size) || cert.size == 0) return Status::InvalidArgument;
     if (i == 0) first = cert;
     last = cert;
   }

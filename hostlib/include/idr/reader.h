@@ -80,7 +80,7 @@ class Reader {
   // Cancelled when cancel() was called.
   Result<CardData> wait_for_card(std::chrono::milliseconds timeout, unsigned fields = kBase);
 
-  // Extension commands (CMD 0xE0, drivers/proto/include/idr/proto/extension.h; signed.h).
+  // Extension commands (CMD 0xE0, protocol/include/idr/proto/extension.h; signed.h).
   // Reader status errors as for the legacy commands (e.g. Sw3Unauthorized before
   // provisioning); MalformedReply when the answer is not as extension.h says.
   Result<DeviceInfo> device_info();

@@ -1,5 +1,5 @@
 #pragma once
-// Signed reads (DESIGN 5, drivers/proto/include/idr/proto/extension.h): the decoded form of
+// Signed reads (DESIGN 5, protocol/include/idr/proto/extension.h): the decoded form of
 // what READ_SIGNED answers, the reader's device info, and the record file format.
 //
 // Record file format: exactly the CBOR array [record, disclosures] the reader answered to

@@ -2,7 +2,7 @@
 // The legacy host-link protocol as a client (DESIGN 4, 8): one command in flight, stale
 // input dropped before it, one reply frame within a whole-reply deadline, and strict checks
 // of each reply's shape. Frames are built and parsed with the shared codec
-// (drivers/proto/include/idr/proto/hostlink.h); nothing here re-implements it.
+// (protocol/include/idr/proto/hostlink.h); nothing here re-implements it.
 #include <chrono>
 #include <cstdint>
 #include <memory>

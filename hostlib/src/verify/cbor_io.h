@@ -1,13 +1,16 @@
 #pragma once
-// libcbor ownership (CborItem) and a small deterministic CBOR writer (RFC 8949 4.2.1:
+// libcbor ownership (CborItem) and a growing deterministic CBOR writer (RFC 8949 4.2.1:
 // definite lengths, shortest heads) for what the host writes: record files and the
-// certificate chain of ProvisionCerts. Decoding is libcbor's; encoding is ours because
-// libcbor's builders do not promise the shortest head for every item.
+// certificate chain of ProvisionCerts. Decoding is libcbor's; encoding uses the system's one
+// head encoder (protocol/, idr/proto/cbor.h, the firmware's too) because libcbor's builders
+// do not promise the shortest head for every item.
 #include <cbor.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
+
+#include "idr/proto/cbor.h"
 
 namespace idr::detail {
 
@@ -47,16 +50,16 @@ CborItem load_prefix(const uint8_t* data, size_t size, size_t& used, std::string
 
 class CborWriter {
  public:
-  void array(uint64_t n) { head(4, n); }
-  void map(uint64_t n) { head(5, n); }
-  void uint(uint64_t v) { head(0, v); }
+  void array(uint64_t n) { head(cbor::kArray, n); }
+  void map(uint64_t n) { head(cbor::kMap, n); }
+  void uint(uint64_t v) { head(cbor::kUint, v); }
   void bytes(const uint8_t* p, size_t n) {
-    head(2, n);
+    head(cbor::kBytes, n);
     out_.insert(out_.end(), p, p + n);
   }
   void bytes(const std::vector<uint8_t>& b) { bytes(b.data(), b.size()); }
   void text(const std::string& s) {
-    head(3, s.size());
+    head(cbor::kText, s.size());
     out_.insert(out_.end(), s.begin(), s.end());
   }
   void raw(const std::vector<uint8_t>& b) { out_.insert(out_.end(), b.begin(), b.end()); }
@@ -64,25 +67,8 @@ class CborWriter {
 
  private:
   void head(uint8_t major, uint64_t v) {
-    const auto mt = static_cast<uint8_t>(major << 5);
-    if (v < 24) {
-      out_.push_back(static_cast<uint8_t>(mt | v));
-    } else if (v <= 0xFF) {
-      out_.push_back(static_cast<uint8_t>(mt | 24));
-      out_.push_back(static_cast<uint8_t>(v));
-    } else if (v <= 0xFFFF) {
-      out_.push_back(static_cast<uint8_t>(mt | 25));
-      be(v, 2);
-    } else if (v <= 0xFFFFFFFFu) {
-      out_.push_back(static_cast<uint8_t>(mt | 26));
-      be(v, 4);
-    } else {
-      out_.push_back(static_cast<uint8_t>(mt | 27));
-      be(v, 8);
-    }
-  }
-  void be(uint64_t v, int n) {
-    for (int i = n - 1; i >= 0; --i) out_.push_back(static_cast<uint8_t>(v >> (8 * i)));
+    uint8_t h[cbor::kMaxHeadSize];
+    out_.insert(out_.end(), h, h + cbor::encode_head(major, v, h));
   }
   std::vector<uint8_t> out_;
 };

@@ -1,4 +1,4 @@
-// Host link frame codec (drivers/proto/include/idr/proto/hostlink.h) against DESIGN 4 / 8.
+// Host link frame codec (protocol/include/idr/proto/hostlink.h) against DESIGN 4 / 8.
 #include <catch2/catch.hpp>
 
 #include "hostlink_fakes.h"

@@ -1,4 +1,4 @@
-// drivers/posix: loopback address parsing and a real TCP round trip on 127.0.0.1.
+// protocol/posix: loopback address parsing and a real TCP round trip on 127.0.0.1.
 #include <unistd.h>
 
 #include <catch2/catch.hpp>

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "idr/simwire.h"
+#include "idr/proto/simwire.h"
 
 using namespace idr::simwire;
 

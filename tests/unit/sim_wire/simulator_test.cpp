@@ -6,9 +6,9 @@
 #include <thread>
 
 #include "fake_peripherals.h"
+#include "idr/proto/simwire.h"
 #include "idr/sim/scenario.h"
 #include "idr/sim/wire_stream.h"
-#include "idr/simwire.h"
 
 using namespace idr;
 using simwire::ErrorCode;

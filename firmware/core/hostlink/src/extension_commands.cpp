@@ -4,9 +4,9 @@
 
 #include "idr/core/hostlink/legacy_status.h"
 #include "idr/crypto/bytes.h"
-#include "idr/crypto/cbor.h"
 #include "idr/crypto/cose_sign1.h"
 #include "idr/crypto/p256.h"
+#include "idr/proto/cbor.h"
 
 namespace idr::core {
 namespace {
@@ -16,18 +16,17 @@ using crypto::ByteView;
 // Bytes of ["Signature1", protected, h'', payload] before the payload (cose_sign1.cpp):
 // array head 1, "Signature1" 11, protected 4, empty bstr 1, payload head 3.
 constexpr size_t kSigStructurePrefix = 20;
-using crypto::CborWriter;
 
 size_t bare(uint8_t status3, uint8_t* out, size_t cap) {
   return hostlink::build_status_reply(status3, out, cap);
 }
 
 // A writer over the DATA part of a reply frame in `out`.
-CborWriter reply_writer(uint8_t* out, size_t cap) {
+cbor::Writer reply_writer(uint8_t* out, size_t cap) {
   const size_t room = cap > hostlink::kReplyDataOffset + hostlink::kChkSize
                           ? cap - hostlink::kReplyDataOffset - hostlink::kChkSize
                           : 0;
-  return CborWriter(out + hostlink::kReplyDataOffset, room);
+  return cbor::Writer(out + hostlink::kReplyDataOffset, room);
 }
 
 // SW3 for a refused or failed provisioning step.
@@ -62,7 +61,7 @@ const char* state_name(crypto::IdentityState s) {
   return ext::kStateFault;
 }
 
-size_t seal_ok(const CborWriter& w, uint8_t* out, size_t cap) {
+size_t seal_ok(const cbor::Writer& w, uint8_t* out, size_t cap) {
   if (!w.ok()) return bare(sw3::kUnrecognizedError, out, cap);
   return hostlink::seal_reply(out, cap, 0x00, 0x00, sw3::kOk, w.size());
 }
@@ -104,7 +103,7 @@ size_t ExtensionCommands::handle_extension(const hostlink::Request& req, uint8_t
 size_t ExtensionCommands::device_info(uint8_t* out, size_t cap) {
   if (!identity_.loaded()) (void)identity_.load();  // best effort: report what is there
   const bool provisioned = identity_.provisioned();
-  CborWriter w = reply_writer(out, cap);
+  cbor::Writer w = reply_writer(out, cap);
   w.map(provisioned ? 6 : 5);
   w.text("serial");
   w.text(identity_.serial(), identity_.serial_size());
@@ -124,7 +123,7 @@ size_t ExtensionCommands::device_info(uint8_t* out, size_t cap) {
 }
 
 size_t ExtensionCommands::cert_chain(uint8_t* out, size_t cap) {
-  CborWriter w = reply_writer(out, cap);
+  cbor::Writer w = reply_writer(out, cap);
   const size_t size = identity_.chain_size();
   if (size == 0) {
     w.array(0);
@@ -309,7 +308,7 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out
   if (identity_.reserve_counter(counter) != Status::Ok)
     return bare(sw3::kUnrecognizedError, out, cap);
 
-  CborWriter p(payload_, sizeof(payload_));
+  cbor::Writer p(payload_, sizeof(payload_));
   p.map(11);
   p.text("v");
   p.uint(1);
@@ -353,7 +352,7 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out
   did(hal::CpuWork::Op::Sha256Bytes, payload.size + kSigStructurePrefix);
   did(hal::CpuWork::Op::EcdsaSign, 1);
 
-  CborWriter w = reply_writer(out, cap);
+  cbor::Writer w = reply_writer(out, cap);
   w.array(2);
   const size_t chain_size = identity_.chain_size();
   crypto::cose::write_sign1_start(w, chain_size != 0);

@@ -1,5 +1,5 @@
 #pragma once
-// COSE_Sign1 (RFC 9052 4.2, 4.4) with alg ES256 as drivers/proto/include/idr/proto/extension.h
+// COSE_Sign1 (RFC 9052 4.2, 4.4) with alg ES256 as protocol/include/idr/proto/extension.h
 // lays it out:
 //   18([ h'A10126' (protected {1: -7}), {33: x5chain} or {}, payload bstr, signature bstr 64 ])
 // signed over Sig_structure = ["Signature1", h'A10126', h'', payload] hashed with SHA-256.
@@ -7,8 +7,8 @@
 #include <cstdint>
 
 #include "idr/crypto/bytes.h"
-#include "idr/crypto/cbor.h"
 #include "idr/crypto/p256.h"
+#include "idr/proto/cbor.h"
 #include "idr/status.h"
 
 namespace idr::crypto::cose {
@@ -23,12 +23,12 @@ inline constexpr uint64_t kHeaderX5Chain = 33;                    // RFC 9360 2 
 // The same in two halves, for a caller that copies the x5chain straight from flash into
 // the output: start writes up to the x5chain value (when has_chain, the caller then writes
 // exactly the stored CBOR array), end writes payload and signature.
-void write_sign1_start(CborWriter& w, bool has_chain);
-void write_sign1_end(CborWriter& w, ByteView payload, const uint8_t (&signature)[kSignatureSize]);
+void write_sign1_start(cbor::Writer& w, bool has_chain);
+void write_sign1_end(cbor::Writer& w, ByteView payload, const uint8_t (&signature)[kSignatureSize]);
 
 // Writes the tagged COSE_Sign1. `x5chain` is the CBOR array of DER certificates as stored
 // (size 0: the unprotected map is empty). Check w.ok() afterwards.
-void write_sign1(CborWriter& w, ByteView x5chain, ByteView payload,
+void write_sign1(cbor::Writer& w, ByteView x5chain, ByteView payload,
                  const uint8_t (&signature)[kSignatureSize]);
 
 // Bytes write_sign1 produces, for sizing buffers.

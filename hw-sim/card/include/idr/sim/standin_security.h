@@ -1,6 +1,6 @@
 #pragma once
 // The open stand-in for the card's confidential security (DESIGN 6), exactly the scheme
-// written down in drivers/proto/include/idr/proto/sam_link.h. One module, used by the card
+// written down in protocol/include/idr/proto/sam_link.h. One module, used by the card
 // model, the SAM model and personalisation, so the two sides can never drift apart.
 // All AES-128 through mbedTLS (Debian's libmbedcrypto has MBEDTLS_CMAC_C enabled).
 #include <array>

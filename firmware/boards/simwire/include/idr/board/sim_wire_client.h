@@ -8,7 +8,7 @@
 #include "idr/board/cpu_calibration.h"
 #include "idr/board/sim_link.h"
 #include "idr/hal/hal.h"
-#include "idr/simwire.h"
+#include "idr/proto/simwire.h"
 #include "idr/status.h"
 
 namespace idr::board {

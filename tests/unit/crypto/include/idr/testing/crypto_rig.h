@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "idr/crypto/cbor.h"
 #include "idr/hal/hal.h"
+#include "idr/proto/cbor.h"
 #include "idr/sim/flash_model.h"
 
 namespace idr::testing {
@@ -182,7 +182,7 @@ inline std::vector<uint8_t> chain_cbor(const std::vector<std::vector<uint8_t>>& 
     for (const auto& c : certs) n += c.size() + 9;
     return n;
   }());
-  crypto::CborWriter w(out.data(), out.size());
+  cbor::Writer w(out.data(), out.size());
   w.array(certs.size());
   for (const auto& c : certs) w.bytes(c.data(), c.size());
   if (!w.ok()) throw std::runtime_error("chain_cbor: buffer too small");

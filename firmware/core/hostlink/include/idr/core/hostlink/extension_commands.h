@@ -1,5 +1,5 @@
 #pragma once
-// The extension commands (CMD 0xE0, drivers/proto/include/idr/proto/extension.h): device
+// The extension commands (CMD 0xE0, protocol/include/idr/proto/extension.h): device
 // info, certificate chain, READ_SIGNED, set time, counter, self-test, provisioning. Talks to
 // the card only through IdCardReader and to keys/counter only through ReaderIdentity.
 //

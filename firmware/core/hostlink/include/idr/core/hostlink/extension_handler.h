@@ -1,6 +1,6 @@
 #pragma once
 // The hook through which the legacy command set hands extension commands (CMD 0xE0,
-// drivers/proto/include/idr/proto/extension.h) to whoever implements them. Without a
+// protocol/include/idr/proto/extension.h) to whoever implements them. Without a
 // handler every extension command answers SW3 0x21, as before.
 #include <cstddef>
 #include <cstdint>

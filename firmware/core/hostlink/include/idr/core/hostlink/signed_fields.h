@@ -1,7 +1,7 @@
 #pragma once
 // Which named fields a signed read discloses from the 256-byte text block, per card type
 // (the UCS-2 character at byte 248, card_layout.h / DESIGN 8), with the field names of
-// drivers/proto/include/idr/proto/extension.h. Reserved areas are not fields.
+// protocol/include/idr/proto/extension.h. Reserved areas are not fields.
 #include <cstddef>
 #include <cstdint>
 

@@ -34,8 +34,8 @@
 namespace idr::sam {
 
 inline constexpr uint8_t kSof = 0xA5;
-inline constexpr size_t kHeaderSize = 3;     // SOF + LEN
-inline constexpr size_t kMaxData = 300;      // largest DATA: UNWRAP of a 0xE6 chunk + header
+inline constexpr size_t kHeaderSize = 3;  // SOF + LEN
+inline constexpr size_t kMaxData = 300;   // largest DATA: UNWRAP of a 0xE6 chunk + header
 inline constexpr size_t kMaxFrame = kHeaderSize + 1 + kMaxData + 1;
 inline constexpr uint32_t kPowerUpBaud = 115200;
 
@@ -56,10 +56,10 @@ enum class Reply : uint8_t {
   ChecksumError = 0x10,
   LengthError = 0x11,
   CommandError = 0x21,
-  StateError = 0x24,          // "unrecognized error": a command out of order
-  CardRejectedSam = 0x31,     // card failed to authenticate the SAM
-  SamRejectedCard = 0x32,     // SAM failed to authenticate the card
-  DataCheckFailed = 0x33,     // session MAC or issuer MAC wrong
+  StateError = 0x24,       // "unrecognized error": a command out of order
+  CardRejectedSam = 0x31,  // card failed to authenticate the SAM
+  SamRejectedCard = 0x32,  // SAM failed to authenticate the card
+  DataCheckFailed = 0x33,  // session MAC or issuer MAC wrong
   NotAuthorized = 0x66,
 };
 
