@@ -174,7 +174,7 @@ TEST_CASE("e2e: request errors get 10/11/21 and malformed frames never stop the 
 // Host board only (tests/qemu runs this file against the QEMU board without it).
 // The board reaches the simulator only over the sim wire (DESIGN 1): there is no in-process
 // simulator, so a firmware without --sim (or with a scenario instead) is a usage error.
-TEST_CASE("e2e: idr-firmware needs --sim; a scenario in-process is refused", "[host-board]") {
+TEST_CASE("e2e: idr-firmware needs --sim, a scenario in-process is refused", "[host-board]") {
   ChildProcess no_sim({IDR_FIRMWARE_EXE, "--listen", "127.0.0.1:0"});
   CHECK(no_sim.wait_exit(10s) == 2);
   ChildProcess scenario({IDR_FIRMWARE_EXE, "--scenario", kScenarioDir + "one_card_full.json"});
