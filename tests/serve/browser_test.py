@@ -126,6 +126,20 @@ def rows(driver):
     return out
 
 
+def fits_screen(driver):
+    """1366x768: nothing below the window; the list of checks scrolls in its own box."""
+    return driver.execute_script(
+        "const b = document.getElementById('checks-box').getBoundingClientRect();"
+        "return b.bottom <= window.innerHeight + 1 &&"
+        " document.documentElement.scrollHeight <= window.innerHeight + 1;")
+
+
+def first_row_status(driver):
+    return driver.execute_script(
+        "const r = document.querySelector('#checks tbody tr');"
+        "return r ? r.getAttribute('data-status') : null;")
+
+
 def shown_id_number(driver):
     # Read in one script: the rows are re-rendered on each snapshot (no stale element).
     return driver.execute_script(
@@ -188,6 +202,8 @@ def verified_page(args, work):
         check(r.get("validity.current", (None, None))[:2] == ("FAILED", "expired"),
               "expired: the row validity.current FAILED, reason expired")
         check("expired" in text(driver, "#verdict-why"), "expired: the reason under the badge")
+        check(first_row_status(driver) == "FAILED", "expired: the FAILED row is the first row")
+        check(fits_screen(driver), "expired: the page fits 1366x768 (checks scroll in their box)")
         driver.save_screenshot(os.path.join(args.out, "rejected-expired.png"))
 
         # Rejected: listed lost/stolen.

@@ -138,7 +138,13 @@ function showPresentation(p) {
 
   const checks = $('checks').tBodies[0];
   checks.replaceChildren();
-  for (const v of p.verdicts || []) {
+  $('checks-box').scrollTop = 0;
+  // FAILED rows first, then NOT_CHECKED, in their order otherwise: what rejected the card is
+  // at the top of the list, visible without scrolling.
+  const rank = { FAILED: 0, NOT_CHECKED: 1 };
+  const verdicts = (p.verdicts || []).map((v, i) => [v, i]).sort(
+      ([a, i], [b, j]) => ((rank[a.status] ?? 2) - (rank[b.status] ?? 2)) || (i - j));
+  for (const [v] of verdicts) {
     const name = (CHECKS[v.name] || v.name) + (v.field ? ` [${v.field}]` : '');
     row(checks, [['td', name], ['td', STATUS[v.status] || v.status, 'status'], ['td', v.message, 'reason']],
         { check: v.name, status: v.status, reason: v.reason });
