@@ -26,7 +26,8 @@ struct WatchOptions {
 
 constexpr std::chrono::milliseconds kPollInterval{50};
 
-bool ends_watch(Error e) {
+// The --legacy loop ends on what the exit-code table calls unreachable, interrupted or usage.
+bool ends_legacy_watch(Error e) {
   const int code = exit_code_for(e);
   return code == kExitUnreachable || code == kExitInterrupted || code == kExitUsage;
 }
@@ -63,7 +64,7 @@ int watch_legacy(ReaderSession& rs, unsigned fields, uint64_t count, Assessor& a
     if (rs.interrupt.interrupted()) return kExitInterrupted;
     const Result<bool> found = rs.reader->find_card();
     if (!found) {
-      if (ends_watch(found.error())) return report("watch", "find card", found.error());
+      if (ends_legacy_watch(found.error())) return report("watch", "find card", found.error());
       (void)report("watch", "find card", found.error());
     } else if (*found) {
       const Result<CardData> card = rs.reader->read_card(fields);
@@ -74,7 +75,7 @@ int watch_legacy(ReaderSession& rs, unsigned fields, uint64_t count, Assessor& a
         if (code != kExitOk) return code;
         continue;  // look for the next card at once
       }
-      if (ends_watch(card.error())) return report("watch", "read card", card.error());
+      if (ends_legacy_watch(card.error())) return report("watch", "read card", card.error());
       (void)report("watch", "read card", card.error());
     }
     if (rs.interrupt.sleep_for(kPollInterval)) return kExitInterrupted;

@@ -126,6 +126,12 @@ class Decision {
 // ended its read (the card left during it, a reader SW3 error, a malformed answer).
 using Presentation = Result<Decision>;
 
+// The errors after which Session::watch ends: the reader cannot be reached or the link broke
+// (TransportOpen, TransportClosed, Timeout, Io), the caller cancelled, or the reader cannot
+// be used this way (InvalidArgument, Unsupported). Any other error is one presentation's.
+// For callers that run their own loop over a Session (the idr serve page).
+[[nodiscard]] bool ends_watch(Error e);
+
 class Session {
  public:
   [[nodiscard]] static Result<Session> open(const std::string& reader_uri, Policy policy,

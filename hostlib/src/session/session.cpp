@@ -27,7 +27,11 @@ struct Session::Impl {
 
 namespace {
 
-// The errors after which the reader is gone or the caller asked to stop: a watch ends.
+// How long one wait inside watch lasts; it simply starts again (cancel ends it at once).
+constexpr std::chrono::milliseconds kWatchSlice{60'000};
+
+}  // namespace
+
 bool ends_watch(Error e) {
   switch (e) {
     case Error::TransportOpen:
@@ -42,11 +46,6 @@ bool ends_watch(Error e) {
       return false;
   }
 }
-
-// How long one wait inside watch lasts; it simply starts again (cancel ends it at once).
-constexpr std::chrono::milliseconds kWatchSlice{60'000};
-
-}  // namespace
 
 Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Session::Session(Session&&) noexcept = default;

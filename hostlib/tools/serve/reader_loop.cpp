@@ -7,22 +7,6 @@ namespace {
 constexpr std::chrono::milliseconds kPollInterval{50};
 constexpr std::chrono::milliseconds kReconnectPause{2000};
 
-// The errors after which this connection to the reader is over (as Session::watch).
-bool ends_connection(Error e) {
-  switch (e) {
-    case Error::TransportOpen:
-    case Error::TransportClosed:
-    case Error::Timeout:
-    case Error::Io:
-    case Error::Cancelled:
-    case Error::InvalidArgument:
-    case Error::Unsupported:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 ReaderLoop::ReaderLoop(Feed& feed, Config config) : feed_(feed), config_(std::move(config)) {
@@ -85,11 +69,11 @@ std::string ReaderLoop::serve_session(Session& session) {
   feed_.set_state(ReaderState::Waiting);
   while (!stop_) {
     const Result<bool> found = session.reader().find_card();
-    if (!found && ends_connection(found.error())) return message(found.error());
+    if (!found && ends_watch(found.error())) return message(found.error());
     if (found && *found) {
       feed_.set_state(ReaderState::Reading);
       const Presentation p = session.read_found(config_.fields);
-      if (!p && ends_connection(p.error())) return message(p.error());
+      if (!p && ends_watch(p.error())) return message(p.error());
       feed_.publish(p);
       feed_.set_state(ReaderState::Waiting);
       if (p) continue;  // look for the next card at once
