@@ -3,12 +3,15 @@
 // the firmware instructions of one full legacy read (30 10: text + photo + fingerprint) and
 // of one full signed read (READ_SIGNED, all fields, after provisioning) measured under QEMU
 // (-icount shift=0, timer 0: 40 instructions a tick; the board reports them with CpuTime). The
-// simulator runs in this process so every CpuTime report is counted exactly.
+// simulator runs in this process so every CpuTime report is counted exactly. RAM comes with
+// its breakdown (the ELF's data objects) and with the high-water marks of stack and mbedTLS
+// pool after each read, read back from the image's paint over QMP (qemu_reader.h).
 //
 //   idr-bench-footprint [--elf IMAGE] [scenario.json]
 //   (defaults: the image of build/cortex-m4, hw-sim/scenarios/resident-fingerprint.json)
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -37,6 +40,13 @@ struct ReadFigures {
   uint64_t instructions = 0;
   double cpu_ms = 0;
   size_t reply_bytes = 0;
+  qemu::HighWater high_water;  // since reset, read right after the read
+};
+
+// Deletes the QMP socket QEMU leaves behind when it is killed.
+struct QmpPath {
+  std::string path = qemu::fresh_qmp_path();
+  ~QmpPath() { ::unlink(path.c_str()); }
 };
 
 ReadFigures one_read(const std::string& elf, const std::string& scenario_file) {
@@ -44,12 +54,14 @@ ReadFigures one_read(const std::string& elf, const std::string& scenario_file) {
   const unsigned short host_port = qemu::free_loopback_port();
   unsigned short sim_port = qemu::free_loopback_port();
   while (sim_port == host_port) sim_port = qemu::free_loopback_port();
-  e2e::ChildProcess qemu_process(qemu::qemu_command(elf, host_port, sim_port));
+  const QmpPath qmp_path;
+  e2e::ChildProcess qemu_process(qemu::qemu_command(elf, host_port, sim_port, qmp_path.path));
   ReadFigures f;
   {
     qemu::CountingSimServer server(sim, sim_port);
     {
       e2e::LegacyClient host(host_port, 10s);
+      qemu::Qmp qmp(qmp_path.path, 10s);
       const auto find = host.transact(e2e::legacy_request(0x20, 0x01));
       const auto select = host.transact(e2e::legacy_request(0x20, 0x02));
       if (find.size() < 10 || find[9] != 0x9F || select.size() < 10 || select[9] != 0x90)
@@ -60,6 +72,7 @@ ReadFigures one_read(const std::string& elf, const std::string& scenario_file) {
       f.instructions = server.instructions() - before;
       f.cpu_ms = static_cast<double>(server.accounts().firmware_cpu - cpu_before) / 1e6;
       f.reply_bytes = reply.size();
+      f.high_water = qemu::read_high_water(qmp, elf);
     }
     qemu_process.kill();  // EOF on UART1 ends the server thread
   }
@@ -73,12 +86,14 @@ ReadFigures one_signed_read(const std::string& elf, const std::string& scenario_
   const unsigned short host_port = qemu::free_loopback_port();
   unsigned short sim_port = qemu::free_loopback_port();
   while (sim_port == host_port) sim_port = qemu::free_loopback_port();
-  e2e::ChildProcess qemu_process(qemu::qemu_command(elf, host_port, sim_port));
+  const QmpPath qmp_path;
+  e2e::ChildProcess qemu_process(qemu::qemu_command(elf, host_port, sim_port, qmp_path.path));
   ReadFigures f;
   {
     qemu::CountingSimServer server(sim, sim_port);
     {
       e2e::LegacyClient host(host_port, 10s);
+      qemu::Qmp qmp(qmp_path.path, 10s);
       const auto ext = [&](ext::Op op, const e2e::Bytes& data) {
         return host.transact(e2e::legacy_request(ext::kCmd, static_cast<uint8_t>(op), data), 60s);
       };
@@ -104,10 +119,43 @@ ReadFigures one_signed_read(const std::string& elf, const std::string& scenario_
       f.cpu_ms = static_cast<double>(server.accounts().firmware_cpu - cpu_before) / 1e6;
       f.reply_bytes = reply.size();
       if (reply.size() < 10 || reply[9] != 0x90) throw std::runtime_error("READ_SIGNED failed");
+      f.high_water = qemu::read_high_water(qmp, elf);
     }
     qemu_process.kill();
   }
   return f;
+}
+
+void print_high_water(const qemu::HighWater& hw) {
+  std::printf(
+      "         high-water since reset: stack %llu B of %llu reserved, mbedTLS pool %llu B of "
+      "%llu\n",
+      static_cast<unsigned long long>(hw.stack_peak),
+      static_cast<unsigned long long>(hw.stack_reserve),
+      static_cast<unsigned long long>(hw.pool_peak), static_cast<unsigned long long>(hw.pool_size));
+}
+
+// Every data object in RAM, largest first; the small ones summed.
+void print_ram_breakdown(const std::string& elf, const qemu::ImageSizes& sizes) {
+  std::vector<qemu::ElfObject> objects = qemu::read_objects(elf);
+  objects.erase(std::remove_if(objects.begin(), objects.end(),
+                               [](const qemu::ElfObject& o) { return o.address < 0x20000000u; }),
+                objects.end());
+  std::sort(objects.begin(), objects.end(),
+            [](const qemu::ElfObject& a, const qemu::ElfObject& b) { return a.size > b.size; });
+  std::printf("  RAM breakdown: .stack %llu B; data objects (.data + .bss):\n",
+              static_cast<unsigned long long>(sizes.stack));
+  uint64_t small = 0, small_count = 0;
+  for (const qemu::ElfObject& o : objects) {
+    if (o.size >= 64) {
+      std::printf("    %7u B  %s\n", o.size, o.name.c_str());
+    } else {
+      small += o.size;
+      ++small_count;
+    }
+  }
+  std::printf("    %7llu B  %llu objects under 64 B\n", static_cast<unsigned long long>(small),
+              static_cast<unsigned long long>(small_count));
 }
 
 }  // namespace
@@ -133,6 +181,7 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(sizes.ram),
                 100.0 * static_cast<double>(sizes.ram) / 65536.0,
                 static_cast<unsigned long long>(sizes.stack));
+    print_ram_breakdown(elf, sizes);
     const qemu::SelftestRun selftest = qemu::run_selftest(IDR_QEMU_SELFTEST_ELF, 60s);
     const auto fig = qemu::selftest_figures(selftest.output);
     if (selftest.exit_code != 0)
@@ -157,6 +206,7 @@ int main(int argc, char** argv) {
       std::printf(
           "  run %d: %llu instructions (firmware CPU %.3f ms of virtual time), reply %zu B\n", run,
           static_cast<unsigned long long>(f.instructions), f.cpu_ms, f.reply_bytes);
+      print_high_water(f.high_water);
     }
     std::printf("Full signed read (READ_SIGNED, every field) under QEMU, same scenario:\n");
     for (int run = 1; run <= 2; ++run) {
@@ -164,6 +214,7 @@ int main(int argc, char** argv) {
       std::printf(
           "  run %d: %llu instructions (firmware CPU %.3f ms of virtual time), reply %zu B\n", run,
           static_cast<unsigned long long>(f.instructions), f.cpu_ms, f.reply_bytes);
+      print_high_water(f.high_water);
     }
     std::printf(
         "  (idle host-link polls between the command's bytes count too: runs differ a little)\n");

@@ -119,6 +119,18 @@ TEST_CASE("qemu signed read: provisioning, then a COSE_Sign1 record that verifie
   uint64_t counter = 0;
   for (uint8_t byte : ctr.data) counter = counter << 8 | byte;
   CHECK(counter == 1);
+
+  // After provisioning and a full signed read, the deepest stack and the furthest pool
+  // allocation (painted at start-up, read back over QMP) keep their margins: the stack
+  // reserve (linker.ld) at least 512 B over the high-water mark, the pool not exhausted.
+  qemu::Qmp qmp(s.reader.qmp_socket, 10s);
+  const qemu::HighWater hw = qemu::read_high_water(qmp, IDR_QEMU_FIRMWARE_ELF);
+  INFO("stack " << hw.stack_peak << " of " << hw.stack_reserve << " B, pool " << hw.pool_peak
+                << " of " << hw.pool_size << " B");
+  CHECK(hw.stack_peak > 512);  // the firmware did run: the paint was written over
+  CHECK(hw.stack_peak + 512 <= hw.stack_reserve);
+  CHECK(hw.pool_peak > 0);
+  CHECK(hw.pool_peak < hw.pool_size);
 }
 
 TEST_CASE("qemu crypto self-test: RFC 6979 A.2.5 known answers and the measured pool") {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "idr/mps2/paint.h"
 #include "idr/mps2/semihosting.h"
 
 namespace idr::mps2 {
@@ -11,16 +12,37 @@ namespace {
 
 constexpr uint32_t kExitMbedtlsFatal = 6;  // README.md: mbedTLS found its pool corrupted
 
-alignas(8) unsigned char pool[kMbedtlsPoolSize];
+}  // namespace
+}  // namespace idr::mps2
+
+// The pool under a plain name: tests/qemu finds it in the ELF's symbol table and reads its
+// paint back (paint.h).
+extern "C" {
+alignas(8) unsigned char idr_mbedtls_pool[idr::mps2::kMbedtlsPoolSize];
+}
+
+namespace idr::mps2 {
+namespace {
+
+// mbedTLS clears the pool and writes its first block header at the start; everything
+// after that header's room is painted, so the highest word that is no longer paint marks
+// how far mbedTLS's first-fit allocations ever reached.
+constexpr size_t kPoolHeaderRoom = 64;
+
+void init_painted(size_t bytes) {
+  mbedtls_memory_buffer_alloc_init(idr_mbedtls_pool, bytes);
+  if (bytes > kPoolHeaderRoom)
+    paint_words(idr_mbedtls_pool + kPoolHeaderRoom, idr_mbedtls_pool + bytes);
+}
 
 }  // namespace
 
 void mbedtls_pool_init() {
-  mbedtls_memory_buffer_alloc_init(pool, sizeof(pool));
+  init_painted(sizeof(idr_mbedtls_pool));
 }
 
 void mbedtls_pool_init(size_t bytes) {
-  mbedtls_memory_buffer_alloc_init(pool, bytes < sizeof(pool) ? bytes : sizeof(pool));
+  init_painted(bytes < sizeof(idr_mbedtls_pool) ? bytes : sizeof(idr_mbedtls_pool));
 }
 
 MbedtlsPoolUse mbedtls_pool_use() {
