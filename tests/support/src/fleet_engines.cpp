@@ -29,7 +29,7 @@ using namespace std::chrono_literals;
 const char kNatsServer[] = "/usr/sbin/nats-server";
 const char kRunuser[] = "/usr/sbin/runuser";
 const char kPgBin[] = "/usr/lib/postgresql/15/bin/";  // Debian postgresql-15 (DESIGN 10)
-constexpr auto kStartBound = 60s;                      // a loaded 2-core machine, 6 sessions
+constexpr auto kStartBound = 60s;                     // a loaded 2-core machine, 6 sessions
 
 // A port nothing listens on now (the kernel's pick for 127.0.0.1:0). Another process may
 // take it before the engine binds it; the engine then fails to start and says so.
@@ -61,9 +61,7 @@ void run_to_end(const std::vector<std::string>& argv, const std::string& log) {
   o.stderr_file = log;
   o.capture_stdout = true;
   tool::ChildProcess p(argv, o);
-  {
-    std::ofstream(log + ".out") << p.read_all(kStartBound);
-  }
+  { std::ofstream(log + ".out") << p.read_all(kStartBound); }
   const int status = p.wait();
   if (status != 0)
     throw std::runtime_error(argv[argv.size() > 3 ? 3 : 0] + " failed (status " +
@@ -143,8 +141,8 @@ FleetEngines::FleetEngines(const FleetOptions& options)
            << "jetstream { store_dir: \"" << dir_->path << "/" << name
            << "-store\", max_file_store: 2G, max_memory_store: 256M }\n";
       if (nodes_.size() > 1)
-        conf << "cluster { name: idr, listen: 127.0.0.1:" << n.cluster_port
-             << ", routes: [" << routes << "] }\n";
+        conf << "cluster { name: idr, listen: 127.0.0.1:" << n.cluster_port << ", routes: ["
+             << routes << "] }\n";
     }
     for (size_t i = 0; i < nodes_.size(); ++i) start_nats(static_cast<int>(i));
     if (!nodes_.empty()) wait_for_jetstream();
@@ -174,8 +172,7 @@ std::string FleetEngines::nats_url(int node) const {
 
 std::string FleetEngines::nats_urls() const {
   std::string urls;
-  for (size_t i = 0; i < nodes_.size(); ++i)
-    urls += (i ? "," : "") + nats_url(static_cast<int>(i));
+  for (size_t i = 0; i < nodes_.size(); ++i) urls += (i ? "," : "") + nats_url(static_cast<int>(i));
   return urls;
 }
 
@@ -185,7 +182,9 @@ std::string FleetEngines::postgres_conninfo() const {
          " user=idr dbname=postgres";
 }
 
-const std::string& FleetEngines::dir() const { return dir_->path; }
+const std::string& FleetEngines::dir() const {
+  return dir_->path;
+}
 
 void FleetEngines::start_nats(int node) {
   Node& n = nodes_.at(node);
@@ -195,7 +194,9 @@ void FleetEngines::start_nats(int node) {
       std::vector<std::string>{kNatsServer, "-c", n.config, "-a", "127.0.0.1"}, o);
 }
 
-void FleetEngines::kill_nats(int node) { nodes_.at(node).process->kill(); }
+void FleetEngines::kill_nats(int node) {
+  nodes_.at(node).process->kill();
+}
 
 void FleetEngines::restart_nats(int node) {
   Node& n = nodes_.at(node);
@@ -246,14 +247,13 @@ void FleetEngines::start_postgres() {
   o.parent_death_signal = SIGTERM;
   postgres_ = std::make_unique<tool::ChildProcess>(
       std::vector<std::string>{kRunuser, "-u", "postgres", "--", std::string(kPgBin) + "postgres",
-                               "-D", pg_data_, "-k", pg_socket_dir_, "-p",
-                               std::to_string(pg_port_), "-c", "listen_addresses="},
+                               "-D", pg_data_, "-k", pg_socket_dir_, "-p", std::to_string(pg_port_),
+                               "-c", "listen_addresses="},
       o);
   const auto deadline = std::chrono::steady_clock::now() + kStartBound;
   const std::string conninfo = postgres_conninfo();
   while (PQping(conninfo.c_str()) != PQPING_OK) {
-    if (!postgres_->running())
-      throw std::runtime_error("PostgreSQL exited: " + tail_of(pg_log_));
+    if (!postgres_->running()) throw std::runtime_error("PostgreSQL exited: " + tail_of(pg_log_));
     if (std::chrono::steady_clock::now() > deadline)
       throw std::runtime_error("PostgreSQL did not answer: " + tail_of(pg_log_));
     std::this_thread::sleep_for(50ms);
@@ -264,8 +264,8 @@ void FleetEngines::stop_postgres() {
   if (!postgres_) return;
   if (postgres_->running()) {
     try {
-      run_to_end({kRunuser, "-u", "postgres", "--", std::string(kPgBin) + "pg_ctl", "-D",
-                  pg_data_, "-m", "fast", "-w", "stop"},
+      run_to_end({kRunuser, "-u", "postgres", "--", std::string(kPgBin) + "pg_ctl", "-D", pg_data_,
+                  "-m", "fast", "-w", "stop"},
                  dir_->path + "/pg_ctl-stop.log");
     } catch (const std::exception&) {
       // Still running: the SIGKILL below ends runuser; the server follows it when its

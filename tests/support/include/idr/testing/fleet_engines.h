@@ -21,8 +21,8 @@ namespace idr::testing {
 struct TempDir;
 
 struct FleetOptions {
-  int nats_nodes = 3;     // 1 or more; 3 lets one node die with the cluster still serving
-  bool postgres = true;   // start PostgreSQL too
+  int nats_nodes = 3;    // 1 or more; 3 lets one node die with the cluster still serving
+  bool postgres = true;  // start PostgreSQL too
   std::string dir_prefix = "idr-fleet";
 };
 
