@@ -134,10 +134,14 @@ struct RevocationKeys {
 // number. A file without the version line is the version 1 list (one SHA-256 fingerprint of
 // a certificate's DER a line, colons and case ignored): loaded as `cert` entries, which is
 // sound because only strict, canonical, low-s certificates are accepted (one encoding each).
-// Thread-safety (DESIGN 11): the const members, and verify_record with a TrustStore, may run
-// from any number of threads at once (each verification works on its own copy of the roots:
-// mbedTLS caches tables inside a parsed key). Loading roots or lists (the non-const members)
-// must not overlap any other use of the same TrustStore.
+// Chain verdicts are cached in the store (DESIGN 11): each distinct x5chain (by SHA-256 of
+// its bytes) is judged against the roots once, at most 4096 kept, least recently used
+// dropped; adding a root empties the cache. The time (VerifyOptions::now) and the
+// revocation list are checked on every record, never cached.
+// Thread-safety (DESIGN 11): the const members, and verify_record / verify_records with a
+// TrustStore, may run from any number of threads at once (the cache has its own lock).
+// Loading roots or lists (the non-const members) must not overlap any other use of the same
+// TrustStore.
 class TrustStore {
  public:
   TrustStore();
@@ -249,6 +253,18 @@ class VerifiedRecord {
 // (with `why`) when it is not a regular file or holds more than kMaxRecordSize bytes, Io
 // when it cannot be opened or read. What it holds is not looked at: verify_record does that.
 [[nodiscard]] Result<Bytes> read_record_file(const std::string& path, std::string* why = nullptr);
+
+// Many records at once on `threads` threads (0: one per core); result i is what
+// verify_record(records[i], options) gives. For offline verification (ingest of forwarded
+// records, require_nonce = false). Thread-safety contract: every thread reads `options`;
+// the TrustStore must not be loaded meanwhile; field_validity and lost_stolen are called
+// from several threads at once and must be thread-safe; with a CounterStore, two records of
+// one reader in one batch race (the lower counter can come out as a regression): give a
+// batch at most one record per reader, or no CounterStore (require_counter = false).
+// An allocation failure in any thread is rethrown here after all threads stopped.
+[[nodiscard]] std::vector<VerifiedRecord> verify_records(const std::vector<Bytes>& records,
+                                                         const VerifyOptions& options,
+                                                         unsigned threads = 0);
 
 // SHA-256 of a certificate's DER (a `cert` entry of the revocation list).
 [[nodiscard]] std::array<uint8_t, 32> certificate_fingerprint(const Bytes& der);

@@ -306,28 +306,41 @@ Result<bool> Blocklist::contains(std::string_view id_number, std::string_view va
 
 void Blocklist::contains_many(const BlocklistQuery* queries, size_t count,
                               BlocklistAnswer* answers) const {
-  // A software pipeline: the key of query i is packed and its block prefetched kInFlight
-  // queries before it is resolved, so that many cache misses overlap.
-  constexpr size_t kInFlight = 16;
-  MixedKey keys[kInFlight];
-  blocklist::Placement places[kInFlight];
-  bool valid[kInFlight] = {};
+  // In groups, two at a time: while group g is resolved, group g + 1's keys are packed and
+  // its home blocks prefetched in one burst, so their cache misses overlap each other and
+  // group g's work. (Measured on a KVM guest: one prefetch per query interleaved with the
+  // work hid little of the miss; a burst per group hid most of it. DESIGN 9.)
+  constexpr size_t kGroup = 32;
+  struct Group {
+    blocklist::MixedKey keys[kGroup];
+    blocklist::Placement places[kGroup];
+    bool valid[kGroup];
+    size_t first = 0, size = 0;
+  };
+  Group groups[2];
   const Impl& m = *impl_;
-  for (size_t i = 0; i < count + kInFlight; ++i) {
-    const size_t slot = i % kInFlight;
-    if (i >= kInFlight) {
-      const size_t j = i - kInFlight;
-      answers[j] = !valid[slot]                          ? BlocklistAnswer::Malformed
-                   : m.resolve(keys[slot], places[slot]) ? BlocklistAnswer::Listed
-                                                         : BlocklistAnswer::NotListed;
+  auto prepare = [&](Group& g, size_t first) {
+    g.first = first;
+    g.size = count - first < kGroup ? count - first : kGroup;
+    for (size_t i = 0; i < g.size; ++i) {
+      const BlocklistQuery& q = queries[first + i];
+      g.valid[i] = blocklist::make_key(q.id_number, q.valid_from, &g.keys[i]);
+      if (g.valid[i]) g.places[i] = blocklist::place(g.keys[i], m.geo);
     }
-    if (i < count) {
-      valid[slot] = blocklist::make_key(queries[i].id_number, queries[i].valid_from, &keys[slot]);
-      if (valid[slot]) {
-        places[slot] = blocklist::place(keys[slot], m.geo);
-        m.prefetch(places[slot]);
-      }
-    }
+    for (size_t i = 0; i < g.size; ++i)
+      if (g.valid[i]) __builtin_prefetch(m.block(g.places[i].home));
+  };
+  if (count == 0) return;
+  prepare(groups[0], 0);
+  for (size_t n = 0;; ++n) {
+    Group& g = groups[n & 1];
+    const size_t next = g.first + g.size;
+    if (next < count) prepare(groups[(n + 1) & 1], next);
+    for (size_t i = 0; i < g.size; ++i)
+      answers[g.first + i] = !g.valid[i]                       ? BlocklistAnswer::Malformed
+                             : m.resolve(g.keys[i], g.places[i]) ? BlocklistAnswer::Listed
+                                                                 : BlocklistAnswer::NotListed;
+    if (next >= count) return;
   }
 }
 

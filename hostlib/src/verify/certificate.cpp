@@ -1,11 +1,15 @@
 #include "certificate.h"
 
-#include <mbedtls/oid.h>
-#include <mbedtls/pem.h>
-#include <mbedtls/pk.h>
-#include <mbedtls/sha256.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
+#include <new>
 #include <cstring>
+#include <ctime>
 
 namespace idr::detail {
 
@@ -129,13 +133,66 @@ Bytes der_integer(const uint8_t (&v)[32]) {
   return out;
 }
 
-std::array<uint8_t, 32> sha256(const uint8_t* p, size_t n) {
+// SubjectPublicKeyInfo of a P-256 key up to its 65-byte uncompressed point (RFC 5480):
+// SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING { 0, 04 || X || Y } }.
+constexpr uint8_t kP256SpkiPrefix[] = {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48,
+                                       0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A, 0x86, 0x48,
+                                       0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00};
+
+// i2d output owned by us.
+struct Der {
+  ~Der() { OPENSSL_free(p); }
+  unsigned char* p = nullptr;
+  int n = 0;
+};
+
+int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const auto yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<int64_t>(doe) - 719468;
+}
+
+int64_t unix_time(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return 0;  // parse checked the time
+  return days_from_civil(tm.tm_year + 1900, static_cast<unsigned>(tm.tm_mon + 1),
+                         static_cast<unsigned>(tm.tm_mday)) *
+             86400 +
+         tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+}
+
+// OpenSSL's digest calls fail only without memory (the algorithm is built in), hence
+// bad_alloc like any other allocation of the verifier.
+static const EVP_MD* sha256_md() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);  // kept for the process
+  return md;
+}
+}  // namespace
+
+Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, sha256_md(), nullptr) != 1) throw std::bad_alloc();
+}
+Sha256::~Sha256() {
+  EVP_MD_CTX_free(ctx_);
+}
+void Sha256::update(const uint8_t* p, size_t n) {
+  if (n > 0 && EVP_DigestUpdate(ctx_, p, n) != 1) throw std::bad_alloc();
+}
+std::array<uint8_t, 32> Sha256::finish() {
   std::array<uint8_t, 32> out{};
-  mbedtls_sha256_ret(p, n, out.data(), 0);
+  unsigned int n = 0;
+  if (EVP_DigestFinal_ex(ctx_, out.data(), &n) != 1 || n != out.size()) throw std::bad_alloc();
   return out;
 }
 
-}  // namespace
+std::array<uint8_t, 32> sha256(const uint8_t* p, size_t n) {
+  Sha256 h;
+  h.update(p, n);
+  return h.finish();
+}
 
 bool strict_certificate(const uint8_t* der, size_t size, std::string& why) {
   if (der == nullptr || size == 0) return why = "empty certificate", false;
@@ -199,58 +256,143 @@ bool strict_certificate(const uint8_t* der, size_t size, std::string& why) {
   return true;
 }
 
-bool is_p256(const mbedtls_pk_context& pk) {
-  return mbedtls_pk_get_type(&pk) == MBEDTLS_PK_ECKEY &&
-         mbedtls_pk_ec(pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1;
+X509Ptr parse_certificate(const uint8_t* der, size_t size) {
+  const unsigned char* p = der;
+  X509Ptr c(d2i_X509(nullptr, &p, static_cast<long>(size)));
+  if (!c || p != der + size || X509_get0_pubkey(c.get()) == nullptr) {
+    ERR_clear_error();  // this thread's error queue: nothing left for the next call
+    return nullptr;
+  }
+  return c;
 }
 
-int path_length(const mbedtls_x509_crt& c) {
-  return c.max_pathlen > 0 ? c.max_pathlen - 1 : -1;  // mbedTLS stores RFC value + 1
+const uint8_t* uncompressed_point(X509* c) {
+  const ASN1_BIT_STRING* bits = X509_get0_pubkey_bitstr(c);
+  if (bits == nullptr || ASN1_STRING_length(bits) != 65) return nullptr;
+  const uint8_t* p = ASN1_STRING_get0_data(bits);
+  return p[0] == 0x04 ? p : nullptr;
 }
 
-Reason check_profile(const mbedtls_x509_crt& c, CertRole role, std::string& why) {
+PkeyPtr p256_public_key(const uint8_t* point) {
+  char group[] = "prime256v1";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, const_cast<uint8_t*>(point), 65),
+      OSSL_PARAM_construct_end()};
+  EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+  EVP_PKEY* key = nullptr;
+  if (ctx == nullptr || EVP_PKEY_fromdata_init(ctx) != 1 ||
+      EVP_PKEY_fromdata(ctx, &key, EVP_PKEY_PUBLIC_KEY, params) != 1)
+    key = nullptr;
+  EVP_PKEY_CTX_free(ctx);
+  ERR_clear_error();
+  return PkeyPtr(key);
+}
+
+bool verify_es256(EVP_PKEY_CTX* ctx, const uint8_t (&digest)[32], const uint8_t* signature) {
+  // r || s as the DER SEQUENCE { INTEGER r, INTEGER s } OpenSSL takes: minimal INTEGERs,
+  // a 0x00 in front of a high bit. A zero or out-of-range r or s stays as given, for
+  // OpenSSL to refuse.
+  uint8_t der[2 + 2 * 35];
+  size_t n = 2;
+  for (const uint8_t* v : {signature, signature + 32}) {
+    size_t skip = 0;
+    while (skip < 31 && v[skip] == 0) ++skip;
+    const bool pad = (v[skip] & 0x80) != 0;
+    der[n++] = 0x02;
+    der[n++] = static_cast<uint8_t>(32 - skip + (pad ? 1 : 0));
+    if (pad) der[n++] = 0x00;
+    std::memcpy(der + n, v + skip, 32 - skip);
+    n += 32 - skip;
+  }
+  der[0] = 0x30;
+  der[1] = static_cast<uint8_t>(n - 2);
+  const bool ok = EVP_PKEY_verify(ctx, der, n, digest, sizeof(digest)) == 1;
+  ERR_clear_error();
+  return ok;
+}
+
+int path_length(X509* c) {
+  return static_cast<int>(X509_get_pathlen(c));  // -1 when absent
+}
+
+Reason check_profile(X509* c, CertRole role, std::string& why) {
   const bool device = role == CertRole::Device;
-  if (!is_p256(c.pk)) return why = "its key is not P-256", Reason::UnsupportedAlgorithm;
-  if (c.sig_pk != MBEDTLS_PK_ECDSA || c.sig_md != MBEDTLS_MD_SHA256)
+  EVP_PKEY* key = X509_get0_pubkey(c);
+  char group[32] = {};
+  size_t group_len = 0;
+  if (key == nullptr || EVP_PKEY_get_base_id(key) != EVP_PKEY_EC ||
+      EVP_PKEY_get_group_name(key, group, sizeof(group), &group_len) != 1 ||
+      std::strcmp(group, "prime256v1") != 0)
+    return why = "its key is not P-256", Reason::UnsupportedAlgorithm;
+  if (uncompressed_point(c) == nullptr)
+    return why = "its key is not an uncompressed P-256 point", Reason::UnsupportedAlgorithm;
+  if (X509_get_signature_nid(c) != NID_ecdsa_with_SHA256)
     return why = "it is not signed with ECDSA-SHA256", Reason::UnsupportedAlgorithm;
-  if (c.version != 3) return why = "it is not an X.509 v3 certificate", Reason::BadCertificate;
-  if ((c.ext_types & MBEDTLS_X509_EXT_KEY_USAGE) == 0)
-    return why = "it has no keyUsage extension", Reason::KeyUsage;
-  if (device && (c.key_usage & MBEDTLS_X509_KU_DIGITAL_SIGNATURE) == 0)
+  if (X509_get_version(c) != X509_VERSION_3)
+    return why = "it is not an X.509 v3 certificate", Reason::BadCertificate;
+  const uint32_t flags = X509_get_extension_flags(c);
+  if ((flags & EXFLAG_INVALID) != 0)
+    return why = "an extension does not parse", Reason::BadCertificate;
+  if ((flags & EXFLAG_KUSAGE) == 0) return why = "it has no keyUsage extension", Reason::KeyUsage;
+  const uint32_t usage = X509_get_key_usage(c);
+  if (device && (usage & KU_DIGITAL_SIGNATURE) == 0)
     return why = "its keyUsage lacks digitalSignature", Reason::KeyUsage;
-  if (device && (c.key_usage & MBEDTLS_X509_KU_KEY_CERT_SIGN) != 0)
+  if (device && (usage & KU_KEY_CERT_SIGN) != 0)
     return why = "a reader certificate with keyUsage keyCertSign", Reason::KeyUsage;
-  if (!device && (c.key_usage & MBEDTLS_X509_KU_KEY_CERT_SIGN) == 0)
+  if (!device && (usage & KU_KEY_CERT_SIGN) == 0)
     return why = "a CA certificate whose keyUsage lacks keyCertSign", Reason::KeyUsage;
-  const bool has_bc = (c.ext_types & MBEDTLS_X509_EXT_BASIC_CONSTRAINTS) != 0;
-  if (device && c.ca_istrue != 0)
+  const bool has_bc = (flags & EXFLAG_BCONS) != 0, is_ca = (flags & EXFLAG_CA) != 0;
+  if (device && is_ca)
     return why = "a reader certificate with basicConstraints CA:TRUE", Reason::BasicConstraints;
-  if (!device && (!has_bc || c.ca_istrue == 0))
+  if (!device && (!has_bc || !is_ca))
     return why = "a CA certificate without basicConstraints CA:TRUE", Reason::BasicConstraints;
   return Reason::Ok;
 }
 
-std::string subject_cn(const mbedtls_x509_crt& c) {
-  for (const mbedtls_x509_name* n = &c.subject; n != nullptr; n = n->next) {
-    if (n->oid.p != nullptr && MBEDTLS_OID_CMP(MBEDTLS_OID_AT_CN, &n->oid) == 0)
-      return std::string(reinterpret_cast<const char*>(n->val.p), n->val.len);
-  }
-  return {};
+std::string subject_cn(X509* c) {
+  const X509_NAME* name = X509_get_subject_name(c);
+  const int at = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (at < 0) return {};
+  const ASN1_STRING* v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at));
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(v)),
+                     static_cast<size_t>(ASN1_STRING_length(v)));
 }
 
-RevocationKeys revocation_keys_of(const mbedtls_x509_crt& c) {
+int64_t valid_from(X509* c) {
+  return unix_time(X509_get0_notBefore(c));
+}
+int64_t valid_to(X509* c) {
+  return unix_time(X509_get0_notAfter(c));
+}
+
+RevocationKeys revocation_keys_of(X509* c) {
   RevocationKeys k;
-  k.issuer_name_hash = sha256(c.issuer_raw.p, c.issuer_raw.len);
-  k.serial.assign(c.serial.p, c.serial.p + c.serial.len);
-  // The SubjectPublicKeyInfo re-written by mbedTLS (uncompressed point): one form per key.
-  unsigned char spki[160];
-  const int n =
-      mbedtls_pk_write_pubkey_der(const_cast<mbedtls_pk_context*>(&c.pk), spki, sizeof(spki));
-  if (n > 0)
-    k.spki_hash = sha256(spki + sizeof(spki) - n, static_cast<size_t>(n));
-  else
-    k.spki_hash = sha256(c.pk_raw.p, c.pk_raw.len);
-  k.certificate_hash = sha256(c.raw.p, c.raw.len);
+  const unsigned char* issuer = nullptr;
+  size_t issuer_len = 0;
+  X509_NAME_get0_der(X509_get_issuer_name(c), &issuer, &issuer_len);  // the Name's DER
+  k.issuer_name_hash = sha256(issuer, issuer_len);
+  // The serialNumber INTEGER's content octets (its DER minus tag and length).
+  Der serial;
+  serial.n = i2d_ASN1_INTEGER(X509_get0_serialNumber(c), &serial.p);
+  Tlv t;
+  std::string ignored;
+  if (serial.n > 0 && read_tlv(serial.p, static_cast<size_t>(serial.n), t, ignored))
+    k.serial.assign(t.body, t.body + t.len);
+  // The SubjectPublicKeyInfo with the point uncompressed: one form per key.
+  if (const uint8_t* point = uncompressed_point(c)) {
+    Sha256 h;
+    h.update(kP256SpkiPrefix, sizeof(kP256SpkiPrefix));
+    h.update(point, 65);
+    k.spki_hash = h.finish();
+  } else {
+    Der spki;
+    spki.n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c), &spki.p);
+    k.spki_hash = sha256(spki.p, spki.n > 0 ? static_cast<size_t>(spki.n) : 0);
+  }
+  Der cert;
+  cert.n = i2d_X509(c, &cert.p);  // the parsed (strict, canonical) bytes
+  k.certificate_hash = sha256(cert.p, cert.n > 0 ? static_cast<size_t>(cert.n) : 0);
   k.subject_cn = subject_cn(c);
   return k;
 }
@@ -259,19 +401,26 @@ Result<std::vector<Bytes>> pem_certificates(const std::string& pem, std::string&
   static const char kBegin[] = "-----BEGIN CERTIFICATE-----";
   std::vector<Bytes> out;
   for (size_t at = pem.find(kBegin); at != std::string::npos; at = pem.find(kBegin, at)) {
-    mbedtls_pem_context ctx;
-    mbedtls_pem_init(&ctx);
-    size_t used = 0;
-    const int rc = mbedtls_pem_read_buffer(&ctx, kBegin, "-----END CERTIFICATE-----",
-                                           reinterpret_cast<const unsigned char*>(pem.c_str() + at),
-                                           nullptr, 0, &used);
-    if (rc == 0) out.emplace_back(ctx.buf, ctx.buf + ctx.buflen);
-    mbedtls_pem_free(&ctx);
-    if (rc != 0 || used == 0) {
+    const int left = static_cast<int>(pem.size() - at);
+    BIO* bio = BIO_new_mem_buf(pem.data() + at, left);
+    char* name = nullptr;
+    char* header = nullptr;
+    unsigned char* data = nullptr;
+    long len = 0;
+    const bool ok = bio != nullptr && PEM_read_bio(bio, &name, &header, &data, &len) == 1 &&
+                    std::strcmp(name, "CERTIFICATE") == 0 && header[0] == '\0' && len > 0;
+    const int used = bio != nullptr ? left - static_cast<int>(BIO_pending(bio)) : 0;
+    if (ok) out.emplace_back(data, data + len);
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+    BIO_free(bio);
+    ERR_clear_error();
+    if (!ok || used <= 0) {
       why = "a PEM certificate block does not decode";
       return Error::InvalidArgument;
     }
-    at += used;
+    at += static_cast<size_t>(used);
   }
   if (out.empty()) {
     why = "no PEM certificate in it";

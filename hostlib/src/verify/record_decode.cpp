@@ -1,12 +1,12 @@
 // Strict decoding of a signed record (extension.h) with libcbor: every item's type, size and
 // key set exactly as written there; anything else is MalformedReply with a reason.
-#include <mbedtls/sha256.h>
 
 #include <cstring>
 #include <set>
 
 #include "cbor_bounds.h"
 #include "cbor_io.h"
+#include "certificate.h"
 #include "idr/signed.h"
 
 namespace idr {
@@ -301,8 +301,7 @@ Result<Bytes> select_disclosures(const Bytes& file, const std::vector<std::strin
 }
 
 std::string reader_serial_for(const uint8_t* public_key65) {
-  uint8_t digest[32];
-  mbedtls_sha256_ret(public_key65, kReaderPublicKeySize, digest, 0);
+  const std::array<uint8_t, 32> digest = detail::sha256(public_key65, kReaderPublicKeySize);
   static const char kHex[] = "0123456789ABCDEF";
   std::string s = "IDR-";
   for (size_t i = 0; i < 8; ++i) {

@@ -1,8 +1,6 @@
 // TrustStore: strict PEM/DER roots from files or directories and the revocation list
 // (DESIGN 11): issuer + serial, public key, reader serial, certificate fingerprint.
 #include <dirent.h>
-#include <mbedtls/pem.h>
-#include <mbedtls/sha256.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -58,32 +56,22 @@ std::string to_hex(const uint8_t* p, size_t n) {
   return s;
 }
 
-struct Crt {
-  Crt() { mbedtls_x509_crt_init(&c); }
-  ~Crt() { mbedtls_x509_crt_free(&c); }
-  Crt(const Crt&) = delete;
-  Crt& operator=(const Crt&) = delete;
-  mbedtls_x509_crt c;
-};
-
 }  // namespace
 
 std::array<uint8_t, 32> certificate_fingerprint(const Bytes& der) {
-  std::array<uint8_t, 32> out{};
-  mbedtls_sha256_ret(der.data(), der.size(), out.data(), 0);
-  return out;
+  return detail::sha256(der.data(), der.size());
 }
 
 Result<RevocationKeys> revocation_keys(const Bytes& der, std::string* why) {
   std::string w;
-  Crt crt;
+  detail::X509Ptr crt;
   if (!detail::strict_certificate(der.data(), der.size(), w) ||
-      (mbedtls_x509_crt_parse_der(&crt.c, der.data(), der.size()) != 0 &&
+      (!(crt = detail::parse_certificate(der.data(), der.size())) &&
        (w = "it does not parse", true))) {
     if (why != nullptr) *why = "not a strict DER certificate: " + w;
     return Error::InvalidArgument;
   }
-  return detail::revocation_keys_of(crt.c);
+  return detail::revocation_keys_of(crt.get());
 }
 
 std::string revocation_entries(const RevocationKeys& k, bool reader) {
@@ -118,20 +106,21 @@ size_t TrustStore::root_count() const {
 
 Result<void> TrustStore::add_root_der(const Bytes& der, std::string* why) {
   std::string w;
-  Crt crt;
   if (!detail::strict_certificate(der.data(), der.size(), w)) {
     if (why != nullptr) *why = "the root certificate is not strict DER: " + w;
     return Error::InvalidArgument;
   }
-  if (mbedtls_x509_crt_parse_der(&crt.c, der.data(), der.size()) != 0) {
+  const detail::X509Ptr crt = detail::parse_certificate(der.data(), der.size());
+  if (!crt) {
     if (why != nullptr) *why = "the root certificate does not parse";
     return Error::InvalidArgument;
   }
-  if (detail::check_profile(crt.c, detail::CertRole::Ca, w) != Reason::Ok) {
+  if (detail::check_profile(crt.get(), detail::CertRole::Ca, w) != Reason::Ok) {
     if (why != nullptr) *why = "the root certificate is refused: " + w;
     return Error::InvalidArgument;
   }
   impl_->roots.push_back(der);
+  impl_->chains.clear();  // verdicts were judged against the old roots
   return {};
 }
 

@@ -1,14 +1,14 @@
 #pragma once
 // TrustStore's insides, shared by trust_store.cpp and the chain and revocation checks in
-// verify.cpp. Roots are kept as DER: each verification parses its own copy (DESIGN 11:
-// mbedTLS writes a cache into a parsed key while verifying, so one parsed copy shared by
-// threads would race).
+// verify.cpp: roots as DER, the revocation list, and the verdicts of the chains seen
+// (chain_cache.h; emptied when a root is added).
 #include <array>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "chain_cache.h"
 #include "idr/verify.h"
 
 namespace idr {
@@ -20,6 +20,7 @@ struct TrustStore::Impl {
   std::set<std::array<uint8_t, 32>> revoked_spki;
   std::set<std::pair<std::array<uint8_t, 32>, Bytes>> revoked_issuer_serial;
   std::set<std::string> revoked_readers;
+  mutable detail::ChainCache chains;  // thread-safe (its own mutex)
 };
 
 }  // namespace idr

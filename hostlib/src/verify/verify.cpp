@@ -1,12 +1,9 @@
 // verify_record: one RecordCheckResult per check of DESIGN 5, card data only when all required
 // checks succeeded. Order: decode, signature, chain, revocation, nonce, SAM verdict, field
 // digests, DESIGN 7 hooks, and the counter last (recorded only when everything else passed).
-#include <mbedtls/ecdsa.h>
-#include <mbedtls/oid.h>
-#include <mbedtls/platform_util.h>
-#include <mbedtls/sha256.h>
-#include <mbedtls/x509_crt.h>
+#include <openssl/crypto.h>
 
+#include <atomic>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -14,6 +11,7 @@
 
 #include "cbor_io.h"
 #include "certificate.h"
+#include "chain_cache.h"
 #include "constant_time.h"
 #include "idr/verify.h"
 #include "signed_fields.h"
@@ -156,70 +154,6 @@ RecordCheckResult not_checked(Check c, Reason r, std::string message, bool requi
   return {c, {}, CheckStatus::NotChecked, r, std::move(message), required};
 }
 
-// Days since 1970-01-01 of a civil date (proleptic Gregorian; H. Hinnant's algorithm).
-int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-int64_t unix_time(const mbedtls_x509_time& t) {
-  return days_from_civil(t.year, static_cast<unsigned>(t.mon), static_cast<unsigned>(t.day)) *
-             86400 +
-         t.hour * 3600 + t.min * 60 + t.sec;
-}
-
-// Parsed certificates (x5chain device first, or a copy of the roots).
-struct ParsedChain {
-  ParsedChain() { mbedtls_x509_crt_init(&crt); }
-  ~ParsedChain() { mbedtls_x509_crt_free(&crt); }
-  ParsedChain(const ParsedChain&) = delete;
-  ParsedChain& operator=(const ParsedChain&) = delete;
-  mbedtls_x509_crt crt;
-};
-
-std::string cert_name(size_t index, const mbedtls_x509_crt& c) {
-  const std::string cn = detail::subject_cn(c);
-  if (index == 0) return "the reader certificate ('" + cn + "')";
-  return "certificate " + std::to_string(index) + " of x5chain ('" + cn + "')";
-}
-
-// x5chain as the profile allows it (DESIGN 11): at most 4 certificates, each strict DER that
-// parses, the device profile for the first and the CA profile for the others, and each CA's
-// path length respected within x5chain. Fills `parsed`; else a failed Chain result.
-std::optional<RecordCheckResult> accept_chain(const SignedRecord& r, ParsedChain& parsed) {
-  if (r.chain.size() > detail::kMaxChainLength)
-    return failed(Check::Chain, Reason::ChainTooLong,
-                  "x5chain has " + std::to_string(r.chain.size()) + " certificates; at most " +
-                      std::to_string(detail::kMaxChainLength) + " are accepted");
-  std::string why;
-  for (size_t i = 0; i < r.chain.size(); ++i) {
-    const std::string which = i == 0 ? std::string("the reader certificate")
-                                     : "certificate " + std::to_string(i) + " of x5chain";
-    if (!detail::strict_certificate(r.chain[i].data(), r.chain[i].size(), why))
-      return failed(Check::Chain, Reason::NonCanonicalCertificate,
-                    which + " is not strict DER: " + why);
-    if (mbedtls_x509_crt_parse_der(&parsed.crt, r.chain[i].data(), r.chain[i].size()) != 0)
-      return failed(Check::Chain, Reason::BadCertificate, which + " does not parse");
-  }
-  size_t i = 0;
-  for (const mbedtls_x509_crt* c = &parsed.crt; c != nullptr && c->raw.p != nullptr;
-       c = c->next, ++i) {
-    const Reason bad =
-        detail::check_profile(*c, i == 0 ? detail::CertRole::Device : detail::CertRole::Ca, why);
-    if (bad != Reason::Ok) return failed(Check::Chain, bad, cert_name(i, *c) + ": " + why);
-    const int allowed = i >= 1 ? detail::path_length(*c) : -1;
-    if (allowed >= 0 && i - 1 > static_cast<size_t>(allowed))
-      return failed(Check::Chain, Reason::PathLength,
-                    cert_name(i, *c) + " allows " + std::to_string(allowed) +
-                        " intermediate CAs below it; x5chain has " + std::to_string(i - 1));
-  }
-  return std::nullopt;
-}
-
 // SHA-256 of the COSE Sig_structure ["Signature1", protected, h'', payload] (RFC 9052 4.4).
 void sig_structure_digest(const SignedRecord& r, uint8_t (&digest)[32]) {
   detail::CborWriter w;
@@ -229,107 +163,46 @@ void sig_structure_digest(const SignedRecord& r, uint8_t (&digest)[32]) {
   w.bytes(nullptr, 0);
   w.bytes(r.payload_bytes);
   const Bytes tbs = w.take();
-  mbedtls_sha256_ret(tbs.data(), tbs.size(), digest, 0);
+  const auto d = detail::sha256(tbs.data(), tbs.size());
+  std::memcpy(digest, d.data(), d.size());
 }
 
-RecordCheckResult check_signature(const SignedRecord& r, ParsedChain& chain) {
+RecordCheckResult check_signature(const SignedRecord& r, const detail::ChainVerdict& chain) {
   uint8_t digest[32];
   sig_structure_digest(r, digest);
-  mbedtls_mpi rr, ss;
-  mbedtls_mpi_init(&rr);
-  mbedtls_mpi_init(&ss);
-  // This verification's own parse of the device certificate: mbedTLS may cache tables in it.
-  mbedtls_ecp_keypair* key = mbedtls_pk_ec(chain.crt.pk);
-  int rc = mbedtls_mpi_read_binary(&rr, r.signature.data(), 32);
-  if (rc == 0) rc = mbedtls_mpi_read_binary(&ss, r.signature.data() + 32, 32);
-  if (rc == 0) rc = mbedtls_ecdsa_verify(&key->grp, digest, sizeof(digest), &key->Q, &rr, &ss);
-  mbedtls_mpi_free(&rr);
-  mbedtls_mpi_free(&ss);
-  if (rc != 0)
+  if (!chain.verify_signature(digest, r.signature.data()))
     return failed(Check::Signature, Reason::BadSignature,
                   "the ES256 signature does not verify with the device certificate's key");
   return ok(Check::Signature, "ES256 signature verifies with the device certificate's key");
 }
 
-// One certificate of the path mbedTLS built (depth 0 = the reader certificate).
-struct PathCert {
-  int64_t from = 0, to = 0;
-  std::string name;
-  int path_length = -1;
-  RevocationKeys keys;
-};
-using Path = std::map<int, PathCert>;
-
-int collect_path(void* ctx, mbedtls_x509_crt* crt, int depth, uint32_t* /*flags*/) {
-  auto* p = static_cast<Path*>(ctx);
-  PathCert& pc = (*p)[depth];
-  pc.from = unix_time(crt->valid_from);
-  pc.to = unix_time(crt->valid_to);
-  const std::string cn = detail::subject_cn(*crt);
-  pc.name = cn.empty() ? "(no CN)" : cn;
-  pc.path_length = detail::path_length(*crt);
-  pc.keys = detail::revocation_keys_of(*crt);
-  return 0;
-}
-
-// Only what the profile allows (DESIGN 11): SHA-256, ECDSA, P-256.
-const mbedtls_x509_crt_profile kProfile = {
-    MBEDTLS_X509_ID_FLAG(MBEDTLS_MD_SHA256),
-    MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECDSA) | MBEDTLS_X509_ID_FLAG(MBEDTLS_PK_ECKEY),
-    MBEDTLS_X509_ID_FLAG(MBEDTLS_ECP_DP_SECP256R1),
-    4096,
-};
-
-RecordCheckResult check_chain(const SignedRecord& r, ParsedChain& chain, const VerifyOptions& o,
-                              Path& path) {
+// The chain's cached verdict, then what depends on the record and `now`: each certificate's
+// validity at the caller's clock, the device CN against the payload serial.
+RecordCheckResult check_chain(const SignedRecord& r, const detail::ChainVerdict& chain,
+                              const VerifyOptions& o) {
   if (o.trust == nullptr || o.trust->root_count() == 0)
     return failed(Check::Chain, Reason::NoTrustStore, "no trusted roots configured");
-  // This verification's own copy of the roots (DESIGN 11, thread-safety of TrustStore).
-  ParsedChain roots;
-  for (const Bytes& der : o.trust->impl().roots)
-    if (mbedtls_x509_crt_parse_der(&roots.crt, der.data(), der.size()) != 0)
-      return failed(Check::Chain, Reason::BadCertificate, "a trusted root does not parse");
-  uint32_t flags = 0;
-  // Time is checked below against the caller's clock, not the system's.
-  const int rc = mbedtls_x509_crt_verify_with_profile(&chain.crt, &roots.crt, nullptr, &kProfile,
-                                                      nullptr, &flags, collect_path, &path);
-  for (const auto& [depth, pc] : path) {
-    if (depth < 2 || pc.path_length < 0 || depth - 1 <= pc.path_length) continue;
-    return failed(Check::Chain, Reason::PathLength,
-                  "CA certificate '" + pc.name + "' allows " + std::to_string(pc.path_length) +
-                      " intermediate CAs below it; the path has " + std::to_string(depth - 1));
-  }
-  const uint32_t time_flags = MBEDTLS_X509_BADCERT_EXPIRED | MBEDTLS_X509_BADCERT_FUTURE;
-  if ((rc != 0 && (flags & ~time_flags) != 0) || (rc != 0 && flags == 0)) {
-    char info[512] = {};
-    mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags & ~time_flags);
-    std::string why(info);
-    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
-    for (auto& c : why)
-      if (c == '\n') c = ';';
-    return failed(Check::Chain, Reason::UntrustedRoot,
-                  "the chain does not lead to a trusted root" + (why.empty() ? "" : ": " + why));
-  }
-  for (const auto& [depth, pc] : path) {
-    (void)depth;
+  if (chain.path_failed) return *chain.path_failed;
+  for (const detail::ChainCert& pc : chain.path) {
     if (o.now < pc.from)
       return failed(Check::Chain, Reason::NotYetValid,
                     "certificate '" + pc.name + "' is not yet valid");
     if (o.now > pc.to)
       return failed(Check::Chain, Reason::Expired, "certificate '" + pc.name + "' has expired");
   }
-  if (detail::subject_cn(chain.crt) != r.payload.serial)
+  if (chain.x5chain.front().cn != r.payload.serial)
     return failed(
         Check::Chain, Reason::SerialMismatch,
         "the device certificate's CN is not the payload serial '" + r.payload.serial + "'");
-  return ok(Check::Chain, "chain of " + std::to_string(path.size()) +
+  return ok(Check::Chain, "chain of " + std::to_string(chain.path.size()) +
                               " certificates to a trusted root, valid now");
 }
 
 // Every certificate of x5chain and of the verified path (a trusted intermediate among the
-// roots counts too) and the reader serial, against the list (DESIGN 11).
+// roots counts too) and the reader serial, against the list (DESIGN 11): on every record,
+// the list may have changed since the chain was judged.
 RecordCheckResult check_revocation(const SignedRecord& r, const VerifyOptions& o,
-                                   const ParsedChain* chain, const Path& path) {
+                                   const detail::ChainVerdict* chain) {
   if (o.trust == nullptr || !o.trust->has_revocation_list())
     return not_checked(Check::Revocation, Reason::NoRevocationList,
                        "no revocation list configured (--revoked FILE, or revoked.txt beside the "
@@ -340,13 +213,11 @@ RecordCheckResult check_revocation(const SignedRecord& r, const VerifyOptions& o
   if (chain == nullptr)
     return not_checked(Check::Revocation, Reason::BadCertificate,
                        "not checked: the certificate chain was refused", true);
-  size_t i = 0;
-  for (const mbedtls_x509_crt* c = &chain->crt; c != nullptr && c->raw.p != nullptr;
-       c = c->next, ++i)
-    if (const char* by = o.trust->revoked_by(detail::revocation_keys_of(*c)))
-      return failed(Check::Revocation, Reason::Revoked,
-                    cert_name(i, *c) + " is revoked (by " + by + ")");
-  for (const auto& [depth, pc] : path) {
+  for (const detail::ChainCert& c : chain->x5chain)
+    if (const char* by = o.trust->revoked_by(c.keys))
+      return failed(Check::Revocation, Reason::Revoked, c.name + " is revoked (by " + by + ")");
+  for (size_t depth = 0; depth < chain->path.size(); ++depth) {
+    const detail::ChainCert& pc = chain->path[depth];
     if (const char* by = o.trust->revoked_by(pc.keys))
       return failed(Check::Revocation, Reason::Revoked,
                     "certificate '" + pc.name + "' of the path (depth " + std::to_string(depth) +
@@ -464,23 +335,28 @@ VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptio
   v.add(ok(Check::Decode, "COSE_Sign1 ES256 record, payload v1, " +
                               std::to_string(r.disclosures.size()) + " disclosures"));
 
-  ParsedChain parsed;
-  Path path;
-  const ParsedChain* accepted = nullptr;
+  const detail::ChainVerdict* accepted = nullptr;
+  std::shared_ptr<const detail::ChainVerdict> chain;
   if (r.chain.empty()) {
     v.add(failed(Check::Signature, Reason::NoChain,
                  "the record carries no certificate chain: no key to verify the signature with"));
     v.add(failed(Check::Chain, Reason::NoChain, "the record carries no certificate chain"));
-  } else if (auto refused = accept_chain(r, parsed)) {
-    v.add(not_checked(Check::Signature, refused->reason,
-                      "not checked: the certificate chain was refused", true));
-    v.add(std::move(*refused));
   } else {
-    accepted = &parsed;
-    v.add(check_signature(r, parsed));
-    v.add(check_chain(r, parsed, o, path));
+    // Judged once per distinct chain and trust store (chain_cache.h).
+    chain = o.trust != nullptr && o.trust->root_count() != 0
+                ? o.trust->impl().chains.verdict(r.chain, o.trust->impl().roots)
+                : detail::judge_chain(r.chain, nullptr);
+    if (chain->refused) {
+      v.add(not_checked(Check::Signature, chain->refused->reason,
+                        "not checked: the certificate chain was refused", true));
+      v.add(*chain->refused);
+    } else {
+      accepted = chain.get();
+      v.add(check_signature(r, *chain));
+      v.add(check_chain(r, *chain, o));
+    }
   }
-  v.add(check_revocation(r, o, accepted, path));
+  v.add(check_revocation(r, o, accepted));
   v.add(check_nonce(r, o));
   v.add(r.payload.sam_ok
             ? ok(Check::SamVerdict,
@@ -508,16 +384,12 @@ VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptio
                    d.field));
       continue;
     }
-    mbedtls_sha256_context sha;
-    mbedtls_sha256_init(&sha);
-    uint8_t computed[32];
-    mbedtls_sha256_starts_ret(&sha, 0);
-    mbedtls_sha256_update_ret(&sha, d.salt.data(), d.salt.size());
-    mbedtls_sha256_update_ret(&sha, d.value.data(), d.value.size());
-    mbedtls_sha256_finish_ret(&sha, computed);
-    mbedtls_sha256_free(&sha);
-    const bool same = detail::equal_ct(computed, digest->second.data(), kDigestSize);
-    mbedtls_platform_zeroize(computed, sizeof(computed));
+    detail::Sha256 sha;
+    sha.update(d.salt.data(), d.salt.size());
+    sha.update(d.value.data(), d.value.size());
+    std::array<uint8_t, 32> computed = sha.finish();
+    const bool same = detail::equal_ct(computed.data(), digest->second.data(), kDigestSize);
+    OPENSSL_cleanse(computed.data(), computed.size());
     if (!same) {
       v.add(failed(Check::FieldDigest, Reason::DigestMismatch,
                    "'" + d.field + "' does not match its signed digest", d.field));
