@@ -56,23 +56,26 @@ struct Verdicts {
   idr::Status reader_status = idr::Status::Ok;
 };
 
-// A genuine record of `key` under `chain`, its signature replaced by `signature`, judged by
-// both: the reader's verify_digest over the Sig_structure digest with `reader_key`, the
-// host's verify_record.
-Verdicts judge(const DeviceKey& key, const std::vector<Bytes>& chain,
-               const std::array<uint8_t, 64>* signature,
-               const std::array<uint8_t, 65>& reader_key, bool tamper_payload = false) {
+// A genuine record of `key` under `chain`.
+Built genuine(const DeviceKey& key, const std::vector<Bytes>& chain) {
   RecordSpec spec;
   spec.fields = resident_fields({});
-  Built b = make_record(key, chain, spec);
+  return make_record(key, chain, spec);
+}
+
+// Record `b` with its signature replaced by `signature` (nullptr: kept), judged by both: the
+// reader's verify_digest over the Sig_structure digest with `reader_key`, and the host's
+// verify_record.
+Verdicts judge(Built b, const std::array<uint8_t, 64>* signature,
+               const std::array<uint8_t, 65>& reader_key, bool tamper_payload = false) {
   const size_t at = find_bytes(b.file, Bytes(b.signature.begin(), b.signature.end()));
   REQUIRE(at != std::string::npos);
-  std::array<uint8_t, 64> sig = signature != nullptr ? *signature : b.signature;
+  const std::array<uint8_t, 64> sig = signature != nullptr ? *signature : b.signature;
   std::copy(sig.begin(), sig.end(), b.file.begin() + static_cast<std::ptrdiff_t>(at));
   if (tamper_payload) {
     const size_t p = find_bytes(b.file, b.payload);
     REQUIRE(p != std::string::npos);
-    b.file[p + b.payload.size() - 1] ^= 0x01;  // the payload's last byte (its counter)
+    b.file[p + b.payload.size() - 1] ^= 0x01;  // the payload's last byte
     b.payload.back() ^= 0x01;
   }
   uint8_t digest[32];
@@ -161,9 +164,8 @@ bool host_accepts_chain(const DeviceKey& key, const std::vector<Bytes>& chain, i
 TEST_CASE("reader mbedTLS and host OpenSSL agree on every record signature", "[signed]") {
   DeviceKey key, other;
   const std::vector<Bytes> chain = reader_chain(pki(), key);
-  RecordSpec spec;
-  spec.fields = resident_fields({});
-  const std::array<uint8_t, 64> good = make_record(key, chain, spec).signature;
+  const Built record = genuine(key, chain);
+  const std::array<uint8_t, 64> good = record.signature;
   const uint8_t zero[32] = {};
   uint8_t ones[32];
   std::fill(ones, ones + 32, 0xFF);
@@ -195,17 +197,17 @@ TEST_CASE("reader mbedTLS and host OpenSSL agree on every record signature", "[s
   };
   for (const Case& c : cases) {
     INFO(c.name);
-    const Verdicts v = judge(key, chain, &c.signature, key.public_key());
+    const Verdicts v = judge(record, &c.signature, key.public_key());
     CHECK(v.reader == c.valid);
     CHECK(v.host == c.valid);
   }
   SECTION("signed by another key than the certificate's") {
-    const Verdicts v = judge(other, chain, nullptr, key.public_key());
+    const Verdicts v = judge(genuine(other, chain), nullptr, key.public_key());
     CHECK_FALSE(v.reader);
     CHECK_FALSE(v.host);
   }
   SECTION("the payload changed after signing") {
-    const Verdicts v = judge(key, chain, nullptr, key.public_key(), true);
+    const Verdicts v = judge(record, nullptr, key.public_key(), true);
     CHECK_FALSE(v.reader);
     CHECK_FALSE(v.host);
   }
@@ -225,7 +227,7 @@ TEST_CASE("reader mbedTLS and host OpenSSL agree on keys and certificates", "[si
     const size_t at = find_bytes(cert, Bytes(key.public_key().begin(), key.public_key().end()));
     REQUIRE(at != std::string::npos);
     std::copy(off.begin(), off.end(), cert.begin() + static_cast<std::ptrdiff_t>(at));
-    const Verdicts v = judge(key, {cert, inter}, nullptr, off);
+    const Verdicts v = judge(genuine(key, {cert, inter}), nullptr, off);
     CHECK(v.reader_status == idr::Status::InvalidArgument);
     CHECK_FALSE(v.host);
     CHECK_FALSE(reader_accepts_certificate(cert, inter));
