@@ -110,8 +110,7 @@ LoadRates load_rates(uint64_t bytes, bool huge, size_t loads, int rounds) {
       x ^= x << 13;
       x ^= x >> 7;
       x ^= x << 17;
-      const uint64_t line =
-          static_cast<uint64_t>((static_cast<u128>(x) * lines) >> 64);
+      const uint64_t line = static_cast<uint64_t>((static_cast<u128>(x) * lines) >> 64);
       sum += words[line * 8];
     }
     ind.push_back(static_cast<double>(loads) / seconds_since(t) / 1e6);

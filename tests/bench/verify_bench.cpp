@@ -2,9 +2,9 @@
 // speed of the primitive. Makes RECORDS records (default 4000) of 16 readers under one PKI
 // (a reader certificate + intermediate each; the root trusted, an empty revocation list),
 // every text field, photo and fingerprint disclosed, then verifies them with
-// idr::verify_records (batches of 256) on 1 thread and on 2, and runs `openssl speed -seconds 3 ecdsap256`
-// in the same run for raw P-256 verifications per second. Prints records/s (wall clock and
-// per second of CPU time: the machine may be shared), the ratio to OpenSSL's verify/s on one
+// idr::verify_records (batches of 256) on 1 thread and on 2, and runs `openssl speed -seconds 3
+// ecdsap256` in the same run for raw P-256 verifications per second. Prints records/s (wall clock
+// and per second of CPU time: the machine may be shared), the ratio to OpenSSL's verify/s on one
 // core, and the 2-thread speed-up. Checks only that every record verifies.
 #include <sys/resource.h>
 
@@ -96,8 +96,7 @@ int main(int argc, char** argv) {
   constexpr int kRounds = 5;
   const Pki pki = make_pki("Bench", kNow - 86400 * 30, kNow + 86400 * 3650);
   TrustStore trust;
-  if (!trust.add_root_der(pki.root.cert_der) ||
-      !trust.load_revoked_text("idr-revocation-list 2\n"))
+  if (!trust.add_root_der(pki.root.cert_der) || !trust.load_revoked_text("idr-revocation-list 2\n"))
     return std::fprintf(stderr, "trust store setup failed\n"), 1;
 
   const auto t_make = Clock::now();
@@ -131,17 +130,20 @@ int main(int argc, char** argv) {
 
   std::printf("1 thread              %8.0f records/s (CPU time), %8.0f records/s (wall clock)\n",
               one.cpu, one.wall);
-  std::printf("2 threads             %8.0f records/s (CPU time, both threads), %8.0f records/s "
-              "(wall clock)\n",
-              two.cpu, two.wall);
-  std::printf("openssl speed         %8.0f P-256 verify/s (`openssl speed -seconds 3 ecdsap256`, "
-              "CPU user time)\n",
-              openssl);
+  std::printf(
+      "2 threads             %8.0f records/s (CPU time, both threads), %8.0f records/s "
+      "(wall clock)\n",
+      two.cpu, two.wall);
+  std::printf(
+      "openssl speed         %8.0f P-256 verify/s (`openssl speed -seconds 3 ecdsap256`, "
+      "CPU user time)\n",
+      openssl);
   if (openssl > 0)
     std::printf("ratio, one core       %8.2f x raw OpenSSL P-256 verify (target >= 0.5)\n",
                 one.cpu / openssl);
-  std::printf("2 threads / 1 thread  %8.2f x wall clock (2 cores: 2.0 is linear), %.2f x per "
-              "CPU second (1.0: no cost of sharing)\n",
-              two.wall / one.wall, two.cpu / one.cpu);
+  std::printf(
+      "2 threads / 1 thread  %8.2f x wall clock (2 cores: 2.0 is linear), %.2f x per "
+      "CPU second (1.0: no cost of sharing)\n",
+      two.wall / one.wall, two.cpu / one.cpu);
   return 0;
 }

@@ -94,7 +94,7 @@ Verdicts judge(Built b, const std::array<uint8_t, 64>* signature,
   o.now = kNow;
   o.require_nonce = o.require_counter = o.require_revocation = false;
   const VerifiedRecord r = verify_record(b.file, o);
-  v.host = r.verdict().find(Check::Signature)->outcome == Outcome::Succeeded;
+  v.host = r.verdict().find(Check::Signature)->outcome == CheckStatus::Succeeded;
   return v;
 }
 
@@ -155,8 +155,8 @@ bool host_accepts_chain(const DeviceKey& key, const std::vector<Bytes>& chain, i
   o.now = now;
   o.require_nonce = o.require_counter = o.require_revocation = false;
   const VerifiedRecord r = verify_record(make_record(key, chain, spec).file, o);
-  return r.verdict().find(Check::Chain)->outcome == Outcome::Succeeded &&
-         r.verdict().find(Check::Signature)->outcome == Outcome::Succeeded;
+  return r.verdict().find(Check::Chain)->outcome == CheckStatus::Succeeded &&
+         r.verdict().find(Check::Signature)->outcome == CheckStatus::Succeeded;
 }
 
 }  // namespace
@@ -266,7 +266,8 @@ TEST_CASE("mbedTLS X.509 and host OpenSSL agree on validity at the clock", "[sig
     mbedtls_x509_crt c, roots;
     mbedtls_x509_crt_init(&c);
     mbedtls_x509_crt_init(&roots);
-    for (const Bytes& der : chain) REQUIRE(mbedtls_x509_crt_parse_der(&c, der.data(), der.size()) == 0);
+    for (const Bytes& der : chain)
+      REQUIRE(mbedtls_x509_crt_parse_der(&c, der.data(), der.size()) == 0);
     REQUIRE(mbedtls_x509_crt_parse_der(&roots, pki().root.cert_der.data(),
                                        pki().root.cert_der.size()) == 0);
     uint32_t flags = 0;
@@ -282,15 +283,15 @@ TEST_CASE("mbedTLS X.509 and host OpenSSL agree on validity at the clock", "[sig
     int64_t from, to;
     uint32_t mbedtls_flag;
   };
-  for (const Case& c : {Case{"valid now", now - 86400, now + 86400, 0u},
-                        Case{"expired", now - 2 * 86400, now - 86400, MBEDTLS_X509_BADCERT_EXPIRED},
-                        Case{"not yet valid", now + 86400, now + 2 * 86400,
-                             MBEDTLS_X509_BADCERT_FUTURE}}) {
+  for (const Case& c :
+       {Case{"valid now", now - 86400, now + 86400, 0u},
+        Case{"expired", now - 2 * 86400, now - 86400, MBEDTLS_X509_BADCERT_EXPIRED},
+        Case{"not yet valid", now + 86400, now + 2 * 86400, MBEDTLS_X509_BADCERT_FUTURE}}) {
     INFO(c.name);
     spec.from = c.from;
     spec.to = c.to;
-    const std::vector<Bytes> chain = {
-        issue_custom(pki().intermediate, key.public_key(), spec), pki().intermediate.cert_der};
+    const std::vector<Bytes> chain = {issue_custom(pki().intermediate, key.public_key(), spec),
+                                      pki().intermediate.cert_der};
     CHECK(mbedtls_flags(chain) == c.mbedtls_flag);
     CHECK(host_accepts_chain(key, chain, now) == (c.mbedtls_flag == 0));
   }

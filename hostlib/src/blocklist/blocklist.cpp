@@ -337,7 +337,7 @@ void Blocklist::contains_many(const BlocklistQuery* queries, size_t count,
     const size_t next = g.first + g.size;
     if (next < count) prepare(groups[(n + 1) & 1], next);
     for (size_t i = 0; i < g.size; ++i)
-      answers[g.first + i] = !g.valid[i]                       ? BlocklistAnswer::Malformed
+      answers[g.first + i] = !g.valid[i]                         ? BlocklistAnswer::Malformed
                              : m.resolve(g.keys[i], g.places[i]) ? BlocklistAnswer::Listed
                                                                  : BlocklistAnswer::NotListed;
     if (next >= count) return;

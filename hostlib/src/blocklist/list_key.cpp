@@ -101,7 +101,8 @@ bool make_key(std::string_view id, std::string_view valid_from, MixedKey* out, s
     return fail(why, "digits 7-14 of the ID number are not a birth date (1800..2199)");
   uint64_t vy = 0, vm = 0, vd = 0;
   const char* v = valid_from.data();
-  if (valid_from.size() != 8 || (non_digits(v, 4, &vy) | non_digits(v + 4, 2, &vm) | non_digits(v + 6, 2, &vd)) != 0 ||
+  if (valid_from.size() != 8 ||
+      (non_digits(v, 4, &vy) | non_digits(v + 4, 2, &vm) | non_digits(v + 6, 2, &vd)) != 0 ||
       vy < 1900 || vy > 2155 || vm < 1 || vm > 12 || vd < 1 || vd > month_days(vy, vm))
     return fail(why, "valid_from must be a date YYYYMMDD in 1900..2155");
   const uint64_t birth = (y - 1800) * 372 + (m - 1) * 31 + (d - 1);

@@ -7,9 +7,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include <new>
 #include <cstring>
 #include <ctime>
+#include <new>
 
 namespace idr::detail {
 

@@ -11,7 +11,7 @@ namespace idr::detail {
 namespace {
 
 RecordCheckResult chain_failure(Reason reason, std::string message) {
-  return {Check::Chain, {}, Outcome::Failed, reason, std::move(message), true};
+  return {Check::Chain, {}, CheckStatus::Failed, reason, std::move(message), true};
 }
 
 std::string cert_name(size_t index, const std::string& cn) {
@@ -63,11 +63,10 @@ void verify_path(const std::vector<X509Ptr>& certs, X509_STORE* roots, ChainVerd
     pc.name = pc.cn.empty() ? "(no CN)" : pc.cn;
     const int allowed = path_length(c);
     if (depth >= 2 && allowed >= 0 && depth - 1 > allowed && !v.path_failed)
-      v.path_failed = chain_failure(Reason::PathLength,
-                                    "CA certificate '" + pc.name + "' allows " +
-                                        std::to_string(allowed) +
-                                        " intermediate CAs below it; the path has " +
-                                        std::to_string(depth - 1));
+      v.path_failed = chain_failure(
+          Reason::PathLength, "CA certificate '" + pc.name + "' allows " + std::to_string(allowed) +
+                                  " intermediate CAs below it; the path has " +
+                                  std::to_string(depth - 1));
     v.path.push_back(std::move(pc));
   }
   if (v.path_failed || rc == 1) return;
@@ -129,8 +128,7 @@ ChainVerdict::~ChainVerdict() {
   for (EVP_PKEY_CTX* ctx : idle_) EVP_PKEY_CTX_free(ctx);
 }
 
-bool ChainVerdict::verify_signature(const uint8_t (&digest)[32],
-                                    const uint8_t* signature64) const {
+bool ChainVerdict::verify_signature(const uint8_t (&digest)[32], const uint8_t* signature64) const {
   EVP_PKEY_CTX* ctx = nullptr;
   {
     std::lock_guard<std::mutex> lock(idle_mutex_);
@@ -194,10 +192,9 @@ std::shared_ptr<const ChainVerdict> ChainCache::verdict(const std::vector<Bytes>
                                                         const std::vector<Bytes>& roots) {
   Sha256 h;
   for (const Bytes& cert : chain) {
-    const uint8_t len[4] = {static_cast<uint8_t>(cert.size() >> 24),
-                            static_cast<uint8_t>(cert.size() >> 16),
-                            static_cast<uint8_t>(cert.size() >> 8),
-                            static_cast<uint8_t>(cert.size())};
+    const uint8_t len[4] = {
+        static_cast<uint8_t>(cert.size() >> 24), static_cast<uint8_t>(cert.size() >> 16),
+        static_cast<uint8_t>(cert.size() >> 8), static_cast<uint8_t>(cert.size())};
     h.update(len, sizeof(len));  // lengths too: two chains never hash the same bytes
     h.update(cert.data(), cert.size());
   }

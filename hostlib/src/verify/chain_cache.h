@@ -36,7 +36,8 @@ struct ChainVerdict {
   ChainVerdict& operator=(const ChainVerdict&) = delete;
   // ES256 with the reader certificate's key on verification contexts kept for reuse (making
   // one costs an algorithm fetch; OpenSSL's own `speed` reuses one too). Thread-safe.
-  [[nodiscard]] bool verify_signature(const uint8_t (&digest)[32], const uint8_t* signature64) const;
+  [[nodiscard]] bool verify_signature(const uint8_t (&digest)[32],
+                                      const uint8_t* signature64) const;
 
   // x5chain refused before any signature is checked (length, strict DER, profile, path
   // length within x5chain): the Chain result. Nothing below is set.
