@@ -72,6 +72,25 @@ void report(const ClassTally& t, unsigned expected_points) {
   CHECK(t.counter_fault == 0);
 }
 
+// One point of an RF or SAM class: arm the fault, run a read, count it when the fault fired
+// (`fired_count` is the model's counter of faults that acted), then the checks every point
+// gets.
+template <typename FiredCount, typename Arm>
+void fault_point(FaultRig& rig, ClassTally& t, unsigned& armed, unsigned& fired,
+                 FiredCount fired_count, Arm arm) {
+  const uint64_t fired_before = fired_count();
+  arm();
+  ++armed;
+  const AttemptResult r = rig.attempt();
+  INFO(r.detail);
+  if (fired_count() == fired_before + 1) {
+    ++fired;
+    t.add(r);
+  }
+  check_bounded(r, true);
+  check_reads_again(rig, t);
+}
+
 std::unique_ptr<FaultRig> provisioned(const sim::Scenario& s, FieldFactory field = {},
                                       const std::function<void(sim::FlashModel&)>& prep = {}) {
   auto rig = std::make_unique<FaultRig>(s, std::move(field));
@@ -93,18 +112,12 @@ void rf_class(const char* name, sim::FrameFaultKind kind) {
     for (uint64_t k = 1; k <= frames; k += stride()) {
       INFO(name << ": frame " << k << " of " << frames
                 << (dir == sim::FrameDirection::Command ? " (command)" : " (answer)"));
-      const uint64_t fired_before = rig->field().frame_faults_fired();
-      rig->field().add_frame_fault(sim::FrameFault{rig->field().frames_on_air() + k, kind, dir,
-                                                   static_cast<uint32_t>(k * 37 + 5)});
-      ++armed;
-      const AttemptResult r = rig->attempt();
-      INFO(r.detail);
-      if (rig->field().frame_faults_fired() == fired_before + 1) {
-        ++fired;
-        t.add(r);
-      }
-      check_bounded(r, true);
-      check_reads_again(*rig, t);
+      fault_point(
+          *rig, t, armed, fired, [&] { return rig->field().frame_faults_fired(); },
+          [&] {
+            rig->field().add_frame_fault(sim::FrameFault{rig->field().frames_on_air() + k, kind,
+                                                         dir, static_cast<uint32_t>(k * 37 + 5)});
+          });
     }
   }
   report(t, armed);
@@ -147,17 +160,9 @@ void sam_class(const char* name, const std::vector<sim::SamFaultKind>& kinds) {
           commands[k - 1] != static_cast<uint8_t>(sam::Cmd::Unwrap))
         continue;
       INFO(name << ": SAM frame " << k << " of " << frames << ", kind " << static_cast<int>(kind));
-      const uint64_t fired_before = rig->sam().faults_fired();
-      rig->sam().add_fault(sim::SamFault{rig->sam().frames_handled() + k, kind});
-      ++armed;
-      const AttemptResult r = rig->attempt();
-      INFO(r.detail);
-      if (rig->sam().faults_fired() == fired_before + 1) {
-        ++fired;
-        t.add(r);
-      }
-      check_bounded(r, true);
-      check_reads_again(*rig, t);
+      fault_point(
+          *rig, t, armed, fired, [&] { return rig->sam().faults_fired(); },
+          [&] { rig->sam().add_fault(sim::SamFault{rig->sam().frames_handled() + k, kind}); });
     }
   }
   report(t, armed);

@@ -1,8 +1,9 @@
-// Lost/stolen list (hostlib/src/blocklist): open + lookups + for_each on list files that a
-// valid list patched by the input turned into (header and payload bytes, optionally with
-// the payload CRC made right again so the checks after the CRC run too), and delta files
-// from the input applied to the valid list. Files live in a per-process temp directory.
-// Library calls fail now and then (failure_injection.h).
+// Lost/stolen list (hostlib/src/blocklist): open (mapped or copied to huge pages) + lookups
+// (one at a time, batched, through a BlocklistHolder) + for_each on list files that a valid
+// list patched by the input turned into (header and payload bytes, optionally with the
+// payload and header CRCs made right again so the checks after them run too), and delta
+// files from the input applied to the valid list. Files live in a per-process temp
+// directory. Library calls fail now and then (failure_injection.h).
 #include <unistd.h>
 #include <zlib.h>
 
@@ -48,7 +49,27 @@ void write(const std::string& path, const std::vector<uint8_t>& bytes) {
 void use(const idr::Blocklist& list, idr::fuzz::Input& in) {
   (void)list.contains("110105194912310021", "20100101");
   const auto id = in.bytes(18), from = in.bytes(8);
-  (void)list.contains(std::string(id.begin(), id.end()), std::string(from.begin(), from.end()));
+  const std::string id_s(id.begin(), id.end()), from_s(from.begin(), from.end());
+  (void)list.contains(id_s, from_s);
+  // Batched: listed, not listed, malformed, the input's; more than the pipeline's depth.
+  const idr::BlocklistQuery q[] = {{"110105194912310021", "20100101"},
+                                   {"440524188001010014", "20150301"},
+                                   {"440524188001010014", "20150302"},
+                                   {"11010519491231002X", "20100101"},
+                                   {"1101051949123100", "20100101"},
+                                   {id_s, from_s}};
+  std::vector<idr::BlocklistQuery> queries;
+  for (int i = 0; i < 4; ++i) queries.insert(queries.end(), std::begin(q), std::end(q));
+  std::vector<idr::BlocklistAnswer> answers(queries.size());
+  list.contains_many(queries.data(), queries.size(), answers.data());
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const auto one = list.contains(queries[i].id_number, queries[i].valid_from);
+    const auto many = answers[i];
+    if (one ? (many != (*one ? idr::BlocklistAnswer::Listed : idr::BlocklistAnswer::NotListed))
+            : many != idr::BlocklistAnswer::Malformed)
+      abort();  // the batch answers as the single lookup does
+  }
+  if (list.info().entries != list.size()) abort();
   uint64_t seen = 0;
   list.for_each([&](const std::string&, const std::string&) { return ++seen < 100000; });
   if (seen > list.size()) abort();
@@ -84,9 +105,19 @@ int one_input(const Files& files, const uint8_t* data, size_t size) {
       const uLong crc = crc32(0, bytes.data() + 64, static_cast<uInt>(bytes.size() - 64));
       for (int k = 0; k < 4; ++k) bytes[40 + k] = static_cast<uint8_t>(crc >> (8 * k));
     }
+    if ((mode & 4) != 0 && bytes.size() >= 64) {  // the header's CRC (offset 60) again
+      const uLong crc = crc32(0, bytes.data(), 60);
+      for (int k = 0; k < 4; ++k) bytes[60 + k] = static_cast<uint8_t>(crc >> (8 * k));
+    }
     write(files.path("patched.idrbl"), bytes);
-    auto list = idr::Blocklist::open(files.path("patched.idrbl"));
+    idr::BlocklistOpenOptions options;
+    options.copy_to_huge_pages = (mode & 8) != 0;
+    auto list = idr::Blocklist::open(files.path("patched.idrbl"), options);
     if (list) use(*list, in);
+    idr::BlocklistHolder holder;
+    if (holder.contains("110105194912310021", "20100101")) abort();  // nothing loaded yet
+    if (holder.reload(files.path("patched.idrbl")) && !holder.current()) abort();
+    (void)holder.contains("110105194912310021", "20100101");
     return 0;
   }
   write(files.path("delta.txt"), in.rest());

@@ -2,8 +2,9 @@
 // request parser, feeding the legacy commands and the extension commands (device info,
 // chain, READ_SIGNED, set time, counter, self-test, provisioning) of a provisioned reader
 // whose key, chain and counter live on the hw-sim flash model. The stream arrives in
-// chunks with gaps the input picks (virtual time), so partial frames time out too. Every
-// write must be exactly one well-formed reply frame.
+// chunks with gaps the input picks (virtual time), so partial frames time out too; the card
+// behind it fails where the input says (card_faults.h). Every write must be exactly one
+// well-formed reply frame.
 //
 // The reader identity is provisioned once and kept across inputs (a key, a chain from a
 // test CA, the counter journal), as a reader keeps it across hosts: provisioning and the
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "card_faults.h"
 #include "fuzz_input.h"
 #include "hostlink_fakes.h"
 #include "idr/core/hostlink/extension_commands.h"
@@ -63,6 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   idr::test::FakeReader card;
   load_card(card);
   link.max_per_read = 1 + in.u8();
+  const uint8_t which = in.u8();
+  idr::fuzz::apply_card_fault(card, which, in.u8());
   while (!in.empty()) {
     const uint64_t gap_us = uint64_t{in.u8()} * 1000;
     link.send_after(gap_us, in.chunk());

@@ -1,26 +1,36 @@
 // make_seeds OUT_DIR: writes the seed corpora of tests/fuzz (OUT_DIR/corpus/<target>/seed-*)
 // and the record target's fixed root (OUT_DIR/data/record_root.der) from real messages:
-// the host library's requests and the firmware's replies of a whole session (idr::Reader
-// talking to the firmware's host-link server in process), sim-wire requests of a card read
+// the host library's requests and the firmware's replies of whole sessions (idr::Reader
+// talking to the firmware's host-link server in process: provisioning plain and under a
+// test CA's authorisation, reads, refusals, the card failing at each step), sim-wire requests of a card read
 // by the firmware drivers against the simulator, records from the test signer, a delta
 // written by the library, journals of the current format written by idr::Journal, the
 // committed scenarios. Run by
 // `toolchain/fuzz --seeds`; the output is committed, so it runs only when a format changes.
+#include <sqlite3.h>
+
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "accepting_sam.h"
+#include "card_faults.h"
 #include "fuzz_input.h"
 #include "hostlink_fakes.h"
 #include "idr/blocklist.h"
+#include "idr/ca.h"
 #include "idr/board/host_board.h"
 #include "idr/core/hostlink/extension_commands.h"
 #include "idr/core/rc663_id_card_reader.h"
+#include "idr/core/type_b.h"
 #include "idr/crypto/key_store.h"
 #include "idr/crypto/reader_identity.h"
 #include "idr/drivers/clrc663.h"
@@ -32,6 +42,8 @@
 #include "idr/sim/simulator.h"
 #include "idr/testing/crypto_rig.h"
 #include "idr/testing/no_host.h"
+#include "idr/testing/scripted_transport.h"
+#include "reader_ops.h"
 #include "record_fixture.h"
 #include "test_signer.h"
 
@@ -55,7 +67,7 @@ std::string scenario_file(const std::string& name) {
   return std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/" + name + ".json";
 }
 
-// --- host link: a real session between idr::Reader and the firmware's server -------------
+// --- host link: real sessions between idr::Reader and the firmware's server -------------
 
 struct Firmware {
   idr::sim::FlashModel model{4096, 8};
@@ -67,126 +79,104 @@ struct Firmware {
   idr::test::FakeReader card;
   idr::core::ExtensionCommands extension{card, identity, clock};
   idr::core::LegacyServer server{link, clock, card, nullptr, &extension};
-  Firmware() {
+  Firmware() {  // in the factory: the first session provisions it
     const idr::sim::CardImage image = idr::sim::make_card_image(
         idr::sim::load_scenario(scenario_file("resident-fingerprint")).cards.at(0).spec);
     std::memcpy(card.text, image.text.data(), sizeof card.text);
     std::memcpy(card.photo, image.photo.data(), sizeof card.photo);
-    uint8_t challenge[16] = {}, signature[64];
-    if (identity.load() != Status::Ok || identity.provision(challenge, signature) != Status::Ok)
-      throw std::runtime_error("provision");
-    const auto cert = idr::testing::TestCa::instance().certify(
-        identity.public_key(), std::string("CN=") + identity.serial());
-    auto& ca = idr::testing::TestCa::instance();
-    const auto chain =
-        idr::testing::chain_cbor({cert, ca.certify(ca.public_key().data(), "CN=idr test CA", 1)});
-    if (identity.store_chain({chain.data(), chain.size()}, false) != Status::Ok)
-      throw std::runtime_error("chain");
+  }
+  // The firmware's reply to one request (empty: none).
+  Bytes answer(const Bytes& request) {
+    link.send(request);
+    const size_t before = link.writes.size();
+    (void)server.serve_once(1'000'000);
+    return link.writes.size() > before ? link.writes.back().bytes : Bytes{};
   }
 };
 
-// Forwards each request to the firmware and records both directions.
-class LoopTransport final : public idr::Transport {
- public:
-  LoopTransport(Firmware& fw, std::vector<Bytes>& requests, std::vector<Bytes>& replies)
-      : fw_(fw), requests_(requests), replies_(replies) {}
-  idr::Result<void> write(const uint8_t* data, size_t len) override {
-    requests_.emplace_back(data, data + len);
-    fw_.link.send(requests_.back());
-    const size_t before = fw_.link.writes.size();
-    (void)fw_.server.serve_once(1'000'000);
-    if (fw_.link.writes.size() > before) {
-      replies_.push_back(fw_.link.writes.back().bytes);
-      pending_.insert(pending_.end(), replies_.back().begin(), replies_.back().end());
-    } else {
-      replies_.emplace_back();
-    }
-    return {};
-  }
-  idr::Result<size_t> read(uint8_t* buf, size_t max, std::chrono::milliseconds) override {
-    if (pending_.empty()) return idr::Error::Timeout;
-    const size_t n = std::min(max, pending_.size());
-    std::memcpy(buf, pending_.data(), n);
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(n));
-    return n;
-  }
-  void discard_input() override { pending_.clear(); }
-  void cancel() override {}
-  void reset_cancel() override {}
-  std::string describe() const override { return "loop"; }
+using Op = idr::fuzz::ReaderOp;
 
- private:
-  Firmware& fw_;
-  std::vector<Bytes>& requests_;
-  std::vector<Bytes>& replies_;
-  Bytes pending_;
+struct HostSession {
+  const char* name;
+  std::vector<Op> ops;  // reader_ops.h codes
+  bool real_ca;         // authorisations and chains from the test CA (else fixed bytes)
 };
 
-void host_link_seeds() {
+// The sessions run in order on one firmware: provisioned plainly in the factory, then read,
+// then changed under the CA's authorisation, then refused what needs one.
+const HostSession kHostSessions[] = {
+    {"provision", {{6, 0}, {13, 0}, {14, 0}, {10, 0}, {6, 0}, {7, 0}, {11, 0}, {12, 0}}, true},
+    {"find-read",
+     {{0, 0}, {1, 0}, {2, 0}, {3, 0}, {4, 0x0F}, {5, 0x0F}, {4, 0}, {19, 0}, {20, 0}, {0, 0}},
+     true},
+    {"signed", {{3, 0}, {8, 0x0F}, {9, 0x03}, {11, 0}, {7, 0}, {6, 0}, {8, 0x01}}, true},
+    {"authorised", {{15, 0}, {18, 0}, {16, 0}, {17, 0}, {6, 0}, {8, 0x05}, {11, 0}}, true},
+    {"refused", {{13, 0}, {10, 0}, {14, 0}, {18, 0}, {16, 0}, {17, 0}, {6, 0}}, false},
+};
+
+// One session over the firmware: the reader_replies seed (piece, ops, the replies) and the
+// host_link seeds (card fault, requests 1 ms apart), each request in a pcsc_envelope seed.
+void host_session(Firmware& fw, idr::ca::CaDirectory& ca, const HostSession& s,
+                  uint8_t card_fault, uint8_t fault_value, const std::string& name, int& envelopes) {
+  std::vector<Bytes> replies;
+  idr::testing::ScriptedTransport::Log log;
+  idr::Reader reader = idr::Reader::over(std::make_unique<idr::testing::ScriptedTransport>(
+      [&](const Bytes& request) {
+        replies.push_back(fw.answer(request));
+        return replies.back();
+      },
+      4096, &log));
+  idr::fuzz::OpHost host;
+  host.chain = [&](const idr::ProvisionedKey* key) -> std::vector<Bytes> {
+    if (!s.real_ca || key == nullptr) return {Bytes(40, 0x30), Bytes(30, 0x31)};
+    std::string why;
+    auto chain = ca.issue_reader(*key, idr::ReadNonce{}, idr::fuzz::kRecordNow, 1, &why);
+    if (!chain) throw std::runtime_error("issue_reader: " + why);
+    return *chain;
+  };
+  host.authorize = [&](const idr::ReadNonce& challenge, idr::AuthorizedOp op, const Bytes& data) {
+    if (!s.real_ca) return idr::Authorization{};
+    std::string why;
+    auto auth = ca.authorize(fw.identity.serial(), challenge, op, data, &why);
+    if (!auth) throw std::runtime_error("authorize: " + why);
+    return *auth;
+  };
+  for (const Op op : s.ops) idr::fuzz::run_op(reader, op, host);
+  Bytes r = {63, static_cast<uint8_t>(s.ops.size())};
+  for (const Op op : s.ops) r.insert(r.end(), {op.code, op.arg});
+  for (const Bytes& reply : replies) idr::fuzz::put_chunk(r, reply);
+  save("reader_replies", name, r);
+  Bytes h = {255, card_fault, fault_value};
+  for (const Bytes& req : log.requests) {
+    h.push_back(1);
+    idr::fuzz::put_chunk(h, req);
+    if (card_fault != 0) continue;
+    Bytes apdu(idr::proto::pcsc::kMaxCommand);
+    apdu.resize(
+        idr::proto::pcsc::build_envelope(req.data(), req.size(), apdu.data(), apdu.size()));
+    if (!apdu.empty()) save("pcsc_envelope", std::to_string(envelopes++), apdu);
+  }
+  save("host_link", name, h);
+}
+
+void host_link_seeds(const fs::path& tmp) {
+  std::string why;
+  auto ca = idr::ca::CaDirectory::create((tmp / "ca").string(), "idr fuzz seeds CA",
+                                         idr::fuzz::kRecordNow - 86400, 2, &why);
+  if (!ca) throw std::runtime_error("CA: " + why);
   Firmware fw;
-  struct Session {
-    const char* name;
-    uint8_t ops[4];  // reader_replies op codes (reader_replies.cpp)
-  };
-  const Session sessions[] = {
-      {"find-read", {2, 3 | (0x0F << 4), 1, 0}},
-      {"signed", {2, 6 | (0x0F << 4), 4, 5}},
-      {"info", {4, 5, 7, 8}},
-      {"provision", {9, 4, 1, 0}},
-  };
-  int n = 0;
-  for (const Session& s : sessions) {
-    std::vector<Bytes> requests, replies;
-    idr::Reader reader = idr::Reader::over(std::make_unique<LoopTransport>(fw, requests, replies));
-    for (const uint8_t op : s.ops) {
-      switch (op % 10) {
-        case 0:
-          (void)reader.status();
-          break;
-        case 1:
-          (void)reader.sam_id();
-          break;
-        case 2:
-          (void)reader.find_card();
-          break;
-        case 3:
-          (void)reader.read_card(op >> 4);
-          break;
-        case 4:
-          (void)reader.device_info();
-          break;
-        case 5:
-          (void)reader.cert_chain();
-          break;
-        case 6:
-          (void)reader.read_signed(idr::ReadNonce{}, op >> 4);
-          break;
-        case 7:
-          (void)reader.counter();
-          break;
-        case 8:
-          (void)reader.self_test();
-          break;
-        default:
-          (void)reader.provision_key(idr::ReadNonce{});
-          break;
-      }
+  int envelopes = 0;
+  for (const HostSession& s : kHostSessions) host_session(fw, *ca, s, 0, 0, s.name, envelopes);
+  // The reads again with the card failing at each step (card_faults.h).
+  for (uint8_t fault = 1; fault < idr::fuzz::kCardFaults; ++fault) {
+    for (const HostSession& s : kHostSessions) {
+      if (std::string(s.name) != "signed" && std::string(s.name) != "find-read") continue;
+      const uint8_t value = static_cast<uint8_t>(fault * 5);  // a different status each
+      idr::fuzz::apply_card_fault(fw.card, fault, value);
+      host_session(fw, *ca, s, fault, value,
+                   std::string(s.name) + "-card-fault-" + std::to_string(fault), envelopes);
+      idr::fuzz::clear_card_faults(fw.card);
     }
-    // reader_replies: piece size, the four ops, the replies as chunks.
-    Bytes r = {64, s.ops[0], s.ops[1], s.ops[2], s.ops[3]};
-    for (const Bytes& reply : replies) idr::fuzz::put_chunk(r, reply);
-    save("reader_replies", s.name, r);
-    // host_link: the requests as one stream, 1 ms apart; pcsc_envelope: each in its APDU.
-    Bytes h = {255};
-    for (const Bytes& req : requests) {
-      h.push_back(1);
-      idr::fuzz::put_chunk(h, req);
-      Bytes apdu(idr::proto::pcsc::kMaxCommand);
-      apdu.resize(
-          idr::proto::pcsc::build_envelope(req.data(), req.size(), apdu.data(), apdu.size()));
-      if (!apdu.empty()) save("pcsc_envelope", std::to_string(n++), apdu);
-    }
-    save("host_link", s.name, h);
   }
 }
 
@@ -248,20 +238,138 @@ void sam_link_seeds() {
   save("sam_link", "unwrap-mac-error", e);
 }
 
+// The type_b target's answers (status index into its table: 0 Ok, 2 Timeout, 3 Integrity,
+// 5 Collision; the frame) to what the reader core sends, from a card that follows
+// DESIGN 6, recorded as the reader core reads it (find, select, base, fingerprint,
+// addresses). `Card` says how this card differs from a whole one.
+struct TypeBCard {
+  bool fingerprint = true, addresses = true;
+  bool second_template = true;  // else one 512-byte template
+  int fail_read = -1;           // the READ with this index answers `fail_status` / short
+  uint8_t fail_status = 2;
+  bool fail_short = false;
+  bool garbled_uid = false;   // GET UID garbled every time (several cards)
+  bool slot_collision = false;  // REQB collides, then two slots with one PUPI
+};
+
+class OracleField final : public idr::drivers::TypeBFrontEnd, public idr::hal::Clock {
+ public:
+  explicit OracleField(const TypeBCard& c) : c_(c) {}
+  Status init() override { return Status::Ok; }
+  Status field_on() override { return Status::Ok; }
+  Status field_off() override { return Status::Ok; }
+  Status transceive(const uint8_t* tx, size_t n, uint8_t* rx, size_t rx_cap, size_t& rx_len,
+                    uint32_t fwt_us) override {
+    now_ += fwt_us;
+    uint8_t status = 0;
+    const Bytes frame = answer(tx, n, status);
+    script.push_back(status);
+    script.push_back(static_cast<uint8_t>(frame.size()));
+    script.insert(script.end(), frame.begin(), frame.end());
+    rx_len = 0;
+    if (status != 0) return status == 2 ? Status::Timeout
+                            : status == 3 ? Status::Integrity
+                                          : Status::Collision;
+    if (frame.size() > rx_cap) return Status::Overflow;
+    std::memcpy(rx, frame.data(), frame.size());
+    rx_len = frame.size();
+    return Status::Ok;
+  }
+  uint64_t now_us() override { return now_; }
+  void delay_us(uint32_t us) override { now_ += us; }
+  Bytes script;
+
+ private:
+  Bytes answer(const uint8_t* tx, size_t n, uint8_t& status) {
+    const Bytes ok = {0x90, 0x00};
+    if (n == 3 && tx[0] == idr::core::typeb::kApf) {  // REQB
+      if (c_.slot_collision && reqbs_++ == 0) {
+        status = 5;
+        return {};
+      }
+      return {0x50, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x81, 0x41};
+    }
+    if (n == 1) {  // Slot-MARKER: a second card with the same PUPI
+      return {0x50, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x81, 0x41};
+    }
+    if (n == idr::core::typeb::kAttribSize) return {0x08};
+    if (n < 5) return ok;
+    switch (tx[1]) {
+      case 0x36:  // GET UID
+        if (c_.garbled_uid) {
+          status = 3;
+          return {};
+        }
+        return {1, 2, 3, 4, 5, 6, 7, 8, 0x90, 0x00};
+      case 0xA4:  // SELECT
+        file_ = tx[n - 1];
+        if ((file_ == idr::card::kFileFingerprint && !c_.fingerprint) ||
+            (file_ == idr::card::kFileAddress && !c_.addresses))
+          return {0x6A, 0x82};
+        return ok;
+      case 0x84:  // GET CHALLENGE
+        return {9, 8, 7, 6, 5, 4, 3, 2, 0x90, 0x00};
+      case 0xB0: {  // READ: data, session MAC, SW
+        const size_t offset = size_t{tx[2]} << 8 | tx[3];
+        Bytes r(tx[4]);
+        for (size_t i = 0; i < r.size(); ++i) {
+          const size_t at = offset + i;
+          const bool empty =
+              (file_ == idr::card::kFileFingerprint && !c_.second_template && at >= 512) ||
+              (file_ == idr::card::kFileAddress && (at / 70) % 2 == 1);
+          r[i] = empty ? 0 : static_cast<uint8_t>(0x21 + at % 90);
+        }
+        r.insert(r.end(), 8, 0x4D);
+        r.insert(r.end(), ok.begin(), ok.end());
+        if (reads_++ == c_.fail_read) {
+          if (c_.fail_short) return ok;
+          status = c_.fail_status;
+          return {};
+        }
+        return r;
+      }
+      default:
+        return ok;
+    }
+  }
+  TypeBCard c_;
+  uint64_t now_ = 0;
+  uint8_t file_ = 0;
+  int reads_ = 0, reqbs_ = 0;
+};
+
 void type_b_seeds() {
-  // status Ok(0), length, bytes: ATQB of an ID card (PUPI 0, FWI 4), ATTRIB answer (CID 8),
-  // GET UID (8 bytes + 90 00), then card answers with SW 90 00.
-  Bytes s;
-  auto answer = [&](const Bytes& b) {
-    s.push_back(0);
-    s.push_back(static_cast<uint8_t>(b.size()));
-    s.insert(s.end(), b.begin(), b.end());
+  const struct {
+    const char* name;
+    TypeBCard card;
+  } cards[] = {
+      {"full-read", {}},
+      {"one-template-no-addresses", {true, false, false}},
+      {"no-fingerprint", {false, true}},
+      {"read-lost", {true, true, true, 2, 2}},
+      {"read-garbled", {true, true, true, 9, 3}},
+      {"read-short", {true, true, true, 4, 0, true}},
+      {"uid-garbled", {true, true, true, -1, 0, false, true}},
+      {"slot-collision", {true, true, true, -1, 0, false, false, true}},
   };
-  answer({0x50, 0, 0, 0, 0, 0, 0, 0, 0, 0x00, 0x81, 0x41});
-  answer({0x08});
-  answer({1, 2, 3, 4, 5, 6, 7, 8, 0x90, 0x00});
-  for (int i = 0; i < 6; ++i) answer({0x90, 0x00});
-  save("type_b", "find-select", s);
+  for (const auto& c : cards) {
+    OracleField field(c.card);
+    idr::fuzz::AcceptingSam sam;
+    idr::core::Rc663IdCardReader reader(field, sam, field);
+    if (reader.init() != Status::Ok) throw std::runtime_error("type_b init");
+    static uint8_t text[idr::card::kTextSize], photo[idr::card::kPhotoSize];
+    static uint8_t fp[idr::card::kFingerprintSize], addresses[idr::card::kAddressFileSize];
+    // As type_b.cpp's round: each step only after the one before succeeded.
+    if (reader.find_card() == Status::Ok) {
+      uint8_t uid[idr::card::kUidSize];
+      if (reader.select_card(uid) == Status::Ok && reader.read_base(text, photo) == Status::Ok) {
+        size_t n = 0;
+        (void)reader.read_fingerprint(fp, n);
+        (void)reader.read_addresses(addresses, n);
+      }
+    }
+    save("type_b", c.name, field.script);
+  }
   save("type_b", "atqb", {0x50, 1, 2, 3, 4, 5, 6, 7, 8, 0x00, 0x81, 0x41});
 }
 
@@ -307,6 +415,7 @@ void record_seeds() {
   RecordSpec spec;
   spec.nonce = idr::fuzz::kRecordNonce;
   spec.fields = resident_fields({});
+  const RecordSpec resident = spec;
   g_records.push_back(make_record(key, chain, spec).file);
   save("record_verify", "resident", g_records.back());
   spec.fields.resize(3);
@@ -317,6 +426,61 @@ void record_seeds() {
   spec.sam_ok = false;
   g_records.push_back(make_record(key, chain, spec).file);
   save("record_verify", "no-fields-sam-rejected", g_records.back());
+
+  // Records that reach each later check: every kind of field, a disclosure without digest,
+  // two disclosures of one field, an unknown field, a field of the wrong size for the card
+  // type, a foreign nonce, a chain expired, another key's chain, device certificates outside
+  // the profile, no chain.
+  auto variant = [&](const std::string& name, RecordSpec v,
+                     const std::vector<Bytes>& with_chain) {
+    save("record_verify", name, make_record(key, with_chain, v).file);
+  };
+  RecordSpec all = resident;
+  all.counter = 9;
+  all.fields.push_back({"photo", Bytes(idr::card::kPhotoSize, 0x57)});
+  all.fields.push_back({"fingerprint", Bytes(idr::card::kFingerprintSize, 0x46)});
+  all.fields.push_back({"address_1", ucs2(u"北京市海淀区中关村大街1号", 70)});
+  all.fields.push_back({"address_2", Bytes{0x00, 0xD8, 0x20, 0x00}});  // a lone surrogate
+  variant("every-field", all, chain);
+  RecordSpec v = resident;
+  v.no_digest = {"name"};
+  variant("disclosure-without-digest", v, chain);
+  v = resident;
+  v.fields.push_back(v.fields.front());
+  variant("disclosure-twice", v, chain);
+  v = resident;
+  v.fields.push_back({"shoe_size", Bytes{0x34, 0x00}});
+  variant("unknown-field", v, chain);
+  v = resident;
+  v.card_type = 'J';
+  variant("card-type-j", v, chain);
+  v = resident;
+  v.card_type = 0x10000;
+  variant("card-type-none", v, chain);
+  v = resident;
+  v.nonce = idr::ReadNonce{1, 2, 3};
+  variant("foreign-nonce", v, chain);
+  variant("chain-expired", resident, reader_chain(pki, key, now - 86400 * 400, now - 86400 * 30));
+  variant("chain-not-yet-valid", resident,
+          reader_chain(pki, key, now + 86400 * 30, now + 86400 * 400));
+  DeviceKey other;
+  variant("other-key-chain", resident, reader_chain(pki, other));
+  CustomCert ca_cert;
+  ca_cert.cn = key.serial();
+  ca_cert.is_ca = true;
+  variant("device-cert-ca", resident,
+          {issue_custom(pki.intermediate, key.public_key(), ca_cert), chain.at(1)});
+  CustomCert no_usage;
+  no_usage.cn = key.serial();
+  no_usage.key_usage = 0;
+  variant("device-cert-no-key-usage", resident,
+          {issue_custom(pki.intermediate, key.public_key(), no_usage), chain.at(1)});
+  CustomCert wrong_cn;
+  wrong_cn.cn = "IDR-NOT-THIS-READER";
+  variant("device-cert-other-serial", resident,
+          {issue_custom(pki.intermediate, key.public_key(), wrong_cn), chain.at(1)});
+  variant("no-chain", resident, {});
+  variant("device-cert-only", resident, {chain.at(0)});
 }
 
 void cert_chain_seeds() {
@@ -349,13 +513,29 @@ void blocklist_seeds(const fs::path& tmp) {
   d.insert(d.end(), text.begin(), text.end());
   save("blocklist", "delta", d);
   save("blocklist", "valid-list", {0, 0, 0});
-  // Entry count (offset 16) patched, CRC made right again.
-  save("blocklist", "entries-patched", {2, 1, 0, 0, 0, 16, 0xFF, 0});
+  save("blocklist", "valid-list-huge-pages", {8, 0, 0});
+  // One header field patched, both CRCs made right again (blocklist.cpp's mode 6), so the
+  // check of that field answers: version, header size, entries, blocks, payload size, key
+  // scheme, overflow entries, slot bits, slots per block; the first block's count and its
+  // spill and overflow flags.
+  const struct {
+    const char* name;
+    uint8_t offset, value;
+  } fields[] = {{"version", 8, 3},      {"header-size", 12, 65},   {"entries", 16, 0xFF},
+                {"blocks", 24, 0xFF},   {"payload-size", 32, 0},   {"key-scheme", 44, 9},
+                {"overflow", 48, 0xFF}, {"slot-bits", 52, 1},      {"slots", 56, 0xFF},
+                {"block-count", 64, 0x0F}, {"block-spill", 64, 0x13}, {"block-overflow", 64, 0x23}};
+  for (const auto& f : fields)
+    save("blocklist", std::string("patched-") + f.name, {6, 1, 0, 0, 0, f.offset, f.value, 0});
+  // Cut short (CRCs right again).
+  save("blocklist", "truncated", {6, 0, 1, 0, 0, 0, 100});
 }
 
 // Journals of the current format (idr::kJournalFormat) under journal.cpp's fixed key, one
-// per ID policy (the full one also keeps the records), a row per record of record_seeds.
+// per ID policy (the full one also keeps the records), a row per record of record_seeds;
+// then copies of the full one tampered as an attacker without the key would.
 void journal_seeds(const fs::path& tmp) {
+  std::string full_path;
   for (const auto policy : {idr::JournalIdPolicy::Hmac, idr::JournalIdPolicy::Full}) {
     const bool full = policy == idr::JournalIdPolicy::Full;
     const std::string path = (tmp / (full ? "full.db" : "hmac.db")).string();
@@ -380,13 +560,103 @@ void journal_seeds(const fs::path& tmp) {
       }
     }
     save("journal", full ? "full" : "hmac", idr::fuzz::read_file(path));
+    if (full) full_path = path;
+  }
+  const struct {
+    const char* name;
+    const char* sql;
+  } tampers[] = {
+      {"row-changed", "UPDATE reads SET verdict = 'SUCCEEDED' WHERE row = 3"},
+      {"row-removed", "DELETE FROM reads WHERE row = 2"},
+      {"row-rechained", "UPDATE reads SET prev_hash = hash WHERE row = 3"},
+      {"record-swapped",
+       "UPDATE reads SET record = (SELECT record FROM reads WHERE row = 1) WHERE row = 2"},
+      {"key-check-altered", "UPDATE journal_meta SET value = '00' WHERE key = 'key_check'"},
+      {"format-1", "UPDATE journal_meta SET value = 'idr-journal 1' WHERE key = 'format'"},
+      {"format-unknown", "UPDATE journal_meta SET value = 'idr-journal 9' WHERE key = 'format'"},
+      {"no-meta", "DROP TABLE journal_meta"},
+      {"no-reads", "DROP TABLE reads"},
+  };
+  for (const auto& t : tampers) {
+    const fs::path copy = tmp / (std::string(t.name) + ".db");
+    fs::copy_file(full_path, copy, fs::copy_options::overwrite_existing);
+    sqlite3* db = nullptr;
+    const bool ok = sqlite3_open(copy.c_str(), &db) == SQLITE_OK &&
+                    sqlite3_exec(db, t.sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+    sqlite3_close(db);
+    if (!ok) throw std::runtime_error(std::string("journal tamper ") + t.name);
+    save("journal", t.name, idr::fuzz::read_file(copy.string()));
   }
 }
+
+// A scenario using every option (the card files are the ones scenario_json.cpp puts in its
+// base directory), then one copy per leaf with that leaf of the wrong type and one with it
+// out of range, and one per object with an unknown key: each stops at its own check.
+const char* const kEveryOption = R"({
+  "name": "every-option", "description": "each key the parser knows", "seed": 7,
+  "timing": {"card_turnaround_us": 100, "card_per_response_byte_us": 9.4,
+             "card_auth_total_us": 25000, "card_fwi": 8, "sam_per_operation_us": 300,
+             "sam_per_byte_us": 87, "sam_baud": 115200, "spi_hz": 10000000,
+             "host_link_bps": 115200, "mcu_hz": 100000000, "cycles_per_instruction": 1.2},
+  "keys": {"master": "00112233445566778899AABBCCDDEEFF", "issuer": "0F0E0D0C0B0A09080706050403020100"},
+  "sam": {"id": [5, 1, 20101126, 17612485, 112360513],
+          "faults": [{"frame": 3, "kind": "no_reply"}, {"frame": 4, "kind": "late_reply"},
+                     {"frame": 5, "kind": "garbage"}, {"frame": 6, "kind": "garbled"},
+                     {"frame": 7, "kind": "wrong_mac"}]},
+  "faults": {"bit_error_rate": 0.001, "frame_loss_rate": 0.01,
+             "frames": [{"frame": 2, "kind": "tear", "direction": "command"},
+                        {"frame": 3, "kind": "bit_error", "direction": "answer", "bit": 5},
+                        {"frame": 4, "kind": "crc_error", "direction": "answer"}]},
+  "flash": {"page_size": 4096, "page_count": 8},
+  "cards": [
+    {"label": "every-option", "type": "resident", "uid": "3B:08:E6:10:9A:27:C5:71",
+     "text": {"name": "王建国", "gender": "1", "ethnicity": "01", "birth": "19700101",
+              "address": "上海市徐汇区天钥桥路100弄3号201室", "id_number": "310104197001010872",
+              "authority": "上海市公安局徐汇分局", "valid_from": "20160520", "valid_to": "长期"},
+     "photo": {"file": "photo.bin", "generated": true},
+     "fingerprint": {"file": "fingerprint-512.bin"},
+     "addresses": ["上海市徐汇区漕溪北路88号1202室", "上海市徐汇区漕溪北路90号"],
+     "timeline": [{"arrive_ms": 0, "remove_ms": 2000}, {"arrive_ms": 3000}],
+     "faults": {"bit_error_rate": 0.0001, "frame_loss_rate": 0},
+     "issuer_key": "0F0E0D0C0B0A09080706050403020100"},
+    {"label": "permit", "type": "J", "fingerprint": 1024,
+     "photo": {"file": "photo-too-large.bin"}},
+    {"label": "foreign", "type": "Y", "fingerprint": {"file": "fingerprint-bad-size.bin"}}
+  ]
+})";
 
 void scenario_seeds() {
   for (const auto& f : fs::directory_iterator(std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios"))
     if (f.path().extension() == ".json")
       save("scenario_json", f.path().stem().string(), idr::fuzz::read_file(f.path().string()));
+  using nlohmann::json;
+  json full = json::parse(kEveryOption);
+  auto save_json = [](const std::string& name, const json& j) {
+    const std::string text = j.dump();
+    save("scenario_json", name, Bytes(text.begin(), text.end()));
+  };
+  // The full one without the cards whose files are wrong: it parses and builds.
+  json good = full;
+  good["cards"] = json::array({full["cards"][0]});
+  save_json("every-option", good);
+  save_json("bad-files", full);
+  int n = 0;
+  std::set<std::string> objects;  // the objects given an unknown key already
+  const json flat = good.flatten();
+  for (auto it = flat.begin(); it != flat.end(); ++it) {
+    const json::json_pointer at(it.key());
+    json wrong_type = good, out_of_range = good;
+    wrong_type[at] = it->is_string() ? json(12) : json("12");
+    out_of_range[at] = it->is_string() ? json("zz") : it->is_boolean() ? json(-1) : json(-1e300);
+    save_json("leaf-" + std::to_string(n) + "-type", wrong_type);
+    save_json("leaf-" + std::to_string(n++) + "-range", out_of_range);
+    const json::json_pointer parent = at.parent_pointer();
+    if (good[parent].is_object() && objects.insert(parent.to_string()).second) {
+      json unknown = good;
+      unknown[parent]["unknown_key"] = 1;
+      save_json("object-" + std::to_string(objects.size()) + "-unknown-key", unknown);
+    }
+  }
 }
 
 }  // namespace
@@ -400,7 +670,7 @@ int main(int argc, char** argv) {
   const fs::path tmp = fs::temp_directory_path() / "idr-make-seeds";
   fs::create_directories(tmp);
   try {
-    host_link_seeds();
+    host_link_seeds(tmp);
     sim_wire_seeds();
     sam_link_seeds();
     type_b_seeds();

@@ -1,8 +1,11 @@
 // Record decode + verify (hostlib/src/verify): any bytes as a record file, checked against a
-// fixed test root (data/record_root.der, the root the seed records chain to), the seeds'
-// nonce, an in-memory counter store and the seeds' clock. Verification must never crash,
-// leak or allocate without bound; a record that verifies must carry card data. Library
-// calls fail now and then (failure_injection.h).
+// fixed test root (data/record_root.der, the root the seed records chain to) four ways: as
+// the host's default (the seeds' nonce and clock, an in-memory counter store, no revocation
+// list); with a revocation list that names another reader, the card data hooks and the
+// counter store, so a good record verifies all the way; with the record's own reader
+// revoked; and lax (no nonce, counter or revocation required, a clock 20 years on).
+// Verification must never crash, leak or allocate without bound; a record that verifies
+// must carry card data. Library calls fail now and then (failure_injection.h).
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -14,12 +17,26 @@
 #include "idr/verify.h"
 #include "record_fixture.h"
 
+namespace {
+
+idr::TrustStore* trust_with_root(const char* revoked_text) {
+  auto* t = new idr::TrustStore();
+  if (!t->add_root_der(idr::fuzz::read_file(idr::fuzz::kRecordRoot))) abort();
+  if (revoked_text != nullptr && !t->load_revoked_text(revoked_text)) abort();
+  return t;
+}
+
+void check(const idr::VerifiedRecord& r) {
+  if (r.verified() && r.card() == nullptr) abort();
+}
+
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static idr::TrustStore* trust = [] {
-    auto* t = new idr::TrustStore();
-    if (!t->add_root_der(idr::fuzz::read_file(idr::fuzz::kRecordRoot))) abort();
-    return t;
-  }();
+  static idr::TrustStore* trust = trust_with_root(nullptr);
+  static idr::TrustStore* listed = trust_with_root(
+      "idr-revocation-list 2\nreader IDR-0000000000000000\n"
+      "spki 0000000000000000000000000000000000000000000000000000000000000000\n");
   auto counters = idr::CounterStore::open(":memory:");
   if (!counters) abort();
   idr::VerifyOptions opt;
@@ -31,7 +48,36 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   idr::fuzz::FailureInjection failures(data, size);
   try {
     const idr::VerifiedRecord r = idr::verify_record(data, size, opt);
-    if (r.verified() && r.card() == nullptr) abort();
+    check(r);
+    if (r.record() == nullptr) return 0;  // did not decode: the other ways end alike
+
+    idr::VerifyOptions full = opt;
+    full.trust = listed;
+    full.field_validity = [](const idr::CardData&) {
+      idr::RecordCheckResult res;
+      res.outcome = idr::CheckStatus::Succeeded;
+      return res;
+    };
+    full.lost_stolen = [](const idr::CardData& card) {
+      idr::RecordCheckResult res;
+      res.outcome = card.photo.empty() ? idr::CheckStatus::Succeeded : idr::CheckStatus::Failed;
+      return res;
+    };
+    check(idr::verify_record(data, size, full));
+    check(idr::verify_record(data, size, full));  // the counter again: a replay
+
+    idr::TrustStore revoked;
+    if (revoked.add_root_der(idr::fuzz::read_file(idr::fuzz::kRecordRoot))) {
+      revoked.revoke_reader(r.record()->payload.serial);
+      full.trust = &revoked;
+      if (idr::verify_record(data, size, full).verified()) abort();
+    }
+
+    idr::VerifyOptions lax;
+    lax.trust = trust;
+    lax.now = idr::fuzz::kRecordNow + 20 * 365 * 86400;
+    lax.require_nonce = lax.require_counter = lax.require_revocation = false;
+    check(idr::verify_record(data, size, lax));
   } catch (const std::bad_alloc&) {
     // An injected allocation failure: allowed to surface from the C++ API.
   }

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "accepting_sam.h"
 #include "fuzz_input.h"
 #include "idr/core/rc663_id_card_reader.h"
 #include "idr/core/type_b.h"
@@ -44,42 +45,6 @@ class ScriptedField final : public idr::drivers::TypeBFrontEnd, public idr::hal:
   uint64_t now_ = 0;
 };
 
-// Authenticates after one APDU and unwraps by dropping the 8-byte MAC and the SW.
-class AcceptingSam final : public idr::drivers::Sam {
- public:
-  Status reset() override { return Status::Ok; }
-  Status self_test() override { return Status::Ok; }
-  Status get_id(uint8_t (&id)[16]) override {
-    std::memset(id, 0x5A, sizeof id);
-    return Status::Ok;
-  }
-  Status set_baud(uint32_t) override { return Status::Ok; }
-  Status auth_start(const uint8_t (&)[8], uint8_t* apdu, size_t cap, size_t& n) override {
-    static constexpr uint8_t kGetChallenge[] = {0x00, 0x84, 0x00, 0x00, 0x08};
-    if (cap < sizeof kGetChallenge) return Status::BufferTooSmall;
-    std::memcpy(apdu, kGetChallenge, sizeof kGetChallenge);
-    n = sizeof kGetChallenge;
-    return Status::Ok;
-  }
-  Status auth_next(const uint8_t*, size_t, uint8_t*, size_t, size_t& n) override {
-    n = 0;
-    return Status::Ok;
-  }
-  Status unwrap_send(uint8_t, uint16_t, const uint8_t* resp, size_t len) override {
-    pending_.assign(resp, resp + len);
-    return Status::Ok;
-  }
-  Status unwrap_receive(uint8_t* plain, size_t cap, size_t& n) override {
-    n = pending_.size() >= 10 ? pending_.size() - 10 : 0;
-    if (n > cap) return Status::BufferTooSmall;
-    if (n != 0) std::memcpy(plain, pending_.data(), n);
-    return Status::Ok;
-  }
-
- private:
-  std::vector<uint8_t> pending_;
-};
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -90,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   idr::fuzz::Input in(data, size);
   ScriptedField field(in);
-  AcceptingSam sam;
+  idr::fuzz::AcceptingSam sam;
   idr::core::Rc663IdCardReader reader(field, sam, field);
   if (reader.init() != Status::Ok) return 0;
   static uint8_t text[idr::card::kTextSize], photo[idr::card::kPhotoSize];

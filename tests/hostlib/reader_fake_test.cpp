@@ -9,11 +9,11 @@
 #include "card_expect.h"
 #include "idr/proto/hostlink.h"
 #include "idr/reader.h"
-#include "scripted_transport.h"
+#include "idr/testing/scripted_transport.h"
 
 using namespace idr;
-using test::Bytes;
-using test::ScriptedTransport;
+using testing::Bytes;
+using testing::ScriptedTransport;
 namespace hl = idr::hostlink;
 
 namespace {
