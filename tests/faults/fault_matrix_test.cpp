@@ -162,7 +162,9 @@ void sam_class(const char* name, const std::vector<sim::SamFaultKind>& kinds) {
       INFO(name << ": SAM frame " << k << " of " << frames << ", kind " << static_cast<int>(kind));
       fault_point(
           *rig, t, armed, fired, [&] { return rig->sam().faults_fired(); },
-          [&] { rig->sam().add_fault(sim::SamFault{rig->sam().frames_handled() + k, kind}); });
+          [&] {
+            rig->sam().add_fault(sim::SamFault{rig->sam().frames_handled() + k, kind});
+          });
     }
   }
   report(t, armed);

@@ -52,12 +52,10 @@ void use(const idr::Blocklist& list, idr::fuzz::Input& in) {
   const std::string id_s(id.begin(), id.end()), from_s(from.begin(), from.end());
   (void)list.contains(id_s, from_s);
   // Batched: listed, not listed, malformed, the input's; more than the pipeline's depth.
-  const idr::BlocklistQuery q[] = {{"110105194912310021", "20100101"},
-                                   {"440524188001010014", "20150301"},
-                                   {"440524188001010014", "20150302"},
-                                   {"11010519491231002X", "20100101"},
-                                   {"1101051949123100", "20100101"},
-                                   {id_s, from_s}};
+  const idr::BlocklistQuery q[] = {
+      {"110105194912310021", "20100101"}, {"440524188001010014", "20150301"},
+      {"440524188001010014", "20150302"}, {"11010519491231002X", "20100101"},
+      {"1101051949123100", "20100101"},   {id_s, from_s}};
   std::vector<idr::BlocklistQuery> queries;
   for (int i = 0; i < 4; ++i) queries.insert(queries.end(), std::begin(q), std::end(q));
   std::vector<idr::BlocklistAnswer> answers(queries.size());

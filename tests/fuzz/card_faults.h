@@ -13,11 +13,12 @@ namespace idr::fuzz {
 inline constexpr uint8_t kCardFaults = 11;
 
 inline void apply_card_fault(idr::test::FakeReader& card, uint8_t which, uint8_t value) {
-  static constexpr Status kStatuses[] = {
-      Status::Timeout,        Status::NoCard,        Status::CardRemoved, Status::Collision,
-      Status::CardAuthFailed, Status::SamAuthFailed, Status::DataCheckFailed,
-      Status::SamError,       Status::NoSuchContent, Status::Io,          Status::HardwareFault,
-      Status::Protocol};
+  static constexpr Status kStatuses[] = {Status::Timeout,         Status::NoCard,
+                                         Status::CardRemoved,     Status::Collision,
+                                         Status::CardAuthFailed,  Status::SamAuthFailed,
+                                         Status::DataCheckFailed, Status::SamError,
+                                         Status::NoSuchContent,   Status::Io,
+                                         Status::HardwareFault,   Status::Protocol};
   const Status st = kStatuses[value % (sizeof kStatuses / sizeof kStatuses[0])];
   switch (which % kCardFaults) {
     case 1:

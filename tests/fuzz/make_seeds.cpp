@@ -2,8 +2,8 @@
 // and the record target's fixed root (OUT_DIR/data/record_root.der) from real messages:
 // the host library's requests and the firmware's replies of whole sessions (idr::Reader
 // talking to the firmware's host-link server in process: provisioning plain and under a
-// test CA's authorisation, reads, refusals, the card failing at each step), sim-wire requests of a card read
-// by the firmware drivers against the simulator, records from the test signer, a delta
+// test CA's authorisation, reads, refusals, the card failing at each step), sim-wire requests of a
+// card read by the firmware drivers against the simulator, records from the test signer, a delta
 // written by the library, journals of the current format written by idr::Journal, the
 // committed scenarios. Run by
 // `toolchain/fuzz --seeds`; the output is committed, so it runs only when a format changes.
@@ -26,12 +26,13 @@
 #include "fuzz_input.h"
 #include "hostlink_fakes.h"
 #include "idr/blocklist.h"
-#include "idr/ca.h"
 #include "idr/board/host_board.h"
+#include "idr/ca.h"
 #include "idr/core/hostlink/extension_commands.h"
 #include "idr/core/rc663_id_card_reader.h"
 #include "idr/core/type_b.h"
 #include "idr/crypto/key_store.h"
+#include "idr/crypto/p256.h"
 #include "idr/crypto/reader_identity.h"
 #include "idr/drivers/clrc663.h"
 #include "idr/drivers/sam_link.h"
@@ -116,8 +117,8 @@ const HostSession kHostSessions[] = {
 
 // One session over the firmware: the reader_replies seed (piece, ops, the replies) and the
 // host_link seeds (card fault, requests 1 ms apart), each request in a pcsc_envelope seed.
-void host_session(Firmware& fw, idr::ca::CaDirectory& ca, const HostSession& s,
-                  uint8_t card_fault, uint8_t fault_value, const std::string& name, int& envelopes) {
+void host_session(Firmware& fw, idr::ca::CaDirectory& ca, const HostSession& s, uint8_t card_fault,
+                  uint8_t fault_value, const std::string& name, int& envelopes) {
   std::vector<Bytes> replies;
   idr::testing::ScriptedTransport::Log log;
   idr::Reader reader = idr::Reader::over(std::make_unique<idr::testing::ScriptedTransport>(
@@ -152,8 +153,7 @@ void host_session(Firmware& fw, idr::ca::CaDirectory& ca, const HostSession& s,
     idr::fuzz::put_chunk(h, req);
     if (card_fault != 0) continue;
     Bytes apdu(idr::proto::pcsc::kMaxCommand);
-    apdu.resize(
-        idr::proto::pcsc::build_envelope(req.data(), req.size(), apdu.data(), apdu.size()));
+    apdu.resize(idr::proto::pcsc::build_envelope(req.data(), req.size(), apdu.data(), apdu.size()));
     if (!apdu.empty()) save("pcsc_envelope", std::to_string(envelopes++), apdu);
   }
   save("host_link", name, h);
@@ -248,7 +248,7 @@ struct TypeBCard {
   int fail_read = -1;           // the READ with this index answers `fail_status` / short
   uint8_t fail_status = 2;
   bool fail_short = false;
-  bool garbled_uid = false;   // GET UID garbled every time (several cards)
+  bool garbled_uid = false;     // GET UID garbled every time (several cards)
   bool slot_collision = false;  // REQB collides, then two slots with one PUPI
 };
 
@@ -267,9 +267,8 @@ class OracleField final : public idr::drivers::TypeBFrontEnd, public idr::hal::C
     script.push_back(static_cast<uint8_t>(frame.size()));
     script.insert(script.end(), frame.begin(), frame.end());
     rx_len = 0;
-    if (status != 0) return status == 2 ? Status::Timeout
-                            : status == 3 ? Status::Integrity
-                                          : Status::Collision;
+    if (status != 0)
+      return status == 2 ? Status::Timeout : status == 3 ? Status::Integrity : Status::Collision;
     if (frame.size() > rx_cap) return Status::Overflow;
     std::memcpy(rx, frame.data(), frame.size());
     rx_len = frame.size();
@@ -431,8 +430,7 @@ void record_seeds() {
   // two disclosures of one field, an unknown field, a field of the wrong size for the card
   // type, a foreign nonce, a chain expired, another key's chain, device certificates outside
   // the profile, no chain.
-  auto variant = [&](const std::string& name, RecordSpec v,
-                     const std::vector<Bytes>& with_chain) {
+  auto variant = [&](const std::string& name, RecordSpec v, const std::vector<Bytes>& with_chain) {
     save("record_verify", name, make_record(key, with_chain, v).file);
   };
   RecordSpec all = resident;
@@ -499,6 +497,22 @@ void cert_chain_seeds() {
     s.insert(s.end(), chain.begin(), chain.end());
     save("cert_chain", "mode" + std::to_string(mode), s);
   }
+  // Mode 3: the chain for the key pending after cert_chain.cpp's rekey (SeededRng 2), and
+  // the old chain (its key is no longer the one to certify).
+  if (keys.store_chain({chain.data(), chain.size()}, false) != Status::Ok)
+    throw std::runtime_error("chain");
+  idr::testing::SeededRng rekey_rng(2);
+  idr::crypto::P256Group group;
+  if (keys.rekey(group, rekey_rng) != Status::Ok) throw std::runtime_error("rekey");
+  const auto next =
+      idr::testing::chain_cbor({ca.certify(keys.pending_public_key(), "CN=IDR-FUZZ-2"),
+                                ca.certify(ca.public_key().data(), "CN=idr test CA")});
+  Bytes r = {3};
+  r.insert(r.end(), next.begin(), next.end());
+  save("cert_chain", "mode3-rekeyed", r);
+  r.resize(1);
+  r.insert(r.end(), chain.begin(), chain.end());
+  save("cert_chain", "mode3-old-key", r);
 }
 
 // --- lost/stolen list, journal, scenarios ----------------------------------------------
@@ -521,9 +535,9 @@ void blocklist_seeds(const fs::path& tmp) {
   const struct {
     const char* name;
     uint8_t offset, value;
-  } fields[] = {{"version", 8, 3},      {"header-size", 12, 65},   {"entries", 16, 0xFF},
-                {"blocks", 24, 0xFF},   {"payload-size", 32, 0},   {"key-scheme", 44, 9},
-                {"overflow", 48, 0xFF}, {"slot-bits", 52, 1},      {"slots", 56, 0xFF},
+  } fields[] = {{"version", 8, 3},         {"header-size", 12, 65},   {"entries", 16, 0xFF},
+                {"blocks", 24, 0xFF},      {"payload-size", 32, 0},   {"key-scheme", 44, 9},
+                {"overflow", 48, 0xFF},    {"slot-bits", 52, 1},      {"slots", 56, 0xFF},
                 {"block-count", 64, 0x0F}, {"block-spill", 64, 0x13}, {"block-overflow", 64, 0x23}};
   for (const auto& f : fields)
     save("blocklist", std::string("patched-") + f.name, {6, 1, 0, 0, 0, f.offset, f.value, 0});
