@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "idr/core/hostlink/extension_commands.h"
@@ -249,4 +250,68 @@ TEST_CASE("signed read: a power cut at every write step never repeats a counter"
                                           << " signed reads incl. a journal page swap, x "
                                              "before/during/after)");
   CHECK(cut_points == static_cast<int>(3 * total_steps));
+}
+
+TEST_CASE("signed read: a power cut discards the precomputed nonces and no r is used twice") {
+  constexpr uint32_t kPageSize = 4096;
+  sim::FlashModel model(kPageSize, 8, 9);
+  ModelFlash flash(model);
+  SeededRng rng(77);  // one TRNG across the power cuts: it does not repeat itself
+  FakeCard card;
+  StillClock clock;
+  TestCa& ca = TestCa::instance();
+  const Bytes ca_pub = ca.public_key();
+  const Bytes ca_cert = ca.certify(ca_pub.data(), "CN=idr test CA,O=idr", 1);
+  Bytes pub;
+  std::set<Bytes> rs;  // every r signed, across every power cut
+  auto fill = [](Firmware& fw) {
+    for (size_t i = 0; i < crypto::NoncePool::kCapacity && !fw.identity.nonces_full(); ++i) {
+      bool computed = false;
+      REQUIRE(fw.identity.precompute_nonce(computed) == Status::Ok);
+      REQUIRE(computed);
+    }
+  };
+  auto read = [&](Firmware& fw, uint8_t seed) {
+    const auto r = fw.call(ext::Op::ReadSigned, read_request(seed, 0x01));
+    if (r.first != hostlink::sw3::kOk) return false;
+    const SignedRecord rec = parse_signed_reply(r.second);
+    CHECK(verify(rec, pub).all_ok());
+    REQUIRE(rec.signature.size() == 64);
+    CHECK(rs.insert(Bytes(rec.signature.begin(), rec.signature.begin() + 32)).second);
+    return true;
+  };
+  {
+    Firmware fw(flash, rng, card, clock);
+    const auto key = fw.call(ext::Op::ProvisionKey, Bytes(16, 3));
+    REQUIRE(key.first == hostlink::sw3::kOk);
+    pub.assign(key.second.begin(), key.second.begin() + 65);
+    const Bytes chain = chain_cbor({ca.certify(pub.data(), "CN=IDR-NONCE"), ca_cert});
+    REQUIRE(fw.call(ext::Op::ProvisionCerts, chain).first == hostlink::sw3::kOk);
+  }
+  int cuts = 0;
+  uint8_t seed = 0;
+  for (sim::CutPhase phase : {sim::CutPhase::Before, sim::CutPhase::During, sim::CutPhase::After}) {
+    INFO("cut at a counter write, phase " << static_cast<int>(phase));
+    {
+      Firmware fw(flash, rng, card, clock);
+      fill(fw);
+      REQUIRE(read(fw, ++seed));  // from a pair
+      fill(fw);
+      model.arm_power_cut(model.write_steps() + 1, phase);  // the next read's counter record
+      CHECK_FALSE(read(fw, ++seed));
+      REQUIRE(model.cut_happened());
+      CHECK(fw.identity.nonces_ready() > 0);  // pairs in RAM when the power went
+    }
+    ++cuts;
+    model.power_on();
+    Firmware restarted(flash, rng, card, clock);  // RAM gone
+    CHECK(restarted.identity.nonces_ready() == 0);
+    REQUIRE(read(restarted, ++seed));  // made fresh (the slow way): an r never seen
+    CHECK(restarted.identity.nonces_ready() == 0);
+    fill(restarted);
+    REQUIRE(read(restarted, ++seed));
+    REQUIRE(read(restarted, ++seed));
+  }
+  CHECK(cuts == 3);
+  CHECK(rs.size() == 3 * 4);
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "counting_sim_server.h"
+#include "idr/crypto/nonce_pool.h"
 #include "idr/posix/loopback.h"
 #include "idr/proto/extension.h"
 #include "idr/proto/simwire.h"
@@ -195,6 +196,11 @@ int main(int argc, char** argv) {
                 fig_of("sign_first"), fig_of("sign_next"));
     std::printf("  verify    %llu instructions, key generation %llu\n", fig_of("verify"),
                 fig_of("keygen"));
+    std::printf(
+        "  precomputed nonce pair (idle work) %llu instructions; a signature from it (online) "
+        "%llu; pool %zu pairs of %zu B\n",
+        fig_of("nonce"), fig_of("sign_precomputed"), crypto::NoncePool::kCapacity,
+        sizeof(crypto::NoncePair));
     std::printf("  SHA-256   %llu instructions for 4 KiB (65 blocks); CBOR %llu for %llu bytes\n",
                 fig_of("sha256_4k"), fig_of("cbor"), fig_of("cbor_bytes"));
     std::printf(

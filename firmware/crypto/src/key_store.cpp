@@ -359,18 +359,25 @@ Status KeyStore::sign(P256Group& group, const uint8_t (&digest)[kSha256Size], ha
                       uint8_t (&signature)[kSignatureSize]) {
   if (state_ == State::Fault) return Status::StorageFault;
   if (!has_key()) return Status::NoSuchContent;
-  return sign_in(pages_[active_], public_key_, group, digest, blinding, signature);
+  return sign_in(pages_[active_], public_key_, group, digest, &blinding, nullptr, signature);
+}
+
+Status KeyStore::sign(P256Group& group, const uint8_t (&digest)[kSha256Size],
+                      const NoncePair& nonce, uint8_t (&signature)[kSignatureSize]) {
+  if (state_ == State::Fault) return Status::StorageFault;
+  if (!has_key()) return Status::NoSuchContent;
+  return sign_in(pages_[active_], public_key_, group, digest, nullptr, &nonce, signature);
 }
 
 Status KeyStore::sign_pending(P256Group& group, const uint8_t (&digest)[kSha256Size],
                               hal::Rng& blinding, uint8_t (&signature)[kSignatureSize]) {
   if (state_ != State::Provisioned || pending_ < 0) return Status::NoSuchContent;
-  return sign_in(pages_[pending_], pending_key_, group, digest, blinding, signature);
+  return sign_in(pages_[pending_], pending_key_, group, digest, &blinding, nullptr, signature);
 }
 
 Status KeyStore::sign_in(uint32_t page, const uint8_t (&expected)[kPublicKeySize], P256Group& group,
-                         const uint8_t (&digest)[kSha256Size], hal::Rng& blinding,
-                         uint8_t (&signature)[kSignatureSize]) {
+                         const uint8_t (&digest)[kSha256Size], hal::Rng* blinding,
+                         const NoncePair* nonce, uint8_t (&signature)[kSignatureSize]) {
   uint8_t rec[kKeyRecordSize];
   WipeOnExit<kKeyRecordSize> guard(rec);
   const Status s = flash_.read(address(page), rec, sizeof(rec));
@@ -382,7 +389,9 @@ Status KeyStore::sign_in(uint32_t page, const uint8_t (&expected)[kPublicKeySize
   uint8_t priv[kPrivateKeySize];
   WipeOnExit<kPrivateKeySize> priv_guard(priv);
   std::memcpy(priv, rec + kPrivateAt, kPrivateKeySize);
-  return sign_digest(group, priv, digest, blinding, signature);
+  if (nonce != nullptr) return sign_digest(group, priv, digest, *nonce, signature);
+  if (blinding == nullptr) return Status::InvalidArgument;
+  return sign_digest(group, priv, digest, *blinding, signature);
 }
 
 Status KeyStore::store_chain(ByteView cbor_chain, bool authorized) {

@@ -22,12 +22,14 @@ int rng_entropy(void* ctx, unsigned char* out, size_t len) {
 // An HMAC-DRBG seeded from the board RNG; wiped on scope exit.
 class Drbg {
  public:
-  explicit Drbg(hal::Rng& rng) {
+  explicit Drbg(hal::Rng& rng, const char* personal = "idr-reader-drbg") {
     mbedtls_hmac_drbg_init(&ctx_);
     const mbedtls_md_info_t* md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
-    static const unsigned char kPersonal[] = "idr-reader-drbg";
-    ok_ = md != nullptr && mbedtls_hmac_drbg_seed(&ctx_, md, rng_entropy, &rng, kPersonal,
-                                                  sizeof(kPersonal) - 1) == 0;
+    size_t len = 0;
+    while (personal[len] != '\0' && len < 32) ++len;
+    ok_ = md != nullptr &&
+          mbedtls_hmac_drbg_seed(&ctx_, md, rng_entropy, &rng,
+                                 reinterpret_cast<const unsigned char*>(personal), len) == 0;
   }
   ~Drbg() { mbedtls_hmac_drbg_free(&ctx_); }  // zeroizes the state
   Drbg(const Drbg&) = delete;
@@ -204,6 +206,77 @@ Status sign_digest(P256Group& group, const uint8_t (&private_key)[kPrivateKeySiz
       mbedtls_mpi_write_binary(r.get(), signature, 32) == 0 &&
       mbedtls_mpi_write_binary(s.get(), signature + 32, 32) == 0;
   return ok ? Status::Ok : Status::Unsupported;
+}
+
+Status precompute_nonce(P256Group& group, hal::Rng& rng, NoncePair& pair) {
+  wipe(&pair, sizeof(pair));
+  Drbg drbg(rng, "idr-nonce-drbg");
+  if (!drbg.ok()) return Status::Io;
+  mbedtls_ecp_group* grp = P256GroupAccess::loaded(group);
+  if (grp == nullptr) return Status::Unsupported;
+  Mpi k;  // zeroized by mbedtls_mpi_free on every path out
+  Mpi r;
+  Mpi k_inv;
+  Point kg;
+  // r == 0 has probability about 2^-256; a few draws bound the loop (SEC 1 4.1.3 step 1).
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    if (mbedtls_ecp_gen_privkey(grp, k.get(), mbedtls_hmac_drbg_random, drbg.ctx()) != 0 ||
+        mbedtls_ecp_mul(grp, kg.get(), k.get(), &grp->G, mbedtls_hmac_drbg_random, drbg.ctx()) !=
+            0 ||
+        mbedtls_mpi_mod_mpi(r.get(), &kg.get()->X, &grp->N) != 0)
+      return Status::Unsupported;
+    if (mbedtls_mpi_cmp_int(r.get(), 0) == 0) continue;
+    if (mbedtls_mpi_inv_mod(k_inv.get(), k.get(), &grp->N) != 0 ||
+        mbedtls_mpi_write_binary(r.get(), pair.r, sizeof(pair.r)) != 0 ||
+        mbedtls_mpi_write_binary(k_inv.get(), pair.k_inv, sizeof(pair.k_inv)) != 0) {
+      wipe(&pair, sizeof(pair));
+      return Status::Unsupported;
+    }
+    return Status::Ok;
+  }
+  return Status::Unsupported;
+}
+
+Status sign_digest(P256Group& group, const uint8_t (&private_key)[kPrivateKeySize],
+                   const uint8_t (&digest)[kSha256Size], const NoncePair& nonce,
+                   uint8_t (&signature)[kSignatureSize]) {
+  mbedtls_ecp_group* grp = P256GroupAccess::loaded(group);
+  if (grp == nullptr) return Status::Unsupported;
+  const mbedtls_mpi* n = &grp->N;
+  // Every bignum below is zeroized by mbedtls_mpi_free on every path out.
+  Mpi d;
+  Mpi r;
+  Mpi k_inv;
+  if (mbedtls_mpi_read_binary(d.get(), private_key, sizeof(private_key)) != 0 ||
+      mbedtls_ecp_check_privkey(grp, d.get()) != 0 ||
+      mbedtls_mpi_read_binary(r.get(), nonce.r, sizeof(nonce.r)) != 0 ||
+      mbedtls_mpi_read_binary(k_inv.get(), nonce.k_inv, sizeof(nonce.k_inv)) != 0)
+    return Status::InvalidArgument;
+  // Both in [1, n-1], as precompute_nonce makes them (a wiped or garbled pair is refused).
+  if (mbedtls_mpi_cmp_int(r.get(), 1) < 0 || mbedtls_mpi_cmp_mpi(r.get(), n) >= 0 ||
+      mbedtls_mpi_cmp_int(k_inv.get(), 1) < 0 || mbedtls_mpi_cmp_mpi(k_inv.get(), n) >= 0)
+    return Status::InvalidArgument;
+  // e: the digest as an integer (SEC 1 4.1.3 step 5; n has 256 bits, so no truncation),
+  // reduced once below n as mbedTLS's own derive_mpi does.
+  Mpi e;
+  if (mbedtls_mpi_read_binary(e.get(), digest, sizeof(digest)) != 0) return Status::Unsupported;
+  if (mbedtls_mpi_cmp_mpi(e.get(), n) >= 0 && mbedtls_mpi_sub_mpi(e.get(), e.get(), n) != 0)
+    return Status::Unsupported;
+  // s = k^-1 (e + r d) mod n.
+  Mpi t;
+  Mpi s;
+  if (mbedtls_mpi_mul_mpi(t.get(), r.get(), d.get()) != 0 ||
+      mbedtls_mpi_mod_mpi(t.get(), t.get(), n) != 0 ||
+      mbedtls_mpi_add_mpi(t.get(), t.get(), e.get()) != 0 ||
+      (mbedtls_mpi_cmp_mpi(t.get(), n) >= 0 && mbedtls_mpi_sub_mpi(t.get(), t.get(), n) != 0) ||
+      mbedtls_mpi_mul_mpi(s.get(), t.get(), k_inv.get()) != 0 ||
+      mbedtls_mpi_mod_mpi(s.get(), s.get(), n) != 0)
+    return Status::Unsupported;
+  if (mbedtls_mpi_cmp_int(s.get(), 0) == 0) return Status::Unsupported;
+  if (mbedtls_mpi_write_binary(r.get(), signature, 32) != 0 ||
+      mbedtls_mpi_write_binary(s.get(), signature + 32, 32) != 0)
+    return Status::Unsupported;
+  return Status::Ok;
 }
 
 Status verify_digest(P256Group& group, const uint8_t (&public_key)[kPublicKeySize],

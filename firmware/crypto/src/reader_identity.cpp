@@ -177,13 +177,40 @@ Status ReaderIdentity::reserve_counter(uint64_t& value) {
   return counter_->reserve_next(value);
 }
 
-Status ReaderIdentity::sign_payload(ByteView payload, uint8_t (&signature)[kSignatureSize]) {
+Status ReaderIdentity::sign_digest(const uint8_t (&digest)[kSha256Size],
+                                   uint8_t (&signature)[kSignatureSize], SignPath* path) {
   Status s = ensure_loaded();
   if (s != Status::Ok) return s;
-  uint8_t digest[kSha256Size];
-  s = cose::sig_structure_digest(payload, digest);
-  if (s != Status::Ok) return s;
+  NoncePair nonce;
+  if (nonces_.take(nonce)) {
+    // The pair left the pool (its slot wiped) before it is used: it can serve no other
+    // signature, whatever happens below.
+    s = keys_->sign(group_, digest, nonce, signature);
+    wipe(&nonce, sizeof(nonce));
+    if (s == Status::Ok) {
+      if (path != nullptr) *path = SignPath::Precomputed;
+      return s;
+    }
+    if (s != Status::Unsupported) return s;  // Unsupported: s == 0, sign the slow way
+  }
+  if (path != nullptr) *path = SignPath::Full;
   return keys_->sign(group_, digest, rng_, signature);
+}
+
+Status ReaderIdentity::sign_payload(ByteView payload, uint8_t (&signature)[kSignatureSize],
+                                    SignPath* path) {
+  uint8_t digest[kSha256Size];
+  const Status s = cose::sig_structure_digest(payload, digest);
+  if (s != Status::Ok) return s;
+  return sign_digest(digest, signature, path);
+}
+
+Status ReaderIdentity::precompute_nonce(bool& computed) {
+  computed = false;
+  if (nonces_.full() || (loaded_ && state() == IdentityState::Fault)) return Status::Ok;
+  const Status s = nonces_.refill_one(group_, rng_);
+  computed = s == Status::Ok;
+  return s;
 }
 
 Status ReaderIdentity::self_test() {

@@ -346,11 +346,14 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out
   const ByteView payload{payload_, p.size()};
 
   uint8_t signature[crypto::kSignatureSize];
-  if (identity_.sign_payload(payload, signature) != Status::Ok)
+  crypto::ReaderIdentity::SignPath path = crypto::ReaderIdentity::SignPath::Full;
+  if (identity_.sign_payload(payload, signature, &path) != Status::Ok)
     return bare(sw3::kUnrecognizedError, out, cap);
   // The Sig_structure digest (about 20 bytes around the payload, RFC 9052 4.4), the signature.
   did(hal::CpuWork::Op::Sha256Bytes, payload.size + kSigStructurePrefix);
-  did(hal::CpuWork::Op::EcdsaSign, 1);
+  did(path == crypto::ReaderIdentity::SignPath::Precomputed ? hal::CpuWork::Op::EcdsaSignPrecomputed
+                                                            : hal::CpuWork::Op::EcdsaSign,
+      1);
 
   cbor::Writer w = reply_writer(out, cap);
   w.array(2);

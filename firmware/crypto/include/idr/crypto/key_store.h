@@ -95,6 +95,10 @@ class KeyStore {
                             uint8_t (&signature)[kSignatureSize]);  // group loaded for the call
   [[nodiscard]] Status sign_pending(P256Group& group, const uint8_t (&digest)[kSha256Size],
                                     hal::Rng& blinding, uint8_t (&signature)[kSignatureSize]);
+  // The identity's key with a precomputed nonce pair (p256.h: s = k^-1 (e + r d) mod n
+  // only). The pair is the caller's to wipe, whatever the result.
+  [[nodiscard]] Status sign(P256Group& group, const uint8_t (&digest)[kSha256Size],
+                            const NoncePair& nonce, uint8_t (&signature)[kSignatureSize]);
 
   // Validates and commits the chain: a CBOR array of 2..8 non-empty byte strings, nothing
   // after it, at most kMaxChainSize bytes; the first certificate's key must be ours (Keyed)
@@ -128,9 +132,11 @@ class KeyStore {
   [[nodiscard]] Status copy_key(uint32_t from_page, uint32_t to_page);
   [[nodiscard]] Status write_commit(uint32_t page, ByteView chain, uint32_t generation,
                                     const uint8_t (&authority)[kPublicKeySize]);
+  // With `nonce` the precomputed-pair signature, else RFC 6979 with `blinding`.
   [[nodiscard]] Status sign_in(uint32_t page, const uint8_t (&expected)[kPublicKeySize],
                                P256Group& group, const uint8_t (&digest)[kSha256Size],
-                               hal::Rng& blinding, uint8_t (&signature)[kSignatureSize]);
+                               hal::Rng* blinding, const NoncePair* nonce,
+                               uint8_t (&signature)[kSignatureSize]);
   [[nodiscard]] uint32_t address(uint32_t page) const { return page * flash_.page_size(); }
 
   hal::Flash& flash_;

@@ -28,6 +28,7 @@
 #include "idr/crypto/bytes.h"
 #include "idr/crypto/counter_store.h"
 #include "idr/crypto/key_store.h"
+#include "idr/crypto/nonce_pool.h"
 #include "idr/crypto/p256.h"
 #include "idr/hal/hal.h"
 #include "idr/status.h"
@@ -115,8 +116,25 @@ class ReaderIdentity {
   // Highest counter reserved (>= every counter emitted); 0 when none.
   [[nodiscard]] uint64_t last_counter() const { return counter_ ? counter_->last() : 0; }
 
-  // Signs a COSE_Sign1 payload (Sig_structure digest, ES256).
-  [[nodiscard]] Status sign_payload(ByteView payload, uint8_t (&signature)[kSignatureSize]);
+  // How a signature was made: from a precomputed nonce pair (the online part only) or the
+  // slow way (RFC 6979, the whole scalar multiplication), when no pair was ready.
+  enum class SignPath : uint8_t { Precomputed, Full };
+
+  // Signs a SHA-256 digest with the identity's key (ES256): with the oldest precomputed
+  // nonce pair when one is ready (taken out of the pool and wiped, whatever the outcome),
+  // else the slow way. `path` (optional) says which.
+  [[nodiscard]] Status sign_digest(const uint8_t (&digest)[kSha256Size],
+                                   uint8_t (&signature)[kSignatureSize], SignPath* path = nullptr);
+  // Signs a COSE_Sign1 payload (its Sig_structure digest, then sign_digest).
+  [[nodiscard]] Status sign_payload(ByteView payload, uint8_t (&signature)[kSignatureSize],
+                                    SignPath* path = nullptr);
+
+  // Idle work (DESIGN 9): computes one nonce pair when the pool has room (about one
+  // signature's worth of instructions). `computed` says whether it did; nothing is done in
+  // Fault. Pairs live in RAM only: a reset or power cut discards them.
+  [[nodiscard]] Status precompute_nonce(bool& computed);
+  [[nodiscard]] size_t nonces_ready() const { return nonces_.ready(); }
+  [[nodiscard]] bool nonces_full() const { return nonces_.full(); }
   // Random bytes from the board RNG (salts).
   [[nodiscard]] Status random(uint8_t* out, size_t len) { return rng_.fill(out, len); }
 
@@ -135,7 +153,8 @@ class ReaderIdentity {
   std::optional<FlashLayout> layout_;
   std::optional<KeyStore> keys_;
   std::optional<CounterStore> counter_;
-  P256Group group_;  // kept loaded for our lifetime: every signature after the first is cheaper
+  P256Group group_;   // kept loaded for our lifetime: every signature after the first is cheaper
+  NoncePool nonces_;  // precomputed nonce pairs, RAM only (nonce_pool.h)
   uint8_t public_key_[kPublicKeySize] = {};
   char serial_[kSerialSize + 1] = {};
   size_t serial_size_ = 0;

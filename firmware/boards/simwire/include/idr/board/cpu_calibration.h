@@ -8,7 +8,8 @@
 // Where each figure comes from:
 //   ECDSA / SHA-256 / CBOR: the target self-test image (crypto_selftest.cpp): the comb table
 //     of a fresh P-256 group (ReaderIdentity::load builds it once after boot), a signature
-//     with the table kept (every signature of the firmware), a key generation, SHA-256 over
+//     with the table kept (the slow way, when no precomputed nonce is ready), a precomputed
+//     nonce pair and a signature from one, a key generation, SHA-256 over
 //     4 KiB (65 blocks with the padding), a CBOR map of 32 digests.
 //   HAL call and byte: everything else the firmware does (drivers, the reader's protocol
 //     logic, the SAM link, the host-link server, building sim-wire requests), fitted to the
@@ -32,6 +33,11 @@ inline constexpr uint32_t kPerHalByte = 16;
 inline constexpr uint32_t kEcdsaPrepare = 12'475'240;
 inline constexpr uint32_t kEcdsaSign = 6'142'400;
 inline constexpr uint32_t kEcdsaKeygen = 5'400'960;
+// Precomputed nonces (p256.h), self-test image 2026-12-04: one pair in idle time
+// (nonce=5991520: kG on the kept table, k^-1) and a signature from a pair
+// (sign_precomputed=47960: s = k^-1 (e + r d) mod n).
+inline constexpr uint32_t kEcdsaNonce = 5'991'520;
+inline constexpr uint32_t kEcdsaSignPrecomputed = 47'960;
 inline constexpr uint32_t kSha256PerBlock = 3'780;  // 64-byte block
 inline constexpr uint32_t kCborPerByte = 7;
 

@@ -49,6 +49,12 @@ class CalibratedCpu final : public CpuMeter {
       case Op::EcdsaSign:
         pending_ += static_cast<uint64_t>(count) * cpu_calibration::kEcdsaSign;
         break;
+      case Op::EcdsaNonce:
+        pending_ += static_cast<uint64_t>(count) * cpu_calibration::kEcdsaNonce;
+        break;
+      case Op::EcdsaSignPrecomputed:
+        pending_ += static_cast<uint64_t>(count) * cpu_calibration::kEcdsaSignPrecomputed;
+        break;
       case Op::EcdsaKeygen:
         pending_ += static_cast<uint64_t>(count) * cpu_calibration::kEcdsaKeygen;
         break;

@@ -33,6 +33,7 @@ struct ReaderAppCounters {
   uint32_t idle_polls = 0;        // run_once calls with no host request
   uint32_t host_link_errors = 0;  // the host went away or the link failed
   uint32_t init_attempts = 0;
+  uint32_t nonces_precomputed = 0;  // ECDSA nonce pairs computed (start-up and idle)
 };
 
 class ReaderApp {
@@ -53,7 +54,9 @@ class ReaderApp {
   // commands then answer with the legacy failure codes, and the next run_once tries init
   // again (the identity also reloads on demand).
   [[nodiscard]] Status init();
-  // Serves at most one host request (waits up to kServeWaitUs).
+  // Serves at most one host request (waits up to kServeWaitUs), then, when the nonce pool
+  // has room, precomputes one ECDSA nonce pair (the idle work that keeps the signature's
+  // scalar multiplication off the signed read's critical path, DESIGN 9).
   void run_once();
 
   [[nodiscard]] Status last_status() const { return last_; }
@@ -69,6 +72,9 @@ class ReaderApp {
   [[nodiscard]] crypto::ReaderIdentity& identity() { return identity_; }
 
  private:
+  // One nonce pair into the identity's pool when it has room; true when one was computed.
+  bool precompute_nonce();
+
   hal::Board& board_;
   // Every HAL call the drivers make goes through a latch (hardware_fault.h).
   FaultLatch fault_;

@@ -1,0 +1,48 @@
+#pragma once
+// A few precomputed ECDSA nonce pairs (p256.h NoncePair), filled while the reader is idle so
+// that a signed read pays only s = k^-1 (e + r d) mod n (DESIGN 9). RAM only: nothing is
+// ever written to flash, so no pair survives a reset or power cut. Each pair is handed out
+// once: take() moves it to the caller and wipes its slot before returning, so the same pair
+// can never be taken again; the caller wipes its copy after the one signature. When the pool
+// is empty the caller signs the slow way (p256.h sign_digest with RFC 6979).
+// One owner, one thread (ReaderIdentity).
+#include <cstddef>
+#include <cstdint>
+
+#include "idr/crypto/p256.h"
+#include "idr/hal/hal.h"
+#include "idr/status.h"
+
+namespace idr::crypto {
+
+class NoncePool {
+ public:
+  // Pairs kept ready: 64 bytes each. Two cover a read and an immediate re-read; one idle
+  // refill (about one signature of work) follows each signed read.
+  static constexpr size_t kCapacity = 2;
+
+  NoncePool() = default;
+  ~NoncePool() { clear(); }
+  NoncePool(const NoncePool&) = delete;
+  NoncePool& operator=(const NoncePool&) = delete;
+
+  [[nodiscard]] size_t ready() const { return count_; }
+  [[nodiscard]] bool full() const { return count_ == kCapacity; }
+
+  // Computes one pair into a free slot (precompute_nonce: a fresh k from an HMAC-DRBG seeded
+  // by `rng`). Ok and nothing done when full; on failure the slot stays free and wiped.
+  [[nodiscard]] Status refill_one(P256Group& group, hal::Rng& rng);
+
+  // Moves the oldest pair into `out` and wipes its slot; false (out untouched) when empty.
+  [[nodiscard]] bool take(NoncePair& out);
+
+  // Wipes every pair.
+  void clear();
+
+ private:
+  NoncePair slots_[kCapacity] = {};
+  size_t first_ = 0;  // oldest ready slot
+  size_t count_ = 0;  // ready slots: first_, first_ + 1, ... (mod kCapacity)
+};
+
+}  // namespace idr::crypto

@@ -1,0 +1,322 @@
+// Precomputed ECDSA nonces (p256.h NoncePair, nonce_pool.h, ReaderIdentity::sign_digest):
+// every signature made from a pair verifies with the host's mbedTLS AND with OpenSSL (an
+// independent implementation); 10,000 of them have 10,000 different r; a pair is never
+// used twice (taken out of the pool before use, burnt even when the signature fails); an
+// empty pool signs the slow way (RFC 6979); a restart (RAM lost) starts with no pairs.
+#include <catch2/catch.hpp>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/ec.h>
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include <cstring>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "idr/crypto/nonce_pool.h"
+#include "idr/crypto/p256.h"
+#include "idr/crypto/reader_identity.h"
+#include "idr/testing/crypto_rig.h"
+
+namespace crypto = idr::crypto;
+using idr::Status;
+using idr::testing::from_hex;
+using idr::testing::ModelFlash;
+using idr::testing::SeededRng;
+
+namespace {
+
+using Sig = std::vector<uint8_t>;
+
+// OpenSSL 3 as the independent verifier: the public point as an EVP_PKEY, the signature
+// re-encoded as DER (ECDSA-Sig-Value), verified over the digest.
+class OpensslVerifier {
+ public:
+  explicit OpensslVerifier(const uint8_t (&pub)[crypto::kPublicKeySize]) {
+    OSSL_PARAM_BLD* bld = OSSL_PARAM_BLD_new();
+    REQUIRE(bld != nullptr);
+    REQUIRE(OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) == 1);
+    REQUIRE(OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pub, sizeof(pub)) == 1);
+    OSSL_PARAM* params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY_CTX* ctx = EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr);
+    REQUIRE(ctx != nullptr);
+    REQUIRE(EVP_PKEY_fromdata_init(ctx) == 1);
+    REQUIRE(EVP_PKEY_fromdata(ctx, &key_, EVP_PKEY_PUBLIC_KEY, params) == 1);
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    OSSL_PARAM_BLD_free(bld);
+    verify_ = EVP_PKEY_CTX_new_from_pkey(nullptr, key_, nullptr);
+    REQUIRE(verify_ != nullptr);
+  }
+  ~OpensslVerifier() {
+    EVP_PKEY_CTX_free(verify_);
+    EVP_PKEY_free(key_);
+  }
+  OpensslVerifier(const OpensslVerifier&) = delete;
+  OpensslVerifier& operator=(const OpensslVerifier&) = delete;
+
+  bool accepts(const uint8_t (&digest)[crypto::kSha256Size],
+               const uint8_t (&sig)[crypto::kSignatureSize]) {
+    ECDSA_SIG* s = ECDSA_SIG_new();
+    if (s == nullptr) return false;
+    BIGNUM* r = BN_bin2bn(sig, 32, nullptr);
+    BIGNUM* ss = BN_bin2bn(sig + 32, 32, nullptr);
+    if (r == nullptr || ss == nullptr || ECDSA_SIG_set0(s, r, ss) != 1) {
+      BN_free(r);
+      BN_free(ss);
+      ECDSA_SIG_free(s);
+      return false;
+    }
+    unsigned char* der = nullptr;
+    const int der_len = i2d_ECDSA_SIG(s, &der);
+    ECDSA_SIG_free(s);
+    if (der_len <= 0) return false;
+    const bool ok =
+        EVP_PKEY_verify_init(verify_) == 1 &&
+        EVP_PKEY_verify(verify_, der, static_cast<size_t>(der_len), digest, sizeof(digest)) == 1;
+    OPENSSL_free(der);
+    return ok;
+  }
+
+ private:
+  EVP_PKEY* key_ = nullptr;
+  EVP_PKEY_CTX* verify_ = nullptr;
+};
+
+void digest_of(uint64_t i, uint8_t (&out)[crypto::kSha256Size]) {
+  const std::string message = "idr record " + std::to_string(i);
+  const crypto::ByteView part{reinterpret_cast<const uint8_t*>(message.data()), message.size()};
+  REQUIRE(crypto::sha256(&part, 1, out) == Status::Ok);
+}
+
+Sig as_vector(const uint8_t (&sig)[crypto::kSignatureSize]) {
+  return Sig(sig, sig + crypto::kSignatureSize);
+}
+Sig r_of(const uint8_t (&sig)[crypto::kSignatureSize]) {
+  return Sig(sig, sig + 32);
+}
+
+// A reader identity over a flash model, with its key generated (Keyed: it signs).
+struct Reader {
+  explicit Reader(uint64_t seed) : model(4096, 8), flash(model), rng(seed), identity(flash, rng) {
+    REQUIRE(identity.load() == Status::Ok);
+    uint8_t challenge[crypto::kChallengeSize] = {1, 2, 3};
+    uint8_t proof[crypto::kSignatureSize];
+    REQUIRE(identity.provision(challenge, proof) == Status::Ok);
+    REQUIRE(identity.provisioned());
+  }
+  void fill() {
+    for (size_t i = 0; i < crypto::NoncePool::kCapacity && !identity.nonces_full(); ++i) {
+      bool computed = false;
+      REQUIRE(identity.precompute_nonce(computed) == Status::Ok);
+      REQUIRE(computed);
+    }
+    REQUIRE(identity.nonces_full());
+  }
+  idr::sim::FlashModel model;
+  ModelFlash flash;
+  SeededRng rng;
+  crypto::ReaderIdentity identity;
+};
+
+}  // namespace
+
+TEST_CASE("nonce pairs: signatures made from them verify with mbedTLS and OpenSSL") {
+  Reader reader(11);
+  OpensslVerifier openssl(reader.identity.public_key());
+  crypto::P256Group group;
+  for (uint64_t i = 0; i < 50; ++i) {
+    reader.fill();
+    uint8_t digest[crypto::kSha256Size];
+    digest_of(i, digest);
+    uint8_t sig[crypto::kSignatureSize];
+    crypto::ReaderIdentity::SignPath path = crypto::ReaderIdentity::SignPath::Full;
+    REQUIRE(reader.identity.sign_digest(digest, sig, &path) == Status::Ok);
+    CHECK(path == crypto::ReaderIdentity::SignPath::Precomputed);
+    CHECK(crypto::verify_digest(group, reader.identity.public_key(), digest, sig) == Status::Ok);
+    CHECK(openssl.accepts(digest, sig));
+    // Neither accepts it for another digest or with s altered: the check can fail.
+    uint8_t other[crypto::kSha256Size];
+    digest_of(i + 1000, other);
+    CHECK(crypto::verify_digest(group, reader.identity.public_key(), other, sig) ==
+          Status::DataCheckFailed);
+    CHECK_FALSE(openssl.accepts(other, sig));
+    sig[40] ^= 0x10;
+    CHECK_FALSE(openssl.accepts(digest, sig));
+  }
+}
+
+TEST_CASE("nonce pairs: 10000 signatures have 10000 different r and every one verifies") {
+  Reader reader(12);
+  OpensslVerifier openssl(reader.identity.public_key());
+  crypto::P256Group group;
+  std::set<Sig> rs;
+  int precomputed = 0;
+  int mbedtls_ok = 0;
+  int openssl_ok = 0;
+  constexpr int kSignatures = 10'000;
+  for (int i = 0; i < kSignatures; ++i) {
+    bool computed = false;
+    REQUIRE(reader.identity.precompute_nonce(computed) == Status::Ok);
+    uint8_t digest[crypto::kSha256Size];
+    digest_of(static_cast<uint64_t>(i), digest);
+    uint8_t sig[crypto::kSignatureSize];
+    crypto::ReaderIdentity::SignPath path = crypto::ReaderIdentity::SignPath::Full;
+    REQUIRE(reader.identity.sign_digest(digest, sig, &path) == Status::Ok);
+    if (path == crypto::ReaderIdentity::SignPath::Precomputed) ++precomputed;
+    rs.insert(r_of(sig));
+    if (crypto::verify_digest(group, reader.identity.public_key(), digest, sig) == Status::Ok)
+      ++mbedtls_ok;
+    if (openssl.accepts(digest, sig)) ++openssl_ok;
+  }
+  CHECK(precomputed == kSignatures);
+  CHECK(rs.size() == static_cast<size_t>(kSignatures));
+  CHECK(mbedtls_ok == kSignatures);
+  CHECK(openssl_ok == kSignatures);
+}
+
+TEST_CASE("nonce pool: a pair is handed out once and oldest first") {
+  SeededRng rng(3);
+  crypto::P256Group group;
+  crypto::NoncePool pool;
+  CHECK(pool.ready() == 0);
+  crypto::NoncePair out{};
+  CHECK_FALSE(pool.take(out));
+  for (size_t i = 0; i < crypto::NoncePool::kCapacity; ++i)
+    REQUIRE(pool.refill_one(group, rng) == Status::Ok);
+  CHECK(pool.full());
+  // Full: a refill does nothing (no pair is overwritten, none computed).
+  REQUIRE(pool.refill_one(group, rng) == Status::Ok);
+  CHECK(pool.ready() == crypto::NoncePool::kCapacity);
+  std::set<Sig> rs;
+  for (size_t i = 0; i < crypto::NoncePool::kCapacity; ++i) {
+    REQUIRE(pool.take(out));
+    rs.insert(Sig(out.r, out.r + 32));
+    CHECK(pool.ready() == crypto::NoncePool::kCapacity - 1 - i);
+  }
+  CHECK(rs.size() == crypto::NoncePool::kCapacity);
+  CHECK_FALSE(pool.take(out));
+  // A refilled pool hands out new pairs, never one taken before.
+  REQUIRE(pool.refill_one(group, rng) == Status::Ok);
+  REQUIRE(pool.take(out));
+  CHECK(rs.count(Sig(out.r, out.r + 32)) == 0);
+}
+
+TEST_CASE("nonce pairs: never used twice and an empty pool signs the slow way (RFC 6979)") {
+  Reader reader(13);
+  reader.fill();
+  uint8_t digest[crypto::kSha256Size];
+  digest_of(7, digest);
+  std::set<Sig> rs;
+  using Path = crypto::ReaderIdentity::SignPath;
+  // The same digest signed from each pair: a different r each time.
+  for (size_t i = 0; i < crypto::NoncePool::kCapacity; ++i) {
+    uint8_t sig[crypto::kSignatureSize];
+    Path path = Path::Full;
+    REQUIRE(reader.identity.sign_digest(digest, sig, &path) == Status::Ok);
+    CHECK(path == Path::Precomputed);
+    CHECK(rs.insert(r_of(sig)).second);
+  }
+  CHECK(reader.identity.nonces_ready() == 0);
+  // No pair left: the slow way, deterministic (the same digest gives the same signature),
+  // never an r of a pair.
+  uint8_t slow1[crypto::kSignatureSize];
+  uint8_t slow2[crypto::kSignatureSize];
+  Path path = Path::Precomputed;
+  REQUIRE(reader.identity.sign_digest(digest, slow1, &path) == Status::Ok);
+  CHECK(path == Path::Full);
+  REQUIRE(reader.identity.sign_digest(digest, slow2, &path) == Status::Ok);
+  CHECK(as_vector(slow1) == as_vector(slow2));
+  CHECK(rs.count(r_of(slow1)) == 0);
+  crypto::P256Group group;
+  CHECK(crypto::verify_digest(group, reader.identity.public_key(), digest, slow1) == Status::Ok);
+}
+
+TEST_CASE("nonce pairs: a signature that fails still burns its pair") {
+  // Factory state: no key, so signing fails, after the pair left the pool.
+  idr::sim::FlashModel model(4096, 8);
+  ModelFlash flash(model);
+  SeededRng rng(14);
+  crypto::ReaderIdentity identity(flash, rng);
+  REQUIRE(identity.load() == Status::Ok);
+  bool computed = false;
+  REQUIRE(identity.precompute_nonce(computed) == Status::Ok);
+  REQUIRE(computed);
+  REQUIRE(identity.nonces_ready() == 1);
+  uint8_t digest[crypto::kSha256Size];
+  digest_of(1, digest);
+  uint8_t sig[crypto::kSignatureSize];
+  CHECK(identity.sign_digest(digest, sig) == Status::NoSuchContent);
+  CHECK(identity.nonces_ready() == 0);
+}
+
+TEST_CASE("nonce pairs: a wiped or out-of-range pair is refused") {
+  uint8_t priv[crypto::kPrivateKeySize];
+  const auto x = from_hex("C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721");
+  std::memcpy(priv, x.data(), sizeof(priv));
+  uint8_t digest[crypto::kSha256Size];
+  digest_of(2, digest);
+  crypto::P256Group group;
+  uint8_t sig[crypto::kSignatureSize];
+  crypto::NoncePair wiped{};  // what take() leaves behind in a slot
+  CHECK(crypto::sign_digest(group, priv, digest, wiped, sig) == Status::InvalidArgument);
+  crypto::NoncePair too_big{};
+  std::memset(too_big.r, 0xFF, sizeof(too_big.r));  // >= n
+  std::memset(too_big.k_inv, 0x11, sizeof(too_big.k_inv));
+  CHECK(crypto::sign_digest(group, priv, digest, too_big, sig) == Status::InvalidArgument);
+  // And a genuine pair signs, and the signature verifies under the key.
+  SeededRng rng(15);
+  crypto::NoncePair pair{};
+  REQUIRE(crypto::precompute_nonce(group, rng, pair) == Status::Ok);
+  REQUIRE(crypto::sign_digest(group, priv, digest, pair, sig) == Status::Ok);
+  uint8_t pub[crypto::kPublicKeySize];
+  REQUIRE(crypto::public_key_of(group, priv, pub) == Status::Ok);
+  CHECK(crypto::verify_digest(group, pub, digest, sig) == Status::Ok);
+  CHECK(std::memcmp(sig, pair.r, 32) == 0);
+}
+
+TEST_CASE("nonce pairs: a restarted reader (RAM lost) has none and repeats no r") {
+  idr::sim::FlashModel model(4096, 8);
+  ModelFlash flash(model);
+  SeededRng rng(16);  // one TRNG across the restart: it does not repeat itself
+  std::set<Sig> rs;
+  uint8_t digest[crypto::kSha256Size];
+  digest_of(3, digest);
+  {
+    crypto::ReaderIdentity identity(flash, rng);
+    REQUIRE(identity.load() == Status::Ok);
+    uint8_t challenge[crypto::kChallengeSize] = {};
+    uint8_t proof[crypto::kSignatureSize];
+    REQUIRE(identity.provision(challenge, proof) == Status::Ok);
+    bool computed = false;
+    for (int i = 0; i < 4; ++i) {
+      REQUIRE(identity.precompute_nonce(computed) == Status::Ok);
+      uint8_t sig[crypto::kSignatureSize];
+      REQUIRE(identity.sign_digest(digest, sig) == Status::Ok);
+      CHECK(rs.insert(r_of(sig)).second);
+    }
+    REQUIRE(identity.precompute_nonce(computed) == Status::Ok);
+    REQUIRE(identity.nonces_ready() >= 1);  // pairs waiting when the power goes
+  }
+  crypto::ReaderIdentity restarted(flash, rng);
+  REQUIRE(restarted.load() == Status::Ok);
+  CHECK(restarted.nonces_ready() == 0);
+  using Path = crypto::ReaderIdentity::SignPath;
+  Path path = Path::Precomputed;
+  uint8_t first[crypto::kSignatureSize];
+  REQUIRE(restarted.sign_digest(digest, first, &path) == Status::Ok);
+  CHECK(path == Path::Full);  // made fresh: no pair came through the restart
+  CHECK(rs.insert(r_of(first)).second);
+  for (int i = 0; i < 4; ++i) {
+    bool computed = false;
+    REQUIRE(restarted.precompute_nonce(computed) == Status::Ok);
+    uint8_t sig[crypto::kSignatureSize];
+    REQUIRE(restarted.sign_digest(digest, sig, &path) == Status::Ok);
+    CHECK(path == Path::Precomputed);
+    CHECK(rs.insert(r_of(sig)).second);
+  }
+}
