@@ -1,6 +1,8 @@
 // Dense packing and the Feistel permutation of list keys (list_key.h).
 #include "list_key.h"
 
+#include <cstring>
+
 namespace idr::blocklist {
 namespace {
 
@@ -17,31 +19,48 @@ uint64_t mix(uint64_t x, uint64_t k) {
   return (x ^ (x >> 31)) & kHalfMask;
 }
 
-// The value of the `n` decimal digits at `p`; returns nonzero when one is not a digit. No
-// branch per character (a lookup parses 25 of them), so calls can be or-ed together.
-inline unsigned non_digits(const char* p, size_t n, uint64_t* v) {
-  uint64_t x = 0;
-  unsigned bad = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(p[i])) - '0';
-    bad |= d > 9 ? 1u : 0u;
-    x = x * 10 + d;
-  }
-  *v = x;
-  return bad;
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "load8 reads the first character low");
+
+// Digits eight at a time (SWAR, one 64-bit word; little-endian host, as list_file.h):
+// a lookup parses 26 characters, and a loop of a multiply and a test per character was
+// most of its instructions.
+constexpr uint64_t kOnes = 0x0101010101010101ull;
+inline uint64_t load8(const char* p) {
+  uint64_t w = 0;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+// True when all 8 bytes of w are ASCII digits: high nibble 3, and adding 6 does not carry
+// out of the low nibble (a carry from a non-digit byte can only spoil a result that is
+// already false).
+inline bool eight_digits(uint64_t w) {
+  return (((w & (0xF0 * kOnes)) ^ (0x30 * kOnes)) |
+          (((w + 0x06 * kOnes) & (0xF0 * kOnes)) ^ (0x30 * kOnes))) == 0;
+}
+// The four 2-digit numbers of eight digits, in 16-bit lanes: lane k = the digits at 2k and
+// 2k + 1 (each byte times ten cannot carry into the next: digits are <= 9).
+inline uint64_t digit_pairs(uint64_t w) {
+  const uint64_t x = w - 0x30 * kOnes;
+  return (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FFull;
+}
+inline uint64_t lane(uint64_t pairs, unsigned k) {
+  return (pairs >> (16 * k)) & 0xFF;
+}
+inline bool is_digit(char c) {
+  return static_cast<unsigned>(static_cast<unsigned char>(c)) - '0' <= 9;
 }
 
 bool leap(uint64_t y) {
-  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
 }
 uint64_t month_days(uint64_t y, uint64_t m) {
   static constexpr uint64_t kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   return m == 2 && leap(y) ? 29 : kDays[m - 1];
 }
 
-// Days since 1900-01-01 (proleptic Gregorian), closed form (the civil-from-days method:
+// Days since 0000-03-01 (proleptic Gregorian), closed form (the civil-from-days method:
 // 400-year eras of 146097 days, years starting in March so leap days fall last).
-int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
+constexpr int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
   y -= m <= 2 ? 1 : 0;
   const int64_t era = y / 400;
   const int64_t yoe = y - era * 400;
@@ -49,12 +68,16 @@ int64_t days_from_civil(int64_t y, int64_t m, int64_t d) {
   const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + doe;
 }
-const int64_t kEpoch1900 = days_from_civil(1900, 1, 1);
+constexpr int64_t kEpoch1900 = days_from_civil(1900, 1, 1);
 
+// Days since 1900-01-01 of a date a key holds (1900..2155): the same count without eras, in
+// unsigned arithmetic, so every division is by a constant and compiles to a multiply (the
+// signed form cost four hardware divides on the lookup path).
 uint64_t days_from(uint64_t y, uint64_t m, uint64_t d) {
-  return static_cast<uint64_t>(
-      days_from_civil(static_cast<int64_t>(y), static_cast<int64_t>(m), static_cast<int64_t>(d)) -
-      kEpoch1900);
+  y -= m <= 2 ? 1 : 0;
+  const uint64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const uint64_t days = y * 365 + y / 4 - y / 100 + y / 400 + doy;
+  return days - static_cast<uint64_t>(kEpoch1900);
 }
 void date_from(uint64_t n, uint64_t* y, uint64_t* m, uint64_t* d) {
   const int64_t z = static_cast<int64_t>(n) + kEpoch1900;
@@ -77,7 +100,9 @@ void put_digits(std::string& s, uint64_t v, int width) {
   s += part;
 }
 
-bool fail(std::string* why, const char* text) {
+// Cold and out of line: GCC otherwise weighed the lookup path against these string
+// assignments and compiled its divisions by constants as hardware divides.
+__attribute__((cold, noinline)) bool fail(std::string* why, const char* text) {
   if (why) *why = text;
   return false;
 }
@@ -85,30 +110,37 @@ bool fail(std::string* why, const char* text) {
 }  // namespace
 
 bool make_key(std::string_view id, std::string_view valid_from, MixedKey* out, std::string* why) {
-  uint64_t region = 0, y = 0, m = 0, d = 0, order = 0;
   if (id.size() != 18) return fail(why, "the ID number must have 18 characters");
   const char* p = id.data();
-  if ((non_digits(p, 6, &region) | non_digits(p + 6, 4, &y) | non_digits(p + 10, 2, &m) |
-       non_digits(p + 12, 2, &d) | non_digits(p + 14, 3, &order)) != 0)
+  const uint64_t a = load8(p), b = load8(p + 8);
+  if (!eight_digits(a) || !eight_digits(b) || !is_digit(p[16]))
     return fail(why, "the first 17 characters of the ID number must be digits");
-  uint64_t check = 0;
-  if (p[17] == 'X') {
-    check = 10;
-  } else if (non_digits(p + 17, 1, &check) != 0) {
+  if (p[17] != 'X' && !is_digit(p[17]))
     return fail(why, "the 18th character must be a digit or upper-case 'X'");
-  }
+  const uint64_t pa = digit_pairs(a), pb = digit_pairs(b);
+  const uint64_t region = lane(pa, 0) * 10000 + lane(pa, 1) * 100 + lane(pa, 2);
+  const uint64_t y = lane(pa, 3) * 100 + lane(pb, 0), m = lane(pb, 1), d = lane(pb, 2);
+  const uint64_t order = lane(pb, 3) * 10 + static_cast<uint64_t>(p[16] - '0');
+  const uint64_t check = p[17] == 'X' ? 10 : static_cast<uint64_t>(p[17] - '0');
   if (y < 1800 || y > 2199 || m < 1 || m > 12 || d < 1 || d > 31)
     return fail(why, "digits 7-14 of the ID number are not a birth date (1800..2199)");
   uint64_t vy = 0, vm = 0, vd = 0;
-  const char* v = valid_from.data();
-  if (valid_from.size() != 8 ||
-      (non_digits(v, 4, &vy) | non_digits(v + 4, 2, &vm) | non_digits(v + 6, 2, &vd)) != 0 ||
-      vy < 1900 || vy > 2155 || vm < 1 || vm > 12 || vd < 1 || vd > month_days(vy, vm))
+  bool date_ok = valid_from.size() == 8;
+  if (date_ok) {
+    const uint64_t v = load8(valid_from.data());
+    date_ok = eight_digits(v);
+    const uint64_t pv = digit_pairs(v);
+    vy = lane(pv, 0) * 100 + lane(pv, 1);
+    vm = lane(pv, 2);
+    vd = lane(pv, 3);
+  }
+  if (!date_ok || vy < 1900 || vy > 2155 || vm < 1 || vm > 12 || vd < 1 || vd > month_days(vy, vm))
     return fail(why, "valid_from must be a date YYYYMMDD in 1900..2155");
   const uint64_t birth = (y - 1800) * 372 + (m - 1) * 31 + (d - 1);
   const uint64_t id_part = ((region * kBirthSpan + birth) * 1000 + order) * 11 + check;  // < 2^51
   uint64_t hi = id_part >> (kHalfBits - kDateBits);
   uint64_t lo = ((id_part << kDateBits) | days_from(vy, vm, vd)) & kHalfMask;
+#pragma GCC unroll 4
   for (uint64_t k : kRoundKeys) {
     const uint64_t next_lo = hi ^ mix(lo, k);
     hi = lo;
