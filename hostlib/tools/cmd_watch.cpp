@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "assessment.h"
+#include "idr/fleet.h"
 #include "cli.h"
 #include "commands.h"
 #include "output.h"
@@ -22,7 +23,40 @@ struct WatchOptions {
   uint64_t count = 0;  // 0: no limit
   SignedReadOptions signed_read;
   AssessmentOptions assessment;
+  // --publish (DESIGN 13): the cluster, where this gate is, its spool, what leaves it.
+  std::string publish, site, spool, disclose;
 };
+
+// The fleet publisher of --publish; nullopt without it. Exit code in `code` when refused.
+std::optional<fleet::Publisher> open_publisher(const WatchOptions& o, int& code) {
+  code = kExitOk;
+  if (o.publish.empty()) return std::nullopt;
+  std::string why;
+  fleet::PublisherOptions po;
+  auto servers = fleet::parse_servers(o.publish, &why);
+  const auto dot = o.site.find('.');
+  if (!servers || dot == std::string::npos || o.spool.empty()) {
+    std::cerr << "idr watch: --publish needs nats:// URLs ("
+              << (why.empty() ? "ok" : why) << "), --site PROVINCE.SITE and --spool FILE\n";
+    code = kExitUsage;
+    return std::nullopt;
+  }
+  po.servers = *servers;
+  po.site = {o.site.substr(0, dot), o.site.substr(dot + 1)};
+  po.spool = o.spool;
+  for (size_t start = 0; !o.disclose.empty() && start <= o.disclose.size();) {
+    const size_t comma = std::min(o.disclose.find(',', start), o.disclose.size());
+    po.disclose.push_back(o.disclose.substr(start, comma - start));
+    start = comma + 1;
+  }
+  auto pub = fleet::Publisher::open(po, &why);
+  if (!pub) {
+    std::cerr << "idr watch: --publish: " << why << "\n";
+    code = pub.error() == Error::InvalidArgument ? kExitUsage : report("watch", "publish", pub.error());
+    return std::nullopt;
+  }
+  return std::move(*pub);
+}
 
 constexpr std::chrono::milliseconds kPollInterval{50};
 
@@ -97,6 +131,12 @@ int run_watch(WatchOptions o) {
   Policy policy;
   code = load_policy("watch", signed_options, assessment, policy);
   if (code != kExitOk) return code;
+  std::optional<fleet::Publisher> publisher = open_publisher(o, code);
+  if (code != kExitOk) return code;
+  if (publisher && signed_options.legacy) {
+    std::cerr << "idr watch: --publish sends signed records: not with --legacy\n";
+    return kExitUsage;
+  }
   const auto rs = open_session("watch", o.reader, std::move(policy), code);
   if (!rs) return code;
   if (signed_options.legacy) return watch_legacy(*rs, fields, count, assessor, json);
@@ -111,6 +151,12 @@ int run_watch(WatchOptions o) {
       return true;
     }
     ++seen;
+    // A verified record goes to the fleet (spooled first), accepted or not: a listed card's
+    // read is what the detections need.
+    if (publisher && p->verified()) {
+      const Result<void> sent = publisher->publish(*p);
+      if (!sent) (void)report("watch", "publish", sent.error());
+    }
     if (const CardData* card = p->card()) {
       exit_code = show_card(assessor, *card, &*p, {}, json);
       if (exit_code != kExitOk) return false;
@@ -151,6 +197,19 @@ Command add_watch(CLI::App& idr) {
   add_fields_option(*app, o->fields, "text");
   add_number_option(*app, "--count", o->count, 1, 1'000'000'000,
                     "stop after N cards (default: no limit)");
+  app->add_option("--publish", o->publish,
+                  "send each verified record to the fleet's NATS JetStream cluster "
+                  "(nats://host:port,...; DESIGN 13) through the --spool")
+      ->type_name("URLS");
+  app->add_option("--site", o->site, "where this gate is, for --publish: PROVINCE.SITE")
+      ->type_name("PROVINCE.SITE");
+  app->add_option("--spool", o->spool,
+                  "SQLite file keeping records until the cluster acknowledges them")
+      ->type_name("FILE");
+  app->add_option("--disclose", o->disclose,
+                  "fields that leave the gate, comma separated (default: id_number,name,birth,"
+                  "valid_from,valid_to)")
+      ->type_name("FIELDS");
   CLI::Option* legacy = add_signed_read_options(*app, o->signed_read);
   CLI::Option* journal = add_assessment_options(*app, o->assessment);
   legacy->excludes(journal);

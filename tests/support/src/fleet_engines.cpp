@@ -13,11 +13,11 @@
 
 #include <filesystem>
 #include <fstream>
-#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "idr/testing/temp_dir.h"
+#include "nats_link.h"
 #include "process.h"
 
 namespace idr::testing {
@@ -94,24 +94,6 @@ bool jetstream_answers(const std::string& url) {
   return ok;
 }
 
-// libnats for this process: opened once, and closed at exit after its threads released
-// everything (else LeakSanitizer reports the connections' memory freed asynchronously).
-void close_nats_library() {
-  const natsStatus s = nats_CloseAndWait(5000);
-  if (s != NATS_OK) fprintf(stderr, "nats_CloseAndWait: %s\n", natsStatus_GetText(s));
-}
-
-void open_nats_library() {
-  static std::mutex mutex;
-  static bool opened = false;
-  const std::lock_guard<std::mutex> lock(mutex);
-  if (opened) return;
-  const natsStatus s = nats_Open(-1);
-  if (s != NATS_OK) throw std::runtime_error(std::string("nats_Open: ") + natsStatus_GetText(s));
-  std::atexit(close_nats_library);
-  opened = true;
-}
-
 }  // namespace
 
 FleetEngines::FleetEngines(const FleetOptions& options)
@@ -119,7 +101,7 @@ FleetEngines::FleetEngines(const FleetOptions& options)
   if (options.nats_nodes < 0) throw std::invalid_argument("nats_nodes < 0");
   // The postgres user must reach its directories below ours (mkdtemp made it 0700).
   ::chmod(dir_->path.c_str(), 0711);
-  open_nats_library();
+  idr::fleet::open_nats_library();  // hostlib's: one per process
   try {
     nodes_.resize(options.nats_nodes);
     for (auto& n : nodes_) {
@@ -198,11 +180,11 @@ void FleetEngines::kill_nats(int node) {
   nodes_.at(node).process->kill();
 }
 
-void FleetEngines::restart_nats(int node) {
+void FleetEngines::restart_nats(int node, bool wait) {
   Node& n = nodes_.at(node);
   if (n.process && n.process->running()) throw std::logic_error("node is running");
   start_nats(node);
-  wait_for_jetstream();
+  if (wait) wait_for_jetstream();
 }
 
 bool FleetEngines::nats_running(int node) const {

@@ -45,9 +45,10 @@ class FleetEngines {
 
   // SIGKILL one node (its store stays on disk).
   void kill_nats(int node);
-  // Starts a killed node again with the same ports and store, and waits until it answers
-  // JetStream requests (the cluster has a meta leader and the node is routed to it).
-  void restart_nats(int node);
+  // Starts a killed node again with the same ports and store and, with `wait`, waits until
+  // it answers JetStream requests (the cluster has a meta leader and the node is routed to
+  // it; with the whole cluster down, start every node first, then wait_for_jetstream()).
+  void restart_nats(int node, bool wait = true);
   [[nodiscard]] bool nats_running(int node) const;
   // Until JetStream answers through every running node; throws after `bound`.
   void wait_for_jetstream(std::chrono::milliseconds bound = std::chrono::seconds(60)) const;

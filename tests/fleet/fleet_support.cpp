@@ -1,0 +1,140 @@
+#include "fleet_support.h"
+
+#include <libpq-fe.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+namespace idr::fleet_test {
+
+std::string write_gate_scenario(const std::string& dir, int gate, int cards, int rounds) {
+  static const char* const kNames[] = {"张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊"};
+  nlohmann::json s;
+  s["name"] = "fleet-gate-" + std::to_string(gate);
+  s["description"] = "fleet test gate: cards presented in turn";
+  s["seed"] = 5000 + gate;
+  s["cards"] = nlohmann::json::array();
+  for (int i = 0; i < cards; ++i) {
+    nlohmann::json c;
+    c["label"] = "g" + std::to_string(gate) + "c" + std::to_string(i);
+    c["type"] = "resident";
+    auto two = [](int v) { return std::string(v % 100 < 10 ? "0" : "") + std::to_string(v % 100); };
+    // 17 digits unique to (gate, card), then a check character.
+    const std::string number = "1101011990" + two(gate) + two(i) + std::to_string(100 + i % 900) + "X";
+    c["text"] = {{"name", kNames[(gate + i) % 6]},
+                 {"gender", "1"},
+                 {"ethnicity", "01"},
+                 {"birth", "19900307"},
+                 {"address", "北京市东城区景山前街4号"},
+                 {"id_number", number},
+                 {"authority", "北京市公安局东城分局"},
+                 {"valid_from", "20160310"},
+                 {"valid_to", "20360310"}};
+    c["timeline"] = nlohmann::json::array();
+    for (int r = 0; r < rounds; ++r) {
+      const int start = (r * cards + i) * 2000;
+      c["timeline"].push_back({{"arrive_ms", start}, {"remove_ms", start + 1000}});
+    }
+    // The first card comes back at the end and stays: the simulator's timeline ends with a
+    // card in the field, so the last counted presentation was followed by an event.
+    if (i == 0) c["timeline"].push_back({{"arrive_ms", rounds * cards * 2000}});
+    s["cards"].push_back(c);
+  }
+  const std::string path = dir + "/gate" + std::to_string(gate) + ".json";
+  std::ofstream(path) << s.dump(2);
+  return path;
+}
+
+SimReader::SimReader(const std::string& scenario) {
+  tool::SpawnOptions o;
+  o.capture_stdout = true;
+  process = std::make_unique<tool::ChildProcess>(
+      std::vector<std::string>{IDR_TOOL_EXE, "sim", "--scenario", scenario, "--port", "0"}, o);
+  uri = process->wait_for_line("reader: ", kBound);
+  trust = process->wait_for_line("trust: ", kBound);
+  counters = process->wait_for_line("counters: ", kBound);
+  process->forward_stdout(STDERR_FILENO);
+}
+
+Gate::Gate(const SimReader& reader, const idr::testing::FleetEngines& engines,
+           const std::string& site, const std::string& spool, int count) {
+  tool::SpawnOptions o;
+  o.capture_stdout = true;
+  process = std::make_unique<tool::ChildProcess>(
+      std::vector<std::string>{IDR_TOOL_EXE, "watch", "--reader", reader.uri, "--trust",
+                               reader.trust, "--counters", reader.counters, "--publish",
+                               engines.nats_urls(), "--site", site, "--spool", spool,
+                               "--count", std::to_string(count)},
+      o);
+  process->forward_stdout(STDERR_FILENO);
+}
+
+Ingest::Ingest(const idr::testing::FleetEngines& engines, const std::vector<std::string>& trust,
+               int workers) {
+  std::vector<std::string> argv{IDR_INGEST_EXE,  "--nats",        engines.nats_urls(),
+                                "--pg",          engines.postgres_conninfo(),
+                                "--workers",     std::to_string(workers),
+                                "--ack-wait-ms", "3000"};
+  for (const auto& t : trust) argv.insert(argv.end(), {"--trust", t});
+  tool::SpawnOptions o;
+  o.capture_stdout = true;
+  process = std::make_unique<tool::ChildProcess>(argv, o);
+  process->wait_for_line("idr-ingest: ready", kBound);
+  process->forward_stdout(STDERR_FILENO, "ingest: ");
+}
+
+Ingest::~Ingest() { process->kill(); }
+
+std::string Ingest::stop() {
+  process->signal(SIGTERM);
+  CHECK(process->wait() == 0);
+  process->finish_forwarding();
+  const auto lines = process->watched_lines();
+  return lines.empty() ? std::string() : lines.back();
+}
+
+void Ingest::kill() { process->kill(); }
+
+std::vector<std::string> pg_rows(const std::string& conninfo, const std::string& sql) {
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  INFO(PQerrorMessage(c));
+  REQUIRE(PQstatus(c) == CONNECTION_OK);
+  PGresult* r = PQexec(c, sql.c_str());
+  INFO(sql << ": " << PQerrorMessage(c));
+  const bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+  std::vector<std::string> rows;
+  for (int i = 0; ok && i < PQntuples(r); ++i) {
+    std::string row;
+    for (int j = 0; j < PQnfields(r); ++j) row += (j ? "|" : "") + std::string(PQgetvalue(r, i, j));
+    rows.push_back(row);
+  }
+  PQclear(r);
+  PQfinish(c);
+  REQUIRE(ok);
+  return rows;
+}
+
+std::string pg_value(const std::string& conninfo, const std::string& sql) {
+  const auto rows = pg_rows(conninfo, sql);
+  REQUIRE(!rows.empty());
+  return rows[0];
+}
+
+int64_t pg_count(const std::string& conninfo, const std::string& sql) {
+  return std::stoll(pg_value(conninfo, sql));
+}
+
+void wait_until(const std::function<bool()>& done, const std::string& what,
+                std::chrono::milliseconds bound) {
+  const auto deadline = std::chrono::steady_clock::now() + bound;
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > deadline) FAIL("not reached in time: " << what);
+    std::this_thread::sleep_for(100ms);
+  }
+}
+
+}  // namespace idr::fleet_test

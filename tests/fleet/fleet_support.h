@@ -1,0 +1,61 @@
+#pragma once
+// The fleet tests' processes (tests/fleet/README.md): simulated gates (`idr sim` serving a
+// generated scenario, `idr watch --publish` reading it), `idr-ingest`, and PostgreSQL
+// queries. Every child is killed and reaped when its object goes; every wait is bounded.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "idr/testing/fleet_engines.h"
+#include "idr/testing/temp_dir.h"
+#include "process.h"
+
+namespace idr::fleet_test {
+
+using namespace std::chrono_literals;
+inline constexpr std::chrono::milliseconds kBound = 240s;  // a loaded 2-core machine
+
+// A scenario of `cards` resident cards (distinct people) presented in turn, `rounds` times
+// each (1 s in the field, 1 s apart): cards * rounds presentations, then the first card
+// again, staying.
+// Card i of gate g has ID number and name unique to (g, i).
+std::string write_gate_scenario(const std::string& dir, int gate, int cards, int rounds);
+
+// `idr sim` serving a scenario: the reader URI and its dev root (trust), counters file.
+struct SimReader {
+  explicit SimReader(const std::string& scenario);
+  std::unique_ptr<tool::ChildProcess> process;
+  std::string uri, trust, counters;
+};
+
+// `idr watch --publish` at a site, reading `count` presentations then draining its spool.
+struct Gate {
+  Gate(const SimReader& reader, const idr::testing::FleetEngines& engines,
+       const std::string& site, const std::string& spool, int count);
+  std::unique_ptr<tool::ChildProcess> process;
+};
+
+// `idr-ingest` until stopped; stop() sends SIGTERM and returns its last line's figures.
+struct Ingest {
+  Ingest(const idr::testing::FleetEngines& engines, const std::vector<std::string>& trust,
+         int workers = 2);
+  ~Ingest();
+  std::string stop();  // "stored N; duplicates N; ..." after a clean stop
+  void kill();         // SIGKILL: no acknowledgement of what it did not commit
+  std::unique_ptr<tool::ChildProcess> process;
+};
+
+// One value of a query (first row, first column); fails the test on error.
+std::string pg_value(const std::string& conninfo, const std::string& sql);
+int64_t pg_count(const std::string& conninfo, const std::string& sql);
+// Rows of a query, each its columns joined by '|'.
+std::vector<std::string> pg_rows(const std::string& conninfo, const std::string& sql);
+
+// Polls `done` every 100 ms (a state the system reaches, not a timing check); fails the test
+// with `what` after `bound`.
+void wait_until(const std::function<bool()>& done, const std::string& what,
+                std::chrono::milliseconds bound = kBound);
+
+}  // namespace idr::fleet_test

@@ -1,0 +1,165 @@
+// The fleet layer end to end (DESIGN 13) on real engines started by the test: simulated gates
+// (`idr sim` + `idr watch --publish`) send signed reads through a 3-node NATS JetStream
+// cluster to `idr-ingest`, which verifies and stores them in PostgreSQL 15.
+#include <nats/nats.h>
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "fleet_support.h"
+#include "idr/fleet.h"
+#include "idr/signed.h"
+
+namespace {
+
+using namespace idr::fleet_test;
+using idr::testing::FleetEngines;
+using idr::testing::TempDir;
+
+std::vector<std::string> servers(const FleetEngines& e) {
+  auto s = idr::fleet::parse_servers(e.nats_urls());
+  REQUIRE(s);
+  return *s;
+}
+
+int64_t spooled(const std::string& spool) {
+  sqlite3* db = nullptr;
+  int64_t n = -1;
+  if (sqlite3_open_v2(spool.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM spool", -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+      n = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return n;
+}
+
+idr::Bytes from_pg_hex(const std::string& text) {  // bytea output "\x0a1b..."
+  REQUIRE(text.rfind("\\x", 0) == 0);
+  idr::Bytes b;
+  for (size_t i = 2; i + 1 < text.size(); i += 2)
+    b.push_back(static_cast<uint8_t>(std::stoi(text.substr(i, 2), nullptr, 16)));
+  return b;
+}
+
+// Each reader's rows: as many as it read, counters without a gap, once each.
+void check_exactly_once(const std::string& pg, int readers, int reads_each) {
+  CHECK(pg_count(pg, "SELECT count(*) FROM records") == readers * reads_each);
+  CHECK(pg_count(pg, "SELECT count(DISTINCT (reader_serial, counter)) FROM records") ==
+        readers * reads_each);
+  const auto per_reader = pg_rows(
+      pg, "SELECT count(*), max(counter) - min(counter) + 1 FROM records GROUP BY reader_serial");
+  CHECK(per_reader.size() == static_cast<size_t>(readers));
+  for (const auto& r : per_reader)
+    CHECK(r == std::to_string(reads_each) + "|" + std::to_string(reads_each));
+  CHECK(pg_count(pg, "SELECT count(*) FROM rejected_records") == 0);
+}
+
+}  // namespace
+
+TEST_CASE("a gate's verified reads reach PostgreSQL once each, only the disclosed fields") {
+  TempDir dir("idr-fleet-test");
+  FleetEngines engines;
+  const std::string pg = engines.postgres_conninfo();
+  REQUIRE(idr::fleet::ensure_record_stream(servers(engines), 3));
+  SimReader sim(write_gate_scenario(dir.path, 1, 2, 2));
+  Ingest ingest(engines, {sim.trust});
+  Gate gate(sim, engines, "beijing.gate-1", dir.path + "/spool.db", 4);
+  CHECK(gate.process->wait() == 0);
+  wait_until([&] { return pg_count(pg, "SELECT count(*) FROM records") >= 4; }, "4 rows");
+  const std::string figures = ingest.stop();
+  CHECK(figures.rfind("stored 4; duplicates 0; rejected 0;", 0) == 0);
+  check_exactly_once(pg, 1, 4);
+  CHECK(spooled(dir.path + "/spool.db") == 0);
+  // The row's fields are the verified disclosures; the address never left the gate.
+  const auto rows = pg_rows(pg, "SELECT province, site, id_number, name, birth, signed "
+                                "FROM records ORDER BY counter");
+  REQUIRE(rows.size() == 4);
+  for (const auto& r : rows) {  // one of the gate's two cards, with its name and birth date
+    INFO(r.substr(0, 80));
+    CHECK((r.rfind("beijing|gate-1|11010119900100100X|王芳|19900307|", 0) == 0 ||
+           r.rfind("beijing|gate-1|11010119900101101X|李娜|19900307|", 0) == 0));
+  }
+  const std::string stored = rows[0].substr(rows[0].rfind('|') + 1);
+  auto decoded = idr::decode_signed(from_pg_hex(stored));
+  REQUIRE(decoded);
+  std::set<std::string> fields;
+  for (const auto& d : decoded->disclosures) fields.insert(d.field);
+  CHECK(fields == std::set<std::string>{"birth", "id_number", "name", "valid_from", "valid_to"});
+  CHECK(decoded->payload.digests.count("address") == 1);  // signed over, value withheld
+}
+
+TEST_CASE("acceptance: 3 gates, a NATS node and the ingester killed mid-stream, every record once") {
+  TempDir dir("idr-fleet-test");
+  FleetEngines engines;
+  const std::string pg = engines.postgres_conninfo();
+  REQUIRE(idr::fleet::ensure_record_stream(servers(engines), 3));
+  constexpr int kGates = 3, kCards = 3, kRounds = 4, kReads = kCards * kRounds;
+  std::vector<std::unique_ptr<SimReader>> sims;
+  std::vector<std::string> trust;
+  for (int g = 0; g < kGates; ++g) {
+    sims.push_back(std::make_unique<SimReader>(write_gate_scenario(dir.path, g, kCards, kRounds)));
+    trust.push_back(sims.back()->trust);
+  }
+  auto ingest = std::make_unique<Ingest>(engines, trust);
+  std::vector<std::unique_ptr<Gate>> gates;
+  const char* const sites[] = {"beijing.gate-1", "shanghai.counter-2", "xinjiang.exit-3"};
+  for (int g = 0; g < kGates; ++g)
+    gates.push_back(std::make_unique<Gate>(*sims[g], engines, sites[g],
+                                           dir.path + "/spool" + std::to_string(g) + ".db",
+                                           kReads));
+  auto rows = [&] { return pg_count(pg, "SELECT count(*) FROM records"); };
+  wait_until([&] { return rows() >= 3; }, "the first rows");
+  engines.kill_nats(1);
+  const int64_t at_kill = rows();
+  wait_until([&] { return rows() >= at_kill + 3; }, "rows with a node down");
+  engines.restart_nats(1);
+  const int64_t at_restart = rows();
+  wait_until([&] { return rows() >= at_restart + 3; }, "rows after the node came back");
+  ingest->kill();  // what it committed but did not acknowledge comes again
+  const int64_t at_ingest_kill = rows();
+  INFO("rows at node kill " << at_kill << ", node restart " << at_restart << ", ingester kill "
+                            << at_ingest_kill);
+  ingest = std::make_unique<Ingest>(engines, trust);
+  for (auto& g : gates) CHECK(g->process->wait() == 0);
+  wait_until([&] { return rows() >= kGates * kReads; }, "every record");
+  const std::string figures = ingest->stop();
+  INFO(figures);
+  check_exactly_once(pg, kGates, kReads);
+  for (int g = 0; g < kGates; ++g)
+    CHECK(spooled(dir.path + "/spool" + std::to_string(g) + ".db") == 0);
+  CHECK(at_ingest_kill < kGates * kReads);  // the kills happened mid-stream
+}
+
+TEST_CASE("acceptance: a gate cut off from the cluster keeps reading; its records arrive in order") {
+  TempDir dir("idr-fleet-test");
+  FleetEngines engines;
+  const std::string pg = engines.postgres_conninfo();
+  REQUIRE(idr::fleet::ensure_record_stream(servers(engines), 3));
+  constexpr int kReads = 10;
+  SimReader sim(write_gate_scenario(dir.path, 7, 2, 5));
+  Ingest ingest(engines, {sim.trust});
+  const std::string spool = dir.path + "/spool.db";
+  Gate gate(sim, engines, "guangdong.gate-9", spool, kReads);
+  auto rows = [&] { return pg_count(pg, "SELECT count(*) FROM records"); };
+  wait_until([&] { return rows() >= 2; }, "the first rows");
+  for (int n = 0; n < engines.nats_nodes(); ++n) engines.kill_nats(n);  // the cluster is gone
+  wait_until([&] { return spooled(spool) >= 3; }, "reads spooled while cut off");
+  const int64_t cut_off_rows = rows();
+  for (int n = 0; n < engines.nats_nodes(); ++n) engines.restart_nats(n, false);
+  engines.wait_for_jetstream();
+  CHECK(gate.process->wait() == 0);
+  wait_until([&] { return rows() >= kReads; }, "every record after reconnection");
+  INFO("rows when cut off: " << cut_off_rows);
+  CHECK(cut_off_rows < kReads);
+  check_exactly_once(pg, 1, kReads);
+  CHECK(spooled(spool) == 0);
+  // In order: the stream holds them in the order the gate read them.
+  const auto order = pg_rows(pg, "SELECT counter FROM records ORDER BY stream_seq");
+  for (size_t i = 1; i < order.size(); ++i) CHECK(std::stoll(order[i - 1]) < std::stoll(order[i]));
+  (void)ingest.stop();
+}
