@@ -4,9 +4,9 @@
 #include <iostream>
 
 #include "assessment.h"
-#include "idr/fleet.h"
 #include "cli.h"
 #include "commands.h"
+#include "idr/fleet.h"
 #include "output.h"
 #include "reader_session.h"
 #include "signed_read.h"
@@ -36,8 +36,8 @@ std::optional<fleet::Publisher> open_publisher(const WatchOptions& o, int& code)
   auto servers = fleet::parse_servers(o.publish, &why);
   const auto dot = o.site.find('.');
   if (!servers || dot == std::string::npos || o.spool.empty()) {
-    std::cerr << "idr watch: --publish needs nats:// URLs ("
-              << (why.empty() ? "ok" : why) << "), --site PROVINCE.SITE and --spool FILE\n";
+    std::cerr << "idr watch: --publish needs nats:// URLs (" << (why.empty() ? "ok" : why)
+              << "), --site PROVINCE.SITE and --spool FILE\n";
     code = kExitUsage;
     return std::nullopt;
   }
@@ -52,7 +52,8 @@ std::optional<fleet::Publisher> open_publisher(const WatchOptions& o, int& code)
   auto pub = fleet::Publisher::open(po, &why);
   if (!pub) {
     std::cerr << "idr watch: --publish: " << why << "\n";
-    code = pub.error() == Error::InvalidArgument ? kExitUsage : report("watch", "publish", pub.error());
+    code = pub.error() == Error::InvalidArgument ? kExitUsage
+                                                 : report("watch", "publish", pub.error());
     return std::nullopt;
   }
   return std::move(*pub);

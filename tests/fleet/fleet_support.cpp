@@ -24,7 +24,8 @@ std::string write_gate_scenario(const std::string& dir, int gate, int cards, int
     c["type"] = "resident";
     auto two = [](int v) { return std::string(v % 100 < 10 ? "0" : "") + std::to_string(v % 100); };
     // 17 digits unique to (gate, card), then a check character.
-    const std::string number = "1101011990" + two(gate) + two(i) + std::to_string(100 + i % 900) + "X";
+    const std::string number =
+        "1101011990" + two(gate) + two(i) + std::to_string(100 + i % 900) + "X";
     c["text"] = {{"name", kNames[(gate + i) % 6]},
                  {"gender", "1"},
                  {"ethnicity", "01"},
@@ -67,18 +68,23 @@ Gate::Gate(const SimReader& reader, const idr::testing::FleetEngines& engines,
   process = std::make_unique<tool::ChildProcess>(
       std::vector<std::string>{IDR_TOOL_EXE, "watch", "--reader", reader.uri, "--trust",
                                reader.trust, "--counters", reader.counters, "--publish",
-                               engines.nats_urls(), "--site", site, "--spool", spool,
-                               "--count", std::to_string(count)},
+                               engines.nats_urls(), "--site", site, "--spool", spool, "--count",
+                               std::to_string(count)},
       o);
   process->forward_stdout(STDERR_FILENO);
 }
 
 Ingest::Ingest(const idr::testing::FleetEngines& engines, const std::vector<std::string>& trust,
                int workers) {
-  std::vector<std::string> argv{IDR_INGEST_EXE,  "--nats",        engines.nats_urls(),
-                                "--pg",          engines.postgres_conninfo(),
-                                "--workers",     std::to_string(workers),
-                                "--ack-wait-ms", "3000"};
+  std::vector<std::string> argv{IDR_INGEST_EXE,
+                                "--nats",
+                                engines.nats_urls(),
+                                "--pg",
+                                engines.postgres_conninfo(),
+                                "--workers",
+                                std::to_string(workers),
+                                "--ack-wait-ms",
+                                "3000"};
   for (const auto& t : trust) argv.insert(argv.end(), {"--trust", t});
   tool::SpawnOptions o;
   o.capture_stdout = true;
@@ -87,7 +93,9 @@ Ingest::Ingest(const idr::testing::FleetEngines& engines, const std::vector<std:
   process->forward_stdout(STDERR_FILENO, "ingest: ");
 }
 
-Ingest::~Ingest() { process->kill(); }
+Ingest::~Ingest() {
+  process->kill();
+}
 
 std::string Ingest::stop() {
   process->signal(SIGTERM);
@@ -97,7 +105,9 @@ std::string Ingest::stop() {
   return lines.empty() ? std::string() : lines.back();
 }
 
-void Ingest::kill() { process->kill(); }
+void Ingest::kill() {
+  process->kill();
+}
 
 std::vector<std::string> pg_rows(const std::string& conninfo, const std::string& sql) {
   PGconn* c = PQconnectdb(conninfo.c_str());

@@ -32,8 +32,8 @@ struct SimReader {
 
 // `idr watch --publish` at a site, reading `count` presentations then draining its spool.
 struct Gate {
-  Gate(const SimReader& reader, const idr::testing::FleetEngines& engines,
-       const std::string& site, const std::string& spool, int count);
+  Gate(const SimReader& reader, const idr::testing::FleetEngines& engines, const std::string& site,
+       const std::string& spool, int count);
   std::unique_ptr<tool::ChildProcess> process;
 };
 

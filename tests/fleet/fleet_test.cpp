@@ -76,8 +76,9 @@ TEST_CASE("a gate's verified reads reach PostgreSQL once each, only the disclose
   check_exactly_once(pg, 1, 4);
   CHECK(spooled(dir.path + "/spool.db") == 0);
   // The row's fields are the verified disclosures; the address never left the gate.
-  const auto rows = pg_rows(pg, "SELECT province, site, id_number, name, birth, signed "
-                                "FROM records ORDER BY counter");
+  const auto rows = pg_rows(pg,
+                            "SELECT province, site, id_number, name, birth, signed "
+                            "FROM records ORDER BY counter");
   REQUIRE(rows.size() == 4);
   for (const auto& r : rows) {  // one of the gate's two cards, with its name and birth date
     INFO(r.substr(0, 80));
@@ -93,7 +94,8 @@ TEST_CASE("a gate's verified reads reach PostgreSQL once each, only the disclose
   CHECK(decoded->payload.digests.count("address") == 1);  // signed over, value withheld
 }
 
-TEST_CASE("acceptance: 3 gates, a NATS node and the ingester killed mid-stream, every record once") {
+TEST_CASE(
+    "acceptance: 3 gates, a NATS node and the ingester killed mid-stream, every record once") {
   TempDir dir("idr-fleet-test");
   FleetEngines engines;
   const std::string pg = engines.postgres_conninfo();
@@ -109,9 +111,8 @@ TEST_CASE("acceptance: 3 gates, a NATS node and the ingester killed mid-stream, 
   std::vector<std::unique_ptr<Gate>> gates;
   const char* const sites[] = {"beijing.gate-1", "shanghai.counter-2", "xinjiang.exit-3"};
   for (int g = 0; g < kGates; ++g)
-    gates.push_back(std::make_unique<Gate>(*sims[g], engines, sites[g],
-                                           dir.path + "/spool" + std::to_string(g) + ".db",
-                                           kReads));
+    gates.push_back(std::make_unique<Gate>(
+        *sims[g], engines, sites[g], dir.path + "/spool" + std::to_string(g) + ".db", kReads));
   auto rows = [&] { return pg_count(pg, "SELECT count(*) FROM records"); };
   wait_until([&] { return rows() >= 3; }, "the first rows");
   engines.kill_nats(1);
@@ -135,7 +136,8 @@ TEST_CASE("acceptance: 3 gates, a NATS node and the ingester killed mid-stream, 
   CHECK(at_ingest_kill < kGates * kReads);  // the kills happened mid-stream
 }
 
-TEST_CASE("acceptance: a gate cut off from the cluster keeps reading; its records arrive in order") {
+TEST_CASE(
+    "acceptance: a gate cut off from the cluster keeps reading; its records arrive in order") {
   TempDir dir("idr-fleet-test");
   FleetEngines engines;
   const std::string pg = engines.postgres_conninfo();

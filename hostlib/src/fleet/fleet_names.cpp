@@ -15,8 +15,8 @@ const std::vector<std::string>& default_disclosure() {
 bool valid_token(const std::string& token) {
   if (token.empty() || token.size() > 64) return false;
   return std::all_of(token.begin(), token.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -82,7 +82,8 @@ Result<void> ensure_record_stream(const std::vector<std::string>& servers, int r
   s = js_AddStream(&si, (*link)->js(), &sc, nullptr, &jerr);
   jsStreamInfo_Destroy(si);
   if (s != NATS_OK && jerr != JSStreamNameExistErr) {  // another creator won the race: fine
-    if (why) *why = "cannot create stream " + std::string(kRecordStream) + ": " + nats_error(s, jerr);
+    if (why)
+      *why = "cannot create stream " + std::string(kRecordStream) + ": " + nats_error(s, jerr);
     return Error::Io;
   }
   return {};

@@ -6,7 +6,9 @@
 namespace idr::fleet {
 
 namespace {
-void close_nats_library() { (void)nats_CloseAndWait(5000); }
+void close_nats_library() {
+  (void)nats_CloseAndWait(5000);
+}
 }  // namespace
 
 void open_nats_library() {
@@ -40,7 +42,8 @@ Result<std::unique_ptr<NatsLink>> NatsLink::connect(const std::vector<std::strin
   std::vector<const char*> urls;
   for (const auto& s : servers) urls.push_back(s.c_str());
   natsStatus s = natsOptions_Create(&link->opts_);
-  if (s == NATS_OK) s = natsOptions_SetServers(link->opts_, urls.data(), static_cast<int>(urls.size()));
+  if (s == NATS_OK)
+    s = natsOptions_SetServers(link->opts_, urls.data(), static_cast<int>(urls.size()));
   if (s == NATS_OK) s = natsOptions_SetTimeout(link->opts_, 2000);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(link->opts_, keep_trying ? -1 : 60);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(link->opts_, 250);

@@ -67,20 +67,22 @@ struct Publisher::Impl {
     if (db) sqlite3_close(db);
   }
 
-  bool exec(const char* sql) { return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+  bool exec(const char* sql) {
+    return sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK;
+  }
 
   Result<void> spool(const std::string& serial, uint64_t counter, const Bytes& reduced) {
     {
       const std::lock_guard<std::mutex> lock(db_mutex);
       if (spooled >= options.spool_limit) return Error::Io;
-      Statement st(db,
-                   "INSERT INTO spool(subject, msg_id, published_ns, record) VALUES(?,?,?,?)");
+      Statement st(db, "INSERT INTO spool(subject, msg_id, published_ns, record) VALUES(?,?,?,?)");
       if (!st.s) return Error::Io;
       const std::string id = message_id(serial, counter);
       sqlite3_bind_text(st.s, 1, subject.c_str(), -1, SQLITE_TRANSIENT);
       sqlite3_bind_text(st.s, 2, id.c_str(), -1, SQLITE_TRANSIENT);
       sqlite3_bind_int64(st.s, 3, now_ns());
-      sqlite3_bind_blob(st.s, 4, reduced.data(), static_cast<int>(reduced.size()), SQLITE_TRANSIENT);
+      sqlite3_bind_blob(st.s, 4, reduced.data(), static_cast<int>(reduced.size()),
+                        SQLITE_TRANSIENT);
       if (sqlite3_step(st.s) != SQLITE_DONE) return Error::Io;
       ++spooled;
     }
@@ -105,7 +107,8 @@ struct Publisher::Impl {
   std::vector<Spooled> oldest(int n) {
     std::vector<Spooled> out;
     const std::lock_guard<std::mutex> lock(db_mutex);
-    Statement st(db, "SELECT seq, subject, msg_id, published_ns, record FROM spool ORDER BY seq LIMIT ?");
+    Statement st(
+        db, "SELECT seq, subject, msg_id, published_ns, record FROM spool ORDER BY seq LIMIT ?");
     if (!st.s) return out;
     sqlite3_bind_int(st.s, 1, n);
     while (sqlite3_step(st.s) == SQLITE_ROW) {
@@ -258,13 +261,17 @@ Result<void> Publisher::publish_record(const Bytes& record_file) {
   return impl_->spool(decoded->payload.serial, decoded->payload.counter, *reduced);
 }
 
-Result<uint64_t> Publisher::drain() { return impl_->drain(); }
+Result<uint64_t> Publisher::drain() {
+  return impl_->drain();
+}
 
 Result<uint64_t> Publisher::spooled() const {
   const std::lock_guard<std::mutex> lock(impl_->db_mutex);
   return impl_->spooled;
 }
 
-uint64_t Publisher::sent() const { return impl_->sent.load(); }
+uint64_t Publisher::sent() const {
+  return impl_->sent.load();
+}
 
 }  // namespace idr::fleet

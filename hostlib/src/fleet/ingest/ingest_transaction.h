@@ -27,10 +27,10 @@ struct StoredRecord {
   std::string chip_uid;   // 16 upper-case hex digits
   std::string id_number;  // verified disclosures
   std::string name;
-  std::string birth;      // YYYYMMDD
+  std::string birth;           // YYYYMMDD
   std::string province, site;  // from the subject (not signed: who may publish where is
                                // NATS's authorisation)
-  int64_t read_time = 0;  // the reader's clock when it signed, Unix seconds (0: never set)
+  int64_t read_time = 0;       // the reader's clock when it signed, Unix seconds (0: never set)
   uint64_t stream_seq = 0;
 };
 

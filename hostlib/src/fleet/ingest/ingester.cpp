@@ -94,8 +94,10 @@ struct Item {
 const char* const kStatements[][2] = {
     {"key",
      "INSERT INTO record_keys(reader_serial, counter, signature, record_id, day) "
-     "VALUES($1, $2, $3, nextval('records_id_seq'), $4) ON CONFLICT DO NOTHING RETURNING record_id"},
-    {"key_get", "SELECT signature, record_id FROM record_keys WHERE reader_serial = $1 AND counter = $2"},
+     "VALUES($1, $2, $3, nextval('records_id_seq'), $4) ON CONFLICT DO NOTHING RETURNING "
+     "record_id"},
+    {"key_get",
+     "SELECT signature, record_id FROM record_keys WHERE reader_serial = $1 AND counter = $2"},
     {"counter",
      "INSERT INTO reader_counters(reader_serial, last_counter) VALUES($1, $2) "
      "ON CONFLICT (reader_serial) DO UPDATE SET last_counter = EXCLUDED.last_counter, "
@@ -200,10 +202,12 @@ struct Ingester::Impl {
   bool ensure_partition(Worker& w, const std::string& day, std::string* why) {
     if (w.days.count(day)) return true;
     const std::string name = "records_" + day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2);
-    const std::string sql = "SET client_min_messages = warning; SELECT pg_advisory_lock(7413);"
-                            "CREATE TABLE IF NOT EXISTS " + name + " PARTITION OF records FOR VALUES FROM ('" +
-                            day + "') TO ('" + day + "'::date + 1);"
-                            "SELECT pg_advisory_unlock(7413);";
+    const std::string sql =
+        "SET client_min_messages = warning; SELECT pg_advisory_lock(7413);"
+        "CREATE TABLE IF NOT EXISTS " +
+        name + " PARTITION OF records FOR VALUES FROM ('" + day + "') TO ('" + day +
+        "'::date + 1);"
+        "SELECT pg_advisory_unlock(7413);";
     if (!exec_ok(w.conn, sql.c_str(), why)) return false;
     w.days.insert(day);
     return true;
@@ -321,7 +325,8 @@ struct Ingester::Impl {
       advanced = PQntuples(r.r) == 1;
     }
     {
-      const std::string id = std::to_string(row.record_id), read_time = std::to_string(row.read_time),
+      const std::string id = std::to_string(row.record_id),
+                        read_time = std::to_string(row.read_time),
                         published = std::to_string(it.published_ns);
       const char* values[] = {id.c_str(),
                               day.c_str(),
@@ -495,7 +500,8 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
   so.Stream = kRecordStream;
   so.Config.Durable = options.durable.c_str();
   so.Config.AckPolicy = js_AckExplicit;
-  so.Config.AckWait = std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_wait).count();
+  so.Config.AckWait =
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_wait).count();
   so.Config.MaxAckPending = static_cast<int64_t>(impl->max_in_flight) * 2;
   so.Config.MaxDeliver = -1;
   jsErrCode jerr = static_cast<jsErrCode>(0);
@@ -558,7 +564,9 @@ Result<void> Ingester::run(std::string* why) {
   return {};
 }
 
-void Ingester::request_stop() { impl_->stop = true; }
+void Ingester::request_stop() {
+  impl_->stop = true;
+}
 
 IngestStats Ingester::stats() const {
   const std::lock_guard<std::mutex> lock(impl_->stats_mutex);

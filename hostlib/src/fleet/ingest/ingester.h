@@ -31,7 +31,7 @@ struct IngestOptions {
   int workers = 2;                   // 1..64: threads, each with its own PostgreSQL connection
   int batch = 128;                   // records per fetch and per transaction, 1..1024
   std::string durable = "idr-ingest";
-  int replicas = 3;                  // of the stream when this creates it
+  int replicas = 3;  // of the stream when this creates it
   // JetStream delivers a record again when it is not acknowledged within this.
   std::chrono::milliseconds ack_wait = std::chrono::seconds(30);
 };
