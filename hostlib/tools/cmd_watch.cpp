@@ -171,6 +171,9 @@ int run_watch(WatchOptions o) {
     }
     return count == 0 || seen < count;
   });
+  // What the drain thread has not sent yet goes now (each send waits at most its ack wait);
+  // anything the cluster does not take stays in the spool for the next run.
+  if (publisher) (void)publisher->drain();
   if (!end) return report("watch", "signed read", end.error());
   return exit_code;
 }

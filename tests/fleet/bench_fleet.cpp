@@ -1,0 +1,187 @@
+// idr-bench-fleet (toolchain/bench-fleet, DESIGN 13): records per second ingested end to end
+// -- published to JetStream, verified again, row committed in PostgreSQL -- with a local
+// 3-node cluster and PostgreSQL (FleetEngines), and publish-to-commit latency.
+//
+// What is measured: R readers' signed records (tests/signed's test signer: the reader format,
+// a dev PKI, distinct counters per reader) are made first (not timed), reduced to a gate's
+// default disclosure, then published as fast as JetStream acknowledges them (asynchronous
+// publish with Nats-Msg-Id, as many as the client keeps in flight) while the ingester (the
+// same Ingester as idr-ingest, in this process) takes them. Rate = records / (last commit -
+// first publish). Latency = commit time - publish time per record, so when publishing runs
+// ahead of ingesting it includes the wait in the stream. The gate's spool (one synchronous
+// publish per record) is not on this path. lost / duplicated come from PostgreSQL: distinct
+// (reader, counter) keys missing, rows beyond them.
+#include <nats/nats.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <libpq-fe.h>
+#include <thread>
+
+#include "idr/ca.h"
+#include "idr/fleet.h"
+#include "idr/testing/fleet_engines.h"
+#include "ingester.h"
+#include "nats_link.h"
+#include "test_signer.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+
+int64_t now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t pg_count(const std::string& conninfo, const char* sql) {
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  PGresult* r = PQexec(c, sql);
+  const int64_t n = PQresultStatus(r) == PGRES_TUPLES_OK ? std::stoll(PQgetvalue(r, 0, 0)) : -1;
+  PQclear(r);
+  PQfinish(c);
+  return n;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int records = 20000, readers = 8, workers = 2, batch = 256;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    const int v = std::atoi(argv[i + 1]);
+    if (a == "--records") records = v;
+    else if (a == "--readers") readers = v;
+    else if (a == "--workers") workers = v;
+    else if (a == "--batch") batch = v;
+    else {
+      std::cerr << "usage: idr-bench-fleet [--records N] [--readers N] [--workers N] [--batch N]\n";
+      return 64;
+    }
+  }
+  if (records < readers || readers < 1 || workers < 1 || batch < 1) {
+    std::cerr << "idr-bench-fleet: bad sizes\n";
+    return 64;
+  }
+  try {
+    idr::testing::FleetEngines engines;
+    const std::string pg = engines.postgres_conninfo();
+    auto servers = idr::fleet::parse_servers(engines.nats_urls());
+    std::string why;
+    if (!idr::fleet::ensure_record_stream(*servers, 3, 10s, &why)) throw std::runtime_error(why);
+
+    // The records (not timed): a dev PKI valid around now, R reader keys.
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    const auto pki = idr::test::make_pki("Bench", now - 86400, now + 86400 * 30);
+    const std::string trust_dir = engines.dir() + "/bench-trust";
+    std::filesystem::create_directory(trust_dir);
+    std::ofstream(trust_dir + "/root.crt.pem") << idr::ca::to_pem(pki.root.cert_der);
+    std::ofstream(trust_dir + "/revoked.txt") << "idr-revocation-list 2\n";
+    std::vector<std::unique_ptr<idr::test::DeviceKey>> keys;
+    std::vector<std::vector<idr::Bytes>> chains;
+    for (int r = 0; r < readers; ++r) {
+      keys.push_back(std::make_unique<idr::test::DeviceKey>());
+      chains.push_back(idr::test::reader_chain(pki, *keys.back(), now - 86400, now + 86400 * 30));
+    }
+    const auto t_make = std::chrono::steady_clock::now();
+    std::vector<idr::Bytes> files;
+    std::vector<std::string> ids;
+    files.reserve(records);
+    for (int i = 0; i < records; ++i) {
+      const int r = i % readers;
+      idr::test::RecordSpec spec;
+      spec.counter = static_cast<uint64_t>(i / readers + 1);
+      idr::test::ResidentCard card;
+      spec.fields = idr::test::resident_fields(card);
+      const auto built = idr::test::make_record(*keys[r], chains[r], spec);
+      auto reduced = idr::select_disclosures(built.file, idr::fleet::default_disclosure());
+      if (!reduced) throw std::runtime_error("select_disclosures failed");
+      files.push_back(std::move(*reduced));
+      ids.push_back(idr::fleet::message_id(keys[r]->serial(), spec.counter));
+    }
+    const double make_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t_make).count();
+
+    idr::fleet::IngestOptions o;
+    o.servers = *servers;
+    o.conninfo = pg;
+    o.trust = {trust_dir};
+    o.workers = workers;
+    o.batch = batch;
+    auto ingester = idr::fleet::Ingester::open(o, &why);
+    if (!ingester) throw std::runtime_error(why);
+    std::thread runner([&] { (void)ingester->run(&why); });
+
+    auto link = idr::fleet::NatsLink::connect(*servers, false, 10s, &why);
+    if (!link) throw std::runtime_error(why);
+    const int64_t first_publish = now_ns();
+    for (int i = 0; i < records; ++i) {
+      natsMsg* msg = nullptr;
+      natsMsg_Create(&msg, "idr.rec.bench.site-1", nullptr,
+                     reinterpret_cast<const char*>(files[i].data()),
+                     static_cast<int>(files[i].size()));
+      const std::string ns = std::to_string(now_ns());
+      natsMsgHeader_Set(msg, idr::fleet::kPublishedHeader, ns.c_str());
+      jsPubOptions po;
+      jsPubOptions_Init(&po);
+      po.MsgId = ids[i].c_str();
+      if (js_PublishMsgAsync((*link)->js(), &msg, &po) != NATS_OK) {
+        natsMsg_Destroy(msg);
+        throw std::runtime_error("publish failed at " + std::to_string(i));
+      }
+    }
+    jsPubOptions done;
+    jsPubOptions_Init(&done);
+    done.MaxWait = 120000;
+    if (js_PublishAsyncComplete((*link)->js(), &done) != NATS_OK)
+      throw std::runtime_error("not every publish was acknowledged");
+    const double publish_s = static_cast<double>(now_ns() - first_publish) / 1e9;
+
+    const auto deadline = std::chrono::steady_clock::now() + 600s;
+    int64_t last_commit = 0;
+    for (;;) {
+      const auto s = ingester->stats();
+      if (s.stored + s.duplicates + s.rejected >= static_cast<uint64_t>(records)) {
+        last_commit = now_ns();
+        break;
+      }
+      if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("ingest stalled");
+      std::this_thread::sleep_for(5ms);
+    }
+    ingester->request_stop();
+    runner.join();
+    const auto s = ingester->stats();
+    const int64_t rows = pg_count(pg, "SELECT count(*) FROM records");
+    const int64_t keys_stored =
+        pg_count(pg, "SELECT count(DISTINCT (reader_serial, counter)) FROM records");
+    const double seconds = static_cast<double>(last_commit - first_publish) / 1e9;
+    const double rate = records / seconds;
+    std::printf("records: %d from %d readers, made in %.1f s (not timed)\n", records, readers,
+                make_s);
+    std::printf("cluster: 3 nats-server nodes, stream R3 file storage; PostgreSQL 15 local\n");
+    std::printf("ingester: %d workers, batch %d; verify_records per batch on each worker\n",
+                workers, batch);
+    std::printf("published (acknowledged by JetStream) in %.2f s: %.0f records/s\n", publish_s,
+                records / publish_s);
+    std::printf("publish -> verified -> committed: %.2f s for %d records\n", seconds, records);
+    std::printf("publish-to-commit latency: p50 %.1f ms, p99 %.1f ms (includes the backlog)\n",
+                s.p50_ms, s.p99_ms);
+    std::printf("stored %llu, duplicates %llu, rejected %llu; rows %lld, distinct keys %lld\n",
+                static_cast<unsigned long long>(s.stored),
+                static_cast<unsigned long long>(s.duplicates),
+                static_cast<unsigned long long>(s.rejected), static_cast<long long>(rows),
+                static_cast<long long>(keys_stored));
+    const int64_t lost = records - keys_stored;
+    const int64_t duplicated = rows - keys_stored;
+    std::printf("fleet: %.0f records/s ingested; lost %lld; duplicated %lld\n", rate,
+                static_cast<long long>(lost), static_cast<long long>(duplicated));
+    return lost == 0 && duplicated == 0 ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << "idr-bench-fleet: " << e.what() << "\n";
+    return 1;
+  }
+}
