@@ -128,7 +128,7 @@ TEST_CASE("PostgreSQL 15 runs as postgres on a unix socket only") {
   CHECK(uid.find("\t101\t") != std::string::npos);
 }
 
-TEST_CASE("the engines die with their owner, even when it is killed") {
+TEST_CASE("the engines die with their owner even when it is killed") {
   idr::tool::SpawnOptions o;
   o.capture_stdout = true;
   idr::tool::ChildProcess owner({IDR_FLEET_ENGINES_EXE}, o);

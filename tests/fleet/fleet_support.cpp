@@ -11,6 +11,10 @@
 
 namespace idr::fleet_test {
 
+namespace {
+constexpr int kPeriodMs = 2500, kInFieldMs = 1500, kSpare = 3;
+}  // namespace
+
 std::string write_gate_scenario(const std::string& dir, int gate, int cards, int rounds) {
   static const char* const kNames[] = {"张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊"};
   nlohmann::json s;
@@ -37,12 +41,18 @@ std::string write_gate_scenario(const std::string& dir, int gate, int cards, int
                  {"valid_to", "20360310"}};
     c["timeline"] = nlohmann::json::array();
     for (int r = 0; r < rounds; ++r) {
-      const int start = (r * cards + i) * 2000;
-      c["timeline"].push_back({{"arrive_ms", start}, {"remove_ms", start + 1000}});
+      const int start = (r * cards + i) * kPeriodMs;
+      c["timeline"].push_back({{"arrive_ms", start}, {"remove_ms", start + kInFieldMs}});
     }
-    // The first card comes back at the end and stays: the simulator's timeline ends with a
-    // card in the field, so the last counted presentation was followed by an event.
-    if (i == 0) c["timeline"].push_back({{"arrive_ms", rounds * cards * 2000}});
+    // Then the first card kSpare times more, and it stays: a read that failed under load (the
+    // card left during it) is made up for, and the timeline ends with a card in the field.
+    if (i == 0) {
+      const int end = rounds * cards * kPeriodMs;
+      for (int k = 0; k < kSpare; ++k)
+        c["timeline"].push_back(
+            {{"arrive_ms", end + k * kPeriodMs}, {"remove_ms", end + k * kPeriodMs + kInFieldMs}});
+      c["timeline"].push_back({{"arrive_ms", end + kSpare * kPeriodMs}});
+    }
     s["cards"].push_back(c);
   }
   const std::string path = dir + "/gate" + std::to_string(gate) + ".json";
@@ -72,6 +82,18 @@ Gate::Gate(const SimReader& reader, const idr::testing::FleetEngines& engines,
                                std::to_string(count)},
       o);
   process->forward_stdout(STDERR_FILENO);
+}
+
+int Gate::wait_done() {
+  const auto deadline = std::chrono::steady_clock::now() + kBound;
+  while (process->running()) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      process->kill();
+      FAIL("the gate did not finish its reads in time");
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return process->exit_status();
 }
 
 Ingest::Ingest(const idr::testing::FleetEngines& engines, const std::vector<std::string>& trust,

@@ -18,8 +18,8 @@ using namespace std::chrono_literals;
 inline constexpr std::chrono::milliseconds kBound = 240s;  // a loaded 2-core machine
 
 // A scenario of `cards` resident cards (distinct people) presented in turn, `rounds` times
-// each (1 s in the field, 1 s apart): cards * rounds presentations, then the first card
-// again, staying.
+// each (1.5 s in the field, 1 s apart): cards * rounds presentations, then the first card 3
+// more times (spares for reads that fail under load), then again, staying.
 // Card i of gate g has ID number and name unique to (g, i).
 std::string write_gate_scenario(const std::string& dir, int gate, int cards, int rounds);
 
@@ -34,6 +34,8 @@ struct SimReader {
 struct Gate {
   Gate(const SimReader& reader, const idr::testing::FleetEngines& engines, const std::string& site,
        const std::string& spool, int count);
+  // Its exit status once it read `count` cards; fails the test after kBound.
+  int wait_done();
   std::unique_ptr<tool::ChildProcess> process;
 };
 
