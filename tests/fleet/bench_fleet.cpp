@@ -13,12 +13,12 @@
 // (reader, counter) keys missing, rows beyond them.
 #include <nats/nats.h>
 
+#include <libpq-fe.h>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <libpq-fe.h>
 #include <thread>
 
 #include "idr/ca.h"
@@ -54,10 +54,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     const int v = std::atoi(argv[i + 1]);
-    if (a == "--records") records = v;
-    else if (a == "--readers") readers = v;
-    else if (a == "--workers") workers = v;
-    else if (a == "--batch") batch = v;
+    if (a == "--records")
+      records = v;
+    else if (a == "--readers")
+      readers = v;
+    else if (a == "--workers")
+      workers = v;
+    else if (a == "--batch")
+      batch = v;
     else {
       std::cerr << "usage: idr-bench-fleet [--records N] [--readers N] [--workers N] [--batch N]\n";
       return 64;

@@ -96,7 +96,9 @@ TEST_CASE("a gate's verified reads reach PostgreSQL once each with only the disc
   CHECK(decoded->payload.digests.count("address") == 1);  // signed over, value withheld
 }
 
-TEST_CASE("acceptance 1: 3 gates with a NATS node and the ingester killed mid-stream store every record once") {
+TEST_CASE(
+    "acceptance 1: 3 gates with a NATS node and the ingester killed mid-stream store every record "
+    "once") {
   TempDir dir("idr-fleet-test");
   FleetEngines engines;
   const std::string pg = engines.postgres_conninfo();
@@ -137,7 +139,8 @@ TEST_CASE("acceptance 1: 3 gates with a NATS node and the ingester killed mid-st
   CHECK(at_ingest_kill < kGates * kReads);  // the kills happened mid-stream
 }
 
-TEST_CASE("acceptance 2: a gate cut off from the cluster keeps reading and its records arrive in order") {
+TEST_CASE(
+    "acceptance 2: a gate cut off from the cluster keeps reading and its records arrive in order") {
   TempDir dir("idr-fleet-test");
   FleetEngines engines;
   const std::string pg = engines.postgres_conninfo();
@@ -207,7 +210,8 @@ TEST_CASE("the ingester stores a record once and keeps what does not verify out 
   std::ofstream(dir.path + "/revoked.txt") << "idr-revocation-list 2\n";
   idr::test::DeviceKey key, stranger;
   const auto chain = idr::test::reader_chain(pki, key, now - 86400, now + 86400 * 30);
-  const auto stranger_chain = idr::test::reader_chain(other, stranger, now - 86400, now + 86400 * 30);
+  const auto stranger_chain =
+      idr::test::reader_chain(other, stranger, now - 86400, now + 86400 * 30);
   auto record = [&](const idr::test::DeviceKey& k, const std::vector<idr::Bytes>& c,
                     uint64_t counter, const std::u16string& name) {
     idr::test::RecordSpec spec;
@@ -227,10 +231,14 @@ TEST_CASE("the ingester stores a record once and keeps what does not verify out 
   publish_raw(engines, subject, record(stranger, stranger_chain, 1, u"张三丰"), "e");  // untrusted
   publish_raw(engines, subject, idr::test::flip_bit(record(key, chain, 3, u"张三丰"), 200), "f");
   publish_raw(engines, "idr.rec.nosite", record(key, chain, 4, u"张三丰"), "g");
-  wait_until([&] {
-    return pg_count(pg, "SELECT count(*) FROM records") + pg_count(pg, "SELECT count(*) FROM "
-                                                                        "rejected_records") >= 6;
-  }, "every message taken");
+  wait_until(
+      [&] {
+        return pg_count(pg, "SELECT count(*) FROM records") + pg_count(pg,
+                                                                       "SELECT count(*) FROM "
+                                                                       "rejected_records") >=
+               6;
+      },
+      "every message taken");
   const std::string figures = ingest.stop();
   CHECK(figures.rfind("stored 2; duplicates 1; rejected 4;", 0) == 0);
   CHECK(pg_rows(pg, "SELECT counter, name FROM records ORDER BY counter") ==
@@ -257,6 +265,6 @@ TEST_CASE("idr-ingest and idr watch --publish refuse bad options") {
              "--workers", "0"}) != 0);
   CHECK(run({IDR_TOOL_EXE, "watch", "--publish", "nats://127.0.0.1:1", "--spool", "/tmp/x.db"}) ==
         1);  // no --site
-  CHECK(run({IDR_TOOL_EXE, "watch", "--publish", "nats://127.0.0.1:1", "--site", "a b.c",
-             "--spool", "/tmp/x.db"}) == 1);
+  CHECK(run({IDR_TOOL_EXE, "watch", "--publish", "nats://127.0.0.1:1", "--site", "a b.c", "--spool",
+             "/tmp/x.db"}) == 1);
 }
