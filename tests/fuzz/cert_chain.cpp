@@ -43,9 +43,9 @@ const std::vector<uint8_t>& rekeyed_image() {
     idr::crypto::KeyStore keys(flash, kKeyPage, kChainPage);
     if (keys.load() != Status::Ok || keys.provision(rng) != Status::Ok) abort();
     auto& ca = idr::testing::TestCa::instance();
-    const auto chain = idr::testing::chain_cbor(
-        {ca.certify(keys.public_key(), "CN=IDR-FUZZ"),
-         ca.certify(ca.public_key().data(), "CN=idr test CA")});
+    const auto chain =
+        idr::testing::chain_cbor({ca.certify(keys.public_key(), "CN=IDR-FUZZ"),
+                                  ca.certify(ca.public_key().data(), "CN=idr test CA")});
     idr::crypto::P256Group group;
     if (keys.store_chain({chain.data(), chain.size()}, false) != Status::Ok ||
         keys.rekey(group, rekey_rng) != Status::Ok || !keys.has_pending_key())
