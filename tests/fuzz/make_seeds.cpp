@@ -9,6 +9,7 @@
 // `toolchain/fuzz --seeds`; the output is committed, so it runs only when a format changes.
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -159,7 +160,48 @@ void host_session(Firmware& fw, idr::ca::CaDirectory& ca, const HostSession& s, 
   save("host_link", name, h);
 }
 
+// Legacy frames no idr::Reader call sends (DESIGN 8): every baud code and a wrong one, the
+// maximum RF frame, unknown commands and parameters, data where none belongs, the reads of
+// a legacy client, a bad checksum, a bad length and a frame cut short (gap of 255 ms).
+void legacy_frames_seed() {
+  using idr::test::frame_of;
+  std::vector<Bytes> frames;
+  for (uint8_t code = 0; code <= 5; ++code) frames.push_back(frame_of({0x60, code}));
+  frames.push_back(frame_of({0x60, 0x00, 0x01}));
+  frames.push_back(frame_of({0x61, 0xFF, 0x50}));
+  frames.push_back(frame_of({0x61, 0xFF, 0x50, 0x51}));
+  frames.push_back(frame_of({0x61, 0x00, 0x50}));
+  frames.push_back(frame_of({0x77, 0xFF}));
+  frames.push_back(frame_of({0x11, 0xFF, 0x00}));
+  frames.push_back(frame_of({0x11, 0x01}));
+  frames.push_back(frame_of({0x20, 0x05}));
+  frames.push_back(frame_of({0x20, 0x01, 0x00}));
+  frames.push_back(frame_of({0x20, 0x01}));
+  frames.push_back(frame_of({0x20, 0x02}));
+  frames.push_back(frame_of({0x30, 0x10}));
+  frames.push_back(frame_of({0x30, 0x03}));
+  frames.push_back(frame_of({0x30, 0x02}));
+  frames.push_back(frame_of({0x30, 0x01, 0x00}));
+  frames.push_back(frame_of({0xE0, 0x7E}));
+  Bytes bad_sum = frame_of({0x11, 0xFF});
+  bad_sum.back() ^= 0xFF;
+  frames.push_back(bad_sum);
+  frames.push_back({0xAA, 0xAA, 0xAA, 0x96, 0x69, 0xFF, 0xFF, 0x11});  // LEN beyond any frame
+  Bytes h = {255, 0, 0};
+  for (const Bytes& f : frames) {
+    h.push_back(1);
+    idr::fuzz::put_chunk(h, f);
+  }
+  const Bytes cut = frame_of({0x20, 0x01});
+  h.push_back(1);
+  idr::fuzz::put_chunk(h, Bytes(cut.begin(), cut.begin() + 6));
+  h.push_back(255);  // then silence: the partial frame is dropped
+  idr::fuzz::put_chunk(h, frame_of({0x11, 0xFF}));
+  save("host_link", "legacy-frames", h);
+}
+
 void host_link_seeds(const fs::path& tmp) {
+  legacy_frames_seed();
   std::string why;
   auto ca = idr::ca::CaDirectory::create((tmp / "ca").string(), "idr fuzz seeds CA",
                                          idr::fuzz::kRecordNow - 86400, 2, &why);
@@ -478,6 +520,23 @@ void record_seeds() {
   variant("device-cert-other-serial", resident,
           {issue_custom(pki.intermediate, key.public_key(), wrong_cn), chain.at(1)});
   variant("no-chain", resident, {});
+  // The resident record with one structural byte changed (the decoder's own checks): a
+  // byte after the item, another tag than 18, a protected header other than ES256, an
+  // unprotected header key other than 33 (x5chain).
+  const Bytes good = make_record(key, chain, resident).file;
+  Bytes b = good;
+  b.push_back(0x00);
+  save("record_verify", "byte-after-item", b);
+  auto patched = [&](const std::string& name, const Bytes& from, const Bytes& to) {
+    Bytes p = good;
+    const auto at = std::search(p.begin(), p.end(), from.begin(), from.end());
+    if (at == p.end()) throw std::runtime_error("record patch " + name);
+    std::copy(to.begin(), to.end(), at);
+    save("record_verify", name, p);
+  };
+  patched("tag-19", {0xD2, 0x84}, {0xD3, 0x84});
+  patched("protected-es384", {0x43, 0xA1, 0x01, 0x26}, {0x43, 0xA1, 0x01, 0x38});
+  patched("unprotected-key-34", {0xA1, 0x18, 0x21}, {0xA1, 0x18, 0x22});
   variant("device-cert-only", resident, {chain.at(0)});
 }
 

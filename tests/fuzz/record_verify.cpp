@@ -3,7 +3,8 @@
 // the host's default (the seeds' nonce and clock, an in-memory counter store, no revocation
 // list); with a revocation list that names another reader, the card data hooks and the
 // counter store, so a good record verifies all the way; with the record's own reader
-// revoked; and lax (no nonce, counter or revocation required, a clock 20 years on).
+// revoked; and lax (no nonce, counter or revocation required, a clock 20 years on). A
+// record reduced to one of its disclosures (select_disclosures) verifies when it did.
 // Verification must never crash, leak or allocate without bound; a record that verifies
 // must carry card data. Library calls fail now and then (failure_injection.h).
 #include <cstdlib>
@@ -26,8 +27,15 @@ idr::TrustStore* trust_with_root(const char* revoked_text) {
   return t;
 }
 
+// A record that verifies carries card data; every verdict names its checks and reasons
+// (what callers print) and a failed one names its first failure.
 void check(const idr::VerifiedRecord& r) {
   if (r.verified() && r.card() == nullptr) abort();
+  const idr::RecordVerdict& v = r.verdict();
+  for (const auto& res : v.results())
+    if (*idr::to_string(res.check) == '\0' || *idr::to_string(res.reason) == '\0') abort();
+  if (!r.verified() && v.first_failure() == nullptr) abort();
+  (void)v.find(idr::Check::FieldDigest, "name");
 }
 
 }  // namespace
@@ -71,6 +79,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       revoked.revoke_reader(r.record()->payload.serial);
       full.trust = &revoked;
       if (idr::verify_record(data, size, full).verified()) abort();
+    }
+
+    // A reduced record (select_disclosures: the first disclosed field only) of a record
+    // that verifies verifies too (a fresh counter store: the same counter again).
+    if (!r.record()->disclosures.empty()) {
+      const idr::Bytes file(data, data + size);
+      const auto reduced =
+          idr::select_disclosures(file, {r.record()->disclosures.front().field, "no-such-field"});
+      const auto one = idr::select_disclosures(file, {r.record()->disclosures.front().field});
+      if (reduced) abort();  // a field the record does not disclose is refused
+      auto fresh = idr::CounterStore::open(":memory:");
+      if (one && fresh && r.verified()) {
+        idr::VerifyOptions again = opt;
+        again.counters = &*fresh;
+        if (!idr::verify_record(*one, again).verified() &&
+            idr::fuzz::FailureInjection::injected() == 0)
+          abort();
+      }
     }
 
     idr::VerifyOptions lax;

@@ -344,7 +344,8 @@ Scenario parse_scenario(const std::string& json_text, const std::string& base_di
   json j;
   try {
     j = json::parse(json_text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number literal beyond a double (e.g. 1e+400).
     throw std::runtime_error(std::string("not valid JSON: ") + e.what());
   }
   only_keys(j, "",
