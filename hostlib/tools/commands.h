@@ -30,6 +30,8 @@ Command add_ca(CLI::App& idr);         // cmd_ca.cpp
 Command add_provision(CLI::App& idr);  // cmd_ca.cpp
 Command add_blocklist(CLI::App& idr);
 Command add_journal(CLI::App& idr);
-Command add_serve(CLI::App& idr);  // cmd_serve.cpp (DESIGN 12)
+Command add_serve(CLI::App& idr);   // cmd_serve.cpp (DESIGN 12)
+Command add_lists(CLI::App& idr);   // cmd_lists.cpp (DESIGN 13)
+Command add_alerts(CLI::App& idr);  // cmd_alerts.cpp (DESIGN 13)
 
 }  // namespace idr::tool

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   const std::vector<Command> commands{
       add_read(app),      add_watch(app),   add_info(app),     add_sam_id(app), add_list(app),
       add_sim(app),       add_verify(app),  add_disclose(app), add_ca(app),     add_provision(app),
-      add_blocklist(app), add_journal(app), add_serve(app)};
+      add_blocklist(app), add_journal(app), add_serve(app),    add_lists(app),  add_alerts(app)};
 
   if (argc < 2) {
     std::cerr << app.help();

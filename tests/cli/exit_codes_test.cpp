@@ -110,7 +110,13 @@ TEST_CASE("idr: --help of every command exits 0 and ends with the exit codes", "
                                                        {"journal", "verify"},
                                                        {"journal", "list"},
                                                        {"journal", "head"},
-                                                       {"journal", "record"}};
+                                                       {"journal", "record"},
+                                                       {"lists"},
+                                                       {"lists", "keygen"},
+                                                       {"lists", "publish"},
+                                                       {"lists", "follow"},
+                                                       {"lists", "status"},
+                                                       {"alerts"}};
   for (auto args : commands) {
     std::string name;
     for (const auto& a : args) name += (name.empty() ? "" : " ") + a;
@@ -125,8 +131,9 @@ TEST_CASE("idr: --help of every command exits 0 and ends with the exit codes", "
   const Run top = run_idr({"--help"});
   CHECK(top.status == 0);
   CHECK(top.out.find("2    reader unreachable") != std::string::npos);
-  for (const char* command : {"read", "watch", "serve", "info", "sam-id", "list", "sim", "verify",
-                              "disclose", "ca", "provision", "blocklist", "journal"})
+  for (const char* command :
+       {"read", "watch", "serve", "info", "sam-id", "list", "sim", "verify", "disclose", "ca",
+        "provision", "blocklist", "journal", "lists", "alerts"})
     CHECK(top.out.find("\n  " + std::string(command) + " ") != std::string::npos);
   CHECK(run_idr({"help"}).status == 0);
   const Run version = run_idr({"--version"});

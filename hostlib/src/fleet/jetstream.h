@@ -1,0 +1,84 @@
+#pragma once
+// One connection to the NATS cluster with its JetStream context (libnats 3.4), RAII. Used by
+// list distribution and alert publishing (DESIGN 13). Not thread-safe as an object: each
+// thread that publishes or follows opens its own (libnats' connection is thread-safe, this
+// wrapper's last-error text is not).
+#include <nats/nats.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "idr/error.h"
+
+namespace idr::fleet {
+
+// RAII owners of libnats objects.
+struct NatsMsgFree {
+  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
+};
+using NatsMsg = std::unique_ptr<natsMsg, NatsMsgFree>;
+struct KvEntryFree {
+  void operator()(kvEntry* e) const { kvEntry_Destroy(e); }
+};
+using KvEntry = std::unique_ptr<kvEntry, KvEntryFree>;
+
+class JetStream {
+ public:
+  // `servers`: comma-separated nats:// URLs of the cluster. Reconnects forever, 250 ms apart.
+  // TransportOpen when no server answers within `timeout_ms`.
+  [[nodiscard]] static Result<JetStream> connect(const std::string& servers, int64_t timeout_ms,
+                                                 std::string* why = nullptr);
+  JetStream(JetStream&&) noexcept;
+  JetStream& operator=(JetStream&&) noexcept;
+  ~JetStream();
+
+  [[nodiscard]] natsConnection* nc() const { return nc_; }
+  [[nodiscard]] jsCtx* js() const { return js_; }
+
+  // Creates the stream when it does not exist (file storage, direct get allowed).
+  [[nodiscard]] Result<void> ensure_stream(const std::string& name, const std::string& subjects,
+                                           int replicas, std::string* why = nullptr);
+  // The bucket, created when missing (history 1 unless given).
+  [[nodiscard]] Result<kvStore*> ensure_kv(const std::string& bucket, int replicas,
+                                           std::string* why = nullptr, int history = 1);
+  // The bucket if it exists: NotFound-style Unsupported when it does not.
+  [[nodiscard]] Result<kvStore*> open_kv(const std::string& bucket, std::string* why = nullptr);
+
+  // Publishes with a Nats-Msg-Id (JetStream deduplicates) and optional extra header; returns
+  // the stream sequence.
+  [[nodiscard]] Result<uint64_t> publish(const std::string& subject, const void* data, size_t size,
+                                         const std::string& msg_id, std::string* why = nullptr,
+                                         const char* header = nullptr,
+                                         const std::string& header_value = {});
+  // The first message on `subject` at or after stream sequence `from` (direct get, any
+  // replica). Unsupported when there is none.
+  [[nodiscard]] Result<NatsMsg> next_on_subject(const std::string& stream,
+                                                const std::string& subject, uint64_t from,
+                                                std::string* why = nullptr);
+
+ private:
+  JetStream() = default;
+  natsConnection* nc_ = nullptr;
+  jsCtx* js_ = nullptr;
+  std::vector<kvStore*> kvs_;  // owned, destroyed with the link
+};
+
+// Runs `call` again while it fails with a transient status (timeout, no responders: a
+// leader election, a node restarting, a loaded machine) until `bound_ms` has passed; returns
+// the last status. Only for calls that are safe to repeat.
+template <typename F>
+natsStatus retry_transient(F call, int64_t bound_ms = 30000) {
+  const int64_t start = nats_Now();
+  for (;;) {
+    const natsStatus s = call();
+    if ((s != NATS_TIMEOUT && s != NATS_NO_RESPONDERS) || nats_Now() - start > bound_ms) return s;
+    nats_Sleep(100);
+  }
+}
+
+// "what: <libnats status text> (<last error>)".
+[[nodiscard]] std::string js_error(const char* what, natsStatus s);
+
+}  // namespace idr::fleet

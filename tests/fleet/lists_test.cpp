@@ -1,0 +1,492 @@
+// List distribution (hostlib/src/fleet: list_manifest.h, list_distribution.h, DESIGN 13):
+// the signed manifest's strict format; the authority publishes full lists and deltas over a
+// real JetStream cluster; a running gate applies them; forged, replayed, tampered and gapped
+// updates are refused with the list in force kept; an offline gate catches up.
+#include <nats/nats.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <condition_variable>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "idr/blocklist.h"
+#include "idr/testing/fleet_engines.h"
+#include "idr/testing/temp_dir.h"
+#include "jetstream.h"
+#include "list_distribution.h"
+#include "list_manifest.h"
+
+namespace {
+
+using namespace std::chrono_literals;
+using idr::fleet::ListKey;
+using idr::fleet::ListKind;
+using idr::fleet::ListManifest;
+using idr::testing::FleetEngines;
+using idr::testing::TempDir;
+
+ListKey new_key() {
+  std::string why;
+  auto k = ListKey::generate(&why);
+  INFO(why);
+  REQUIRE(k);
+  return std::move(*k);
+}
+
+ListKey load_anchor(const ListKey& key, const std::string& dir) {
+  std::string why;
+  REQUIRE(key.save(dir + "/authority.key.pem", dir + "/authority.pub.pem", &why));
+  auto a = ListKey::load(dir + "/authority.pub.pem", &why);
+  INFO(why);
+  REQUIRE(a);
+  REQUIRE(!a->has_private());
+  return std::move(*a);
+}
+
+// The authority's key pair on disk; the gate loads only the public half.
+struct Authority {
+  TempDir dir{"idr-lists-authority"};
+  ListKey key = new_key();
+  ListKey anchor = load_anchor(key, dir.path);
+  int csv_count = 0;
+
+  std::string write(const std::string& name, const std::string& text) {
+    const std::string path = dir.path + "/" + name;
+    std::ofstream(path) << text;
+    return path;
+  }
+  // A list file of the given id_number,valid_from lines.
+  std::string list(const std::vector<std::string>& lines) {
+    std::string csv;
+    for (const auto& l : lines) csv += l + "\n";
+    const std::string n = std::to_string(csv_count++);
+    const std::string out = dir.path + "/list" + n + ".idrbl";
+    std::string why;
+    INFO(why);
+    REQUIRE(idr::build_blocklist(write("list" + n + ".csv", csv), out, &why));
+    return out;
+  }
+  std::string delta(const std::vector<std::string>& add) {
+    std::vector<std::pair<std::string, std::string>> a;
+    for (const auto& l : add) a.emplace_back(l.substr(0, 18), l.substr(19));
+    const std::string out = dir.path + "/delta" + std::to_string(csv_count++);
+    std::string why;
+    REQUIRE(idr::write_blocklist_delta(out, a, {}, &why));
+    return out;
+  }
+  idr::fleet::PublishOptions options(const std::string& list = "lost-stolen") const {
+    return {list, dir.path, 1, 1764806400};
+  }
+};
+
+ListManifest sample_manifest() {
+  ListManifest m;
+  m.list = "lost-stolen";
+  m.version = 7;
+  m.kind = ListKind::Delta;
+  m.base = 6;
+  m.content_sha256 = std::string(64, 'a');
+  m.content_bytes = 120;
+  m.chunks = 1;
+  m.data_seq = 42;
+  m.list_sha256 = std::string(64, 'b');
+  m.list_entries = 3;
+  m.issued_at = 1764806400;
+  return m;
+}
+
+const char* kA = "11010519491231002X,20100101";
+const char* kB = "440524188001010014,20150301";
+const char* kC = "310101199001011234,20180505";
+const char* kD = "510107198506157213,20200220";
+
+bool listed(const std::string& path, const char* line) {
+  std::string why;
+  auto l = idr::Blocklist::open(path, &why);
+  INFO(why);
+  REQUIRE(l);
+  const std::string s = line;
+  return l->contains(s.substr(0, 18), s.substr(19)).value();
+}
+
+}  // namespace
+
+TEST_CASE("lists: manifest signs and verifies and refuses every alteration", "[fleet][lists]") {
+  const ListKey key = new_key();
+  std::string why;
+  const auto text = idr::fleet::sign_manifest(sample_manifest(), key, &why);
+  INFO(why);
+  REQUIRE(text);
+  auto m = idr::fleet::verify_manifest(*text, key, &why);
+  REQUIRE(m);
+  CHECK(m->version == 7);
+  CHECK(m->base == 6);
+  CHECK(m->kind == ListKind::Delta);
+  CHECK(m->data_seq == 42);
+
+  SECTION("another key: refused") {
+    const ListKey other = new_key();
+    REQUIRE(!idr::fleet::verify_manifest(*text, other, &why));
+    CHECK(why == "signature does not verify with the authority key");
+  }
+  SECTION("every single-byte change before the signature: refused") {
+    const size_t sig = text->find("signature ");
+    for (size_t i = 0; i < sig; ++i) {
+      std::string t = *text;
+      t[i] = static_cast<char>(t[i] ^ 0x01);
+      REQUIRE(!idr::fleet::verify_manifest(t, key, &why));
+    }
+  }
+  SECTION("malformed: leading zero, extra line, missing line, bad kind, too long") {
+    std::string t = *text;
+    t.replace(t.find("version 7"), 9, "version 07");
+    REQUIRE(!idr::fleet::verify_manifest(t, key, &why));
+    CHECK(why.find("malformed manifest: version") == 0);
+    REQUIRE(!idr::fleet::verify_manifest(*text + "extra 1\n", key, &why));
+    CHECK(why.find("lines after the signature") != std::string::npos);
+    t = *text;
+    t.erase(t.find("chunks "), t.find("data-seq") - t.find("chunks "));
+    REQUIRE(!idr::fleet::verify_manifest(t, key, &why));
+    CHECK(why.find("malformed manifest") == 0);
+    REQUIRE(!idr::fleet::verify_manifest(std::string(5000, 'x') + "\n", key, &why));
+    CHECK(why.find("4096") != std::string::npos);
+  }
+  SECTION("signing refuses inconsistent fields and a public key") {
+    ListManifest bad = sample_manifest();
+    bad.base = 5;  // a delta must continue version - 1
+    REQUIRE(!idr::fleet::sign_manifest(bad, key, &why));
+    CHECK(why.find("base") != std::string::npos);
+    bad = sample_manifest();
+    bad.list = "Lost";
+    REQUIRE(!idr::fleet::sign_manifest(bad, key, &why));
+    TempDir dir("idr-lists-key");
+    REQUIRE(key.save(dir.path + "/k.pem", dir.path + "/p.pem", &why));
+    auto pub = ListKey::load(dir.path + "/p.pem", &why);
+    REQUIRE(pub);
+    REQUIRE(!idr::fleet::sign_manifest(sample_manifest(), *pub, &why));
+    CHECK(why.find("private") != std::string::npos);
+    // Keys are never overwritten.
+    REQUIRE(!key.save(dir.path + "/k.pem", dir.path + "/p2.pem", &why));
+  }
+  SECTION("a key file that is not a P-256 PEM key: refused") {
+    TempDir dir("idr-lists-key");
+    std::ofstream(dir.path + "/junk.pem")
+        << "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n";
+    REQUIRE(!ListKey::load(dir.path + "/junk.pem", &why));
+    CHECK(why.find("no PEM key") != std::string::npos);
+    REQUIRE(std::system(("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 -out " +
+                         dir.path + "/p384.pem 2>/dev/null")
+                            .c_str()) == 0);
+    REQUIRE(!ListKey::load(dir.path + "/p384.pem", &why));
+    CHECK(why.find("not a P-256 key") != std::string::npos);
+  }
+}
+
+namespace {
+
+// One engine set per test process.
+FleetEngines& engines(int nodes) {
+  static FleetEngines e([nodes] {
+    idr::testing::FleetOptions o;
+    o.nats_nodes = nodes;
+    o.postgres = false;
+    return o;
+  }());
+  return e;
+}
+
+idr::fleet::JetStream link_to(const FleetEngines& e) {
+  std::string why;
+  auto l = idr::fleet::JetStream::connect(e.nats_urls(), 10000, &why);
+  INFO(why);
+  REQUIRE(l);
+  return std::move(*l);
+}
+
+// Each section starts with no stream and no buckets (the engines outlive a section).
+idr::fleet::JetStream fresh_link_to(const FleetEngines& e) {
+  auto link = link_to(e);
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  (void)js_DeleteStream(link.js(), idr::fleet::kListStream, nullptr, &jerr);
+  (void)js_DeleteKeyValue(link.js(), idr::fleet::kListBucket);
+  (void)js_DeleteKeyValue(link.js(), idr::fleet::kGateBucket);
+  return link;
+}
+
+ListManifest publish(idr::fleet::JetStream& link, Authority& a, const std::string& file, bool full,
+                     int replicas = 1) {
+  std::string why;
+  auto o = a.options();
+  o.replicas = replicas;
+  auto m = full ? idr::fleet::publish_full(link, a.key, o, file, &why)
+                : idr::fleet::publish_delta(link, a.key, o, file, &why);
+  INFO(why);
+  REQUIRE(m);
+  return *m;
+}
+
+idr::fleet::FollowOptions gate_options(const std::string& dir) {
+  idr::fleet::FollowOptions o;
+  o.list = "lost-stolen";
+  o.dir = dir;
+  o.gate = "gate-1";
+  return o;
+}
+
+// An attacker with access to the cluster but not the authority's key: signs with its own,
+// publishes a manifest and content the way the authority does, and moves the pointer.
+void publish_forged(idr::fleet::JetStream& link, const ListManifest& genuine_last,
+                    const std::string& delta_file) {
+  const ListKey forger = new_key();
+  std::ifstream in(delta_file, std::ios::binary);
+  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string why;
+  auto seq = link.publish("lists.lost-stolen.data." + std::to_string(genuine_last.version + 1),
+                          content.data(), content.size(), "forged-data", &why, "Idr-Chunk", "0");
+  REQUIRE(seq);
+  ListManifest m = genuine_last;
+  m.version = genuine_last.version + 1;
+  m.kind = ListKind::Delta;
+  m.base = genuine_last.version;
+  m.content_sha256 = idr::fleet::sha256_hex(content.data(), content.size());
+  m.content_bytes = content.size();
+  m.chunks = 1;
+  m.data_seq = *seq;
+  auto text = idr::fleet::sign_manifest(m, forger, &why);
+  REQUIRE(text);
+  REQUIRE(link.publish("lists.lost-stolen.manifest", text->data(), text->size(), "forged", &why));
+  auto kv = link.open_kv(idr::fleet::kListBucket, &why);
+  REQUIRE(kv);
+  uint64_t rev = 0;
+  REQUIRE(kvStore_Put(&rev, *kv, "lost-stolen", text->data(), static_cast<int>(text->size())) ==
+          NATS_OK);
+}
+
+std::string report_of(idr::fleet::JetStream& link, const std::string& gate) {
+  std::string why;
+  auto kv = link.open_kv(idr::fleet::kGateBucket, &why);
+  REQUIRE(kv);
+  kvEntry* e = nullptr;
+  REQUIRE(kvStore_Get(&e, *kv, ("lost-stolen." + gate).c_str()) == NATS_OK);
+  std::string text(static_cast<const char*>(kvEntry_Value(e)),
+                   static_cast<size_t>(kvEntry_ValueLen(e)));
+  kvEntry_Destroy(e);
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("lists: a running gate applies the authority's updates and refuses a forged one",
+          "[fleet][lists]") {
+  auto& e = engines(3);
+  Authority a;
+  auto link = fresh_link_to(e);
+  TempDir gate_dir("idr-lists-gate");
+
+  // The gate follows in its own thread, as `idr lists follow` does.
+  std::mutex mutex;
+  std::condition_variable changed;
+  uint64_t applied = 0;
+  std::vector<std::string> errors;
+  auto o = gate_options(gate_dir.path);
+  o.replicas = 3;
+  o.on_applied = [&](const std::string&, const ListManifest& m) {
+    std::lock_guard<std::mutex> lock(mutex);
+    applied = m.version;
+    changed.notify_all();
+  };
+  std::atomic<bool> stop{false};
+  auto gate_link = link_to(e);
+  idr::fleet::ListFollower gate(gate_link, a.anchor, o);
+  struct Joiner {  // a failed REQUIRE below still stops and joins the follower
+    std::atomic<bool>& stop;
+    std::thread thread;
+    ~Joiner() {
+      stop = true;
+      if (thread.joinable()) thread.join();
+    }
+  } follower{stop, std::thread([&] {
+               std::string why;
+               (void)gate.run(
+                   stop, 200,
+                   [&](const std::string& error) {
+                     std::lock_guard<std::mutex> lock(mutex);
+                     errors.push_back(error);
+                     changed.notify_all();
+                   },
+                   &why);
+             })};
+  // Generous bounds: the event is waited for, never timed (timing is bench-fleet's job).
+  auto wait_until = [&](auto done) {
+    std::unique_lock<std::mutex> lock(mutex);
+    return changed.wait_for(lock, 60s, done);
+  };
+
+  const auto v1 = publish(link, a, a.list({kA, kB}), true, 3);
+  CHECK(wait_until([&] { return applied == 1; }));
+  const auto v2 = publish(link, a, a.delta({kC}), false, 3);
+  CHECK(v2.version == 2);
+  CHECK(wait_until([&] { return applied == 2; }));
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    CHECK(listed(gate_dir.path + "/lost-stolen.idrbl", kC));
+  }
+  std::string why;
+  CHECK(idr::fleet::sha256_file_hex(gate_dir.path + "/lost-stolen.idrbl", &why).value() ==
+        v2.list_sha256);
+
+  publish_forged(link, v2, a.delta({kD}));
+  CHECK(wait_until([&] {
+    for (const auto& err : errors)
+      if (err.find("signature does not verify with the authority key") != std::string::npos)
+        return true;
+    return false;
+  }));
+  stop = true;
+  follower.thread.join();
+  CHECK(applied == 2);
+  CHECK(gate.state().version == 2);
+  CHECK(!listed(gate_dir.path + "/lost-stolen.idrbl", kD));
+  CHECK(idr::fleet::sha256_file_hex(gate_dir.path + "/lost-stolen.idrbl", &why).value() ==
+        v2.list_sha256);
+  const std::string report = report_of(link, "gate-1");
+  CHECK(report.find("version 2\n") == 0);
+  CHECK(report.find("error version pointer of lost-stolen: signature does not verify") !=
+        std::string::npos);
+  (void)v1;
+}
+
+TEST_CASE("lists: a replayed old version is refused (no rollback)", "[fleet][lists]") {
+  auto& e = engines(1);
+  Authority a;
+  auto link = fresh_link_to(e);
+  TempDir gate_dir("idr-lists-gate");
+  publish(link, a, a.list({kA}), true);
+  std::string why;
+  auto kv = link.open_kv(idr::fleet::kListBucket, &why);
+  REQUIRE(kv);
+  kvEntry* old = nullptr;
+  REQUIRE(kvStore_Get(&old, *kv, "lost-stolen") == NATS_OK);
+  const std::string v1_text(static_cast<const char*>(kvEntry_Value(old)),
+                            static_cast<size_t>(kvEntry_ValueLen(old)));
+  kvEntry_Destroy(old);
+  publish(link, a, a.delta({kB}), false);
+
+  idr::fleet::ListFollower gate(link, a.anchor, gate_options(gate_dir.path));
+  REQUIRE(gate.sync(&why));
+  REQUIRE(gate.state().version == 2);
+  uint64_t rev = 0;
+  REQUIRE(kvStore_Put(&rev, *kv, "lost-stolen", v1_text.data(), static_cast<int>(v1_text.size())) ==
+          NATS_OK);
+  REQUIRE(!gate.sync(&why));
+  CHECK(why.find("below version 2 in force: rollback refused") != std::string::npos);
+  CHECK(gate.state().version == 2);
+  CHECK(listed(gate.list_path(), kB));
+  // A fresh gate with no list takes version 1 from the replayed pointer: it is genuine and
+  // newer than nothing; it reaches version 2 when the pointer does.
+}
+
+TEST_CASE("lists: a gate offline for many versions catches up and a new gate starts from a full",
+          "[fleet][lists]") {
+  auto& e = engines(1);
+  Authority a;
+  auto link = fresh_link_to(e);
+  TempDir gate_dir("idr-lists-gate"), new_gate_dir("idr-lists-new-gate");
+  std::string why;
+  publish(link, a, a.list({kA}), true);
+  {
+    idr::fleet::ListFollower gate(link, a.anchor, gate_options(gate_dir.path));
+    REQUIRE(gate.sync(&why));
+    REQUIRE(gate.state().version == 1);
+  }
+  // While the gate is off: deltas, a new full list, more deltas.
+  publish(link, a, a.delta({kB}), false);
+  publish(link, a, a.delta({kC}), false);
+  publish(link, a, a.list({kA, kB, kC, "120101197709093330,20110808"}), true);
+  const auto last = publish(link, a, a.delta({kD}), false);
+  REQUIRE(last.version == 5);
+
+  idr::fleet::ListFollower gate(link, a.anchor, gate_options(gate_dir.path));
+  auto st = gate.sync(&why);
+  INFO(why);
+  REQUIRE(st);
+  CHECK(st->version == 5);
+  CHECK(st->list_sha256 == last.list_sha256);
+  for (const char* line : {kA, kB, kC, kD}) CHECK(listed(gate.list_path(), line));
+  CHECK(idr::fleet::sha256_file_hex(gate.list_path(), &why).value() ==
+        idr::fleet::sha256_file_hex(a.dir.path + "/lost-stolen.idrbl", &why).value());
+
+  auto o = gate_options(new_gate_dir.path);
+  o.gate = "gate-2";
+  idr::fleet::ListFollower fresh(link, a.anchor, o);
+  REQUIRE(fresh.sync(&why));
+  CHECK(fresh.state().version == 5);
+  CHECK(report_of(link, "gate-2").find("version 5\n") == 0);
+
+  SECTION("a state file that does not match the list (crash between renames): full again") {
+    std::ofstream(gate_dir.path + "/lost-stolen.idrbl", std::ios::app) << "x";
+    idr::fleet::ListFollower again(link, a.anchor, gate_options(gate_dir.path));
+    REQUIRE(again.sync(&why));
+    CHECK(again.state().version == 5);
+    CHECK(idr::fleet::sha256_file_hex(again.list_path(), &why).value() == last.list_sha256);
+  }
+}
+
+TEST_CASE("lists: tampered content and a gap in the versions are refused", "[fleet][lists]") {
+  auto& e = engines(1);
+  Authority a;
+  auto link = fresh_link_to(e);
+  TempDir gate_dir("idr-lists-gate");
+  std::string why;
+  publish(link, a, a.list({kA}), true);
+  idr::fleet::ListFollower gate(link, a.anchor, gate_options(gate_dir.path));
+  REQUIRE(gate.sync(&why));
+  const std::string v1_sha = gate.state().list_sha256;
+
+  SECTION("a delta's content replaced in the stream") {
+    const auto v2 = publish(link, a, a.delta({kB}), false);
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    REQUIRE(js_DeleteMsg(link.js(), idr::fleet::kListStream, v2.data_seq, nullptr, &jerr) ==
+            NATS_OK);
+    std::ifstream in(a.delta({kD}), std::ios::binary);
+    const std::string other((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    REQUIRE(link.publish("lists.lost-stolen.data.2", other.data(), other.size(), "tamper", &why,
+                         "Idr-Chunk", "0"));
+    REQUIRE(!gate.sync(&why));
+    CHECK(why.find("differs from the signed manifest (tampered)") != std::string::npos);
+  }
+  SECTION("a version's manifest gone from the stream: gap") {
+    publish(link, a, a.delta({kB}), false);
+    // The stream's sequence of version 2's manifest: the message after its one chunk.
+    auto m2 = link.next_on_subject(idr::fleet::kListStream, "lists.lost-stolen.manifest", 3, &why);
+    REQUIRE(m2);
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    const char* seq = nullptr;
+    REQUIRE(natsMsgHeader_Get(m2->get(), "Nats-Sequence", &seq) == NATS_OK);
+    REQUIRE(js_DeleteMsg(link.js(), idr::fleet::kListStream, std::strtoull(seq, nullptr, 10),
+                         nullptr, &jerr) == NATS_OK);
+    publish(link, a, a.delta({kC}), false);
+    REQUIRE(!gate.sync(&why));
+    CHECK(why.find("no publication continues version 1 towards 3 (gap)") != std::string::npos);
+  }
+  CHECK(gate.state().version == 1);
+  CHECK(idr::fleet::sha256_file_hex(gate.list_path(), &why).value() == v1_sha);
+  CHECK(report_of(link, "gate-1").find("error ") != std::string::npos);
+}
+
+TEST_CASE("lists: the authority refuses a delta when its master copy is not the published list",
+          "[fleet][lists]") {
+  auto& e = engines(1);
+  Authority a;
+  auto link = fresh_link_to(e);
+  std::string why;
+  publish(link, a, a.list({kA}), true);
+  std::ofstream(a.dir.path + "/lost-stolen.idrbl", std::ios::app) << "x";
+  REQUIRE(!idr::fleet::publish_delta(link, a.key, a.options(), a.delta({kB}), &why));
+  CHECK(why.find("is not the list of the published version 1") != std::string::npos);
+  REQUIRE(
+      !idr::fleet::publish_delta(link, a.key, a.options("document-control"), a.delta({kB}), &why));
+  CHECK(why.find("nothing published yet") != std::string::npos);
+}
