@@ -119,7 +119,7 @@ std::string create_schema(PGconn* conn) {
   std::string why;
   const char* sql =
       "SET client_min_messages = warning;"  // no "already exists, skipping" notices
-      "SELECT pg_advisory_lock(7412);"
+      "SELECT pg_advisory_xact_lock(7412);"
       "CREATE TABLE IF NOT EXISTS reader_counters(reader_serial text PRIMARY KEY, "
       "  last_counter bigint NOT NULL, updated_at timestamptz NOT NULL DEFAULT now());"
       "CREATE SEQUENCE IF NOT EXISTS records_id_seq;"
@@ -138,7 +138,7 @@ std::string create_schema(PGconn* conn) {
       "CREATE TABLE IF NOT EXISTS rejected_records(id bigserial PRIMARY KEY,"
       "  received_at timestamptz NOT NULL DEFAULT now(), subject text NOT NULL,"
       "  stream_seq bigint NOT NULL, reason text NOT NULL, signed bytea NOT NULL);"
-      "SELECT pg_advisory_unlock(7412);";
+      "";
   if (!exec_ok(conn, sql, &why)) return why.empty() ? "schema failed" : why;
   return {};
 }
@@ -202,12 +202,14 @@ struct Ingester::Impl {
   bool ensure_partition(Worker& w, const std::string& day, std::string* why) {
     if (w.days.count(day)) return true;
     const std::string name = "records_" + day.substr(0, 4) + day.substr(5, 2) + day.substr(8, 2);
+    // One implicit transaction (a multi-statement query): its advisory lock is released at
+    // its end even when CREATE fails (a session-level lock stayed held after a failure, and
+    // every other worker waited for it forever).
     const std::string sql =
-        "SET client_min_messages = warning; SELECT pg_advisory_lock(7413);"
+        "SET client_min_messages = warning; SELECT pg_advisory_xact_lock(7413);"
         "CREATE TABLE IF NOT EXISTS " +
         name + " PARTITION OF records FOR VALUES FROM ('" + day + "') TO ('" + day +
-        "'::date + 1);"
-        "SELECT pg_advisory_unlock(7413);";
+        "'::date + 1);";
     if (!exec_ok(w.conn, sql.c_str(), why)) return false;
     w.days.insert(day);
     return true;
