@@ -175,12 +175,14 @@ int main(int argc, char** argv) {
   try {
     const qemu::ImageSizes sizes = qemu::read_image_sizes(elf);
     std::printf("Cortex-M4 image (mps2-an386): %s\n", elf.c_str());
-    std::printf("  flash  %7llu B of 262144 (%.1f %%)\n",
+    std::printf("  flash  %7llu B of the %llu B budget (%.1f %%)\n",
                 static_cast<unsigned long long>(sizes.flash),
-                100.0 * static_cast<double>(sizes.flash) / 262144.0);
-    std::printf("  RAM    %7llu B of  65536 (%.1f %%), stack %llu B included\n",
+                static_cast<unsigned long long>(qemu::kFlashBudget),
+                100.0 * static_cast<double>(sizes.flash) / static_cast<double>(qemu::kFlashBudget));
+    std::printf("  RAM    %7llu B of the %llu B budget (%.1f %%), stack %llu B included\n",
                 static_cast<unsigned long long>(sizes.ram),
-                100.0 * static_cast<double>(sizes.ram) / 65536.0,
+                static_cast<unsigned long long>(qemu::kRamBudget),
+                100.0 * static_cast<double>(sizes.ram) / static_cast<double>(qemu::kRamBudget),
                 static_cast<unsigned long long>(sizes.stack));
     print_ram_breakdown(elf, sizes);
     const qemu::SelftestRun selftest = qemu::run_selftest(IDR_QEMU_SELFTEST_ELF, 60s);

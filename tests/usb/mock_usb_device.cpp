@@ -195,7 +195,7 @@ struct MockUsbDevice::Impl {
       }
       const size_t room = u.data.size() - static_cast<size_t>(u.actual);
       const size_t n = std::min(room, r.data.size());
-      std::memcpy(u.data.data() + u.actual, r.data.data(), n);
+      if (n != 0) std::memcpy(u.data.data() + u.actual, r.data.data(), n);  // a ZLP has no data
       u.actual += static_cast<int>(n);
       if (r.data.size() > room)
         finish(u, -EOVERFLOW);

@@ -28,16 +28,16 @@ Status SimWireClient::call(simwire::Reader& reply) {
   if (len == 0) return Status::BufferTooSmall;
   size_t got = 0;
   ++requests_;
-  if (link_.exchange(req_, len, resp_, sizeof resp_, got) != Status::Ok || got < 3) {
+  if (link_.exchange(msg_, len, msg_, sizeof msg_, got) != Status::Ok || got < 3) {
     broken_ = true;
     return Status::Io;
   }
-  const size_t body = static_cast<size_t>(resp_[0]) | (static_cast<size_t>(resp_[1]) << 8);
+  const size_t body = static_cast<size_t>(msg_[0]) | (static_cast<size_t>(msg_[1]) << 8);
   if (body + 2 != got) {
     broken_ = true;  // framing lost: we cannot trust the stream any more
     return Status::Io;
   }
-  reply = simwire::Reader(resp_ + 2, body);
+  reply = simwire::Reader(msg_ + 2, body);
   if (reply.type() == static_cast<uint8_t>(Type::Error)) {
     const uint8_t code = reply.u8();
     size_t n = 0;

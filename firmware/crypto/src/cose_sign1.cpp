@@ -2,7 +2,7 @@
 
 namespace idr::crypto::cose {
 
-Status sig_structure_digest(ByteView payload, uint8_t (&digest)[kSha256Size]) {
+SigStructureHasher::SigStructureHasher(size_t payload_size) : expected_(payload_size) {
   // Everything of ["Signature1", protected, h'', payload] before the payload's bytes.
   uint8_t prefix[32];
   cbor::Writer w(prefix, sizeof(prefix));
@@ -10,10 +10,26 @@ Status sig_structure_digest(ByteView payload, uint8_t (&digest)[kSha256Size]) {
   w.text("Signature1");
   w.bytes(kProtectedEs256, sizeof(kProtectedEs256));
   w.bytes(nullptr, 0);  // external_aad: empty (RFC 9052 4.3)
-  w.bytes_head(payload.size);
-  if (!w.ok()) return Status::BufferTooSmall;
-  const ByteView parts[2] = {{prefix, w.size()}, payload};
-  return sha256(parts, 2, digest);
+  w.bytes_head(payload_size);
+  static_assert(1 + 11 + 4 + 1 + cbor::kMaxHeadSize <= sizeof(prefix), "prefix fits");
+  sha_.update(prefix, w.size());
+}
+
+void SigStructureHasher::emit(const uint8_t* data, size_t len) {
+  seen_ += len;
+  sha_.update(data, len);
+}
+
+Status SigStructureHasher::finish(uint8_t (&digest)[kSha256Size]) {
+  const Status s = sha_.finish(digest);
+  if (s != Status::Ok) return s;
+  return seen_ == expected_ ? Status::Ok : Status::InvalidArgument;
+}
+
+Status sig_structure_digest(ByteView payload, uint8_t (&digest)[kSha256Size]) {
+  SigStructureHasher h(payload.size);
+  h.emit(payload.data, payload.size);
+  return h.finish(digest);
 }
 
 void write_sign1_start(cbor::Writer& w, bool has_chain) {
@@ -31,6 +47,10 @@ void write_sign1_start(cbor::Writer& w, bool has_chain) {
 void write_sign1_end(cbor::Writer& w, ByteView payload,
                      const uint8_t (&signature)[kSignatureSize]) {
   w.bytes(payload.data, payload.size);
+  write_sign1_signature(w, signature);
+}
+
+void write_sign1_signature(cbor::Writer& w, const uint8_t (&signature)[kSignatureSize]) {
   w.bytes(signature, kSignatureSize);
 }
 

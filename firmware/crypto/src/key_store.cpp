@@ -474,4 +474,11 @@ Status KeyStore::read_chain(uint8_t* out, size_t cap) {
   return flash_.read(address(pages_[active_]) + static_cast<uint32_t>(kChainAt), out, chain_size_);
 }
 
+Status KeyStore::read_chain_part(size_t offset, uint8_t* out, size_t len) {
+  if (offset > chain_size_ || len > chain_size_ - offset || (out == nullptr && len != 0))
+    return Status::InvalidArgument;
+  if (len == 0) return Status::Ok;
+  return flash_.read(address(pages_[active_]) + static_cast<uint32_t>(kChainAt + offset), out, len);
+}
+
 }  // namespace idr::crypto

@@ -171,6 +171,12 @@ Status ReaderIdentity::read_chain(uint8_t* out, size_t cap) {
   return keys_->read_chain(out, cap);
 }
 
+Status ReaderIdentity::read_chain_part(size_t offset, uint8_t* out, size_t len) {
+  const Status s = ensure_loaded();
+  if (s != Status::Ok) return s;
+  return keys_->read_chain_part(offset, out, len);
+}
+
 Status ReaderIdentity::reserve_counter(uint64_t& value) {
   const Status s = ensure_loaded();
   if (s != Status::Ok) return s;

@@ -1,6 +1,7 @@
 #pragma once
 // Test doubles for the host-link server: a virtual clock, a scripted host link whose reads
 // advance that clock, and an IdCardReader whose answers the test sets.
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <stdexcept>
@@ -66,18 +67,41 @@ class FakeHostLink final : public hal::HostLink {
     return Status::Ok;
   }
 
+  // Records whole reply frames: the server may write one frame in several pieces (its
+  // ReplyWriter streams large replies), so a frame is recorded once the last byte its LEN
+  // announces has arrived. Bytes that do not start with a preamble are recorded as they
+  // come, so a test sees them.
   Status write(const uint8_t* data, size_t len) override {
     if (fail_writes) return Status::Io;
-    writes.push_back(Written{clock_.t, Bytes(data, data + len)});
+    ++write_calls;
+    pending_.insert(pending_.end(), data, data + len);
+    while (pending_.size() >= hostlink::kHeaderSize) {
+      if (!std::equal(hostlink::kPreamble, hostlink::kPreamble + hostlink::kPreambleSize,
+                      pending_.begin())) {
+        writes.push_back(Written{clock_.t, pending_});
+        pending_.clear();
+        break;
+      }
+      const size_t whole =
+          hostlink::kHeaderSize + (static_cast<size_t>(pending_[5]) << 8 | pending_[6]);
+      if (pending_.size() < whole) break;
+      writes.push_back(
+          Written{clock_.t, Bytes(pending_.begin(), pending_.begin() + static_cast<long>(whole))});
+      pending_.erase(pending_.begin(), pending_.begin() + static_cast<long>(whole));
+    }
     return Status::Ok;
   }
+  // Bytes of a frame still incomplete (a reply cut short would stay here).
+  [[nodiscard]] const Bytes& pending() const { return pending_; }
 
   std::vector<Written> writes;
+  size_t write_calls = 0;          // HostLink::write calls (a streamed reply takes several)
   size_t max_per_read = SIZE_MAX;  // smaller values fragment what the reader gets
   bool fail_writes = false;
   uint64_t reads = 0;
 
  private:
+  Bytes pending_;
   struct Chunk {
     uint64_t at_us;
     Bytes bytes;

@@ -74,14 +74,27 @@ uint64_t ExtensionCommands::unix_time() const {
 }
 
 size_t ExtensionCommands::handle_extension(const hostlink::Request& req, uint8_t* out, size_t cap) {
+  BufferHostLink link(out, cap);
+  ReplyWriter reply(link);
+  CardBuffers cards;
+  const size_t n = handle_extension(req, reply, cards);
+  if (n == kReplyStreamed)
+    return reply.streamed_status() == Status::Ok && !link.overflowed() ? link.size() : 0;
+  return n != 0 && reply.send_built(n) == Status::Ok ? link.size() : 0;
+}
+
+size_t ExtensionCommands::handle_extension(const hostlink::Request& req, ReplyWriter& reply,
+                                           CardBuffers& cards) {
+  uint8_t* const out = reply.buffer();
+  const size_t cap = reply.capacity();
   const bool no_data = req.data_len == 0;
   switch (static_cast<ext::Op>(req.parameter)) {
     case ext::Op::DeviceInfo:
       return no_data ? device_info(out, cap) : bare(sw3::kLengthError, out, cap);
     case ext::Op::CertChain:
-      return no_data ? cert_chain(out, cap) : bare(sw3::kLengthError, out, cap);
+      return no_data ? cert_chain(reply) : bare(sw3::kLengthError, out, cap);
     case ext::Op::ReadSigned:
-      return read_signed(req, out, cap);
+      return read_signed(req, reply, cards);
     case ext::Op::SetTime:
       return set_time(req.data, req.data_len, false, out, cap);
     case ext::Op::GetCounter:
@@ -122,17 +135,32 @@ size_t ExtensionCommands::device_info(uint8_t* out, size_t cap) {
   return seal_ok(w, out, cap);
 }
 
-size_t ExtensionCommands::cert_chain(uint8_t* out, size_t cap) {
-  cbor::Writer w = reply_writer(out, cap);
+size_t ExtensionCommands::cert_chain(ReplyWriter& reply) {
+  uint8_t* const out = reply.buffer();
+  const size_t cap = reply.capacity();
   const size_t size = identity_.chain_size();
   if (size == 0) {
+    cbor::Writer w = reply_writer(out, cap);
     w.array(0);
     return seal_ok(w, out, cap);
   }
-  uint8_t* at = w.reserve(size);
-  if (at == nullptr) return bare(sw3::kUnrecognizedError, out, cap);
-  if (identity_.read_chain(at, size) != Status::Ok) return bare(sw3::kUnrecognizedError, out, cap);
-  return seal_ok(w, out, cap);
+  reply.begin(sw3::kOk, size);
+  stream_chain(reply, size);
+  (void)reply.end();  // the server reads the outcome from streamed_status()
+  return kReplyStreamed;
+}
+
+void ExtensionCommands::stream_chain(ReplyWriter& reply, size_t chain_size) {
+  // Bounded: every round moves at least one byte; a failed read stops it short, and the
+  // reply then goes out broken (reply_writer.h) -- the flash was fine when the chain was
+  // committed and its size read.
+  for (size_t off = 0; off < chain_size;) {
+    size_t room = 0;
+    uint8_t* at = reply.fill(chain_size - off, room);
+    if (identity_.read_chain_part(off, at, room) != Status::Ok) return;
+    reply.commit(room);
+    off += room;
+  }
 }
 
 size_t ExtensionCommands::set_time(const uint8_t* data, size_t len, bool authorized, uint8_t* out,
@@ -228,31 +256,32 @@ size_t ExtensionCommands::authorized(const hostlink::Request& req, uint8_t* out,
   }
 }
 
-uint8_t ExtensionCommands::read_card(uint8_t fields, uint16_t& card_type, size_t& count) {
+uint8_t ExtensionCommands::read_card(uint8_t fields, CardBuffers& cards, uint16_t& card_type,
+                                     size_t& count) {
   count = 0;
   sam_ok_ = true;
   Status s = reader_.select_card(uid_);
   if (s != Status::Ok) return sw3_for_select(s);
-  s = reader_.read_base(text_, photo_);
+  s = reader_.read_base(cards.text, cards.photo);
   if (s == Status::DataCheckFailed && reader_.issuer_macs_rejected()) {
     sam_ok_ = false;  // signed as read, with the SAM's "no" (extension_commands.h)
     s = Status::Ok;
   }
   if (s != Status::Ok) return sw3_for_read(s);
-  card_type = signed_card_type(text_);
+  card_type = signed_card_type(cards.text);
 
   if ((fields & ext::kText) != 0) {
     size_t n = 0;
     const NamedField* text_fields = text_fields_for(card_type, n);
     if (text_fields == nullptr) return sw3::kUnknownCardType;
     for (size_t i = 0; i < n; ++i)
-      disclosed_[count++] = {text_fields[i].name, text_ + text_fields[i].field.offset,
+      disclosed_[count++] = {text_fields[i].name, cards.text + text_fields[i].field.offset,
                              text_fields[i].field.size};
   }
-  if ((fields & ext::kPhoto) != 0) disclosed_[count++] = {"photo", photo_, card::kPhotoSize};
+  if ((fields & ext::kPhoto) != 0) disclosed_[count++] = {"photo", cards.photo, card::kPhotoSize};
   if ((fields & ext::kFingerprint) != 0) {
     size_t fp_len = 0;
-    s = reader_.read_fingerprint(fingerprint_, fp_len);
+    s = reader_.read_fingerprint(cards.fingerprint, fp_len);
     if (s == Status::DataCheckFailed && reader_.issuer_macs_rejected()) {
       sam_ok_ = false;
       s = Status::Ok;
@@ -264,11 +293,11 @@ uint8_t ExtensionCommands::read_card(uint8_t fields, uint16_t& card_type, size_t
     } else if (fp_len > card::kFingerprintSize) {
       return sw3::kReadFailed;
     }
-    if (fp_len != 0) disclosed_[count++] = {"fingerprint", fingerprint_, fp_len};
+    if (fp_len != 0) disclosed_[count++] = {"fingerprint", cards.fingerprint, fp_len};
   }
   if ((fields & ext::kAddresses) != 0) {
     size_t len = 0;
-    s = reader_.read_addresses(addresses_, len);
+    s = reader_.read_addresses(cards.addresses, len);
     if (s == Status::NoSuchContent) {
       len = 0;
     } else if (s != Status::Ok) {
@@ -277,7 +306,7 @@ uint8_t ExtensionCommands::read_card(uint8_t fields, uint16_t& card_type, size_t
       return sw3::kReadFailed;
     }
     for (size_t i = 0; i < len / card::kAddressEntrySize; ++i)
-      disclosed_[count++] = {address_field_name(i), addresses_ + i * card::kAddressEntrySize,
+      disclosed_[count++] = {address_field_name(i), cards.addresses + i * card::kAddressEntrySize,
                              card::kAddressEntrySize};
   }
   s = reader_.sam_id(sam_id_);
@@ -285,43 +314,21 @@ uint8_t ExtensionCommands::read_card(uint8_t fields, uint16_t& card_type, size_t
   return sw3::kOk;
 }
 
-size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out, size_t cap) {
-  if (req.data_len != ext::kNonceSize + 1) return bare(sw3::kLengthError, out, cap);
-  const uint8_t* nonce = req.data;
-  const uint8_t fields = req.data[ext::kNonceSize];
-  constexpr uint8_t kKnown = ext::kText | ext::kPhoto | ext::kFingerprint | ext::kAddresses;
-  if (fields == 0 || (fields & ~kKnown) != 0) return bare(sw3::kCommandError, out, cap);
-  if (!identity_.loaded()) (void)identity_.load();
-  if (identity_.state() == crypto::IdentityState::Fault) return bare(sw3::kIdentityFault, out, cap);
-  if (!identity_.provisioned()) return bare(sw3::kUnauthorized, out, cap);
-
-  uint16_t card_type = 0;
-  size_t count = 0;
-  const uint8_t read = read_card(fields, card_type, count);
-  if (read != sw3::kOk) return bare(read, out, cap);
-
-  if (count != 0 && identity_.random(&salts_[0][0], count * ext::kSaltSize) != Status::Ok)
-    return bare(sw3::kRandomFailed, out, cap);
-
-  // The counter is reserved (durably) before anything carries it.
-  uint64_t counter = 0;
-  if (identity_.reserve_counter(counter) != Status::Ok)
-    return bare(sw3::kUnrecognizedError, out, cap);
-
-  cbor::Writer p(payload_, sizeof(payload_));
+void ExtensionCommands::write_payload(cbor::Writer& p, const PayloadHead& head,
+                                      size_t count) const {
   p.map(11);
   p.text("v");
   p.uint(1);
   p.text("serial");
   p.text(identity_.serial(), identity_.serial_size());
   p.text("ctr");
-  p.uint(counter);
+  p.uint(head.counter);
   p.text("nonce");
-  p.bytes(nonce, ext::kNonceSize);
+  p.bytes(head.nonce, ext::kNonceSize);
   p.text("time");
-  p.uint(unix_time());
+  p.uint(head.time);
   p.text("type");
-  p.uint(card_type);
+  p.uint(head.card_type);
   p.text("uid");
   p.bytes(uid_, sizeof(uid_));
   p.text("sam");
@@ -333,38 +340,12 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out
   p.text("digests");
   p.map(count);
   for (size_t i = 0; i < count; ++i) {
-    const ByteView parts[2] = {{salts_[i], ext::kSaltSize},
-                               {disclosed_[i].value, disclosed_[i].size}};
-    uint8_t digest[crypto::kSha256Size];
-    if (crypto::sha256(parts, 2, digest) != Status::Ok)
-      return bare(sw3::kUnrecognizedError, out, cap);
-    did(hal::CpuWork::Op::Sha256Bytes, ext::kSaltSize + disclosed_[i].size);
     p.text(disclosed_[i].name);
-    p.bytes(digest, sizeof(digest));
+    p.bytes(digests_[i], ext::kDigestSize);
   }
-  if (!p.ok()) return bare(sw3::kUnrecognizedError, out, cap);
-  const ByteView payload{payload_, p.size()};
+}
 
-  uint8_t signature[crypto::kSignatureSize];
-  crypto::ReaderIdentity::SignPath path = crypto::ReaderIdentity::SignPath::Full;
-  if (identity_.sign_payload(payload, signature, &path) != Status::Ok)
-    return bare(sw3::kUnrecognizedError, out, cap);
-  // The Sig_structure digest (about 20 bytes around the payload, RFC 9052 4.4), the signature.
-  did(hal::CpuWork::Op::Sha256Bytes, payload.size + kSigStructurePrefix);
-  did(path == crypto::ReaderIdentity::SignPath::Precomputed ? hal::CpuWork::Op::EcdsaSignPrecomputed
-                                                            : hal::CpuWork::Op::EcdsaSign,
-      1);
-
-  cbor::Writer w = reply_writer(out, cap);
-  w.array(2);
-  const size_t chain_size = identity_.chain_size();
-  crypto::cose::write_sign1_start(w, chain_size != 0);
-  if (chain_size != 0) {
-    uint8_t* at = w.reserve(chain_size);
-    if (at == nullptr || identity_.read_chain(at, chain_size) != Status::Ok)
-      return bare(sw3::kUnrecognizedError, out, cap);
-  }
-  crypto::cose::write_sign1_end(w, payload, signature);
+void ExtensionCommands::write_disclosures(cbor::Writer& w, size_t count) const {
   w.array(count);
   for (size_t i = 0; i < count; ++i) {
     w.array(3);
@@ -372,8 +353,107 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, uint8_t* out
     w.bytes(salts_[i], ext::kSaltSize);
     w.bytes(disclosed_[i].value, disclosed_[i].size);
   }
-  did(hal::CpuWork::Op::CborBytes, payload.size + w.size());
-  return seal_ok(w, out, cap);
+}
+
+namespace {
+
+// Counts what a streaming cbor::Writer produces (the sizes a frame declares up front).
+class CountingSink final : public cbor::Sink {
+ public:
+  void emit(const uint8_t*, size_t) override {}
+};
+
+// The window a streaming cbor::Writer encodes through: heads and short items gather here,
+// long byte strings go straight to the sink.
+constexpr size_t kCborWindow = 32;
+
+}  // namespace
+
+size_t ExtensionCommands::read_signed(const hostlink::Request& req, ReplyWriter& reply,
+                                      CardBuffers& cards) {
+  uint8_t* const out = reply.buffer();
+  const size_t cap = reply.capacity();
+  if (req.data_len != ext::kNonceSize + 1) return bare(sw3::kLengthError, out, cap);
+  const uint8_t fields = req.data[ext::kNonceSize];
+  constexpr uint8_t kKnown = ext::kText | ext::kPhoto | ext::kFingerprint | ext::kAddresses;
+  if (fields == 0 || (fields & ~kKnown) != 0) return bare(sw3::kCommandError, out, cap);
+  if (!identity_.loaded()) (void)identity_.load();
+  if (identity_.state() == crypto::IdentityState::Fault) return bare(sw3::kIdentityFault, out, cap);
+  if (!identity_.provisioned()) return bare(sw3::kUnauthorized, out, cap);
+
+  PayloadHead head{req.data, 0, 0, 0};
+  size_t count = 0;
+  const uint8_t read = read_card(fields, cards, head.card_type, count);
+  if (read != sw3::kOk) return bare(read, out, cap);
+
+  if (count != 0 && identity_.random(&salts_[0][0], count * ext::kSaltSize) != Status::Ok)
+    return bare(sw3::kRandomFailed, out, cap);
+  for (size_t i = 0; i < count; ++i) {
+    const ByteView parts[2] = {{salts_[i], ext::kSaltSize},
+                               {disclosed_[i].value, disclosed_[i].size}};
+    if (crypto::sha256(parts, 2, digests_[i]) != Status::Ok)
+      return bare(sw3::kUnrecognizedError, out, cap);
+    did(hal::CpuWork::Op::Sha256Bytes, ext::kSaltSize + disclosed_[i].size);
+  }
+
+  // The counter is reserved (durably) before anything carries it.
+  if (identity_.reserve_counter(head.counter) != Status::Ok)
+    return bare(sw3::kUnrecognizedError, out, cap);
+  head.time = unix_time();
+
+  uint8_t window[kCborWindow];
+  // 1: sizes. The payload and the disclosures, counted.
+  CountingSink none;
+  cbor::Writer sized(window, sizeof(window), none);
+  write_payload(sized, head, count);
+  sized.flush();
+  const size_t payload_size = sized.size();
+  cbor::Writer disclosed(window, sizeof(window), none);
+  write_disclosures(disclosed, count);
+  disclosed.flush();
+  const size_t chain_size = identity_.chain_size();
+  const size_t data_len =
+      cbor::head_size(2) + crypto::cose::sign1_size(chain_size, payload_size) + disclosed.size();
+  if (!sized.ok() || !disclosed.ok() || payload_size > kMaxPayloadSize ||
+      data_len > hostlink::kMaxReplyData)
+    return bare(sw3::kUnrecognizedError, out, cap);
+
+  // 2: the Sig_structure hashed as the payload is encoded, then ES256 over its digest.
+  uint8_t digest[crypto::kSha256Size];
+  {
+    crypto::cose::SigStructureHasher hasher(payload_size);
+    cbor::Writer hashed(window, sizeof(window), hasher);
+    write_payload(hashed, head, count);
+    hashed.flush();
+    if (!hashed.ok() || hasher.finish(digest) != Status::Ok)
+      return bare(sw3::kUnrecognizedError, out, cap);
+  }
+  uint8_t signature[crypto::kSignatureSize];
+  crypto::ReaderIdentity::SignPath path = crypto::ReaderIdentity::SignPath::Full;
+  if (identity_.sign_digest(digest, signature, &path) != Status::Ok)
+    return bare(sw3::kUnrecognizedError, out, cap);
+  // The Sig_structure digest (about 20 bytes around the payload, RFC 9052 4.4), the signature.
+  did(hal::CpuWork::Op::Sha256Bytes, payload_size + kSigStructurePrefix);
+  did(path == crypto::ReaderIdentity::SignPath::Precomputed ? hal::CpuWork::Op::EcdsaSignPrecomputed
+                                                            : hal::CpuWork::Op::EcdsaSign,
+      1);
+
+  // 3: the reply [COSE_Sign1, disclosures], streamed; the chain straight from flash.
+  reply.begin(sw3::kOk, data_len);
+  cbor::Writer w(window, sizeof(window), reply);
+  w.array(2);
+  crypto::cose::write_sign1_start(w, chain_size != 0);
+  w.flush();
+  stream_chain(reply, chain_size);
+  w.bytes_head(payload_size);
+  write_payload(w, head, count);
+  crypto::cose::write_sign1_signature(w, signature);
+  write_disclosures(w, count);
+  w.flush();
+  (void)reply.end();  // the server reads the outcome from streamed_status()
+  // Encoding: the payload three times, the rest of the reply once.
+  did(hal::CpuWork::Op::CborBytes, 2 * payload_size + data_len);
+  return kReplyStreamed;
 }
 
 }  // namespace idr::core

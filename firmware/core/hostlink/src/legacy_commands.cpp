@@ -33,8 +33,11 @@ void put_be16(uint8_t* at, size_t value) {
 
 }  // namespace
 
-LegacyOutcome LegacyCommands::handle(const hostlink::Request& req, uint8_t* out, size_t cap) {
+LegacyOutcome LegacyCommands::handle(const hostlink::Request& req, ReplyWriter& reply,
+                                     CardBuffers& cards) {
   LegacyOutcome outcome;
+  uint8_t* const out = reply.buffer();
+  const size_t cap = reply.capacity();
   const bool no_data = req.data_len == 0;
   switch (req.command) {
     case cmd::kReset:
@@ -53,7 +56,10 @@ LegacyOutcome LegacyCommands::handle(const hostlink::Request& req, uint8_t* out,
           req.parameter != para::kReadBaseFingerprint)
         break;
       outcome.reply_size =
-          no_data ? read_command(req, out, cap) : bare(sw3::kLengthError, out, cap);
+          !no_data ? bare(sw3::kLengthError, out, cap)
+          : req.parameter == para::kReadAddress
+              ? read_addresses(reply, cards)
+              : read_base(req.parameter == para::kReadBaseFingerprint, reply, cards);
       return outcome;
     case cmd::kSetBaud:
       if (req.parameter >= hostlink::kBaudCodeCount) break;
@@ -72,12 +78,26 @@ LegacyOutcome LegacyCommands::handle(const hostlink::Request& req, uint8_t* out,
       return outcome;
     case cmd::kExtension:
       if (extension_ == nullptr) break;
-      outcome.reply_size = extension_->handle_extension(req, out, cap);
+      outcome.reply_size = extension_->handle_extension(req, reply, cards);
       return outcome;
     default:
       break;
   }
   outcome.reply_size = bare(sw3::kCommandError, out, cap);
+  return outcome;
+}
+
+LegacyOutcome LegacyCommands::handle(const hostlink::Request& req, uint8_t* out, size_t cap) {
+  BufferHostLink link(out, cap);
+  ReplyWriter reply(link);
+  CardBuffers cards;
+  LegacyOutcome outcome = handle(req, reply, cards);
+  if (outcome.reply_size == kReplyStreamed) {
+    const bool whole = reply.streamed_status() == Status::Ok && !link.overflowed();
+    outcome.reply_size = whole ? link.size() : 0;
+  } else if (outcome.reply_size != 0 && reply.send_built(outcome.reply_size) != Status::Ok) {
+    outcome.reply_size = 0;
+  }
   return outcome;
 }
 
@@ -105,27 +125,17 @@ size_t LegacyCommands::card_command(const hostlink::Request& req, uint8_t* out, 
   return hostlink::build_reply(sw3::kOk, management_message, sizeof(management_message), out, cap);
 }
 
-size_t LegacyCommands::read_command(const hostlink::Request& req, uint8_t* out, size_t cap) {
-  if (cap < kMaxLegacyReplyFrame) return bare(sw3::kReadFailed, out, cap);
-  if (req.parameter == para::kReadAddress) return read_addresses(out, cap);
-  return read_base(req.parameter == para::kReadBaseFingerprint, out, cap);
-}
-
-size_t LegacyCommands::read_base(bool with_fingerprint, uint8_t* out, size_t cap) {
-  // Layout after SW3: lengths (2 or 3 x u16 BE), text, photo [, fingerprint]. The card data
-  // is read straight into the reply buffer.
-  const size_t lengths = with_fingerprint ? 6 : 4;
-  uint8_t* data = out + hostlink::kReplyDataOffset;
-  uint8_t* text = data + lengths;
-  uint8_t* photo = text + card::kTextSize;
-  uint8_t* fingerprint = photo + card::kPhotoSize;
-
-  Status s = reader_.read_base(text, photo);
+size_t LegacyCommands::read_base(bool with_fingerprint, ReplyWriter& reply, CardBuffers& cards) {
+  // Reply DATA: lengths (2 or 3 x u16 BE), text, photo [, fingerprint], streamed from the
+  // card buffers.
+  uint8_t* const out = reply.buffer();
+  const size_t cap = reply.capacity();
+  Status s = reader_.read_base(cards.text, cards.photo);
   if (s != Status::Ok) return bare(sw3_for_read(s), out, cap);
 
   size_t fp_len = 0;
   if (with_fingerprint) {
-    s = reader_.read_fingerprint(fingerprint, fp_len);
+    s = reader_.read_fingerprint(cards.fingerprint, fp_len);
     // A card without fingerprint file: the reply says fingerprint length 0.
     if (s == Status::NoSuchContent) {
       s = Status::Ok;
@@ -136,15 +146,24 @@ size_t LegacyCommands::read_base(bool with_fingerprint, uint8_t* out, size_t cap
       return bare(sw3::kReadFailed, out, cap);
   }
 
-  put_be16(data, card::kTextSize);
-  put_be16(data + 2, card::kPhotoSize);
-  if (with_fingerprint) put_be16(data + 4, fp_len);
-  const size_t data_len = lengths + card::kBaseSize + fp_len;
-  return hostlink::seal_reply(out, cap, 0x00, 0x00, sw3::kOk, data_len);
+  uint8_t lengths[6];
+  const size_t lengths_size = with_fingerprint ? 6 : 4;
+  put_be16(lengths, card::kTextSize);
+  put_be16(lengths + 2, card::kPhotoSize);
+  put_be16(lengths + 4, fp_len);
+  reply.begin(sw3::kOk, lengths_size + card::kBaseSize + fp_len);
+  reply.put(lengths, lengths_size);
+  reply.put(cards.text, card::kTextSize);
+  reply.put(cards.photo, card::kPhotoSize);
+  reply.put(cards.fingerprint, fp_len);
+  (void)reply.end();  // the server reads the outcome from streamed_status()
+  return kReplyStreamed;
 }
 
-size_t LegacyCommands::read_addresses(uint8_t* out, size_t cap) {
-  uint8_t* data = out + hostlink::kReplyDataOffset;
+size_t LegacyCommands::read_addresses(ReplyWriter& reply, CardBuffers& cards) {
+  uint8_t* const out = reply.buffer();
+  const size_t cap = reply.capacity();
+  uint8_t* const data = cards.addresses;
   size_t len = 0;
   const Status s = reader_.read_addresses(data, len);
   if (s != Status::Ok) return bare(sw3_for_read(s), out, cap);
@@ -160,7 +179,10 @@ size_t LegacyCommands::read_addresses(uint8_t* out, size_t cap) {
     }
     len = card::kAddressFileSize;
   }
-  return hostlink::seal_reply(out, cap, 0x00, 0x00, sw3::kOk, len);
+  reply.begin(sw3::kOk, len);
+  reply.put(data, len);
+  (void)reply.end();
+  return kReplyStreamed;
 }
 
 }  // namespace idr::core

@@ -7,8 +7,11 @@
 //
 // Writer never writes past its buffer: once something does not fit it sets a sticky
 // overflow flag and ignores further writes, so a caller encodes a whole structure and
-// checks ok() once. Reader reads the few shapes the reader firmware accepts from the host
-// (the certificate chain: an array of byte strings).
+// checks ok() once. Given a Sink, the buffer is only a window: what fills it is handed to
+// the sink and the window starts over, so a structure of any size streams through a few
+// bytes of RAM (the firmware hashes and sends its signed records that way). Reader reads the few
+// shapes the reader firmware accepts from the host (the certificate chain: an array of byte
+// strings).
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -49,10 +52,22 @@ inline size_t encode_head(uint8_t major, uint64_t arg, uint8_t (&out)[kMaxHeadSi
   return n;
 }
 
-// Encodes into a caller's buffer.
+// Where a streaming Writer hands its bytes, in order.
+class Sink {
+ public:
+  virtual void emit(const uint8_t* data, size_t len) = 0;
+
+ protected:
+  ~Sink() = default;
+};
+
+// Encodes into a caller's buffer, or through it into a Sink.
 class Writer {
  public:
   Writer(uint8_t* buf, size_t cap) : buf_(buf), cap_(cap) {}
+  // Streaming: buf[0..cap) is a window; call flush() at the end. reserve() is refused
+  // (nothing stays addressable), raw data larger than the window goes straight through.
+  Writer(uint8_t* buf, size_t cap, Sink& sink) : buf_(buf), cap_(cap), sink_(&sink) {}
 
   void uint(uint64_t v) { head(kUint, v); }
   // Any signed integer: negative ones as major type 1 (-1 - n).
@@ -80,6 +95,14 @@ class Writer {
   // Bytes that already are CBOR (a nested item encoded elsewhere).
   void raw(const uint8_t* data, size_t len) {
     if (overflow_) return;
+    if (len > cap_ - len_ && sink_ != nullptr) {
+      flush();
+      if (len > cap_) {
+        sink_->emit(data, len);
+        flushed_ += len;
+        return;
+      }
+    }
     if (len > cap_ - len_) {
       overflow_ = true;
       return;
@@ -87,9 +110,17 @@ class Writer {
     if (len != 0) std::memcpy(buf_ + len_, data, len);
     len_ += len;
   }
-  // Reserves `len` bytes to be filled in by the caller; null on overflow.
+  // Streaming: hands the window's bytes to the sink (nothing without a sink).
+  void flush() {
+    if (sink_ == nullptr || len_ == 0) return;
+    sink_->emit(buf_, len_);
+    flushed_ += len_;
+    len_ = 0;
+  }
+  // Reserves `len` bytes to be filled in by the caller; null on overflow (always when
+  // streaming).
   [[nodiscard]] uint8_t* reserve(size_t len) {
-    if (overflow_ || len > cap_ - len_) {
+    if (overflow_ || sink_ != nullptr || len > cap_ - len_) {
       overflow_ = true;
       return nullptr;
     }
@@ -99,7 +130,9 @@ class Writer {
   }
 
   [[nodiscard]] bool ok() const { return !overflow_; }
-  [[nodiscard]] size_t size() const { return len_; }
+  // Bytes written so far (streaming: those handed to the sink included).
+  [[nodiscard]] size_t size() const { return flushed_ + len_; }
+  // The buffer (streaming: the window's bytes not yet flushed).
   [[nodiscard]] const uint8_t* data() const { return buf_; }
 
  private:
@@ -111,7 +144,9 @@ class Writer {
 
   uint8_t* buf_;
   size_t cap_;
+  Sink* sink_ = nullptr;
   size_t len_ = 0;
+  size_t flushed_ = 0;
   bool overflow_ = false;
 };
 

@@ -8,6 +8,7 @@
 
 #include "idr/crypto/bytes.h"
 #include "idr/crypto/p256.h"
+#include "idr/crypto/sha256.h"
 #include "idr/proto/cbor.h"
 #include "idr/status.h"
 
@@ -20,11 +21,30 @@ inline constexpr uint64_t kHeaderX5Chain = 33;                    // RFC 9360 2 
 // SHA-256 of the Sig_structure for `payload` (hashed in parts: no copy of the payload).
 [[nodiscard]] Status sig_structure_digest(ByteView payload, uint8_t (&digest)[kSha256Size]);
 
+// The same for a payload that is never held whole: its size is known first, its bytes
+// arrive through emit() (a cbor::Sink, so a streaming cbor::Writer encodes the payload
+// straight into the hash). finish() refuses (InvalidArgument) when the bytes emitted were
+// not exactly payload_size.
+class SigStructureHasher final : public cbor::Sink {
+ public:
+  explicit SigStructureHasher(size_t payload_size);
+  void emit(const uint8_t* data, size_t len) override;
+  [[nodiscard]] Status finish(uint8_t (&digest)[kSha256Size]);
+
+ private:
+  Sha256 sha_;
+  size_t expected_;
+  size_t seen_ = 0;
+};
+
 // The same in two halves, for a caller that copies the x5chain straight from flash into
 // the output: start writes up to the x5chain value (when has_chain, the caller then writes
 // exactly the stored CBOR array), end writes payload and signature.
 void write_sign1_start(cbor::Writer& w, bool has_chain);
 void write_sign1_end(cbor::Writer& w, ByteView payload, const uint8_t (&signature)[kSignatureSize]);
+// write_sign1_end for a streamed payload: the caller writes w.bytes_head(size) and the
+// payload's bytes, then this writes the signature.
+void write_sign1_signature(cbor::Writer& w, const uint8_t (&signature)[kSignatureSize]);
 
 // Writes the tagged COSE_Sign1. `x5chain` is the CBOR array of DER certificates as stored
 // (size 0: the unprotected map is empty). Check w.ok() afterwards.

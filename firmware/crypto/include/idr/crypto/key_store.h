@@ -112,6 +112,8 @@ class KeyStore {
   [[nodiscard]] size_t chain_size() const { return chain_size_; }
   // Copies the committed CBOR array into out (cap >= chain_size()).
   [[nodiscard]] Status read_chain(uint8_t* out, size_t cap);
+  // Bytes [offset, offset + len) of it; InvalidArgument past its end.
+  [[nodiscard]] Status read_chain_part(size_t offset, uint8_t* out, size_t len);
 
  private:
   enum class Kind : uint8_t { Blank, Dirty, Keyed, Committed, Damaged };

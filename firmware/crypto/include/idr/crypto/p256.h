@@ -1,8 +1,9 @@
 #pragma once
-// The one place the firmware calls mbedTLS: SHA-256, ECDSA P-256 key generation, signing
-// and verification, and the DER walk to a certificate's public key. Everything else in the
-// firmware sees bytes only, so the Cortex-M build (mbedTLS with MBEDTLS_MEMORY_BUFFER_ALLOC_C
-// and a static pool) differs from the host board only in mbedTLS's configuration.
+// Where the firmware calls mbedTLS (with sha256.h, incremental SHA-256): SHA-256, ECDSA P-256
+// key generation, signing and verification, and the DER walk to a certificate's public key.
+// Everything else in the firmware sees bytes only, so the Cortex-M build (mbedTLS with
+// MBEDTLS_MEMORY_BUFFER_ALLOC_C and a static pool) differs from the host board only in mbedTLS's
+// configuration.
 //
 // Host board note: Debian's libmbedcrypto has no MBEDTLS_PLATFORM_MEMORY, so there mbedTLS
 // itself allocates its bignums on the process heap. Our code never allocates.

@@ -110,6 +110,8 @@ class ReaderIdentity {
   void drop_challenge();
   [[nodiscard]] size_t chain_size() const { return keys_ ? keys_->chain_size() : 0; }
   [[nodiscard]] Status read_chain(uint8_t* out, size_t cap);
+  // Bytes [offset, offset + len) of the committed chain (a reply streams it in pieces).
+  [[nodiscard]] Status read_chain_part(size_t offset, uint8_t* out, size_t len);
 
   // Durably reserves the next counter (see CounterStore): only such values may be signed.
   [[nodiscard]] Status reserve_counter(uint64_t& value);

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <utility>
+#include <vector>
 
 #include "idr/status.h"
 
@@ -13,7 +14,9 @@ class SimLink {
  public:
   virtual ~SimLink() = default;
   // Sends request[0..len) (a whole message, LEN included) and stores the whole response
-  // message in resp[0..cap), its size in resp_len. Io when the link broke.
+  // message in resp[0..cap), its size in resp_len. Io when the link broke. `request` and
+  // `resp` may be the same buffer (SimWireClient has one): the request is used up before
+  // the response is stored.
   [[nodiscard]] virtual Status exchange(const uint8_t* request, size_t len, uint8_t* resp,
                                         size_t cap, size_t& resp_len) = 0;
 };
@@ -26,7 +29,9 @@ class InProcessSimLink final : public SimLink {
   explicit InProcessSimLink(Handler handler) : handler_(std::move(handler)) {}
   [[nodiscard]] Status exchange(const uint8_t* request, size_t len, uint8_t* resp, size_t cap,
                                 size_t& resp_len) override {
-    resp_len = handler_(request, len, resp, cap);
+    // The handler reads the request while it writes the response: give it a copy.
+    const std::vector<uint8_t> copy(request, request + len);
+    resp_len = handler_(copy.data(), len, resp, cap);
     return resp_len >= 3 ? Status::Ok : Status::Io;
   }
 

@@ -125,9 +125,11 @@ class SimWireClient {
   SimLink& link_;
   CalibratedCpu calibrated_;
   CpuMeter& cpu_;
-  uint8_t req_[simwire::kMaxMessage] = {};
-  uint8_t resp_[simwire::kMaxMessage] = {};
-  simwire::Writer writer_{req_, sizeof req_};
+  // One buffer for the request and then its response (SimLink allows it): a request is
+  // always complete and sent before its response arrives, and a response is read before the
+  // next request begins (DESIGN 10 footprint: one sim-wire message in RAM, not two).
+  uint8_t msg_[simwire::kMaxMessage] = {};
+  simwire::Writer writer_{msg_, sizeof msg_};
   uint8_t type_ = 0;
   uint64_t pending_instructions_ = 0;
   uint64_t requests_ = 0;

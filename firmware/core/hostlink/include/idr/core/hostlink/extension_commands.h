@@ -17,25 +17,33 @@
 //   counter journal / flash / signing failure                                  24
 //   CertChain when none is stored: OK with an empty array (0x80)
 //
-// READ_SIGNED: select (uid), read base (+ fingerprint) (+ addresses), SAM id, one salt per
-// field from the RNG, digests SHA-256(salt || value), reserve the counter (durable before
-// it is used), payload, ES256 over the Sig_structure, reply [COSE_Sign1, disclosures].
+// READ_SIGNED: select (uid), read base (+ fingerprint) (+ addresses) into the lent
+// CardBuffers, SAM id, one salt per field from the RNG, digests SHA-256(salt || value),
+// reserve the counter (durable before it is used), then the payload -- never held whole: it
+// is encoded three times through a small window (its size; its Sig_structure hash, ES256 over
+// that digest; the reply), and the reply [COSE_Sign1, disclosures] is streamed to the host
+// link with the certificate chain copied from flash in pieces (DESIGN 10 footprint). The
+// wire format is the single reply frame of before.
 // "sam_ok" is the SAM's verdict on the issuer MACs of the base file and the fingerprint
 // (IdCardReader::issuer_macs_rejected after a DataCheckFailed read, id_card_reader.h): false when
 // the SAM rejected one of them; the record is still signed, so the host sees what the card held and
 // that the SAM did not vouch for it. Appended addresses carry no issuer MAC: sam_ok says nothing of
 // them. Any other read failure answers its SW3 and nothing is signed.
 //
-// Memory: about 4 KiB of card and payload buffers (static storage with the application).
+// Memory: about 0.9 KiB (field digests and salts, the disclosed-field list); the card's
+// files live in the CardBuffers the server lends per command.
 #include <cstddef>
 #include <cstdint>
 
+#include "idr/core/hostlink/card_buffers.h"
 #include "idr/core/hostlink/extension_handler.h"
+#include "idr/core/hostlink/reply_writer.h"
 #include "idr/core/hostlink/signed_fields.h"
 #include "idr/core/id_card_reader.h"
 #include "idr/crypto/reader_identity.h"
 #include "idr/hal/hal.h"
 #include "idr/proto/card_layout.h"
+#include "idr/proto/cbor.h"
 #include "idr/proto/extension.h"
 #include "idr/proto/hostlink.h"
 
@@ -46,7 +54,7 @@ inline constexpr char kFirmwareVersion[] = "idr-fw 0.1.0";
 class ExtensionCommands final : public ExtensionHandler {
  public:
   // Upper bound of the READ_SIGNED payload (all fields of the largest layout, fingerprint,
-  // four addresses); checked by the encoder at run time too.
+  // four addresses); checked at run time too.
   static constexpr size_t kMaxPayloadSize = 1280;
 
   // cpu (may be null): where the signing work is reported by name (hal::CpuWork), so a board
@@ -57,8 +65,12 @@ class ExtensionCommands final : public ExtensionHandler {
   ExtensionCommands(const ExtensionCommands&) = delete;
   ExtensionCommands& operator=(const ExtensionCommands&) = delete;
 
-  [[nodiscard]] size_t handle_extension(const hostlink::Request& req, uint8_t* out,
-                                        size_t cap) override;
+  [[nodiscard]] size_t handle_extension(const hostlink::Request& req, ReplyWriter& reply,
+                                        CardBuffers& cards) override;
+  // The same for in-process callers (tests, fuzz seeds): the whole reply frame into
+  // out[0..cap), its size (0 when it does not fit or was not sent whole). Needs about 3 KiB
+  // of stack (its own CardBuffers): never on the firmware's stack.
+  [[nodiscard]] size_t handle_extension(const hostlink::Request& req, uint8_t* out, size_t cap);
 
   // Reader clock in Unix seconds (0 until SetTime).
   [[nodiscard]] uint64_t unix_time() const;
@@ -71,8 +83,11 @@ class ExtensionCommands final : public ExtensionHandler {
   };
 
   [[nodiscard]] size_t device_info(uint8_t* out, size_t cap);
-  [[nodiscard]] size_t cert_chain(uint8_t* out, size_t cap);
-  [[nodiscard]] size_t read_signed(const hostlink::Request& req, uint8_t* out, size_t cap);
+  [[nodiscard]] size_t cert_chain(ReplyWriter& reply);
+  [[nodiscard]] size_t read_signed(const hostlink::Request& req, ReplyWriter& reply,
+                                   CardBuffers& cards);
+  // Streams chain_size bytes of the stored chain into the reply (in place, from flash).
+  void stream_chain(ReplyWriter& reply, size_t chain_size);
   // The three state-changing commands; `authorized` when reached through Authorized (the
   // CA's signature already checked), else refused once provisioned.
   [[nodiscard]] size_t set_time(const uint8_t* data, size_t len, bool authorized, uint8_t* out,
@@ -86,9 +101,21 @@ class ExtensionCommands final : public ExtensionHandler {
   [[nodiscard]] size_t auth_challenge(uint8_t* out, size_t cap);
   [[nodiscard]] size_t authorized(const hostlink::Request& req, uint8_t* out, size_t cap);
 
-  // Reads what `fields` asks for into the buffers and lists the disclosed fields; returns
+  // Reads what `fields` asks for into `cards` and lists the disclosed fields; returns
   // the SW3 (kOk when all went well).
-  [[nodiscard]] uint8_t read_card(uint8_t fields, uint16_t& card_type, size_t& count);
+  [[nodiscard]] uint8_t read_card(uint8_t fields, CardBuffers& cards, uint16_t& card_type,
+                                  size_t& count);
+
+  // What the READ_SIGNED payload holds besides the fields (captured once: the payload is
+  // encoded three times and must come out the same each time).
+  struct PayloadHead {
+    const uint8_t* nonce;
+    uint64_t counter;
+    uint64_t time;
+    uint16_t card_type;
+  };
+  void write_payload(cbor::Writer& w, const PayloadHead& head, size_t count) const;
+  void write_disclosures(cbor::Writer& w, size_t count) const;
 
   IdCardReader& reader_;
   crypto::ReaderIdentity& identity_;
@@ -105,13 +132,9 @@ class ExtensionCommands final : public ExtensionHandler {
   bool sam_ok_ = true;  // the SAM verified every issuer MAC of this read (read_card)
   uint8_t uid_[card::kUidSize] = {};
   uint8_t sam_id_[16] = {};
-  uint8_t text_[card::kTextSize] = {};
-  uint8_t photo_[card::kPhotoSize] = {};
-  uint8_t fingerprint_[card::kFingerprintSize] = {};
-  uint8_t addresses_[card::kAddressFileSize] = {};
-  Disclosed disclosed_[kMaxSignedFields] = {};
+  Disclosed disclosed_[kMaxSignedFields] = {};  // values point into the lent CardBuffers
   uint8_t salts_[kMaxSignedFields][ext::kSaltSize] = {};
-  uint8_t payload_[kMaxPayloadSize] = {};
+  uint8_t digests_[kMaxSignedFields][ext::kDigestSize] = {};
 };
 
 }  // namespace idr::core

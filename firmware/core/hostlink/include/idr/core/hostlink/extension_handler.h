@@ -5,16 +5,20 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "idr/core/hostlink/card_buffers.h"
+#include "idr/core/hostlink/reply_writer.h"
 #include "idr/proto/hostlink.h"
 
 namespace idr::core {
 
 class ExtensionHandler {
  public:
-  // Builds the whole reply frame to `req` (req.command == hostlink::cmd::kExtension) into
-  // out[0..cap); returns its size (0 only when not even a bare status reply fits).
-  [[nodiscard]] virtual size_t handle_extension(const hostlink::Request& req, uint8_t* out,
-                                                size_t cap) = 0;
+  // Answers `req` (req.command == hostlink::cmd::kExtension) through `reply`: builds the
+  // whole frame in reply.buffer() and returns its size (0 only when not even a bare status
+  // reply fits), or streams it (reply.begin ... reply.end()) and returns kReplyStreamed.
+  // `cards` is scratch for the card's files during this call.
+  [[nodiscard]] virtual size_t handle_extension(const hostlink::Request& req, ReplyWriter& reply,
+                                                CardBuffers& cards) = 0;
 
  protected:
   ~ExtensionHandler() = default;

@@ -10,11 +10,23 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "idr/crypto/key_store.h"
 #include "idr/hal/hal.h"
+#include "idr/proto/extension.h"
 #include "idr/proto/hostlink.h"
 #include "idr/status.h"
 
 namespace idr::core {
+
+// The longest request body (LEN) the firmware has a use for: Authorized(ProvisionCerts)
+// with the largest chain it stores -- CMD PARA, op || CA signature, chain, CHK. The wire
+// allows up to hostlink::kMaxRequestLen; the firmware's parser holds only this much (DESIGN
+// 10 footprint), so a longer frame is answered 11 like any LEN out of bounds.
+inline constexpr size_t kFirmwareMaxRequestLen =
+    2 + ext::kAuthorizedHeaderSize + crypto::KeyStore::kMaxChainSize + hostlink::kChkSize;
+static_assert(kFirmwareMaxRequestLen <= hostlink::kMaxRequestLen);
+using FirmwareRequestParser =
+    hostlink::FrameParser<kFirmwareMaxRequestLen, hostlink::kMinRequestLen>;
 
 class FrameReceiver {
  public:
@@ -32,7 +44,7 @@ class FrameReceiver {
   //   other   the link failed (Io: host gone); the partial frame and queued bytes are dropped.
   [[nodiscard]] Status receive(uint32_t timeout_us, hostlink::ParseEvent& event);
 
-  [[nodiscard]] const hostlink::RequestParser& parser() const { return parser_; }
+  [[nodiscard]] const FirmwareRequestParser& parser() const { return parser_; }
   // Partial frames dropped after the inter-byte timeout, since construction.
   [[nodiscard]] uint32_t dropped_partial_frames() const { return dropped_; }
 
@@ -43,7 +55,7 @@ class FrameReceiver {
 
   hal::HostLink& link_;
   hal::Clock& clock_;
-  hostlink::RequestParser parser_;
+  FirmwareRequestParser parser_;
   uint8_t queue_[kReadChunk] = {};
   size_t queue_pos_ = 0;
   size_t queue_len_ = 0;

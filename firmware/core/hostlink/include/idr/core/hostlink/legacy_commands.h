@@ -29,7 +29,9 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "idr/core/hostlink/card_buffers.h"
 #include "idr/core/hostlink/extension_handler.h"
+#include "idr/core/hostlink/reply_writer.h"
 #include "idr/core/id_card_reader.h"
 #include "idr/proto/card_layout.h"
 #include "idr/proto/hostlink.h"
@@ -43,7 +45,8 @@ inline constexpr size_t kMaxLegacyReplyFrame = hostlink::kReplyDataOffset + 6 + 
 static_assert(kMaxLegacyReplyFrame == 2321, "DESIGN 8: 30 10 reply is 2321 bytes");
 
 struct LegacyOutcome {
-  size_t reply_size = 0;  // bytes of the reply in the caller's buffer
+  // Bytes of the reply built in ReplyWriter::buffer(), or kReplyStreamed (sent already).
+  size_t reply_size = 0;
   uint32_t new_baud = 0;  // non-zero: switch the host link to it once the reply has left
 };
 
@@ -53,16 +56,20 @@ class LegacyCommands {
   explicit LegacyCommands(IdCardReader& reader, ExtensionHandler* extension = nullptr)
       : reader_(reader), extension_(extension) {}
 
-  // Builds the reply to `req` into out[0..cap); cap must be >= kMaxLegacyReplyFrame
-  // (otherwise only a bare 41 or nothing fits: reply_size 0 if not even that).
+  // Answers `req` through `reply`: small replies are built in reply.buffer(), the card
+  // reads (read into `cards`) and large extension replies are streamed.
+  [[nodiscard]] LegacyOutcome handle(const hostlink::Request& req, ReplyWriter& reply,
+                                     CardBuffers& cards);
+  // The same for in-process callers (tests, fuzz seeds): the whole reply frame into
+  // out[0..cap); reply_size 0 when it does not fit or was not sent whole. Needs about 3 KiB
+  // of stack (its own CardBuffers): never on the firmware's stack.
   [[nodiscard]] LegacyOutcome handle(const hostlink::Request& req, uint8_t* out, size_t cap);
 
  private:
   [[nodiscard]] size_t sam_command(const hostlink::Request& req, uint8_t* out, size_t cap);
   [[nodiscard]] size_t card_command(const hostlink::Request& req, uint8_t* out, size_t cap);
-  [[nodiscard]] size_t read_command(const hostlink::Request& req, uint8_t* out, size_t cap);
-  [[nodiscard]] size_t read_base(bool with_fingerprint, uint8_t* out, size_t cap);
-  [[nodiscard]] size_t read_addresses(uint8_t* out, size_t cap);
+  [[nodiscard]] size_t read_base(bool with_fingerprint, ReplyWriter& reply, CardBuffers& cards);
+  [[nodiscard]] size_t read_addresses(ReplyWriter& reply, CardBuffers& cards);
 
   IdCardReader& reader_;
   ExtensionHandler* extension_;

@@ -8,14 +8,18 @@
 // the failed command's included, is the bare SW3 60 (DESIGN 8 "self-test failed", the
 // legacy code for a reader that cannot work); the board decides when to stop.
 //
-// Memory: about 12.5 KiB (request parser 4 KiB, reply buffer 8 KiB so a signed read fits,
-// read queue); instantiate it statically on a board, never on a small task stack.
+// Memory: about 5.3 KiB (request parser 2.1 KiB, the card buffers it lends to the command
+// that runs, 2.5 KiB, a 512-byte reply staging buffer, read queue): replies are streamed
+// (reply_writer.h), none is ever held whole. Instantiate it statically on a board, never on
+// a small task stack.
 #include <cstddef>
 #include <cstdint>
 
 #include "idr/core/hardware_fault.h"
+#include "idr/core/hostlink/card_buffers.h"
 #include "idr/core/hostlink/frame_receiver.h"
 #include "idr/core/hostlink/legacy_commands.h"
+#include "idr/core/hostlink/reply_writer.h"
 #include "idr/core/id_card_reader.h"
 #include "idr/hal/hal.h"
 #include "idr/status.h"
@@ -49,7 +53,7 @@ class LegacyServer {
                const FaultLatch* fault = nullptr)
       : receiver_(link, clock),
         commands_(reader, extension),
-        link_(link),
+        reply_(link, fault),
         baud_hook_(baud_hook),
         fault_(fault) {}
 
@@ -65,12 +69,11 @@ class LegacyServer {
  private:
   FrameReceiver receiver_;
   LegacyCommands commands_;
-  hal::HostLink& link_;
+  ReplyWriter reply_;
   HostBaudHook* baud_hook_;
   const FaultLatch* fault_;
   LegacyServerCounters counters_;
-  // Largest reply of all: extension replies (a signed read) are bigger than legacy ones.
-  uint8_t reply_[hostlink::kMaxReplyFrame] = {};
+  CardBuffers cards_;  // lent to the command that runs
   static_assert(hostlink::kMaxReplyFrame >= kMaxLegacyReplyFrame);
 };
 
