@@ -28,17 +28,18 @@ inline constexpr uint32_t kPerHalCall = 330;
 inline constexpr uint32_t kPerHalByte = 16;
 // Self-test image, mbedTLS 2.28.3 (window 4), measured 2026-12-04: prepare (the comb table
 // of a fresh group) prepare=12475240, sign_next=6142400 (table kept, as the firmware always has it:
-// ReaderIdentity::load prepares the group), keygen=5400960, sha256_4k=245680 (65 blocks),
+// ReaderIdentity::load prepares the group), keygen=5400960, sha256_4k=245680 (65 blocks; 173200 since the unrolled
+// SHA-256, 2026-12-04),
 // cbor=9920 for 1378 bytes.
 inline constexpr uint32_t kEcdsaPrepare = 12'475'240;
 inline constexpr uint32_t kEcdsaSign = 6'142'400;
 inline constexpr uint32_t kEcdsaKeygen = 5'400'960;
 // Precomputed nonces (p256.h), self-test image 2026-12-04: one pair in idle time
-// (nonce=5991520: kG on the kept table, k^-1) and a signature from a pair
+// (nonce=5930200: kG on the kept table, k^-1) and a signature from a pair
 // (sign_precomputed=47960: s = k^-1 (e + r d) mod n).
-inline constexpr uint32_t kEcdsaNonce = 5'991'520;
+inline constexpr uint32_t kEcdsaNonce = 5'930'200;
 inline constexpr uint32_t kEcdsaSignPrecomputed = 47'960;
-inline constexpr uint32_t kSha256PerBlock = 3'780;  // 64-byte block
+inline constexpr uint32_t kSha256PerBlock = 2'665;  // 64-byte block (unrolled rounds)
 inline constexpr uint32_t kCborPerByte = 7;
 
 // SHA-256 blocks for a message of `bytes`: the 0x80 byte and the 64-bit length pad it
