@@ -28,9 +28,8 @@ inline constexpr uint32_t kPerHalCall = 330;
 inline constexpr uint32_t kPerHalByte = 16;
 // Self-test image, mbedTLS 2.28.3 (window 4), measured 2026-12-04: prepare (the comb table
 // of a fresh group) prepare=12475240, sign_next=6142400 (table kept, as the firmware always has it:
-// ReaderIdentity::load prepares the group), keygen=5400960, sha256_4k=245680 (65 blocks; 173200 since the unrolled
-// SHA-256, 2026-12-04),
-// cbor=9920 for 1378 bytes.
+// ReaderIdentity::load prepares the group), keygen=5400960, sha256_4k=245680 (65 blocks; 173200
+// since the unrolled SHA-256, 2026-12-04), cbor=9920 for 1378 bytes.
 inline constexpr uint32_t kEcdsaPrepare = 12'475'240;
 inline constexpr uint32_t kEcdsaSign = 6'142'400;
 inline constexpr uint32_t kEcdsaKeygen = 5'400'960;
