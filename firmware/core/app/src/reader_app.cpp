@@ -61,10 +61,11 @@ void ReaderApp::run_once() {
       ++counters_.host_link_errors;
       break;
   }
-  // Idle work, after the reply went out: one nonce pair when the pool has room (only after
-  // a signature used one, as start-up fills it). The host's next command waits for it at
-  // most one pair's time (about 6 M instructions, DESIGN 9); a signed read never does.
-  (void)precompute_nonce();
+  // Idle work: one nonce pair when the pool has room (only after a signature used one, as
+  // start-up fills it), and only when no request came for kServeWaitUs: never between a
+  // command and its reply, nor in a burst of commands. A command arriving meanwhile waits
+  // at most one pair's time (about 6 M instructions, DESIGN 9).
+  if (last_ == Status::Timeout) (void)precompute_nonce();
 }
 
 }  // namespace idr::core

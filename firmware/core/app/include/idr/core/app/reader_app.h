@@ -54,8 +54,8 @@ class ReaderApp {
   // commands then answer with the legacy failure codes, and the next run_once tries init
   // again (the identity also reloads on demand).
   [[nodiscard]] Status init();
-  // Serves at most one host request (waits up to kServeWaitUs), then, when the nonce pool
-  // has room, precomputes one ECDSA nonce pair (the idle work that keeps the signature's
+  // Serves at most one host request (waits up to kServeWaitUs); when none came and the
+  // nonce pool has room, precomputes one ECDSA nonce pair (the idle work that keeps the signature's
   // scalar multiplication off the signed read's critical path, DESIGN 9).
   void run_once();
 
