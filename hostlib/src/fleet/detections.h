@@ -1,7 +1,7 @@
 #pragma once
 // Detections on the fleet's verified reads (DESIGN 13): rules that need more than one read,
-// run by the ingester inside the transaction that stores a read, so a read and its alerts
-// commit together (and a read redelivered after a crash raises nothing twice). Each alert is
+// meant to run inside the transaction that stores a read, so a read and its alerts commit
+// together (idr-ingest does not call them yet: its hook, ingest/detect.cpp, runs no rule) (and a read redelivered after a crash raises nothing twice). Each alert is
 // a row of `alerts` and, once committed, a message on `alerts.KIND` (stream IDR_ALERTS).
 //
 // Kinds (alert subjects):
