@@ -105,7 +105,7 @@ int main(int argc, char** argv) {
       auto reduced = idr::select_disclosures(built.file, idr::fleet::default_disclosure());
       if (!reduced) throw std::runtime_error("select_disclosures failed");
       files.push_back(std::move(*reduced));
-      ids.push_back(idr::fleet::message_id(keys[r]->serial(), spec.counter));
+      ids.push_back(idr::fleet::message_id(keys[r]->serial(), spec.counter, files.back()));
     }
     const double make_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - t_make).count();

@@ -252,6 +252,59 @@ TEST_CASE("the ingester stores a record once and keeps what does not verify out 
   CHECK(pg_value(pg, "SELECT last_counter FROM reader_counters") == "2");
 }
 
+TEST_CASE(
+    "a record forged with the genuine message id first does not get the genuine one dropped") {
+  TempDir dir("idr-fleet-test");
+  FleetEngines engines;
+  const std::string pg = engines.postgres_conninfo();
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const auto pki = idr::test::make_pki("Fleet", now - 86400, now + 86400 * 30);
+  std::ofstream(dir.path + "/root.crt.pem") << idr::ca::to_pem(pki.root.cert_der);
+  std::ofstream(dir.path + "/revoked.txt") << "idr-revocation-list 2\n";
+  idr::test::DeviceKey key;
+  const auto chain = idr::test::reader_chain(pki, key, now - 86400, now + 86400 * 30);
+  idr::test::RecordSpec spec;
+  spec.counter = 5;
+  spec.fields = idr::test::resident_fields(idr::test::ResidentCard{});
+  const idr::Bytes genuine = idr::test::make_record(key, chain, spec).file;
+  Ingest ingest(engines, {dir.path + "/root.crt.pem"});
+  const std::string subject = "idr.rec.hebei.gate-3";
+  // The attacker knows the reader's serial and next counter, not the record's bytes: it
+  // sends something else under "SERIAL:5" and under the genuine id's own prefix.
+  const idr::Bytes forged = idr::test::flip_bit(genuine, 200);
+  const std::string prefix = key.serial() + ":5";
+  publish_raw(engines, subject, forged, prefix);
+  publish_raw(engines, subject, forged, prefix + ":" + std::string(64, '0'));
+  wait_until([&] { return pg_count(pg, "SELECT count(*) FROM rejected_records") >= 2; },
+             "the forgeries taken");
+
+  idr::fleet::PublisherOptions o;
+  o.servers = servers(engines);
+  o.site = {"hebei", "gate-3"};
+  o.spool = dir.path + "/spool.db";
+  auto pub = idr::fleet::Publisher::open(o);
+  REQUIRE(pub);
+  REQUIRE(pub->publish_record(genuine));
+  wait_until([&] { return pub->spooled() && *pub->spooled() == 0; }, "the genuine record sent");
+  wait_until(
+      [&] {
+        return pg_count(pg, "SELECT count(*) FROM records") +
+                   pg_count(pg, "SELECT count(*) FROM rejected_records") >=
+               3;
+      },
+      "the genuine record taken");
+  CHECK(pg_rows(pg, "SELECT reason FROM rejected_records WHERE stream_seq > 2").empty());
+  CHECK(pg_rows(pg, "SELECT reader_serial, counter FROM records") ==
+        std::vector<std::string>{key.serial() + "|5"});
+  CHECK(pg_count(pg, "SELECT count(*) FROM rejected_records") == 2);
+  // The ids differ for other bytes only: the same bytes get the same id.
+  CHECK(idr::fleet::message_id(key.serial(), 5, genuine) ==
+        idr::fleet::message_id(key.serial(), 5, genuine));
+  CHECK(idr::fleet::message_id(key.serial(), 5, forged) !=
+        idr::fleet::message_id(key.serial(), 5, genuine));
+  (void)ingest.stop();
+}
+
 TEST_CASE("idr-ingest and idr watch --publish refuse bad options") {
   auto run = [](const std::vector<std::string>& argv) {
     idr::tool::SpawnOptions o;

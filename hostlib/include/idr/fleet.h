@@ -14,8 +14,10 @@
 //
 // What leaves the gate: the record file reduced to the disclosed fields (select_disclosures:
 // the COSE_Sign1 bytes unchanged, so the ingester verifies it again), on the subject
-// idr.rec.<province>.<site>, with the message id "<reader serial>:<counter>" (Nats-Msg-Id)
-// so JetStream drops a record sent twice (a drain cut between send and acknowledgement).
+// idr.rec.<province>.<site>, with the message id "<reader serial>:<counter>:<SHA-256 hex of
+// the bytes sent>" (Nats-Msg-Id) so JetStream drops a record sent twice (a drain cut between
+// send and acknowledgement) and only that: another message claiming the same serial and
+// counter (a forgery, a cloned reader) cannot get the genuine record dropped (DESIGN 13).
 //
 // Thread safety: publish(), drain() and spooled() may be called from any threads at once; a
 // background thread drains the spool while the Publisher lives. No exceptions leave these
@@ -51,8 +53,10 @@ struct GateSite {
 [[nodiscard]] bool valid_token(const std::string& token);
 // "idr.rec.<province>.<site>"; InvalidArgument when a token is not valid.
 [[nodiscard]] Result<std::string> record_subject(const GateSite& site);
-// "<serial>:<counter>": one per record, the same every time it is sent.
-[[nodiscard]] std::string message_id(const std::string& reader_serial, uint64_t counter);
+// "<serial>:<counter>:<SHA-256 hex of `record`>": one per record bytes, the same every time
+// they are sent; different bytes with the same serial and counter get another id.
+[[nodiscard]] std::string message_id(const std::string& reader_serial, uint64_t counter,
+                                     const Bytes& record);
 // "nats://a:4222,nats://b:4222" -> each URL; InvalidArgument when empty or not nats://.
 [[nodiscard]] Result<std::vector<std::string>> parse_servers(const std::string& urls,
                                                              std::string* why = nullptr);

@@ -1,4 +1,6 @@
 // Subjects, message ids, server lists and the record stream (fleet.h, DESIGN 13).
+#include <mbedtls/sha256.h>
+
 #include <algorithm>
 
 #include "idr/fleet.h"
@@ -25,8 +27,13 @@ Result<std::string> record_subject(const GateSite& site) {
   return std::string(kRecordSubjectPrefix) + site.province + "." + site.site;
 }
 
-std::string message_id(const std::string& reader_serial, uint64_t counter) {
-  return reader_serial + ":" + std::to_string(counter);
+std::string message_id(const std::string& reader_serial, uint64_t counter, const Bytes& record) {
+  unsigned char digest[32];
+  mbedtls_sha256_ret(record.data(), record.size(), digest, 0);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id = reader_serial + ":" + std::to_string(counter) + ":";
+  for (unsigned char b : digest) id += kHex[b >> 4], id += kHex[b & 15];
+  return id;
 }
 
 Result<std::vector<std::string>> parse_servers(const std::string& urls, std::string* why) {

@@ -77,7 +77,7 @@ struct Publisher::Impl {
       if (spooled >= options.spool_limit) return Error::Io;
       Statement st(db, "INSERT INTO spool(subject, msg_id, published_ns, record) VALUES(?,?,?,?)");
       if (!st.s) return Error::Io;
-      const std::string id = message_id(serial, counter);
+      const std::string id = message_id(serial, counter, reduced);
       sqlite3_bind_text(st.s, 1, subject.c_str(), -1, SQLITE_TRANSIENT);
       sqlite3_bind_text(st.s, 2, id.c_str(), -1, SQLITE_TRANSIENT);
       sqlite3_bind_int64(st.s, 3, now_ns());
@@ -134,7 +134,8 @@ struct Publisher::Impl {
     return true;
   }
 
-  // One record to JetStream, acknowledged (a duplicate acknowledgement counts: it is stored).
+  // One record to JetStream, acknowledged (a duplicate acknowledgement counts: the id names
+  // these exact bytes, so a duplicate is this record already stored).
   bool send(const Spooled& r) {
     if (!link) return false;
     natsMsg* msg = nullptr;
