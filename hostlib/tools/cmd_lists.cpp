@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "idr/fleet.h"
 #include "interrupt.h"
 #include "jetstream.h"
 #include "list_distribution.h"
@@ -77,6 +78,9 @@ int publish(const ListsCommand& o) {
 }
 
 int follow(const ListsCommand& o) {
+  // The gate's name is a key token of the report bucket (list_distribution.h).
+  if (!fleet::valid_token(o.gate))
+    throw UsageError("follow: --gate must be 1-64 characters A-Z, a-z, 0-9, '_' or '-'");
   std::string why;
   auto anchor = fleet::ListKey::load(o.authority, &why);
   if (!anchor) return fail("follow", why);

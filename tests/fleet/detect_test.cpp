@@ -314,6 +314,19 @@ TEST_CASE(
   auto link = idr::fleet::JetStream::connect(engines().nats_urls(), 10000, &why);
   INFO(why);
   REQUIRE(link);
+  // Marking them published fails (a trigger refuses the UPDATE): an error, nothing marked,
+  // never "published" with the alerts left to be sent again as if new.
+  db.exec(
+      "CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS "
+      "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$;"
+      "CREATE TRIGGER refuse BEFORE UPDATE ON alerts FOR EACH ROW EXECUTE FUNCTION "
+      "refuse_update();");
+  auto refused = idr::fleet::publish_pending_alerts(db.get(), *link, 1, &why);
+  REQUIRE(!refused);
+  CHECK(why.find("marking alerts published") != std::string::npos);
+  CHECK(why.find("refused by the test") != std::string::npos);
+  db.exec("DROP TRIGGER refuse ON alerts");
+  CHECK(db.scalar("SELECT count(*) FROM alerts WHERE NOT published") == "1");
   auto n = idr::fleet::publish_pending_alerts(db.get(), *link, 1, &why);
   REQUIRE(n);
   CHECK(*n == 1);

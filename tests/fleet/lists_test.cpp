@@ -237,8 +237,11 @@ idr::fleet::FollowOptions gate_options(const std::string& dir) {
 
 // An attacker with access to the cluster but not the authority's key: signs with its own,
 // publishes a manifest and content the way the authority does, and moves the pointer.
+// With `signer` the authority's own key and `move_pointer` false: a publication of the same
+// version that lost the compare-and-set, as an authority racing another one would leave it.
 void publish_forged(idr::fleet::JetStream& link, const ListManifest& genuine_last,
-                    const std::string& delta_file) {
+                    const std::string& delta_file, const ListKey* signer = nullptr,
+                    bool move_pointer = true) {
   const ListKey forger = new_key();
   std::ifstream in(delta_file, std::ios::binary);
   const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -254,9 +257,10 @@ void publish_forged(idr::fleet::JetStream& link, const ListManifest& genuine_las
   m.content_bytes = content.size();
   m.chunks = 1;
   m.data_seq = *seq;
-  auto text = idr::fleet::sign_manifest(m, forger, &why);
+  auto text = idr::fleet::sign_manifest(m, signer ? *signer : forger, &why);
   REQUIRE(text);
   REQUIRE(link.publish("lists.lost-stolen.manifest", text->data(), text->size(), "forged", &why));
+  if (!move_pointer) return;
   auto kv = link.open_kv(idr::fleet::kListBucket, &why);
   REQUIRE(kv);
   uint64_t rev = 0;
@@ -367,6 +371,11 @@ TEST_CASE("lists: a replayed old version is refused (no rollback)", "[fleet][lis
   std::string why;
   auto kv = link.open_kv(idr::fleet::kListBucket, &why);
   REQUIRE(kv);
+  // One store per bucket however often it is asked for (sync and report ask every poll).
+  for (int i = 0; i < 3; ++i) {
+    CHECK(link.open_kv(idr::fleet::kListBucket).value() == *kv);
+    CHECK(link.ensure_kv(idr::fleet::kListBucket, 1).value() == *kv);
+  }
   kvEntry* old = nullptr;
   REQUIRE(kvStore_Get(&old, *kv, "lost-stolen") == NATS_OK);
   const std::string v1_text(static_cast<const char*>(kvEntry_Value(old)),
@@ -384,8 +393,40 @@ TEST_CASE("lists: a replayed old version is refused (no rollback)", "[fleet][lis
   CHECK(why.find("below version 2 in force: rollback refused") != std::string::npos);
   CHECK(gate.state().version == 2);
   CHECK(listed(gate.list_path(), kB));
+  // The list beside the state altered (or lost): it is fetched again, but the state's
+  // version stays the floor, so the replayed version 1 is still refused.
+  std::ofstream(gate.list_path(), std::ios::trunc) << "altered";
+  idr::fleet::ListFollower again(link, a.anchor, gate_options(gate_dir.path));
+  REQUIRE(!again.sync(&why));
+  CHECK(why.find("below version 2 once applied: rollback refused") != std::string::npos);
+  // A state file that does not parse is refused, not read as "no version yet".
+  std::ofstream(gate_dir.path + "/lost-stolen.state", std::ios::trunc) << "version x\n";
+  idr::fleet::ListFollower third(link, a.anchor, gate_options(gate_dir.path));
+  REQUIRE(!third.sync(&why));
+  CHECK(why.find("lost-stolen.state: malformed") != std::string::npos);
   // A fresh gate with no list takes version 1 from the replayed pointer: it is genuine and
   // newer than nothing; it reaches version 2 when the pointer does.
+}
+
+TEST_CASE("lists: a manifest that lost the compare-and-set is not taken for its version",
+          "[fleet][lists]") {
+  auto& e = engines(1);
+  Authority a;
+  auto link = fresh_link_to(e);
+  TempDir gate_dir("idr-lists-gate");
+  const auto v1 = publish(link, a, a.list({kA}), true);
+  const auto v2 = publish(link, a, a.delta({kB}), false);
+  // Signed by the authority, for version 2, after the winner's manifest in the stream.
+  publish_forged(link, v1, a.delta({kD}), &a.key, false);
+  idr::fleet::ListFollower gate(link, a.anchor, gate_options(gate_dir.path));
+  std::string why;
+  INFO(why);
+  REQUIRE(gate.sync(&why));
+  CHECK(gate.state().version == 2);
+  CHECK(gate.state().list_sha256 == v2.list_sha256);
+  CHECK(listed(gate.list_path(), kB));
+  CHECK(!listed(gate.list_path(), kD));
+  CHECK(why.find("is not the one the version pointer names") != std::string::npos);
 }
 
 TEST_CASE("lists: a gate offline for many versions catches up and a new gate starts from a full",

@@ -304,6 +304,8 @@ Result<size_t> publish_pending_alerts(PGconn* db, JetStream& link, int replicas,
   size_t published = 0;
   for (;;) {
     PgResult begin(PQexec(db, "BEGIN"));
+    if (PQresultStatus(begin.get()) != PGRES_COMMAND_OK)
+      return fail<size_t>(why, Error::Io, pg_error(db, "pending alerts"));
     // SKIP LOCKED: several publishers share the work without waiting on each other.
     PgResult r(PQexec(db,
                       "SELECT id, kind, reader_serial, counter, id_number, chip_uid, site, detail, "
@@ -340,9 +342,17 @@ Result<size_t> publish_pending_alerts(PGconn* db, JetStream& link, int replicas,
     if (n > 0) {
       const std::string sql = "UPDATE alerts SET published = true WHERE id IN (" + ids + ")";
       PgResult u(PQexec(db, sql.c_str()));
+      if (PQresultStatus(u.get()) != PGRES_COMMAND_OK ||
+          std::string(PQcmdTuples(u.get())) != std::to_string(n)) {
+        const std::string e = pg_error(db, "marking alerts published");
+        PgResult rb(PQexec(db, "ROLLBACK"));
+        return fail<size_t>(why, Error::Io, e);
+      }
     }
+    // A transaction that failed answers COMMIT with PGRES_COMMAND_OK and the tag ROLLBACK.
     PgResult c(PQexec(db, "COMMIT"));
-    if (PQresultStatus(c.get()) != PGRES_COMMAND_OK)
+    if (PQresultStatus(c.get()) != PGRES_COMMAND_OK ||
+        std::string(PQcmdStatus(c.get())) != "COMMIT")
       return fail<size_t>(why, Error::Io, pg_error(db, "marking alerts published"));
     published += static_cast<size_t>(n);
     if (n < 500) return published;

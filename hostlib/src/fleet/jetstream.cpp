@@ -67,7 +67,7 @@ JetStream& JetStream::operator=(JetStream&& o) noexcept {
   return *this;
 }
 JetStream::~JetStream() {
-  for (kvStore* kv : kvs_) kvStore_Destroy(kv);
+  for (auto& kv : kvs_) kvStore_Destroy(kv.second);
   if (js_) jsCtx_Destroy(js_);
   if (nc_) natsConnection_Destroy(nc_);
 }
@@ -99,12 +99,14 @@ Result<void> JetStream::ensure_stream(const std::string& name, const std::string
 }
 
 Result<kvStore*> JetStream::open_kv(const std::string& bucket, std::string* why) {
+  const auto cached = kvs_.find(bucket);
+  if (cached != kvs_.end()) return cached->second;
   kvStore* kv = nullptr;
   const natsStatus s = retry_transient([&] { return js_KeyValue(&kv, js_, bucket.c_str()); });
   if (s != NATS_OK)
     return fail<kvStore*>(why, s == NATS_NOT_FOUND ? Error::Unsupported : Error::TransportOpen,
                           js_error(("bucket " + bucket).c_str(), s));
-  kvs_.push_back(kv);
+  kvs_[bucket] = kv;
   return kv;
 }
 
@@ -126,7 +128,7 @@ Result<kvStore*> JetStream::ensure_kv(const std::string& bucket, int replicas, s
     if (again) return again;
     return fail<kvStore*>(why, Error::TransportOpen, js_error(("bucket " + bucket).c_str(), s));
   }
-  kvs_.push_back(kv);
+  kvs_[bucket] = kv;
   return kv;
 }
 

@@ -6,6 +6,7 @@
 #include <nats/nats.h>
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -62,7 +63,9 @@ class JetStream {
   JetStream() = default;
   natsConnection* nc_ = nullptr;
   jsCtx* js_ = nullptr;
-  std::vector<kvStore*> kvs_;  // owned, destroyed with the link
+  // One store per bucket, owned, destroyed with the link: open_kv/ensure_kv on every poll
+  // return the same one instead of growing this without bound.
+  std::map<std::string, kvStore*> kvs_;
 };
 
 // Runs `call` again while it fails with a transient status (timeout, no responders: a

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -133,8 +134,6 @@ Result<ListManifest> publish_version(JetStream& link, const ListKey& key, const 
   m.chunks = index;
   auto text = sign_manifest(m, key, why);
   if (!text) return text.error();
-  auto seq = link.publish(manifest_subject(o.list), text->data(), text->size(), id, why);
-  if (!seq) return seq.error();
   auto kv = link.ensure_kv(kListBucket, o.replicas, why);
   if (!kv) return kv.error();
   uint64_t rev = 0;
@@ -154,6 +153,15 @@ Result<ListManifest> publish_version(JetStream& link, const ListKey& key, const 
         js_error("moving the version pointer (another publication of this list at the same "
                  "time?)",
                  s));
+  // The manifest enters the stream only once its version is ours: a publication that lost
+  // the compare-and-set leaves no manifest a follower could take for that version.
+  auto seq = link.publish(manifest_subject(o.list), text->data(), text->size(), id, why);
+  if (!seq)
+    return fail<ListManifest>(why, seq.error(),
+                              "version pointer moved to " + std::to_string(m.version) +
+                                  " but its manifest was not published (" +
+                                  (why ? *why : std::string()) +
+                                  "); gates refuse the gap until a later full list is published");
   return m;
 }
 
@@ -267,12 +275,18 @@ Result<void> ListFollower::load_state(std::string* why) {
   if (!valid_list_name(o_.list))
     return fail<void>(why, Error::InvalidArgument,
                       "list name must be 1-32 characters a-z, 0-9 or '-'");
-  std::string bad;
-  auto st = read_gate_state(o_.dir, o_.list, &bad);
+  auto st = read_gate_state(o_.dir, o_.list, why);
+  // A state file that does not parse is refused, never read as "no version yet": that
+  // would lower the rollback floor.
+  if (!st) return st.error();
   state_ = {};
-  if (st && st->version > 0) {
+  state_.floor = st->version;
+  if (st->version > 0) {
     auto sha = sha256_file_hex(list_path(), nullptr);
-    if (sha && *sha == st->list_sha256) state_ = *st;  // else: fetch the newest full list again
+    // The list does not match: fetch a full list again, but never one below the version
+    // once applied (the state file keeps that version until a newer one is in place).
+    if (sha && *sha == st->list_sha256) state_ = *st;
+    state_.floor = st->version;
   }
   loaded_ = true;
   return {};
@@ -362,7 +376,7 @@ Result<void> ListFollower::apply(const ListManifest& m, uint64_t manifest_seq, s
   }
   auto moved = rename_into_place(next, list_path(), why);
   if (!moved) return moved;
-  state_ = {m.version, m.list_sha256, manifest_seq};
+  state_ = {m.version, m.list_sha256, manifest_seq, std::max(state_.floor, m.version)};
   std::ostringstream t;
   t << "version " << state_.version << "\nlist-sha256 " << state_.list_sha256 << "\nmanifest-seq "
     << state_.manifest_seq << "\n";
@@ -388,10 +402,12 @@ Result<GateListState> ListFollower::sync(std::string* why) {
     return refuse(pointer.error(), bad + "; version " + std::to_string(state_.version) + " kept");
   if (!pointer->present) return state_;  // nothing published yet
   const ListManifest& target = pointer->manifest;
-  if (target.version < state_.version)
+  if (target.version < std::max(state_.version, state_.floor))
     return refuse(Error::InvalidArgument,
                   "version pointer at " + std::to_string(target.version) + " is below version " +
-                      std::to_string(state_.version) + " in force: rollback refused");
+                      std::to_string(std::max(state_.version, state_.floor)) +
+                      (state_.version < state_.floor ? " once applied" : " in force") +
+                      ": rollback refused");
   if (target.version == state_.version) {
     if (target.list_sha256 != state_.list_sha256)
       return refuse(Error::InvalidArgument, "version " + std::to_string(target.version) +
@@ -421,6 +437,14 @@ Result<GateListState> ListFollower::sync(std::string* why) {
     if (!m || m->list != o_.list) {
       refused = "manifest at stream sequence " + std::to_string(at) +
                 " refused: " + (m ? "names list " + m->list : bad);
+      continue;
+    }
+    // For the pointer's version only the manifest the pointer names (an older publication's
+    // manifest that lost the compare-and-set may be in the stream): checked before applying.
+    if (m->version == target.version &&
+        (m->list_sha256 != target.list_sha256 || m->content_sha256 != target.content_sha256)) {
+      refused = "manifest at stream sequence " + std::to_string(at) + " for version " +
+                std::to_string(m->version) + " is not the one the version pointer names";
       continue;
     }
     if (m->version > state_.version && m->version <= target.version) known[m->version] = {*m, at};

@@ -55,12 +55,16 @@ struct GateListState {
   uint64_t version = 0;  // 0: no list yet
   std::string list_sha256;
   uint64_t manifest_seq = 0;  // stream sequence of the manifest last applied
+  // The highest version ever applied (the state file's, kept when the list beside it is
+  // missing or altered and is fetched again): no version below it is accepted.
+  uint64_t floor = 0;
 };
 
 struct FollowOptions {
   std::string list;
   std::string dir;   // DIR/NAME.idrbl, DIR/NAME.state
-  std::string gate;  // this gate's name in the report bucket ([A-Za-z0-9_-]+)
+  std::string gate;  // this gate's name in the report bucket (1..64 of [A-Za-z0-9_-];
+                     // `idr lists follow` refuses others)
   int replicas = 1;  // of the report bucket when it is created
   // Called after each new version is in place (e.g. BlocklistHolder::reload).
   std::function<void(const std::string& list_path, const ListManifest&)> on_applied;
