@@ -24,7 +24,7 @@ struct ListsCommand {
   CLI::App *keygen = nullptr, *publish = nullptr, *follow = nullptr, *status = nullptr;
   std::string servers = kDefaultServers, key, authority, list = "lost-stolen", master, full, delta,
               dir, gate, private_out, public_out;
-  uint64_t replicas = 1, poll_ms = 1000;
+  uint64_t replicas = 1, poll_ms = 1000, max_age_days = 7;
   bool once = false;
 };
 
@@ -91,6 +91,7 @@ int follow(const ListsCommand& o) {
   f.dir = o.dir;
   f.gate = o.gate;
   f.replicas = static_cast<int>(o.replicas);
+  f.max_age_s = static_cast<int64_t>(o.max_age_days) * 86400;
   f.on_applied = [](const std::string& path, const fleet::ListManifest& m) {
     std::printf("applied version %llu (%s, %llu entries) to %s\n",
                 static_cast<unsigned long long>(m.version),
@@ -215,6 +216,8 @@ Command add_lists(CLI::App& idr) {
   o->follow->add_flag("--once", o->once, "bring the list up to date once and exit");
   add_number_option(*o->follow, "--poll-ms", o->poll_ms, 50, 3600000,
                     "retry at least this often (default 1000)");
+  add_number_option(*o->follow, "--max-age-days", o->max_age_days, 1, 3650,
+                    "an error when the published version is older (default 7)");
 
   o->status = app->add_subcommand("status", "the published version and each gate's report");
   servers(o->status);

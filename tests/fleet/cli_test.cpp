@@ -98,6 +98,9 @@ TEST_CASE("idr lists: keygen then publish then follow --once then status", "[fle
     CHECK(r.status == 1);
     CHECK(r.err.find("give --full or --delta") != std::string::npos);
     CHECK(run_idr({"lists", "follow", "--authority", pub, "--dir", dir.path}).status == 1);
+    CHECK(run_idr({"lists", "follow", "--servers", servers, "--authority", pub, "--dir",
+                   dir.path + "/gate", "--gate", "g1", "--once", "--max-age-days", "0"})
+              .status == 1);
     for (const char* bad : {"g.1", "g 1", "g>", "*"}) {
       r = run_idr({"lists", "follow", "--servers", servers, "--authority", pub, "--dir",
                    dir.path + "/gate", "--gate", bad, "--once"});

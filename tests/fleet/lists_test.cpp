@@ -7,6 +7,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <condition_variable>
+#include <ctime>
 #include <fstream>
 #include <mutex>
 #include <thread>
@@ -51,6 +52,7 @@ struct Authority {
   ListKey key = new_key();
   ListKey anchor = load_anchor(key, dir.path);
   int csv_count = 0;
+  int64_t issued_at = static_cast<int64_t>(std::time(nullptr));
 
   std::string write(const std::string& name, const std::string& text) {
     const std::string path = dir.path + "/" + name;
@@ -77,7 +79,7 @@ struct Authority {
     return out;
   }
   idr::fleet::PublishOptions options(const std::string& list = "lost-stolen") const {
-    return {list, dir.path, 1, 1764806400};
+    return {list, dir.path, 1, issued_at};
   }
 };
 
@@ -427,6 +429,28 @@ TEST_CASE("lists: a manifest that lost the compare-and-set is not taken for its 
   CHECK(listed(gate.list_path(), kB));
   CHECK(!listed(gate.list_path(), kD));
   CHECK(why.find("is not the one the version pointer names") != std::string::npos);
+}
+
+TEST_CASE("lists: a version pointer older than the maximum age is reported (freeze)",
+          "[fleet][lists]") {
+  auto& e = engines(1);
+  Authority a;
+  auto link = fresh_link_to(e);
+  TempDir gate_dir("idr-lists-gate");
+  a.issued_at = static_cast<int64_t>(std::time(nullptr)) - 8 * 86400;  // default limit 7 days
+  publish(link, a, a.list({kA}), true);
+  idr::fleet::ListFollower gate(link, a.anchor, gate_options(gate_dir.path));
+  std::string why;
+  REQUIRE(!gate.sync(&why));
+  CHECK(why.find("more than the maximum age of 604800 s: updates may be withheld (freeze)") !=
+        std::string::npos);
+  CHECK(gate.state().version == 1);  // genuine and newer than nothing: applied all the same
+  REQUIRE(!gate.sync(&why));         // and reported again while the pointer stays old
+  CHECK(report_of(link, "gate-1").find("(freeze)") != std::string::npos);
+  auto lenient = gate_options(gate_dir.path);
+  lenient.max_age_s = 9 * 86400;
+  idr::fleet::ListFollower tolerant(link, a.anchor, lenient);
+  CHECK(tolerant.sync(&why));
 }
 
 TEST_CASE("lists: a gate offline for many versions catches up and a new gate starts from a full",

@@ -402,6 +402,15 @@ Result<GateListState> ListFollower::sync(std::string* why) {
     return refuse(pointer.error(), bad + "; version " + std::to_string(state_.version) + " kept");
   if (!pointer->present) return state_;  // nothing published yet
   const ListManifest& target = pointer->manifest;
+  // A pointer older than the maximum age: the authority's updates may be withheld (a
+  // freeze). The genuine version is still applied, and the sync fails with the reason.
+  const int64_t age = static_cast<int64_t>(std::time(nullptr)) - target.issued_at;
+  const std::string frozen =
+      o_.max_age_s > 0 && age > o_.max_age_s
+          ? "version pointer at " + std::to_string(target.version) + " was issued " +
+                std::to_string(age) + " s ago, more than the maximum age of " +
+                std::to_string(o_.max_age_s) + " s: updates may be withheld (freeze)"
+          : std::string();
   if (target.version < std::max(state_.version, state_.floor))
     return refuse(Error::InvalidArgument,
                   "version pointer at " + std::to_string(target.version) + " is below version " +
@@ -413,6 +422,7 @@ Result<GateListState> ListFollower::sync(std::string* why) {
       return refuse(Error::InvalidArgument, "version " + std::to_string(target.version) +
                                                 " published with other content than the list "
                                                 "in force: refused");
+    if (!frozen.empty()) return refuse(Error::InvalidArgument, frozen);
     report("");
     return state_;
   }
@@ -478,6 +488,7 @@ Result<GateListState> ListFollower::sync(std::string* why) {
   if (state_.list_sha256 != target.list_sha256)
     return refuse(Error::InvalidArgument, "version " + std::to_string(target.version) +
                                               " in the stream differs from the version pointer");
+  if (!frozen.empty()) return refuse(Error::InvalidArgument, frozen);
   report(refused);
   if (!refused.empty() && why) *why = refused;
   return state_;

@@ -66,6 +66,9 @@ struct FollowOptions {
   std::string gate;  // this gate's name in the report bucket (1..64 of [A-Za-z0-9_-];
                      // `idr lists follow` refuses others)
   int replicas = 1;  // of the report bucket when it is created
+  // A pointer issued longer ago than this (seconds; 0: no limit) fails sync() with the
+  // reason, in the report too, after applying it (a frozen authority or withheld updates).
+  int64_t max_age_s = 7 * 86400;
   // Called after each new version is in place (e.g. BlocklistHolder::reload).
   std::function<void(const std::string& list_path, const ListManifest&)> on_applied;
 };
