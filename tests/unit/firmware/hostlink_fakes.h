@@ -218,15 +218,14 @@ inline uint8_t xor_of(const Bytes& b, size_t from, size_t to) {
 // AA AA AA 96 69 | LEN | body | CHK, assembled by hand.
 inline Bytes frame_of(const Bytes& body) {
   const size_t len = body.size() + 1;
-  Bytes f{0xAA,
-          0xAA,
-          0xAA,
-          0x96,
-          0x69,
-          static_cast<uint8_t>(len >> 8),
-          static_cast<uint8_t>(len & 0xFF)};
-  f.insert(f.end(), body.begin(), body.end());
-  f.push_back(xor_of(f, 5, f.size()));
+  // Sized once and filled by copy: GCC 12 at -O2 reports a false -Warray-bounds when a
+  // vector built from a 7-byte list grows by insert.
+  Bytes f(7 + body.size() + 1);
+  const uint8_t head[7] = {0xAA, 0xAA, 0xAA, 0x96, 0x69, static_cast<uint8_t>(len >> 8),
+                           static_cast<uint8_t>(len & 0xFF)};
+  std::copy(head, head + 7, f.begin());
+  std::copy(body.begin(), body.end(), f.begin() + 7);
+  f.back() = xor_of(f, 5, f.size() - 1);
   return f;
 }
 
