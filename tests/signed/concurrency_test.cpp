@@ -3,11 +3,16 @@
 // re-checks time and revocation on every record. Labelled `concurrency` so the
 // ThreadSanitizer preset runs it: a race on the cache or on OpenSSL objects shared by
 // threads is reported there.
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -117,6 +122,45 @@ TEST_CASE("verify_records on several threads gives what verify_record gives in o
     }
   }
   CHECK(verify_records({}, o, 2).empty());
+}
+
+TEST_CASE("verify_records reports a thread it cannot start, after joining the started ones",
+          "[signed][concurrency]") {
+  const Pki pki = make_pki("NoThread", kNow - 86400 * 30, kNow + 86400 * 3650);
+  TrustStore trust;
+  REQUIRE(trust.add_root_der(pki.root.cert_der));
+  DeviceKey a;
+  RecordSpec spec;
+  spec.fields = resident_fields({});
+  const std::vector<Bytes> records(4, make_record(a, reader_chain(pki, a), spec).file);
+  VerifyOptions o;
+  o.trust = &trust;
+  o.now = kNow;
+  o.require_nonce = false;
+  o.require_counter = false;
+  // A child under a process limit that lets one thread start and not the next (as root, the
+  // limit applies only after dropping to a user with no other process): exit 0 when
+  // std::system_error reaches the caller, an abort (std::terminate on the started thread,
+  // never joined) otherwise.
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    if (::geteuid() == 0 && (::setgid(54321) != 0 || ::setuid(54321) != 0)) ::_exit(3);
+    const rlimit two{2, 2};  // this process and one thread
+    if (::setrlimit(RLIMIT_NPROC, &two) != 0) ::_exit(4);
+    try {
+      (void)verify_records(records, o, 4);
+    } catch (const std::system_error&) {
+      ::_exit(0);
+    } catch (...) {
+      ::_exit(5);
+    }
+    ::_exit(6);  // every thread started: the limit did not hold
+  }
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("a cached chain is re-checked for time and revocation at every record",

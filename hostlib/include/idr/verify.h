@@ -261,7 +261,8 @@ class VerifiedRecord {
 // from several threads at once and must be thread-safe; with a CounterStore, two records of
 // one reader in one batch race (the lower counter can come out as a regression): give a
 // batch at most one record per reader, or no CounterStore (require_counter = false).
-// An allocation failure in any thread is rethrown here after all threads stopped.
+// An allocation failure in any thread is rethrown here after all threads stopped; so is a
+// thread that cannot be started (std::system_error), after the started ones are joined.
 [[nodiscard]] std::vector<VerifiedRecord> verify_records(const std::vector<Bytes>& records,
                                                          const VerifyOptions& options,
                                                          unsigned threads = 0);

@@ -32,7 +32,18 @@ std::vector<VerifiedRecord> verify_records(const std::vector<Bytes>& records,
     work();
   } else {
     std::vector<std::thread> pool;
-    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    pool.reserve(threads - 1);
+    try {
+      for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+    } catch (...) {  // a thread that cannot start (std::system_error): stop and join the others
+      {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!error) error = std::current_exception();
+      }
+      next = records.size();
+      for (auto& t : pool) t.join();
+      std::rethrow_exception(error);
+    }
     work();  // this thread is one of them
     for (auto& t : pool) t.join();
   }
