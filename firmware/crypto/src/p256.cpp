@@ -214,21 +214,30 @@ Status precompute_nonce(P256Group& group, hal::Rng& rng, NoncePair& pair) {
   if (!drbg.ok()) return Status::Io;
   mbedtls_ecp_group* grp = P256GroupAccess::loaded(group);
   if (grp == nullptr) return Status::Unsupported;
-  Mpi k;  // zeroized by mbedtls_mpi_free on every path out
+  const mbedtls_mpi* n = &grp->N;
+  Mpi k;  // every bignum is zeroized by mbedtls_mpi_free on every path out
+  Mpi b;
   Mpi r;
-  Mpi k_inv;
+  Mpi kb;
+  Mpi w;
   Point kg;
   // r == 0 has probability about 2^-256; a few draws bound the loop (SEC 1 4.1.3 step 1).
   for (int attempt = 0; attempt < 4; ++attempt) {
     if (mbedtls_ecp_gen_privkey(grp, k.get(), mbedtls_hmac_drbg_random, drbg.ctx()) != 0 ||
         mbedtls_ecp_mul(grp, kg.get(), k.get(), &grp->G, mbedtls_hmac_drbg_random, drbg.ctx()) !=
             0 ||
-        mbedtls_mpi_mod_mpi(r.get(), &kg.get()->X, &grp->N) != 0)
+        mbedtls_mpi_mod_mpi(r.get(), &kg.get()->X, n) != 0)
       return Status::Unsupported;
     if (mbedtls_mpi_cmp_int(r.get(), 0) == 0) continue;
-    if (mbedtls_mpi_inv_mod(k_inv.get(), k.get(), &grp->N) != 0 ||
+    // The inversion (binary GCD, value-dependent loops) sees k b, never k, as in mbedTLS's
+    // ecdsa_sign with its t. k, b in [1, n-1] and n prime: k b mod n is never 0.
+    if (mbedtls_ecp_gen_privkey(grp, b.get(), mbedtls_hmac_drbg_random, drbg.ctx()) != 0 ||
+        mbedtls_mpi_mul_mpi(kb.get(), k.get(), b.get()) != 0 ||
+        mbedtls_mpi_mod_mpi(kb.get(), kb.get(), n) != 0 ||
+        mbedtls_mpi_inv_mod(w.get(), kb.get(), n) != 0 ||
         mbedtls_mpi_write_binary(r.get(), pair.r, sizeof(pair.r)) != 0 ||
-        mbedtls_mpi_write_binary(k_inv.get(), pair.k_inv, sizeof(pair.k_inv)) != 0) {
+        mbedtls_mpi_write_binary(b.get(), pair.b, sizeof(pair.b)) != 0 ||
+        mbedtls_mpi_write_binary(w.get(), pair.w, sizeof(pair.w)) != 0) {
       wipe(&pair, sizeof(pair));
       return Status::Unsupported;
     }
@@ -236,6 +245,23 @@ Status precompute_nonce(P256Group& group, hal::Rng& rng, NoncePair& pair) {
   }
   return Status::Unsupported;
 }
+
+namespace {
+
+// `out` from `bytes` when it is in [1, n-1].
+[[nodiscard]] bool read_scalar(const uint8_t (&bytes)[32], const mbedtls_mpi* n, Mpi& out) {
+  return mbedtls_mpi_read_binary(out.get(), bytes, sizeof(bytes)) == 0 &&
+         mbedtls_mpi_cmp_int(out.get(), 1) >= 0 && mbedtls_mpi_cmp_mpi(out.get(), n) < 0;
+}
+
+// out = x y mod n (mbedtls_mpi_mod_mpi: its division has value-dependent loops, so callers
+// only reduce products that carry the random blinding factor b).
+[[nodiscard]] bool mul_mod(Mpi& out, Mpi& x, Mpi& y, const mbedtls_mpi* n) {
+  return mbedtls_mpi_mul_mpi(out.get(), x.get(), y.get()) == 0 &&
+         mbedtls_mpi_mod_mpi(out.get(), out.get(), n) == 0;
+}
+
+}  // namespace
 
 Status sign_digest(P256Group& group, const uint8_t (&private_key)[kPrivateKeySize],
                    const uint8_t (&digest)[kSha256Size], const NoncePair& nonce,
@@ -245,16 +271,15 @@ Status sign_digest(P256Group& group, const uint8_t (&private_key)[kPrivateKeySiz
   const mbedtls_mpi* n = &grp->N;
   // Every bignum below is zeroized by mbedtls_mpi_free on every path out.
   Mpi d;
-  Mpi r;
-  Mpi k_inv;
   if (mbedtls_mpi_read_binary(d.get(), private_key, sizeof(private_key)) != 0 ||
-      mbedtls_ecp_check_privkey(grp, d.get()) != 0 ||
-      mbedtls_mpi_read_binary(r.get(), nonce.r, sizeof(nonce.r)) != 0 ||
-      mbedtls_mpi_read_binary(k_inv.get(), nonce.k_inv, sizeof(nonce.k_inv)) != 0)
+      mbedtls_ecp_check_privkey(grp, d.get()) != 0)
     return Status::InvalidArgument;
-  // Both in [1, n-1], as precompute_nonce makes them (a wiped or garbled pair is refused).
-  if (mbedtls_mpi_cmp_int(r.get(), 1) < 0 || mbedtls_mpi_cmp_mpi(r.get(), n) >= 0 ||
-      mbedtls_mpi_cmp_int(k_inv.get(), 1) < 0 || mbedtls_mpi_cmp_mpi(k_inv.get(), n) >= 0)
+  // Every field in [1, n-1], as precompute_nonce makes them (a wiped or garbled pair is
+  // refused: b = 0 would also unblind, w = 0 would sign s = 0).
+  Mpi r;
+  Mpi b;
+  Mpi w;
+  if (!read_scalar(nonce.r, n, r) || !read_scalar(nonce.b, n, b) || !read_scalar(nonce.w, n, w))
     return Status::InvalidArgument;
   // e: the digest as an integer (SEC 1 4.1.3 step 5; n has 256 bits, so no truncation),
   // reduced once below n as mbedTLS's own derive_mpi does.
@@ -262,15 +287,17 @@ Status sign_digest(P256Group& group, const uint8_t (&private_key)[kPrivateKeySiz
   if (mbedtls_mpi_read_binary(e.get(), digest, sizeof(digest)) != 0) return Status::Unsupported;
   if (mbedtls_mpi_cmp_mpi(e.get(), n) >= 0 && mbedtls_mpi_sub_mpi(e.get(), e.get(), n) != 0)
     return Status::Unsupported;
-  // s = k^-1 (e + r d) mod n.
+  // s = w (b e + (b r) d) mod n = k^-1 (e + r d) mod n. Each reduction sees a product with
+  // b, uniform and secret: (b r) d, not r d.
+  Mpi br;
+  Mpi brd;
+  Mpi be;
   Mpi t;
   Mpi s;
-  if (mbedtls_mpi_mul_mpi(t.get(), r.get(), d.get()) != 0 ||
-      mbedtls_mpi_mod_mpi(t.get(), t.get(), n) != 0 ||
-      mbedtls_mpi_add_mpi(t.get(), t.get(), e.get()) != 0 ||
+  if (!mul_mod(br, b, r, n) || !mul_mod(brd, br, d, n) || !mul_mod(be, b, e, n) ||
+      mbedtls_mpi_add_mpi(t.get(), be.get(), brd.get()) != 0 ||
       (mbedtls_mpi_cmp_mpi(t.get(), n) >= 0 && mbedtls_mpi_sub_mpi(t.get(), t.get(), n) != 0) ||
-      mbedtls_mpi_mul_mpi(s.get(), t.get(), k_inv.get()) != 0 ||
-      mbedtls_mpi_mod_mpi(s.get(), s.get(), n) != 0)
+      !mul_mod(s, w, t, n))
     return Status::Unsupported;
   if (mbedtls_mpi_cmp_int(s.get(), 0) == 0) return Status::Unsupported;
   if (mbedtls_mpi_write_binary(r.get(), signature, 32) != 0 ||

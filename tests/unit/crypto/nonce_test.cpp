@@ -266,7 +266,8 @@ TEST_CASE("nonce pairs: a wiped or out-of-range pair is refused") {
   CHECK(crypto::sign_digest(group, priv, digest, wiped, sig) == Status::InvalidArgument);
   crypto::NoncePair too_big{};
   std::memset(too_big.r, 0xFF, sizeof(too_big.r));  // >= n
-  std::memset(too_big.k_inv, 0x11, sizeof(too_big.k_inv));
+  std::memset(too_big.b, 0x11, sizeof(too_big.b));
+  std::memset(too_big.w, 0x11, sizeof(too_big.w));
   CHECK(crypto::sign_digest(group, priv, digest, too_big, sig) == Status::InvalidArgument);
   // And a genuine pair signs, and the signature verifies under the key.
   SeededRng rng(15);
@@ -277,6 +278,117 @@ TEST_CASE("nonce pairs: a wiped or out-of-range pair is refused") {
   REQUIRE(crypto::public_key_of(group, priv, pub) == Status::Ok);
   CHECK(crypto::verify_digest(group, pub, digest, sig) == Status::Ok);
   CHECK(std::memcmp(sig, pair.r, 32) == 0);
+}
+
+TEST_CASE("nonce pairs: a blinding value of 0 or >= n is refused") {
+  uint8_t priv[crypto::kPrivateKeySize];
+  const auto x = from_hex("C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721");
+  std::memcpy(priv, x.data(), sizeof(priv));
+  uint8_t digest[crypto::kSha256Size];
+  digest_of(4, digest);
+  crypto::P256Group group;
+  SeededRng rng(17);
+  crypto::NoncePair genuine{};
+  REQUIRE(crypto::precompute_nonce(group, rng, genuine) == Status::Ok);
+  // n, the order of P-256 (SEC 2 2.4.2), and n + 1: just out of range.
+  const auto n = from_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
+  const auto n_plus_1 = from_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632552");
+  const std::vector<std::vector<uint8_t>> bad_b = {std::vector<uint8_t>(32, 0), n, n_plus_1,
+                                                   std::vector<uint8_t>(32, 0xFF)};
+  uint8_t sig[crypto::kSignatureSize];
+  for (const auto& b : bad_b) {
+    crypto::NoncePair pair = genuine;
+    std::memcpy(pair.b, b.data(), sizeof(pair.b));
+    CHECK(crypto::sign_digest(group, priv, digest, pair, sig) == Status::InvalidArgument);
+  }
+  // w out of range is refused the same way.
+  for (const auto& w : bad_b) {
+    crypto::NoncePair pair = genuine;
+    std::memcpy(pair.w, w.data(), sizeof(pair.w));
+    CHECK(crypto::sign_digest(group, priv, digest, pair, sig) == Status::InvalidArgument);
+  }
+  // The untouched pair signs (so the refusals above are the fields', not the key's).
+  REQUIRE(crypto::sign_digest(group, priv, digest, genuine, sig) == Status::Ok);
+  uint8_t pub[crypto::kPublicKeySize];
+  REQUIRE(crypto::public_key_of(group, priv, pub) == Status::Ok);
+  CHECK(crypto::verify_digest(group, pub, digest, sig) == Status::Ok);
+}
+
+TEST_CASE("nonce pairs: two pools seeded alike sign the same digest, both signatures verify") {
+  uint8_t priv[crypto::kPrivateKeySize];
+  const auto x = from_hex("C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721");
+  std::memcpy(priv, x.data(), sizeof(priv));
+  uint8_t pub[crypto::kPublicKeySize];
+  crypto::P256Group group;
+  REQUIRE(crypto::public_key_of(group, priv, pub) == Status::Ok);
+  OpensslVerifier openssl(pub);
+  uint8_t digest[crypto::kSha256Size];
+  digest_of(5, digest);
+  SeededRng rng_a(18);
+  SeededRng rng_b(18);
+  crypto::NoncePool pool_a;
+  crypto::NoncePool pool_b;
+  REQUIRE(pool_a.refill_one(group, rng_a) == Status::Ok);
+  REQUIRE(pool_b.refill_one(group, rng_b) == Status::Ok);
+  crypto::NoncePair pair_a{};
+  crypto::NoncePair pair_b{};
+  REQUIRE(pool_a.take(pair_a));
+  REQUIRE(pool_b.take(pair_b));
+  uint8_t sig_a[crypto::kSignatureSize];
+  uint8_t sig_b[crypto::kSignatureSize];
+  REQUIRE(crypto::sign_digest(group, priv, digest, pair_a, sig_a) == Status::Ok);
+  REQUIRE(crypto::sign_digest(group, priv, digest, pair_b, sig_b) == Status::Ok);
+  CHECK(crypto::verify_digest(group, pub, digest, sig_a) == Status::Ok);
+  CHECK(crypto::verify_digest(group, pub, digest, sig_b) == Status::Ok);
+  CHECK(openssl.accepts(digest, sig_a));
+  CHECK(openssl.accepts(digest, sig_b));
+  // Alike seeds draw the same k and b: the same signature.
+  CHECK(as_vector(sig_a) == as_vector(sig_b));
+}
+
+TEST_CASE("nonce pairs: the blinding value cancels out of s") {
+  // s = w (b e + (b r) d) with w = (k b)^-1: the pair (r, 2b, w/2) is the same k blinded
+  // differently and must give the same signature (OpenSSL's BN computes 2b and w/2 mod n).
+  uint8_t priv[crypto::kPrivateKeySize];
+  const auto x = from_hex("C9AFA9D845BA75166B5C215767B1D6934E50C3DB36E89B127B8A622B120F6721");
+  std::memcpy(priv, x.data(), sizeof(priv));
+  uint8_t digest[crypto::kSha256Size];
+  digest_of(6, digest);
+  crypto::P256Group group;
+  SeededRng rng(19);
+  crypto::NoncePair pair{};
+  REQUIRE(crypto::precompute_nonce(group, rng, pair) == Status::Ok);
+  const auto n_hex = from_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
+  BN_CTX* ctx = BN_CTX_new();
+  REQUIRE(ctx != nullptr);
+  BIGNUM* n = BN_bin2bn(n_hex.data(), 32, nullptr);
+  BIGNUM* b = BN_bin2bn(pair.b, 32, nullptr);
+  BIGNUM* w = BN_bin2bn(pair.w, 32, nullptr);
+  BIGNUM* two = BN_new();
+  BIGNUM* half = BN_new();
+  REQUIRE((n && b && w && two && half));
+  REQUIRE(BN_set_word(two, 2) == 1);
+  REQUIRE(BN_mod_inverse(half, two, n, ctx) != nullptr);
+  REQUIRE(BN_mod_mul(b, b, two, n, ctx) == 1);
+  REQUIRE(BN_mod_mul(w, w, half, n, ctx) == 1);
+  crypto::NoncePair reblinded = pair;
+  REQUIRE(BN_bn2binpad(b, reblinded.b, 32) == 32);
+  REQUIRE(BN_bn2binpad(w, reblinded.w, 32) == 32);
+  BN_free(half);
+  BN_free(two);
+  BN_free(w);
+  BN_free(b);
+  BN_free(n);
+  BN_CTX_free(ctx);
+  CHECK(std::memcmp(reblinded.b, pair.b, 32) != 0);
+  uint8_t sig[crypto::kSignatureSize];
+  uint8_t sig_reblinded[crypto::kSignatureSize];
+  REQUIRE(crypto::sign_digest(group, priv, digest, pair, sig) == Status::Ok);
+  REQUIRE(crypto::sign_digest(group, priv, digest, reblinded, sig_reblinded) == Status::Ok);
+  CHECK(as_vector(sig) == as_vector(sig_reblinded));
+  uint8_t pub[crypto::kPublicKeySize];
+  REQUIRE(crypto::public_key_of(group, priv, pub) == Status::Ok);
+  CHECK(crypto::verify_digest(group, pub, digest, sig) == Status::Ok);
 }
 
 TEST_CASE("nonce pairs: a restarted reader (RAM lost) has none and repeats no r") {

@@ -105,24 +105,30 @@ class P256Group {
 
 // ---- Precomputed nonces (DESIGN 9: ECDSA off the critical path) ----
 // ECDSA's s = k^-1 (e + r d) mod n needs the message only in its last step: r = x(kG) mod n
-// and k^-1 mod n can be computed in advance, while the reader is idle, from a fresh random
-// k. A pair is a secret as strong as the key (with one signature made from it, k^-1 gives
-// d away), and used twice it gives the key away too: each pair lives only in RAM
-// (NoncePool), is used for one signature and wiped at once.
+// and the inverse can be computed in advance, while the reader is idle, from a fresh random
+// k. Blinded as mbedTLS's own ecdsa_sign blinds with its t: a random b in [1, n-1] is drawn
+// with k, the inversion sees only k*b (never k), and the pair keeps w = (k*b)^-1 with b, so
+// that s = w (b e + (b r) d) mod n, where every value reduced online involving d is a
+// product with the random b. A pair is a secret as strong as the key (with one signature
+// made from it, b and w give d away), and used twice it gives the key away too: each pair
+// lives only in RAM (NoncePool), is used for one signature and wiped at once.
 struct NoncePair {
-  uint8_t r[32];      // x(kG) mod n, big endian, 1 <= r < n
-  uint8_t k_inv[32];  // k^-1 mod n, big endian
+  uint8_t r[32];  // x(kG) mod n, big endian, 1 <= r < n
+  uint8_t b[32];  // the blinding value, big endian, 1 <= b < n
+  uint8_t w[32];  // (k b)^-1 mod n, big endian, 1 <= w < n
 };
 
 // One pair from a fresh k: an HMAC-DRBG (SHA-256) seeded with 48 bytes from `rng` (the
-// board's TRNG) draws k in [1, n-1] (mbedtls_ecp_gen_privkey) and blinds kG; the DRBG state
-// and k are wiped before return. About one signature's worth of work (kG on the kept group's
-// table): meant for idle time. On failure `pair` is wiped.
+// board's TRNG) draws k and then b, each in [1, n-1] (mbedtls_ecp_gen_privkey), and blinds
+// kG; w = (k b)^-1 mod n. The DRBG state and k are wiped before return. About one
+// signature's worth of work (kG on the kept group's table): meant for idle time. On failure
+// `pair` is wiped.
 [[nodiscard]] Status precompute_nonce(P256Group& group, hal::Rng& rng, NoncePair& pair);
 
-// ECDSA over a SHA-256 digest with a precomputed pair: s = k^-1 (e + r d) mod n, two
-// modular multiplications. The signature is r || s. InvalidArgument when the key or the
-// pair is out of range; Unsupported when s came out 0 (probability about 2^-256: the caller
+// ECDSA over a SHA-256 digest with a precomputed pair: s = w (b e + (b r) d) mod n
+// (= k^-1 (e + r d)), four modular multiplications. The signature is r || s.
+// InvalidArgument when the key or any field of the pair is out of [1, n-1] (a wiped pair is
+// all zero: refused); Unsupported when s came out 0 (probability about 2^-256: the caller
 // signs the slow way). The caller wipes the pair afterwards, whatever the result.
 [[nodiscard]] Status sign_digest(P256Group& group, const uint8_t (&private_key)[kPrivateKeySize],
                                  const uint8_t (&digest)[kSha256Size], const NoncePair& nonce,
