@@ -2,7 +2,8 @@
 // every signature made from a pair verifies with the host's mbedTLS AND with OpenSSL (an
 // independent implementation); 10,000 of them have 10,000 different r; a pair is never
 // used twice (taken out of the pool before use, burnt even when the signature fails); an
-// empty pool signs the slow way (RFC 6979); a restart (RAM lost) starts with no pairs.
+// empty pool signs the slow way (RFC 6979); a pair with any field out of [1, n-1] is
+// refused; the blinding value b cancels out of s; a restart (RAM lost) starts with no pairs.
 #include <catch2/catch.hpp>
 
 #include <openssl/bn.h>
@@ -292,7 +293,8 @@ TEST_CASE("nonce pairs: a blinding value of 0 or >= n is refused") {
   REQUIRE(crypto::precompute_nonce(group, rng, genuine) == Status::Ok);
   // n, the order of P-256 (SEC 2 2.4.2), and n + 1: just out of range.
   const auto n = from_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
-  const auto n_plus_1 = from_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632552");
+  const auto n_plus_1 =
+      from_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632552");
   const std::vector<std::vector<uint8_t>> bad_b = {std::vector<uint8_t>(32, 0), n, n_plus_1,
                                                    std::vector<uint8_t>(32, 0xFF)};
   uint8_t sig[crypto::kSignatureSize];

@@ -95,8 +95,8 @@ class KeyStore {
                             uint8_t (&signature)[kSignatureSize]);  // group loaded for the call
   [[nodiscard]] Status sign_pending(P256Group& group, const uint8_t (&digest)[kSha256Size],
                                     hal::Rng& blinding, uint8_t (&signature)[kSignatureSize]);
-  // The identity's key with a precomputed nonce pair (p256.h: s = k^-1 (e + r d) mod n
-  // only). The pair is the caller's to wipe, whatever the result.
+  // The identity's key with a precomputed nonce pair (p256.h: s = w (b e + (b r) d) mod n
+  // only, = k^-1 (e + r d)). The pair is the caller's to wipe, whatever the result.
   [[nodiscard]] Status sign(P256Group& group, const uint8_t (&digest)[kSha256Size],
                             const NoncePair& nonce, uint8_t (&signature)[kSignatureSize]);
 

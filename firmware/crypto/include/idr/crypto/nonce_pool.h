@@ -1,11 +1,11 @@
 #pragma once
 // A few precomputed ECDSA nonce pairs (p256.h NoncePair), filled while the reader is idle so
-// that a signed read pays only s = k^-1 (e + r d) mod n (DESIGN 9). RAM only: nothing is
-// ever written to flash, so no pair survives a reset or power cut. Each pair is handed out
-// once: take() moves it to the caller and wipes its slot before returning, so the same pair
-// can never be taken again; the caller wipes its copy after the one signature. When the pool
-// is empty the caller signs the slow way (p256.h sign_digest with RFC 6979).
-// One owner, one thread (ReaderIdentity).
+// that a signed read pays only s = w (b e + (b r) d) mod n = k^-1 (e + r d) (DESIGN 9). RAM only:
+// nothing is ever written to flash, so no pair survives a reset or power cut. Each pair is handed
+// out once: take() moves it to the caller and wipes its slot before returning, so the same pair can
+// never be taken again; the caller wipes its copy after the one signature. When the pool is empty
+// the caller signs the slow way (p256.h sign_digest with RFC 6979). One owner, one thread
+// (ReaderIdentity).
 #include <cstddef>
 #include <cstdint>
 
@@ -17,7 +17,7 @@ namespace idr::crypto {
 
 class NoncePool {
  public:
-  // Pairs kept ready: 64 bytes each. Two cover a read and an immediate re-read; one idle
+  // Pairs kept ready: 96 bytes each (r, b, w). Two cover a read and an immediate re-read; one idle
   // refill (about one signature of work) follows each signed read.
   static constexpr size_t kCapacity = 2;
 
