@@ -1,8 +1,9 @@
 #pragma once
 // Detections on the fleet's verified reads (DESIGN 13): rules that need more than one read,
 // meant to run inside the transaction that stores a read, so a read and its alerts commit
-// together (idr-ingest does not call them yet: its hook, ingest/detect.cpp, runs no rule) (and a read redelivered after a crash raises nothing twice). Each alert is
-// a row of `alerts` and, once committed, a message on `alerts.KIND` (stream IDR_ALERTS).
+// together (idr-ingest does not call them yet: its hook, ingest/detect.cpp, runs no rule) (and a
+// read redelivered after a crash raises nothing twice). Each alert is a row of `alerts` and, once
+// committed, a message on `alerts.KIND` (stream IDR_ALERTS).
 //
 // Kinds (alert subjects):
 //   id-other-holder     the ID number was read before with another name or birth date

@@ -221,7 +221,12 @@ inline Bytes frame_of(const Bytes& body) {
   // Sized once and filled by copy: GCC 12 at -O2 reports a false -Warray-bounds when a
   // vector built from a 7-byte list grows by insert.
   Bytes f(7 + body.size() + 1);
-  const uint8_t head[7] = {0xAA, 0xAA, 0xAA, 0x96, 0x69, static_cast<uint8_t>(len >> 8),
+  const uint8_t head[7] = {0xAA,
+                           0xAA,
+                           0xAA,
+                           0x96,
+                           0x69,
+                           static_cast<uint8_t>(len >> 8),
                            static_cast<uint8_t>(len & 0xFF)};
   std::copy(head, head + 7, f.begin());
   std::copy(body.begin(), body.end(), f.begin() + 7);
