@@ -1,6 +1,7 @@
 // Detections (detections.h, DESIGN 13): the rules run in PostgreSQL as one PL/pgSQL function, so
 // a read costs one round trip and concurrent workers meet on row locks, not in memory.
 #include "detections.h"
+#include "fleet_fail.h"
 
 #include <libpq-fe.h>
 
@@ -15,12 +16,6 @@
 namespace idr::fleet {
 
 namespace {
-
-template <typename T>
-Result<T> fail(std::string* why, Error e, const std::string& text) {
-  if (why) *why = text;
-  return e;
-}
 
 struct ResultFree {
   void operator()(PGresult* r) const { PQclear(r); }

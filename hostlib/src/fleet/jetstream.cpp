@@ -1,5 +1,6 @@
 // JetStream (jetstream.h): libnats 3.4 connection, JetStream context, streams and buckets.
 #include "jetstream.h"
+#include "fleet_fail.h"
 
 #include <algorithm>
 #include <cstring>
@@ -14,14 +15,6 @@ std::string js_error(const char* what, natsStatus s) {
     text += std::string(" (") + detail + ")";
   return text;
 }
-
-namespace {
-template <typename T>
-Result<T> fail(std::string* why, Error e, const std::string& text) {
-  if (why) *why = text;
-  return e;
-}
-}  // namespace
 
 Result<JetStream> JetStream::connect(const std::string& servers, int64_t timeout_ms,
                                      std::string* why) {

@@ -1,5 +1,6 @@
 // List distribution over JetStream (list_distribution.h, DESIGN 13).
 #include "list_distribution.h"
+#include "fleet_fail.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -19,12 +20,6 @@
 namespace idr::fleet {
 
 namespace {
-
-template <typename T>
-Result<T> fail(std::string* why, Error e, const std::string& text) {
-  if (why) *why = text;
-  return e;
-}
 
 std::string data_subject(const std::string& list, uint64_t version) {
   return "lists." + list + ".data." + std::to_string(version);

@@ -1,5 +1,6 @@
 // The signed list manifest (list_manifest.h): strict text, ECDSA P-256 with OpenSSL 3.
 #include "list_manifest.h"
+#include "fleet_fail.h"
 
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
@@ -23,12 +24,6 @@ namespace {
 constexpr size_t kMaxManifest = 4096;
 constexpr size_t kMaxKeyFile = 16 * 1024;
 constexpr char kFirstLine[] = "idr-list-publication 1";
-
-template <typename T>
-Result<T> fail(std::string* why, Error e, const std::string& text) {
-  if (why) *why = text;
-  return e;
-}
 
 std::string openssl_error() {
   const unsigned long e = ERR_get_error();
