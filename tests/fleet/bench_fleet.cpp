@@ -19,7 +19,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
+#include <sstream>
 #include <thread>
+
+#include <unistd.h>
 
 #include "idr/ca.h"
 #include "idr/fleet.h"
@@ -38,6 +43,63 @@ int64_t now_ns() {
       .count();
 }
 
+// CPU seconds (user + system) used so far by this process and its descendants, summed by
+// command name (idr-bench-fleet: publisher and ingester; nats-server; postgres), from
+// /proc: shows which engine the 2 cores went to.
+std::map<std::string, double> cpu_by_command() {
+  struct Proc {
+    int ppid = 0;
+    std::string comm;
+    double seconds = 0;
+  };
+  std::map<int, Proc> procs;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(in, line)) continue;  // gone meanwhile
+    const auto open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    std::string field;
+    std::vector<std::string> f;  // from field 3 (state) on
+    while (rest >> field) f.push_back(field);
+    if (f.size() < 13) continue;
+    Proc p;
+    p.comm = line.substr(open + 1, close - open - 1);
+    p.ppid = std::stoi(f[1]);
+    p.seconds = (std::stod(f[11]) + std::stod(f[12])) / tick;
+    procs[std::stoi(name)] = p;
+  }
+  std::map<std::string, double> by_command;
+  const int self = static_cast<int>(getpid());
+  for (const auto& [pid, p] : procs) {
+    for (int up = pid, hops = 0; up > 1 && hops < 64;
+         up = procs.count(up) ? procs[up].ppid : 0, ++hops) {
+      if (up == self) {
+        by_command[p.comm] += p.seconds;
+        break;
+      }
+    }
+  }
+  return by_command;
+}
+
+std::string cpu_since(const std::map<std::string, double>& before) {
+  std::string out;
+  for (const auto& [comm, seconds] : cpu_by_command()) {
+    const auto b = before.find(comm);
+    const double used = seconds - (b == before.end() ? 0.0 : b->second);
+    if (used < 0.05) continue;
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "%s%s %.1f s", out.empty() ? "" : ", ", comm.c_str(), used);
+    out += buf;
+  }
+  return out;
+}
+
 int64_t pg_count(const std::string& conninfo, const char* sql) {
   PGconn* c = PQconnectdb(conninfo.c_str());
   PGresult* r = PQexec(c, sql);
@@ -51,9 +113,15 @@ int64_t pg_count(const std::string& conninfo, const char* sql) {
 
 int main(int argc, char** argv) {
   int records = 20000, readers = 8, workers = 2, batch = 256;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  bool preload = false;
+  for (int i = 1; i < argc; i += 2) {
     const std::string a = argv[i];
-    const int v = std::atoi(argv[i + 1]);
+    if (a == "--preload") {
+      preload = true;
+      --i;
+      continue;
+    }
+    const int v = i + 1 < argc ? std::atoi(argv[i + 1]) : 0;
     if (a == "--records")
       records = v;
     else if (a == "--readers")
@@ -63,7 +131,8 @@ int main(int argc, char** argv) {
     else if (a == "--batch")
       batch = v;
     else {
-      std::cerr << "usage: idr-bench-fleet [--records N] [--readers N] [--workers N] [--batch N]\n";
+      std::cerr << "usage: idr-bench-fleet [--records N] [--readers N] [--workers N] [--batch N] "
+                   "[--preload]\n";
       return 64;
     }
   }
@@ -116,10 +185,17 @@ int main(int argc, char** argv) {
     o.trust = {trust_dir};
     o.workers = workers;
     o.batch = batch;
-    auto ingester = idr::fleet::Ingester::open(o, &why);
-    if (!ingester) throw std::runtime_error(why);
-    std::thread runner([&] { (void)ingester->run(&why); });
+    std::optional<idr::fleet::Ingester> ingester;
+    std::thread runner;
+    const auto start_ingester = [&] {
+      auto opened = idr::fleet::Ingester::open(o, &why);
+      if (!opened) throw std::runtime_error(why);
+      ingester.emplace(std::move(*opened));
+      runner = std::thread([&] { (void)ingester->run(&why); });
+    };
+    if (!preload) start_ingester();
 
+    auto cpu_before = cpu_by_command();
     auto link = idr::fleet::NatsLink::connect(*servers, false, 10s, &why);
     if (!link) throw std::runtime_error(why);
     const int64_t first_publish = now_ns();
@@ -144,6 +220,11 @@ int main(int argc, char** argv) {
     if (js_PublishAsyncComplete((*link)->js(), &done) != NATS_OK)
       throw std::runtime_error("not every publish was acknowledged");
     const double publish_s = static_cast<double>(now_ns() - first_publish) / 1e9;
+    const int64_t ingest_start = preload ? now_ns() : first_publish;
+    if (preload) {
+      cpu_before = cpu_by_command();
+      start_ingester();
+    }
 
     const auto deadline = std::chrono::steady_clock::now() + 600s;
     int64_t last_commit = 0;
@@ -154,24 +235,36 @@ int main(int argc, char** argv) {
         break;
       }
       if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("ingest stalled");
-      std::this_thread::sleep_for(5ms);
+      std::this_thread::sleep_for(10ms);
     }
+    const std::string cpu = cpu_since(cpu_before);
     ingester->request_stop();
     runner.join();
     const auto s = ingester->stats();
     const int64_t rows = pg_count(pg, "SELECT count(*) FROM records");
     const int64_t keys_stored =
         pg_count(pg, "SELECT count(DISTINCT (reader_serial, counter)) FROM records");
-    const double seconds = static_cast<double>(last_commit - first_publish) / 1e9;
+    const double seconds = static_cast<double>(last_commit - ingest_start) / 1e9;
     const double rate = records / seconds;
-    std::printf("records: %d from %d readers, made in %.1f s (not timed)\n", records, readers,
-                make_s);
+    size_t bytes = 0;
+    for (const auto& f : files) bytes += f.size();
+    std::printf(
+        "records: %d from %d readers, %zu bytes each on average, made in %.1f s (not timed)\n",
+        records, readers, bytes / files.size(), make_s);
     std::printf("cluster: 3 nats-server nodes, stream R3 file storage; PostgreSQL 15 local\n");
     std::printf("ingester: %d workers, batch %d; verify_records per batch on each worker\n",
                 workers, batch);
     std::printf("published (acknowledged by JetStream) in %.2f s: %.0f records/s\n", publish_s,
                 records / publish_s);
-    std::printf("publish -> verified -> committed: %.2f s for %d records\n", seconds, records);
+    if (preload)
+      std::printf(
+          "ingested from the full stream (started after the last publish): %.2f s for %d "
+          "records\n",
+          seconds, records);
+    else
+      std::printf("publish -> verified -> committed: %.2f s for %d records\n", seconds, records);
+    std::printf("CPU from the %s to the last commit: %s\n",
+                preload ? "ingester's start" : "first publish", cpu.c_str());
     std::printf("publish-to-commit latency: p50 %.1f ms, p99 %.1f ms (includes the backlog)\n",
                 s.p50_ms, s.p99_ms);
     std::printf("stored %llu, duplicates %llu, rejected %llu; rows %lld, distinct keys %lld\n",

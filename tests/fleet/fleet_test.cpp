@@ -252,6 +252,77 @@ TEST_CASE("the ingester stores a record once and keeps what does not verify out 
   CHECK(pg_value(pg, "SELECT last_counter FROM reader_counters") == "2");
 }
 
+// The batch store decides per record what the per-record statements decided: a counter above
+// every earlier one of its reader (stored or earlier in the same batch) advances, one below is
+// stored flagged, a repeat is recognised within one batch as across batches. One record per
+// transaction (batch 1) and whole batches give the same rows.
+TEST_CASE("a reader's counters taken out of order are stored once each, flagged in order") {
+  const int batch = GENERATE(1, 64);
+  INFO("batch " << batch);
+  TempDir dir("idr-fleet-test");
+  FleetEngines engines;
+  const std::string pg = engines.postgres_conninfo();
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const auto pki = idr::test::make_pki("Fleet", now - 86400, now + 86400 * 30);
+  std::ofstream(dir.path + "/root.crt.pem") << idr::ca::to_pem(pki.root.cert_der);
+  std::ofstream(dir.path + "/revoked.txt") << "idr-revocation-list 2\n";
+  idr::test::DeviceKey one, two;
+  const auto chain_one = idr::test::reader_chain(pki, one, now - 86400, now + 86400 * 30);
+  const auto chain_two = idr::test::reader_chain(pki, two, now - 86400, now + 86400 * 30);
+  auto record = [&](int reader, uint64_t counter, const std::u16string& name) {
+    idr::test::RecordSpec spec;
+    spec.counter = counter;
+    idr::test::ResidentCard card;
+    card.name = name;
+    spec.fields = idr::test::resident_fields(card);
+    return reader == 1 ? idr::test::make_record(one, chain_one, spec).file
+                       : idr::test::make_record(two, chain_two, spec).file;
+  };
+  std::string why;
+  REQUIRE(idr::fleet::ensure_record_stream(servers(engines), 3, std::chrono::seconds(30), &why));
+  const std::string subject = "idr.rec.hebei.gate-3";
+  const idr::Bytes three = record(1, 3, u"张三丰");
+  // Published before the ingester starts, each with its own message id (past JetStream's
+  // dedup): it takes them in large batches (batch 64) or one by one (batch 1).
+  const std::vector<idr::Bytes> order{three,
+                                      record(2, 7, u"张三丰"),
+                                      record(1, 1, u"张三丰"),
+                                      three,
+                                      record(1, 5, u"张三丰"),
+                                      record(2, 6, u"张三丰"),
+                                      record(1, 2, u"张三丰"),
+                                      record(1, 5, u"李四"),
+                                      record(1, 4, u"张三丰"),
+                                      record(2, 8, u"张三丰")};
+  for (size_t i = 0; i < order.size(); ++i)
+    publish_raw(engines, subject, order[i], "m" + std::to_string(i));
+  Ingest ingest(engines, {dir.path + "/root.crt.pem"}, 2, batch);
+  wait_until(
+      [&] {
+        return pg_count(pg, "SELECT count(*) FROM records") +
+                   pg_count(pg, "SELECT count(*) FROM rejected_records") >=
+               static_cast<int64_t>(order.size()) - 1;  // the repeat of 3 adds no row
+      },
+      "every message taken");
+  CHECK(ingest.stop().rfind("stored 8; duplicates 1; rejected 1;", 0) == 0);
+  CHECK(pg_rows(pg, "SELECT counter, counter_advanced FROM records WHERE reader_serial = '" +
+                        one.serial() + "' ORDER BY stream_seq") ==
+        std::vector<std::string>{"3|t", "1|f", "5|t", "2|f", "4|f"});
+  CHECK(pg_rows(pg, "SELECT counter, counter_advanced FROM records WHERE reader_serial = '" +
+                        two.serial() + "' ORDER BY stream_seq") ==
+        std::vector<std::string>{"7|t", "6|f", "8|t"});
+  CHECK(pg_rows(pg, "SELECT reader_serial = '" + one.serial() +
+                        "', last_counter FROM reader_counters ORDER BY 2") ==
+        std::vector<std::string>{"t|5", "f|8"});
+  const auto reasons = pg_rows(pg, "SELECT reason FROM rejected_records ORDER BY stream_seq");
+  CHECK(reasons == std::vector<std::string>{"counter 5 of " + one.serial() +
+                                            " repeated with another signed payload"});
+  // Each record's id in record_keys is its row's.
+  CHECK(pg_count(pg,
+                 "SELECT count(*) FROM records r JOIN record_keys k ON k.record_id = r.id "
+                 "AND k.reader_serial = r.reader_serial AND k.counter = r.counter") == 8);
+}
+
 TEST_CASE(
     "a record forged with the genuine message id first does not get the genuine one dropped") {
   TempDir dir("idr-fleet-test");

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <deque>
 #include <functional>
@@ -49,6 +50,24 @@ std::string hex(const uint8_t* p, size_t n) {
   return s;
 }
 
+// Text PostgreSQL takes from any input (a diagnostic: a subject, a reason): printable ASCII
+// kept, any other byte as \xNN (a NUL or a byte that is not UTF-8 would fail the batch).
+std::string printable(const std::string& in) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (const char ch : in) {
+    const auto b = static_cast<uint8_t>(ch);
+    if (b >= 0x20 && b < 0x7F) {
+      out += ch;
+    } else {
+      out += "\\x";
+      out += digits[b >> 4];
+      out += digits[b & 15];
+    }
+  }
+  return out;
+}
+
 // "idr.rec.<province>.<site>" -> the two tokens; false when not that shape.
 bool split_subject(const std::string& subject, std::string& province, std::string& site) {
   const std::string prefix = kRecordSubjectPrefix;
@@ -77,6 +96,15 @@ bool exec_ok(PGconn* c, const char* sql, std::string* why) {
   return false;
 }
 
+// COMMIT that committed: an aborted transaction answers COMMIT with the tag ROLLBACK.
+bool commit_ok(PGconn* c, std::string* why) {
+  PgResult r(PQexec(c, "COMMIT"));
+  if (r.status() == PGRES_COMMAND_OK && std::strcmp(PQcmdStatus(r.r), "COMMIT") == 0) return true;
+  if (why)
+    *why = r.status() == PGRES_COMMAND_OK ? "the transaction was rolled back" : PQerrorMessage(c);
+  return false;
+}
+
 // A record taken from the stream, and what verifying it found.
 struct Item {
   natsMsg* msg = nullptr;
@@ -90,28 +118,70 @@ struct Item {
   Bytes signature;
 };
 
-// The prepared statements of one worker's connection.
-const char* const kStatements[][2] = {
-    {"key",
-     "INSERT INTO record_keys(reader_serial, counter, signature, record_id, day) "
-     "VALUES($1, $2, $3, nextval('records_id_seq'), $4) ON CONFLICT DO NOTHING RETURNING "
-     "record_id"},
-    {"key_get",
-     "SELECT signature, record_id FROM record_keys WHERE reader_serial = $1 AND counter = $2"},
-    {"counter",
-     "INSERT INTO reader_counters(reader_serial, last_counter) VALUES($1, $2) "
-     "ON CONFLICT (reader_serial) DO UPDATE SET last_counter = EXCLUDED.last_counter, "
-     "updated_at = now() WHERE reader_counters.last_counter < EXCLUDED.last_counter RETURNING 1"},
-    {"record",
-     "INSERT INTO records(id, day, reader_serial, counter, chip_uid, id_number, name, birth, "
-     "province, site, read_time, published_at, counter_advanced, stream_seq, signed) "
-     "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-     "CASE WHEN $11::bigint = 0 THEN NULL ELSE to_timestamp($11::bigint) END, "
-     "CASE WHEN $12::bigint = 0 THEN NULL ELSE to_timestamp($12::bigint / 1e9) END, $13, $14, "
-     "$15)"},
-    {"reject",
-     "INSERT INTO rejected_records(subject, stream_seq, reason, signed) VALUES($1, $2, $3, $4)"},
+// A PostgreSQL array parameter in the binary format (array_recv): one dimension, elements
+// of one type, each as its length (-1: NULL) and its binary value.
+class PgArray {
+ public:
+  explicit PgArray(Oid element) : element_(element) {}
+  void add(const void* data, size_t size) {
+    put32(static_cast<uint32_t>(size));
+    const auto* p = static_cast<const char*>(data);
+    body_.append(p, size);
+    ++count_;
+  }
+  void add(const std::string& text) { add(text.data(), text.size()); }
+  void add(const Bytes& bytes) { add(bytes.data(), bytes.size()); }
+  void add_int8(int64_t v) {
+    char be[8];
+    for (int i = 0; i < 8; ++i) be[i] = static_cast<char>(static_cast<uint64_t>(v) >> (56 - 8 * i));
+    add(be, sizeof be);
+  }
+  void add_null() {
+    put32(0xFFFFFFFFu);
+    has_null_ = true;
+    ++count_;
+  }
+  // The parameter's bytes (valid until the next add).
+  const std::string& value() {
+    std::string head;
+    const auto put = [&head](uint32_t v) {
+      for (int i = 0; i < 4; ++i) head += static_cast<char>(v >> (24 - 8 * i));
+    };
+    put(count_ ? 1 : 0);  // dimensions
+    put(has_null_ ? 1 : 0);
+    put(element_);
+    if (count_) {
+      put(count_);
+      put(1);  // lower bound
+    }
+    value_ = head + body_;
+    return value_;
+  }
+
+ private:
+  void put32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) body_ += static_cast<char>(v >> (24 - 8 * i));
+  }
+  Oid element_;
+  uint32_t count_ = 0;
+  bool has_null_ = false;
+  std::string body_, value_;
 };
+
+constexpr Oid kByteaOid = 17, kInt8Oid = 20, kTextOid = 25;
+
+// A worker's batch in one call (DESIGN 13): the server-side function idr_store_batch stores
+// every record of the batch set-wise, in the batch's order, with what the per-record
+// statements did before: record_keys decides new / the same record again / another signature
+// for a stored (reader, counter); reader_counters keeps the highest counter per reader under
+// row locks taken in reader order, a record being "advanced" when its counter is above both
+// the stored one and every earlier new record of its reader in the batch; records gets the
+// new ones, rejected_records what did not verify and the other signatures. It returns, in
+// batch order, each record's outcome, record id and counter_advanced.
+const char* const kStoreBatch =
+    "SELECT r_ord, r_outcome, r_record_id, r_advanced FROM idr_store_batch($1::date, $2, $3, $4, "
+    "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+constexpr int kStoreBatchParams = 16;
 
 }  // namespace
 
@@ -138,7 +208,77 @@ std::string create_schema(PGconn* conn) {
       "CREATE TABLE IF NOT EXISTS rejected_records(id bigserial PRIMARY KEY,"
       "  received_at timestamptz NOT NULL DEFAULT now(), subject text NOT NULL,"
       "  stream_seq bigint NOT NULL, reason text NOT NULL, signed bytea NOT NULL);"
-      "";
+      // The batch store (kStoreBatch). What it decides per record lives in a narrow
+      // temporary table of the session, emptied at each commit (the signed bytes and the
+      // fields go from the arrays straight into their tables); every statement sees what the
+      // ones before it wrote and what concurrent transactions committed, as the per-record
+      // statements did. Generic plans: the same statements run for every batch.
+      "CREATE OR REPLACE FUNCTION idr_store_batch(p_day date, p_serial text[],"
+      "  p_counter bigint[], p_signature bytea[], p_chip_uid text[], p_id_number text[],"
+      "  p_name text[], p_birth text[], p_province text[], p_site text[], p_read_time bigint[],"
+      "  p_published_ns bigint[], p_stream_seq bigint[], p_signed bytea[], p_subject text[],"
+      "  p_reason text[])"
+      " RETURNS TABLE(r_ord int, r_outcome text, r_record_id bigint, r_advanced boolean)"
+      " LANGUAGE plpgsql SET plan_cache_mode = force_generic_plan AS $fn$ BEGIN"
+      "  IF to_regclass('pg_temp.idr_batch') IS NULL THEN"
+      "    CREATE TEMP TABLE idr_batch(ord int NOT NULL, serial text, counter bigint,"
+      "      signature bytea, first_of_key boolean, outcome text, record_id bigint,"
+      "      advanced boolean) ON COMMIT DELETE ROWS;"
+      "  END IF;"
+      "  DELETE FROM idr_batch;"  // a second call in one transaction
+      "  INSERT INTO idr_batch(ord, serial, counter, signature, first_of_key, outcome)"
+      "    SELECT t.ord, t.serial, t.counter, t.signature, t.reason IS NULL AND row_number()"
+      "        OVER (PARTITION BY t.reason IS NULL, t.serial, t.counter ORDER BY t.ord) = 1,"
+      "      CASE WHEN t.reason IS NOT NULL THEN 'rejected' END"
+      "    FROM unnest(p_serial, p_counter, p_signature, p_reason) WITH ORDINALITY"
+      "      AS t(serial, counter, signature, reason, ord);"
+      // New keys: the first record of the batch with a (reader, counter) not stored before.
+      "  WITH ins AS (INSERT INTO record_keys(reader_serial, counter, signature, record_id, day)"
+      "      SELECT serial, counter, signature, nextval('records_id_seq'), p_day FROM idr_batch"
+      "      WHERE first_of_key ORDER BY ord ON CONFLICT DO NOTHING"
+      "      RETURNING reader_serial, counter, record_id)"
+      "    UPDATE idr_batch b SET outcome = 'new', record_id = ins.record_id FROM ins"
+      "    WHERE b.first_of_key AND b.serial = ins.reader_serial AND b.counter = ins.counter;"
+      // The rest repeat a stored key: the same record again, or another signature for it.
+      "  UPDATE idr_batch b SET record_id = k.record_id, outcome = CASE WHEN k.signature ="
+      "      b.signature THEN 'duplicate' ELSE 'other' END FROM record_keys k"
+      "    WHERE b.outcome IS NULL AND k.reader_serial = b.serial AND k.counter = b.counter;"
+      "  IF EXISTS (SELECT 1 FROM idr_batch WHERE outcome IS NULL) THEN"
+      "    RAISE EXCEPTION 'idr_store_batch: a record key neither stored nor found';"
+      "  END IF;"
+      // Counters: a row for every reader (-1: none yet, below every counter), locked in
+      // reader order (two ingesters cannot deadlock on them), then read and raised.
+      "  INSERT INTO reader_counters(reader_serial, last_counter)"
+      "    SELECT DISTINCT serial, -1 FROM idr_batch WHERE outcome = 'new' ORDER BY serial"
+      "    ON CONFLICT DO NOTHING;"
+      "  PERFORM 1 FROM reader_counters WHERE reader_serial IN"
+      "    (SELECT serial FROM idr_batch WHERE outcome = 'new') ORDER BY reader_serial FOR UPDATE;"
+      "  UPDATE idr_batch b SET advanced = b.counter > greatest(c.last_counter, w.before)"
+      "    FROM (SELECT ord, coalesce(max(counter) OVER (PARTITION BY serial ORDER BY ord"
+      "        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), -1) AS before"
+      "      FROM idr_batch WHERE outcome = 'new') w, reader_counters c"
+      "    WHERE b.ord = w.ord AND c.reader_serial = b.serial;"
+      "  UPDATE reader_counters c SET last_counter = m.top, updated_at = now()"
+      "    FROM (SELECT serial, max(counter) AS top FROM idr_batch WHERE outcome = 'new'"
+      "      GROUP BY serial) m"
+      "    WHERE c.reader_serial = m.serial AND c.last_counter < m.top;"
+      "  INSERT INTO records(id, day, reader_serial, counter, chip_uid, id_number, name, birth,"
+      "      province, site, read_time, published_at, counter_advanced, stream_seq, signed)"
+      "    SELECT b.record_id, p_day, b.serial, b.counter, p_chip_uid[b.ord],"
+      "      p_id_number[b.ord], p_name[b.ord], p_birth[b.ord], p_province[b.ord], p_site[b.ord],"
+      "      CASE WHEN p_read_time[b.ord] = 0 THEN NULL ELSE to_timestamp(p_read_time[b.ord]) END,"
+      "      CASE WHEN p_published_ns[b.ord] = 0 THEN NULL"
+      "        ELSE to_timestamp(p_published_ns[b.ord] / 1e9) END,"
+      "      b.advanced, p_stream_seq[b.ord], p_signed[b.ord] FROM idr_batch b"
+      "    WHERE b.outcome = 'new' ORDER BY b.ord;"
+      "  INSERT INTO rejected_records(subject, stream_seq, reason, signed)"
+      "    SELECT p_subject[b.ord], p_stream_seq[b.ord], coalesce(p_reason[b.ord], 'counter ' ||"
+      "      b.counter || ' of ' || b.serial || ' repeated with another signed payload'),"
+      "      p_signed[b.ord] FROM idr_batch b"
+      "    WHERE b.outcome IN ('rejected', 'other') ORDER BY b.ord;"
+      "  RETURN QUERY SELECT ord, outcome, record_id, coalesce(advanced, false) FROM idr_batch"
+      "    ORDER BY ord;"
+      " END $fn$;";
   if (!exec_ok(conn, sql, &why)) return why.empty() ? "schema failed" : why;
   return {};
 }
@@ -153,6 +293,7 @@ struct Ingester::Impl {
     std::mutex mutex;
     std::condition_variable cv;
     std::deque<Item> queue;
+    std::vector<natsMsg*> taken;  // the batch in process(), until its Ack or Nak (under mutex)
     PGconn* conn = nullptr;
     std::set<std::string> days;  // partitions known to exist
     std::thread thread;
@@ -168,8 +309,8 @@ struct Ingester::Impl {
 
   mutable std::mutex stats_mutex;
   IngestStats counts;
-  std::vector<double> latencies_ms;
-  std::string fatal;  // under stats_mutex: a worker's unrecoverable error
+  mutable std::vector<double> latencies_ms;  // reordered by stats()
+  std::string fatal;                         // under stats_mutex: a worker's unrecoverable error
 
   ~Impl() {
     natsSubscription_Destroy(sub);
@@ -189,14 +330,14 @@ struct Ingester::Impl {
   }
 
   bool prepare(PGconn* c, std::string* why) const {
-    for (const auto& st : kStatements) {
-      PgResult r(PQprepare(c, st[0], st[1], 0, nullptr));
-      if (r.status() != PGRES_COMMAND_OK) {
-        if (why) *why = PQerrorMessage(c);
-        return false;
-      }
-    }
-    return true;
+    constexpr Oid kDate = 1082, kTexts = 1009, kInt8s = 1016, kByteas = 1001;
+    const Oid types[kStoreBatchParams] = {kDate,  kTexts,  kInt8s, kByteas, kTexts, kTexts,
+                                          kTexts, kTexts,  kTexts, kTexts,  kInt8s, kInt8s,
+                                          kInt8s, kByteas, kTexts, kTexts};
+    PgResult r(PQprepare(c, "store_batch", kStoreBatch, kStoreBatchParams, types));
+    if (r.status() == PGRES_COMMAND_OK) return true;
+    if (why) *why = PQerrorMessage(c);
+    return false;
   }
 
   bool ensure_partition(Worker& w, const std::string& day, std::string* why) {
@@ -262,109 +403,113 @@ struct Ingester::Impl {
     it.signature.assign(sig.begin(), sig.end());
   }
 
-  // The evidence of a record that is not stored in records, with why.
-  bool reject(PGconn* c, const Item& it, const std::string& reason, std::string* why) {
-    const std::string seq = std::to_string(it.stream_seq);
-    const char* subject = natsMsg_GetSubject(it.msg);
-    const char* values[] = {subject ? subject : "", seq.c_str(), reason.c_str(),
-                            reinterpret_cast<const char*>(it.file.data())};
-    const int lengths[] = {0, 0, 0, static_cast<int>(it.file.size())};
-    const int formats[] = {0, 0, 0, 1};
-    PgResult r(PQexecPrepared(c, "reject", 4, values, lengths, formats, 0));
-    if (r.status() == PGRES_COMMAND_OK) return true;
-    *why = PQerrorMessage(c);
-    return false;
-  }
-
-  // One item in the open transaction. False (with `why`) rolls the batch back.
-  bool store(Worker& w, Item& it, const std::string& day, uint64_t& stored, uint64_t& dups,
-             uint64_t& rejected, std::string* why) {
-    PGconn* c = w.conn;
-    const std::string seq = std::to_string(it.stream_seq);
-    if (!it.verified) {
-      if (!reject(c, it, it.reason, why)) return false;
-      ++rejected;
-      return true;
-    }
-    StoredRecord& row = it.row;
-    row.day = day;
-    const std::string counter = std::to_string(row.counter);
-    IngestTransaction txn;
-    txn.conn = c;
-    {
-      const char* values[] = {row.reader_serial.c_str(), counter.c_str(),
-                              reinterpret_cast<const char*>(it.signature.data()), day.c_str()};
-      const int lengths[] = {0, 0, static_cast<int>(it.signature.size()), 0};
-      const int formats[] = {0, 0, 1, 0};
-      PgResult r(PQexecPrepared(c, "key", 4, values, lengths, formats, 0));
-      if (r.status() != PGRES_TUPLES_OK) return *why = PQerrorMessage(c), false;
-      if (PQntuples(r.r) == 1) {
-        row.record_id = std::stoll(PQgetvalue(r.r, 0, 0));
-      } else {
-        const char* kv[] = {row.reader_serial.c_str(), counter.c_str()};
-        PgResult g(PQexecPrepared(c, "key_get", 2, kv, nullptr, nullptr, 1));
-        if (g.status() != PGRES_TUPLES_OK || PQntuples(g.r) != 1)
-          return *why = PQerrorMessage(c), false;
-        const bool same = static_cast<size_t>(PQgetlength(g.r, 0, 0)) == it.signature.size() &&
-                          std::equal(it.signature.begin(), it.signature.end(),
-                                     reinterpret_cast<const uint8_t*>(PQgetvalue(g.r, 0, 0)));
-        if (same) {  // the same signed record again: already stored
-          ++dups;
-          return true;
-        }
-        // Same reader and counter, another signature: store the evidence, tell the detections.
-        uint64_t stored_id = 0;
-        const char* p = PQgetvalue(g.r, 0, 1);  // binary int8, big-endian
-        for (int i = 0; i < 8; ++i) stored_id = (stored_id << 8) | static_cast<uint8_t>(p[i]);
-        row.record_id = static_cast<int64_t>(stored_id);
-        if (!reject(c, it,
-                    "counter " + counter + " of " + row.reader_serial +
-                        " repeated with another signed payload",
-                    why))
-          return false;
-        ++rejected;
-        txn.record = row;
-        txn.counter = CounterEvent::RepeatedOtherContent;
-        return detect(txn, why).ok();
+  // Stores the batch in the open transaction with one call of idr_store_batch, then runs the
+  // detections for each record in batch order (each stored record, and each record that
+  // repeats a stored (reader, counter) with another signature), in the same transaction.
+  // False (with `why`) rolls the batch back.
+  bool store(Worker& w, std::vector<Item>& batch, const std::string& day, uint64_t& stored,
+             uint64_t& dups, uint64_t& rejected, std::string* why) {
+    PgArray serial(kTextOid), counter(kInt8Oid), signature(kByteaOid), chip_uid(kTextOid),
+        id_number(kTextOid), name(kTextOid), birth(kTextOid), province(kTextOid), site(kTextOid),
+        read_time(kInt8Oid), published(kInt8Oid), stream_seq(kInt8Oid), signed_bytes(kByteaOid),
+        subject(kTextOid), reason(kTextOid);
+    for (const auto& it : batch) {
+      const char* subj = natsMsg_GetSubject(it.msg);
+      subject.add(printable(subj ? subj : ""));
+      stream_seq.add_int8(static_cast<int64_t>(it.stream_seq));
+      signed_bytes.add(it.file);
+      published.add_int8(it.published_ns);
+      if (!it.verified) {
+        reason.add(printable(it.reason));
+        for (PgArray* a : {&serial, &counter, &signature, &chip_uid, &id_number, &name, &birth,
+                           &province, &site, &read_time})
+          a->add_null();
+        continue;
       }
+      reason.add_null();
+      const StoredRecord& row = it.row;
+      serial.add(row.reader_serial);
+      counter.add_int8(static_cast<int64_t>(row.counter));  // <= INT64_MAX (fill)
+      signature.add(it.signature);
+      chip_uid.add(row.chip_uid);
+      id_number.add(row.id_number);
+      name.add(row.name);
+      birth.add(row.birth);
+      province.add(row.province);
+      site.add(row.site);
+      read_time.add_int8(row.read_time);
     }
-    bool advanced = false;
-    {
-      const char* values[] = {row.reader_serial.c_str(), counter.c_str()};
-      PgResult r(PQexecPrepared(c, "counter", 2, values, nullptr, nullptr, 0));
-      if (r.status() != PGRES_TUPLES_OK) return *why = PQerrorMessage(c), false;
-      advanced = PQntuples(r.r) == 1;
+    const std::string* values[kStoreBatchParams] = {nullptr,
+                                                    &serial.value(),
+                                                    &counter.value(),
+                                                    &signature.value(),
+                                                    &chip_uid.value(),
+                                                    &id_number.value(),
+                                                    &name.value(),
+                                                    &birth.value(),
+                                                    &province.value(),
+                                                    &site.value(),
+                                                    &read_time.value(),
+                                                    &published.value(),
+                                                    &stream_seq.value(),
+                                                    &signed_bytes.value(),
+                                                    &subject.value(),
+                                                    &reason.value()};
+    const char* pointers[kStoreBatchParams];
+    int lengths[kStoreBatchParams];
+    int formats[kStoreBatchParams];
+    pointers[0] = day.c_str();
+    lengths[0] = 0;
+    formats[0] = 0;
+    for (int i = 1; i < kStoreBatchParams; ++i) {
+      pointers[i] = values[i]->data();
+      lengths[i] = static_cast<int>(values[i]->size());
+      formats[i] = 1;
     }
-    {
-      const std::string id = std::to_string(row.record_id),
-                        read_time = std::to_string(row.read_time),
-                        published = std::to_string(it.published_ns);
-      const char* values[] = {id.c_str(),
-                              day.c_str(),
-                              row.reader_serial.c_str(),
-                              counter.c_str(),
-                              row.chip_uid.c_str(),
-                              row.id_number.c_str(),
-                              row.name.c_str(),
-                              row.birth.c_str(),
-                              row.province.c_str(),
-                              row.site.c_str(),
-                              read_time.c_str(),
-                              published.c_str(),
-                              advanced ? "t" : "f",
-                              seq.c_str(),
-                              reinterpret_cast<const char*>(it.file.data())};
-      int lengths[15] = {};
-      int formats[15] = {};
-      lengths[14] = static_cast<int>(it.file.size());
-      formats[14] = 1;
-      PgResult r(PQexecPrepared(c, "record", 15, values, lengths, formats, 0));
-      if (r.status() != PGRES_COMMAND_OK) return *why = PQerrorMessage(c), false;
+    PgResult r(
+        PQexecPrepared(w.conn, "store_batch", kStoreBatchParams, pointers, lengths, formats, 0));
+    if (r.status() != PGRES_TUPLES_OK) return *why = PQerrorMessage(w.conn), false;
+    if (static_cast<size_t>(PQntuples(r.r)) != batch.size()) {
+      *why = "idr_store_batch returned " + std::to_string(PQntuples(r.r)) + " rows for " +
+             std::to_string(batch.size()) + " records";
+      return false;
     }
-    ++stored;
-    txn.record = row;
-    txn.counter = advanced ? CounterEvent::Advanced : CounterEvent::Below;
-    return detect(txn, why).ok();
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const int row = static_cast<int>(i);
+      const std::string outcome = PQgetvalue(r.r, row, 1);
+      if (std::strtoull(PQgetvalue(r.r, row, 0), nullptr, 10) != i + 1) {
+        *why = "idr_store_batch returned its rows out of order";
+        return false;
+      }
+      Item& it = batch[i];
+      IngestTransaction txn;
+      txn.conn = w.conn;
+      if (outcome == "rejected") {
+        ++rejected;
+        continue;
+      }
+      if (outcome == "duplicate") {  // the same signed record again: already stored
+        ++dups;
+        continue;
+      }
+      it.row.day = day;
+      it.row.record_id = std::strtoll(PQgetvalue(r.r, row, 2), nullptr, 10);
+      if (outcome == "new") {
+        ++stored;
+        txn.counter =
+            PQgetvalue(r.r, row, 3)[0] == 't' ? CounterEvent::Advanced : CounterEvent::Below;
+      } else if (outcome == "other") {  // kept in rejected_records; the id is the stored one
+        ++rejected;
+        txn.counter = CounterEvent::RepeatedOtherContent;
+      } else {
+        *why = "idr_store_batch: unknown outcome " + outcome;
+        return false;
+      }
+      // The detections for this record, in the batch's transaction and order.
+      txn.record = it.row;
+      if (!detect(txn, why).ok()) return false;
+    }
+    return true;
   }
 
   // Verifies and stores a batch in one transaction, then acknowledges it. Retries while
@@ -385,18 +530,13 @@ struct Ingester::Impl {
       const std::string day = utc_day(std::time(nullptr));
       if (!ensure_partition(w, day, &why) || !exec_ok(w.conn, "BEGIN", &why)) continue;
       uint64_t stored = 0, dups = 0, rejected = 0;
-      bool ok = true;
-      for (auto& it : batch) {
-        if (!store(w, it, day, stored, dups, rejected, &why)) {
-          ok = false;
-          break;
-        }
-      }
-      if (!ok || !exec_ok(w.conn, "COMMIT", &why)) {
+      const bool ok = store(w, batch, day, stored, dups, rejected, &why);
+      if (!ok || !commit_ok(w.conn, &why)) {
         (void)exec_ok(w.conn, "ROLLBACK", nullptr);
         continue;
       }
       const int64_t committed = now_ns();
+      release(w);
       for (auto& it : batch) (void)natsMsg_Ack(it.msg, nullptr);
       const std::lock_guard<std::mutex> lock(stats_mutex);
       counts.stored += stored;
@@ -408,9 +548,28 @@ struct Ingester::Impl {
       return;
     }
     // Stopping with PostgreSQL away: JetStream delivers these again to the next ingester.
+    release(w);
     for (auto& it : batch) (void)natsMsg_Nak(it.msg, nullptr);
     const std::lock_guard<std::mutex> lock(stats_mutex);
     if (fatal.empty()) fatal = "PostgreSQL: " + why;
+  }
+
+  // The batch is about to be acknowledged (or given back): no more keep_held for it.
+  static void release(Worker& w) {
+    const std::lock_guard<std::mutex> lock(w.mutex);
+    w.taken.clear();
+  }
+
+  // Tells JetStream that every message taken and not yet acknowledged (queued, or in a
+  // batch being verified or stored) is still being worked on, which restarts its ack wait:
+  // a backlog or a slow PostgreSQL never makes JetStream deliver a held message a second time
+  // (a worker would find it a duplicate; one that did not verify would be rejected twice).
+  void keep_held() {
+    for (auto& w : workers) {
+      const std::lock_guard<std::mutex> lock(w->mutex);
+      for (const auto& it : w->queue) (void)natsMsg_InProgress(it.msg, nullptr);
+      for (natsMsg* m : w->taken) (void)natsMsg_InProgress(m, nullptr);
+    }
   }
 
   void worker_loop(Worker& w) {
@@ -421,6 +580,7 @@ struct Ingester::Impl {
         w.cv.wait(lock, [&] { return !w.queue.empty() || workers_stop.load(); });
         if (w.queue.empty()) return;
         while (!w.queue.empty() && batch.size() < static_cast<size_t>(options.batch)) {
+          w.taken.push_back(w.queue.front().msg);
           batch.push_back(std::move(w.queue.front()));
           w.queue.pop_front();
         }
@@ -532,7 +692,14 @@ Result<void> Ingester::run(std::string* why) {
     Impl::Worker* raw = w.get();
     w->thread = std::thread([&m, raw] { m.worker_loop(*raw); });
   }
+  // A third of the ack wait between keep_held rounds: two can be missed under load.
+  const auto keep_every = m.options.ack_wait / 3;
+  auto kept = std::chrono::steady_clock::now();
   while (!m.stop.load()) {
+    if (std::chrono::steady_clock::now() - kept >= keep_every) {
+      m.keep_held();
+      kept = std::chrono::steady_clock::now();
+    }
     {
       std::unique_lock<std::mutex> lock(m.flow_mutex);
       m.flow.wait_for(lock, 200ms, [&] { return m.in_flight < m.max_in_flight; });
@@ -582,11 +749,16 @@ void Ingester::request_stop() {
 IngestStats Ingester::stats() const {
   const std::lock_guard<std::mutex> lock(impl_->stats_mutex);
   IngestStats s = impl_->counts;
-  std::vector<double> l = impl_->latencies_ms;
+  // Selection in place (the samples' order means nothing): no copy, no full sort, so polling
+  // stats() takes little from the workers.
+  std::vector<double>& l = impl_->latencies_ms;
   if (!l.empty()) {
-    std::sort(l.begin(), l.end());
-    s.p50_ms = l[l.size() / 2];
-    s.p99_ms = l[std::min(l.size() - 1, l.size() * 99 / 100)];
+    const auto at = [&l](size_t k) {
+      std::nth_element(l.begin(), l.begin() + static_cast<std::ptrdiff_t>(k), l.end());
+      return l[k];
+    };
+    s.p50_ms = at(l.size() / 2);
+    s.p99_ms = at(std::min(l.size() - 1, l.size() * 99 / 100));
   }
   return s;
 }
