@@ -78,18 +78,17 @@ void write_bytes(const std::string& path, const std::vector<uint8_t>& b) {
 
 TEST_CASE("list keys pack and unpack losslessly, the permutation keeps them distinct") {
   std::mt19937_64 rng(7);
-  std::set<std::pair<uint64_t, uint64_t>> seen;
+  std::set<idr::blocklist::u128> seen;
   for (int i = 0; i < 20000; ++i) {
     const Key k = random_key(rng);
     idr::blocklist::MixedKey m;
     REQUIRE(idr::blocklist::make_key(k.first, k.second, &m));
-    CHECK(m.hi < (uint64_t{1} << 34));
-    CHECK(m.lo < (uint64_t{1} << 34));
+    CHECK((m.value() >> idr::blocklist::kKeyBits) == 0);
     std::string id, from;
     idr::blocklist::unmake_key(m, &id, &from);
     REQUIRE(id == k.first);
     REQUIRE(from == k.second);
-    seen.insert({m.hi, m.lo});
+    seen.insert(m.value());
   }
   CHECK(seen.size() > 19990);  // random duplicates aside, distinct keys stay distinct
   idr::blocklist::MixedKey m;
@@ -98,6 +97,18 @@ TEST_CASE("list keys pack and unpack losslessly, the permutation keeps them dist
   CHECK(why.find("'X'") != std::string::npos);
   CHECK(!idr::blocklist::make_key("11010519491231002X", "20100230", &m, &why));
   CHECK(!idr::blocklist::make_key("1101051949123100", "20100101", &m, &why));
+  // The extremes of every field pack and unpack (the dense packing's corners).
+  for (const auto& [id, from] : std::vector<Key>{{"00000018000101000X", "19000101"},
+                                                 {"99999921991231999X", "21551231"},
+                                                 {"999999219912319999", "20000229"},
+                                                 {"000000180001010000", "21000228"}}) {
+    INFO(id << " " << from);
+    REQUIRE(idr::blocklist::make_key(id, from, &m, &why));
+    std::string back_id, back_from;
+    idr::blocklist::unmake_key(m, &back_id, &back_from);
+    CHECK(back_id == id);
+    CHECK(back_from == from);
+  }
 }
 
 TEST_CASE("a key with any one byte changed is refused unless that byte keeps it a key") {
@@ -298,21 +309,133 @@ TEST_CASE("contains_many answers like contains on a regular list, in any batch s
   }
 }
 
-TEST_CASE("a version 1 list file is refused with a message saying to rebuild it") {
+namespace {
+
+// The key rules written out character by character, independently of make_key's SWAR: the
+// reference the lookups are compared with.
+bool reference_key_ok(const std::string& id, const std::string& from) {
+  auto digits = [](const std::string& s, size_t at, size_t n) {
+    for (size_t i = at; i < at + n; ++i)
+      if (s[i] < '0' || s[i] > '9') return false;
+    return true;
+  };
+  if (id.size() != 18 || from.size() != 8 || !digits(id, 0, 17) || !digits(from, 0, 8))
+    return false;
+  if (id[17] != 'X' && !digits(id, 17, 1)) return false;
+  const int y = std::stoi(id.substr(6, 4)), m = std::stoi(id.substr(10, 2)),
+            d = std::stoi(id.substr(12, 2));
+  if (y < 1800 || y > 2199 || m < 1 || m > 12 || d < 1 || d > 31) return false;
+  const int vy = std::stoi(from.substr(0, 4)), vm = std::stoi(from.substr(4, 2)),
+            vd = std::stoi(from.substr(6, 2));
+  if (vy < 1900 || vy > 2155 || vm < 1 || vm > 12 || vd < 1) return false;
+  static const int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = vy % 4 == 0 && (vy % 100 != 0 || vy % 400 == 0);
+  return vd <= (vm == 2 && leap ? 29 : kDays[vm - 1]);
+}
+
+// A query near a key: one or two bytes changed (to anything, a digit or 'X'), cut, lengthened,
+// or a field set to a boundary value (dates around the month ends, leap years, field limits).
+Key hostile_variant(const Key& k, std::mt19937_64& rng) {
+  Key q = k;
+  std::string& s = rng() % 2 ? q.first : q.second;
+  static const char* kFroms[] = {"19000228", "19000229", "20000229", "21000229", "20040229",
+                                 "20030229", "21551231", "21560101", "18991231", "19000101",
+                                 "20100431", "20100430", "20101300", "20100001", "20100132"};
+  static const char* kBirths[] = {"17991231", "18000101", "21991231", "22000101",
+                                  "19491300", "19490001", "19490132", "19490230"};
+  switch (rng() % 7) {
+    case 0:
+      s[rng() % s.size()] = static_cast<char>(rng() % 256);
+      break;
+    case 1:
+      s[rng() % s.size()] = static_cast<char>('0' + rng() % 10);
+      s[rng() % s.size()] = "0123456789X/:"[rng() % 13];
+      break;
+    case 2:
+      s.resize(rng() % s.size());
+      break;
+    case 3:
+      s.push_back(static_cast<char>('0' + rng() % 10));
+      break;
+    case 4:
+      q.second = kFroms[rng() % (sizeof kFroms / sizeof *kFroms)];
+      break;
+    case 5:
+      q.first.replace(6, 8, kBirths[rng() % (sizeof kBirths / sizeof *kBirths)]);
+      break;
+    default:
+      q.first[17] = "0123456789Xx"[rng() % 12];
+      break;
+  }
+  return q;
+}
+
+}  // namespace
+
+TEST_CASE("randomized: batched, single and a reference set agree on hostile queries") {
+  TempDir dir;
+  const auto keys = write_csv(dir / "list.csv", 5000, 21);
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir / "list.csv", dir / "l.idrbl", &why));
+  auto list = idr::Blocklist::open(dir / "l.idrbl", &why);
+  INFO(why);
+  REQUIRE(list);
+  const std::vector<Key> listed(keys.begin(), keys.end());
+  std::mt19937_64 rng(99);
+  size_t malformed = 0, found = 0;
+  for (int round = 0; round < 40; ++round) {
+    std::vector<Key> probes;
+    for (int i = 0; i < 1000; ++i) {
+      const Key& k = listed[rng() % listed.size()];
+      probes.push_back(i % 3 == 0 ? k : i % 3 == 1 ? hostile_variant(k, rng) : random_key(rng));
+    }
+    std::vector<idr::BlocklistQuery> queries;
+    for (const auto& [id, from] : probes) queries.push_back({id, from});
+    std::vector<idr::BlocklistAnswer> answers(queries.size());
+    for (size_t at = 0; at < queries.size();) {  // batches of random size
+      const size_t n = std::min<size_t>(1 + rng() % 200, queries.size() - at);
+      list->contains_many(queries.data() + at, n, answers.data() + at);
+      at += n;
+    }
+    for (size_t i = 0; i < probes.size(); ++i) {
+      const auto& [id, from] = probes[i];
+      INFO("query '" << id << "' '" << from << "'");
+      const bool ok = reference_key_ok(id, from);
+      const auto expected = !ok                  ? idr::BlocklistAnswer::Malformed
+                            : keys.count(probes[i]) ? idr::BlocklistAnswer::Listed
+                                                    : idr::BlocklistAnswer::NotListed;
+      REQUIRE(answers[i] == expected);
+      const auto single = list->contains(id, from);
+      REQUIRE(single.ok() == ok);
+      if (ok) REQUIRE(single.value() == (expected == idr::BlocklistAnswer::Listed));
+      malformed += ok ? 0 : 1;
+      found += expected == idr::BlocklistAnswer::Listed ? 1 : 0;
+    }
+  }
+  CHECK(malformed > 4000);  // the variants reach both answers
+  CHECK(found > 13000);
+}
+
+TEST_CASE("version 1 and 2 list files are refused with a message saying to rebuild them") {
+  // Version 2 had this layout with key scheme 1 (another packing and permutation): its keys
+  // would land in other blocks, so it must not be read as version 3.
   TempDir dir;
   std::ofstream(dir / "one.csv") << "11010519491231002X,20100101\n";
   std::string why;
   REQUIRE(idr::build_blocklist(dir / "one.csv", dir / "one.idrbl", &why));
-  auto bytes = read_bytes(dir / "one.idrbl");
-  bytes[8] = 1;  // version 1, with a correct header CRC: only the version is wrong
-  const uint32_t crc = static_cast<uint32_t>(crc32(0, bytes.data(), 60));
-  for (int i = 0; i < 4; ++i)
-    bytes[60 + static_cast<size_t>(i)] = static_cast<uint8_t>(crc >> (8 * i));
-  write_bytes(dir / "v1.idrbl", bytes);
-  auto r = idr::Blocklist::open(dir / "v1.idrbl", &why);
-  CHECK(r.error() == idr::Error::InvalidArgument);
-  CHECK(why.find("offset 8: unsupported version 1") != std::string::npos);
-  CHECK(why.find("rebuild") != std::string::npos);
+  for (const int version : {1, 2}) {
+    auto bytes = read_bytes(dir / "one.idrbl");
+    bytes[8] = static_cast<uint8_t>(version);  // with a correct header CRC: only the version is wrong
+    const uint32_t crc = static_cast<uint32_t>(crc32(0, bytes.data(), 60));
+    for (int i = 0; i < 4; ++i)
+      bytes[60 + static_cast<size_t>(i)] = static_cast<uint8_t>(crc >> (8 * i));
+    write_bytes(dir / "old.idrbl", bytes);
+    auto r = idr::Blocklist::open(dir / "old.idrbl", &why);
+    CHECK(r.error() == idr::Error::InvalidArgument);
+    CHECK(why.find("offset 8: unsupported version " + std::to_string(version)) !=
+          std::string::npos);
+    CHECK(why.find("rebuild") != std::string::npos);
+  }
 }
 
 TEST_CASE("malformed CSV lines are refused naming the line, nothing is written") {

@@ -69,17 +69,17 @@ struct Blocklist::Impl {
   Scan scan(const uint8_t* b, uint64_t target) const {
     const uint32_t n = static_cast<uint32_t>(blocklist::block_word0(b) & blocklist::kCountMask);
     uint32_t below = 0;  // used slots below the target
-    for (uint32_t step = 8; step != 0; step >>= 1) {
-      const uint32_t probe = below + step - 1;
-      const bool inside = probe < n;
-      const bool less = slot(b, inside ? probe : 0) < target;
-      below += (inside & less) ? step : 0;
-    }
-    const bool found = below < n && slot(b, below < n ? below : 0) == target;
+    // Probes reach slot 14 at most; the table keeps every one of them inside the block.
+    below += ((7 < n) & (slot(b, 7) < target)) ? 8 : 0;
+    below += ((below + 3 < n) & (slot(b, below + 3) < target)) ? 4 : 0;
+    below += ((below + 1 < n) & (slot(b, below + 1) < target)) ? 2 : 0;
+    below += ((below < n) & (slot(b, below) < target)) ? 1 : 0;
+    const bool found = (below < n) & (slot(b, below) == target);
     return Scan{found, below == n};
   }
-  // slot_at with the slot's byte and shift from a table made at open (slots <= 15, the
-  // count's field: open refuses more).
+  // slot_at with the slot's byte and shift from a table made at open. All 16 entries lie
+  // inside the block (those past the block's slots read slot 0), so a probe needs no clamp
+  // (scan's indices stay below 16: 8 + 4 + 2 + 1 at most).
   uint64_t slot(const uint8_t* b, uint32_t i) const {
     uint64_t word = 0;
     std::memcpy(&word, b + slot_byte[i], 8);
@@ -89,8 +89,8 @@ struct Blocklist::Impl {
   uint8_t slot_shift[16] = {};
   uint64_t slot_mask = 0;
   void make_slot_table() {
-    for (uint32_t i = 0; i < 16 && i < geo.slots; ++i) {
-      const uint32_t bit = blocklist::kBlockHeaderBits + i * geo.slot_bits;
+    for (uint32_t i = 0; i < 16; ++i) {
+      const uint32_t bit = blocklist::kBlockHeaderBits + (i < geo.slots ? i : 0) * geo.slot_bits;
       const uint32_t byte = (bit >> 3) < 56 ? (bit >> 3) : 56;
       slot_byte[i] = static_cast<uint8_t>(byte);
       slot_shift[i] = static_cast<uint8_t>(bit - byte * 8);
@@ -322,7 +322,8 @@ Result<Blocklist> Blocklist::open(const std::string& path, const BlocklistOpenOp
 
 Result<bool> Blocklist::contains(std::string_view id_number, std::string_view valid_from) const {
   MixedKey k;
-  if (!blocklist::make_key(id_number, valid_from, &k)) return Error::InvalidArgument;
+  if (blocklist::pack_key(id_number, valid_from, &k) != blocklist::KeyFault::None)
+    return Error::InvalidArgument;
   return impl_->contains(k);
 }
 
@@ -348,7 +349,8 @@ void Blocklist::contains_many(const BlocklistQuery* queries, size_t count,
     g.size = count - first < kGroup ? count - first : kGroup;
     for (size_t i = 0; i < g.size; ++i) {
       const BlocklistQuery& q = queries[first + i];
-      g.valid[i] = blocklist::make_key(q.id_number, q.valid_from, &g.keys[i]);
+      g.valid[i] = blocklist::pack_key(q.id_number, q.valid_from, &g.keys[i]) ==
+                   blocklist::KeyFault::None;
       if (g.valid[i]) g.places[i] = blocklist::place(g.keys[i], m.geo);
     }
     for (size_t i = 0; i < g.size; ++i)
@@ -380,9 +382,7 @@ void BlocklistAccess::for_each_key(const Blocklist& list, const std::function<bo
   const Blocklist::Impl& m = *list.impl_;
   const Geometry& g = m.geo;
   uint64_t next_overflow = 0;
-  auto key_of = [](u128 v) {
-    return MixedKey{static_cast<uint64_t>(v >> kHalfBits), static_cast<uint64_t>(v) & kHalfMask};
-  };
+  auto key_of = [](u128 v) { return MixedKey{v}; };
   for (uint64_t b = 0; b < g.blocks; ++b) {
     const uint8_t* blk = m.block(b);
     const uint32_t n = static_cast<uint32_t>(block_word0(blk) & kCountMask);

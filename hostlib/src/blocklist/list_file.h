@@ -1,5 +1,5 @@
 #pragma once
-// The list file, version 2 (README.md in this folder): a 64-byte header, then an array of
+// The list file, version 3 (README.md in this folder): a 64-byte header, then an array of
 // 64-byte blocks (one cache line each), then a small sorted overflow table. A key's home
 // block is computed from the key alone (no index), so a lookup reads one cache line (and
 // the next one, prefetched in parallel, in the rare case its bucket spilled over).
@@ -16,9 +16,9 @@
 namespace idr::blocklist {
 
 constexpr char kMagic[8] = {'I', 'D', 'R', 'B', 'L', 'I', 'S', 'T'};
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;  // version 2: the same layout, key scheme 1
 constexpr uint32_t kHeaderSize = 64;
-constexpr uint32_t kKeyScheme = 1;  // list_key.h packing + Feistel v1
+constexpr uint32_t kKeyScheme = 2;  // list_key.h packing and permutation
 constexpr uint64_t kBlockBytes = 64;
 constexpr uint64_t kBlockWords = kBlockBytes / 8;
 constexpr uint64_t kMinBlocks = 4096;  // keeps a slot <= 57 bits: one 64-bit load decodes it

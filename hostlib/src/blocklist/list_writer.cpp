@@ -73,7 +73,7 @@ MixedKey unplace(uint64_t home, uint64_t value, const Geometry& g) {
   const u128 low = (static_cast<u128>(home) << 64) + (static_cast<u128>(value >> 4) << g.shift);
   const u128 top = (low + g.blocks - 1) / g.blocks;
   const u128 key = (top << 4) | (value & 15);
-  return MixedKey{static_cast<uint64_t>(key >> kHalfBits), static_cast<uint64_t>(key) & kHalfMask};
+  return MixedKey{key};
 }
 
 ListWriter::~ListWriter() {
