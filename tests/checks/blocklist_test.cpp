@@ -401,7 +401,7 @@ TEST_CASE("randomized: batched, single and a reference set agree on hostile quer
       const auto& [id, from] = probes[i];
       INFO("query '" << id << "' '" << from << "'");
       const bool ok = reference_key_ok(id, from);
-      const auto expected = !ok                  ? idr::BlocklistAnswer::Malformed
+      const auto expected = !ok                     ? idr::BlocklistAnswer::Malformed
                             : keys.count(probes[i]) ? idr::BlocklistAnswer::Listed
                                                     : idr::BlocklistAnswer::NotListed;
       REQUIRE(answers[i] == expected);
@@ -425,7 +425,8 @@ TEST_CASE("version 1 and 2 list files are refused with a message saying to rebui
   REQUIRE(idr::build_blocklist(dir / "one.csv", dir / "one.idrbl", &why));
   for (const int version : {1, 2}) {
     auto bytes = read_bytes(dir / "one.idrbl");
-    bytes[8] = static_cast<uint8_t>(version);  // with a correct header CRC: only the version is wrong
+    bytes[8] =
+        static_cast<uint8_t>(version);  // with a correct header CRC: only the version is wrong
     const uint32_t crc = static_cast<uint32_t>(crc32(0, bytes.data(), 60));
     for (int i = 0; i < 4; ++i)
       bytes[60 + static_cast<size_t>(i)] = static_cast<uint8_t>(crc >> (8 * i));

@@ -349,8 +349,8 @@ void Blocklist::contains_many(const BlocklistQuery* queries, size_t count,
     g.size = count - first < kGroup ? count - first : kGroup;
     for (size_t i = 0; i < g.size; ++i) {
       const BlocklistQuery& q = queries[first + i];
-      g.valid[i] = blocklist::pack_key(q.id_number, q.valid_from, &g.keys[i]) ==
-                   blocklist::KeyFault::None;
+      g.valid[i] =
+          blocklist::pack_key(q.id_number, q.valid_from, &g.keys[i]) == blocklist::KeyFault::None;
       if (g.valid[i]) g.places[i] = blocklist::place(g.keys[i], m.geo);
     }
     for (size_t i = 0; i < g.size; ++i)

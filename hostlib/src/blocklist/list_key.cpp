@@ -6,9 +6,9 @@ namespace idr::blocklist {
 namespace key_detail {
 
 KeyFault first_fault(bool id_digits, bool id_last, bool birth, bool valid_from) {
-  return id_digits ? KeyFault::IdDigits
-         : id_last ? KeyFault::IdLast
-         : birth   ? KeyFault::BirthDate
+  return id_digits    ? KeyFault::IdDigits
+         : id_last    ? KeyFault::IdLast
+         : birth      ? KeyFault::BirthDate
          : valid_from ? KeyFault::ValidFrom
                       : KeyFault::None;
 }

@@ -93,7 +93,9 @@ KeyFault first_fault(bool id_digits, bool id_last, bool birth, bool valid_from);
 // Parses, checks and packs: 17 digits + digit/'X', birth year 1800..2199 with month 01-12 and
 // day 01-31 (digits 7-14), valid_from a calendar date in 1900..2155. All the checks are
 // computed and tested by one branch (hostile input costs the same as a key).
-__attribute__((always_inline)) inline KeyFault pack_key(std::string_view id, std::string_view valid_from, MixedKey* out) {
+__attribute__((always_inline)) inline KeyFault pack_key(std::string_view id,
+                                                        std::string_view valid_from,
+                                                        MixedKey* out) {
   using namespace key_detail;
   if (id.size() != 18) return KeyFault::IdLength;
   const char* p = id.data();
@@ -118,8 +120,7 @@ __attribute__((always_inline)) inline KeyFault pack_key(std::string_view id, std
                         (vy > 2155) | (vd > kDays[vm & 15]) | ((vm == 2) & (vd == 29) & not_leap);
   const bool id_digits_bad = ((non_digits(a) | non_digits(b)) != 0) | (c16 > 9);
   const bool id_last_bad = (c17 > 9) & !last_x;
-  const bool birth_bad =
-      out_of_range(birth_lanes, lanes(0, 1, 1, 18), lanes(0, 12, 31, 21)) != 0;
+  const bool birth_bad = out_of_range(birth_lanes, lanes(0, 1, 1, 18), lanes(0, 12, 31, 21)) != 0;
   if (__builtin_expect(id_digits_bad | id_last_bad | birth_bad | from_bad, 0))
     return first_fault(id_digits_bad, id_last_bad, birth_bad, from_bad);
   // ((region * kBirthSpan + birth) * 1000 + order) * 11 + check with birth = (year - 1800) *
@@ -129,9 +130,8 @@ __attribute__((always_inline)) inline KeyFault pack_key(std::string_view id, std
   const uint64_t check = last_x ? 10 : c17;
   const uint64_t id_part = lane(pa, 0) * (10000 * kR) + lane(pa, 1) * (100 * kR) +
                            lane(pa, 2) * kR + lane(pa, 3) * (100 * 372 * kU) +
-                           lane(pb, 0) * (372 * kU) + lane(pb, 1) * (31 * kU) +
-                           lane(pb, 2) * kU + lane(pb, 3) * (10 * kO) + c16 * kO + check -
-                           (1800 * 372 + 31 + 1) * kU;
+                           lane(pb, 0) * (372 * kU) + lane(pb, 1) * (31 * kU) + lane(pb, 2) * kU +
+                           lane(pb, 3) * (10 * kO) + c16 * kO + check - (1800 * 372 + 31 + 1) * kU;
   const uint64_t from_days = vy * 372 + vm * 31 + vd - (1900 * 372 + 31 + 1);
   out->v = permute((static_cast<u128>(id_part) << kDateBits) | from_days);
   return KeyFault::None;
