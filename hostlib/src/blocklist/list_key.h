@@ -1,6 +1,6 @@
 #pragma once
 // Keys of the lost/stolen list, key scheme 2: (ID number, valid-from date) packed densely into
-// 68 bits, then permuted by a bijection of 68-bit numbers (multiply, xor-shift, multiply) so
+// 68 bits, then permuted by a bijection of 68-bit numbers (multiplies and xor-shifts) so
 // that keys spread evenly over the blocks of the file (hostlib/src/blocklist/README.md). The
 // permutation is a bijection: two different keys never collide, and for_each recovers every
 // key. pack_key is inline: it is most of a lookup's work (DESIGN 9), and a call from the
@@ -34,21 +34,23 @@ constexpr uint64_t kOnes = 0x0101010101010101ull;
 constexpr uint64_t kLaneTop = 0x8000800080008000ull;  // bit 15 of each 16-bit lane
 constexpr uint64_t kBirthSpan = 400 * 372;            // years 1800..2199 x 12 months x 31 days
 constexpr unsigned kDateBits = 17;  // valid-from (year - 1900) * 372 + month * 31 + day < 2^17
-constexpr unsigned kMixShift = 34;  // x ^= x >> 34 is its own inverse on 68 bits
-// Odd 68-bit multipliers (odd: invertible modulo 2^68).
-constexpr u128 kMul1 = (u128{0xD} << 64) | 0x9E3779B97F4A7C15ull;
-constexpr u128 kMul2 = (u128{0x5} << 64) | 0xBF58476D1CE4E5B9ull;
+// The permutation's constants: odd multipliers (invertible modulo 2^64) and the spread of
+// the top 4 bits over the low word.
+constexpr uint64_t kMul1 = 0x9E3779B97F4A7C15ull, kMul2 = 0xBF58476D1CE4E5B9ull;
+constexpr uint64_t kTopSpread = 0x94D049BB133111EBull;
 
 inline uint64_t load8(const char* p) {
   uint64_t w = 0;
   std::memcpy(&w, p, 8);
   return w;
 }
-// Nonzero unless all 8 bytes of w are ASCII digits: high nibble 3, and adding 6 does not carry
-// out of the low nibble (a carry from a non-digit byte can only spoil a result already nonzero).
-inline uint64_t non_digits(uint64_t w) {
-  return ((w & (0xF0 * kOnes)) ^ (0x30 * kOnes)) |
-         (((w + 0x06 * kOnes) & (0xF0 * kOnes)) ^ (0x30 * kOnes));
+// High nibble 3 in every byte of the result unless a byte of w is no ASCII digit: a digit's
+// high nibble is 3, and adding 6 to it does not carry out of the low nibble (a carry from a
+// non-digit byte can only spoil a result that is already wrong). Words OR together before
+// the one mask: non_digit_bits(a) | non_digit_bits(b), & kHighNibbles, then != 0.
+constexpr uint64_t kHighNibbles = 0xF0 * kOnes;
+inline uint64_t non_digit_bits(uint64_t w) {
+  return (w ^ (0x30 * kOnes)) | ((w + 0x06 * kOnes) ^ (0x30 * kOnes));
 }
 // The four 2-digit numbers of eight digits, in 16-bit lanes: lane k = the digits at 2k and
 // 2k + 1 (each byte times ten cannot carry into the next: digits are <= 9; for non-digits the
@@ -60,6 +62,15 @@ inline uint64_t digit_pairs(uint64_t w) {
 inline uint64_t lane(uint64_t pairs, unsigned k) {
   return (pairs >> (16 * k)) & 0xFF;
 }
+// c0 * lane 0 + c1 * lane 1 + c2 * lane 2 + c3 * lane 3 (< 2^32) of pairs, in two multiplies:
+// the even lanes, then the odd ones, spread to 32-bit lanes, times (c2 + c0 * 2^32) and
+// (c3 + c1 * 2^32), leave the sum of each pair of terms in bits 32..63 (the low halves,
+// lane 0 (or 1) times c2 (or c3), stay below 2^32 for these constants; asserted per use).
+inline uint64_t weighted(uint64_t pairs, uint64_t c0, uint64_t c1, uint64_t c2, uint64_t c3) {
+  constexpr uint64_t kEven = 0x0000FFFF0000FFFFull;
+  return (((pairs & kEven) * (c2 | c0 << 32)) >> 32) +
+         ((((pairs >> 16) & kEven) * (c3 | c1 << 32)) >> 32);
+}
 // Lane bounds as a word: lanes (l0, l1, l2, l3).
 constexpr uint64_t lanes(uint64_t l0, uint64_t l1, uint64_t l2, uint64_t l3) {
   return l0 | l1 << 16 | l2 << 32 | l3 << 48;
@@ -70,23 +81,41 @@ inline uint64_t out_of_range(uint64_t pairs, uint64_t lo, uint64_t hi) {
   return ~(((pairs | kLaneTop) - lo) & ((hi | kLaneTop) - pairs)) & kLaneTop;
 }
 
-constexpr u128 inverse(u128 m) {  // m^-1 mod 2^128 by Newton's iteration (m odd)
-  u128 x = m;
-  for (int i = 0; i < 7; ++i) x *= 2 - m * x;
+constexpr uint64_t inverse(uint64_t m) {  // m^-1 mod 2^64 by Newton's iteration (m odd)
+  uint64_t x = m;
+  for (int i = 0; i < 6; ++i) x *= 2 - m * x;
   return x;
 }
+// A bijection of 68-bit numbers, in 64-bit steps (a 68-bit multiply costs three): the low
+// word times an odd number, xor-shifted, xored with the top 4 bits (hi) times a constant,
+// times another odd number; the result is that word followed by hi. Its top bits (they
+// choose the block) are a product's top bits: they depend on every bit of the key. Each
+// step is undone in reverse order by unpermute.
 inline u128 permute(u128 x) {
-  x = (x * kMul1) & kKeyMask;
-  x ^= x >> kMixShift;
-  return (x * kMul2) & kKeyMask;
+  const uint64_t hi = static_cast<uint64_t>(x >> 64);
+  uint64_t lo = static_cast<uint64_t>(x) * kMul1;
+  lo ^= lo >> 32;
+  lo = (lo ^ hi * kTopSpread) * kMul2;
+  return static_cast<u128>(lo) << 4 | hi;
 }
 inline u128 unpermute(u128 x) {
-  x = (x * inverse(kMul2)) & kKeyMask;
-  x ^= x >> kMixShift;
-  return (x * inverse(kMul1)) & kKeyMask;
+  const uint64_t hi = static_cast<uint64_t>(x) & 15;
+  uint64_t lo = (static_cast<uint64_t>(x >> 4) * inverse(kMul2)) ^ hi * kTopSpread;
+  lo ^= lo >> 32;
+  return static_cast<u128>(hi) << 64 | lo * inverse(kMul1);
 }
+static_assert(kMul1 * inverse(kMul1) == 1 && kMul2 * inverse(kMul2) == 1, "inverses");
 
 KeyFault first_fault(bool id_digits, bool id_last, bool birth, bool valid_from);
+
+// Valid-from dates as (year - 1900) * 372 + (month - 1) * 31 + day - 1: the ones below
+// kFromDays are 1900-01-01..2155-12-31; bit d of the table (word d / 64) is set when d is a
+// calendar date (no April 31, February 29 in leap years only). 11.6 KiB, made at compile time.
+constexpr uint64_t kFromDays = 256 * 372;
+struct CalendarDates {
+  uint64_t words[kFromDays / 64] = {};
+};
+extern const CalendarDates kCalendarDates;
 
 }  // namespace key_detail
 
@@ -107,33 +136,36 @@ __attribute__((always_inline)) inline KeyFault pack_key(std::string_view id,
   const bool last_x = p[17] == 'X';
   const uint64_t pa = digit_pairs(a), pb = digit_pairs(b), pv = digit_pairs(v);
   // pa: region (3 pairs), century; pb: year in century, month, day, order digits 15-16;
-  // pv: century, year, month, day.
-  const uint64_t birth_lanes = (pb & lanes(0, 0xFFFF, 0xFFFF, 0)) | (pa & lanes(0, 0, 0, 0xFFFF));
-  const uint64_t vy = lane(pv, 0) * 100 + lane(pv, 1), vm = lane(pv, 2), vd = lane(pv, 3);
-  // Month lengths with February 29, and February 29 only in leap years (1900..2155: every
-  // fourth year but 1900 and 2100).
-  static constexpr uint8_t kDays[16] = {0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0, 0, 0};
+  // pv: century, year, month, day. For non-digits the pairs are garbage below 256: every
+  // computation below stays in bounds, and the checks refuse the key.
+  // ((region * kBirthSpan + birth) * 1000 + order) * 11 + check with birth = (year - 1800) *
+  // 372 + (month - 1) * 31 + day - 1, regrouped: region * 4 + century (weighted sums of pa),
+  // year * 37200 + month * 3100 + day * 100 + order digits 15-16 (of pb); < 2^51.
+  const uint64_t region_century = weighted(pa, 40000, 400, 4, 1);
+  const uint64_t birth_order = weighted(pb, 37200, 3100, 100, 1);
+  static_assert(99 * 4 < (uint64_t{1} << 32) && 99 * 100 < (uint64_t{1} << 32), "weighted");
+  const uint64_t check = last_x ? 10 : c17;
+  constexpr uint64_t kOrderCheck = 1000 * 11;  // order and check digit below each birth
+  const uint64_t id_part = region_century * (37200 * kOrderCheck) + birth_order * 110 + c16 * 11 +
+                           check - (1800 * 372 + 31 + 1) * kOrderCheck;
+  // (year - 1900) * 372 + (month - 1) * 31 + day - 1 from the pairs (century, year, month, day).
+  const uint64_t from_days = weighted(pv, 37200, 372, 31, 1) - (1900 * 372 + 31 + 1);
+  const uint64_t day = from_days < kFromDays ? from_days : 0;  // the table's bounds
   // Bitwise | and & on the conditions: no branch each (they are all evaluated anyway).
-  const bool not_leap = ((vy & 3) != 0) | (vy == 1900) | (vy == 2100);
-  const bool from_bad = from_size_bad | (non_digits(v) != 0) |
-                        (out_of_range(pv, lanes(19, 0, 1, 1), lanes(21, 99, 12, 31)) != 0) |
-                        (vy > 2155) | (vd > kDays[vm & 15]) | ((vm == 2) & (vd == 29) & not_leap);
-  const bool id_digits_bad = ((non_digits(a) | non_digits(b)) != 0) | (c16 > 9);
+  const bool id_digits_bad =
+      ((non_digit_bits(a) | non_digit_bits(b)) & kHighNibbles) != 0 || c16 > 9;
   const bool id_last_bad = (c17 > 9) & !last_x;
+  const uint64_t birth_lanes = (pb & lanes(0, 0xFFFF, 0xFFFF, 0)) | (pa & lanes(0, 0, 0, 0xFFFF));
   const bool birth_bad = out_of_range(birth_lanes, lanes(0, 1, 1, 18), lanes(0, 12, 31, 21)) != 0;
+  // Month and day in range first (else another date's number), then below 2156 and a day of
+  // the calendar.
+  const bool from_bad = from_size_bad | ((non_digit_bits(v) & kHighNibbles) != 0) |
+                        (out_of_range(pv, lanes(19, 0, 1, 1), lanes(21, 99, 12, 31)) != 0) |
+                        (from_days >= kFromDays) |
+                        (((kCalendarDates.words[day / 64] >> (day % 64)) & 1) == 0);
   if (__builtin_expect(id_digits_bad | id_last_bad | birth_bad | from_bad, 0))
     return first_fault(id_digits_bad, id_last_bad, birth_bad, from_bad);
-  // ((region * kBirthSpan + birth) * 1000 + order) * 11 + check with birth = (year - 1800) *
-  // 372 + (month - 1) * 31 + day - 1, as one sum of the pairs times constants (no chain of
-  // multiplies: the terms are independent); < 11 * 1000 * kBirthSpan * 10^6 < 2^51.
-  constexpr uint64_t kO = 11, kU = 1000 * kO, kR = kBirthSpan * kU;
-  const uint64_t check = last_x ? 10 : c17;
-  const uint64_t id_part = lane(pa, 0) * (10000 * kR) + lane(pa, 1) * (100 * kR) +
-                           lane(pa, 2) * kR + lane(pa, 3) * (100 * 372 * kU) +
-                           lane(pb, 0) * (372 * kU) + lane(pb, 1) * (31 * kU) + lane(pb, 2) * kU +
-                           lane(pb, 3) * (10 * kO) + c16 * kO + check - (1800 * 372 + 31 + 1) * kU;
-  const uint64_t from_days = vy * 372 + vm * 31 + vd - (1900 * 372 + 31 + 1);
-  out->v = permute((static_cast<u128>(id_part) << kDateBits) | from_days);
+  out->v = permute((static_cast<u128>(id_part) << kDateBits) | day);
   return KeyFault::None;
 }
 
