@@ -208,7 +208,7 @@ Built make_record(const DeviceKey& key, const std::vector<Bytes>& chain, const R
   p.tstr("nonce");
   p.bstr(spec.nonce.data(), spec.nonce.size());
   p.tstr("time");
-  p.head(0, static_cast<uint64_t>(kNow));
+  p.head(0, spec.time);
   p.tstr("type");
   p.head(0, spec.card_type);
   const uint8_t uid[8] = {1, 2, 3, 4, 5, 6, 7, 8};

@@ -65,6 +65,7 @@ struct Field {
 struct RecordSpec {
   ReadNonce nonce{};
   uint64_t counter = 1;
+  uint64_t time = static_cast<uint64_t>(kNow);  // the reader's clock when it signed
   uint64_t card_type = 0x20;
   bool sam_ok = true;
   std::vector<Field> fields;           // disclosed, in this order

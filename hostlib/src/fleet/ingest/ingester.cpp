@@ -24,7 +24,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr size_t kMaxLatencies = 5'000'000;  // samples kept for the percentiles
+constexpr size_t kMaxLatencies = 5'000'000;         // samples kept for the percentiles
+constexpr uint64_t kMaxReadTime = 253'402'300'799;  // 9999-12-31T23:59:59Z
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -388,6 +389,12 @@ struct Ingester::Impl {
       it.reason = "counter out of range";
       return;
     }
+    // A time PostgreSQL's timestamptz cannot hold would fail the whole batch's transaction
+    // again and again: the record is rejected instead (a reader's clock can be set wrong).
+    if (p.time > kMaxReadTime) {
+      it.reason = "reader time out of range";
+      return;
+    }
     it.verified = true;
     it.row.reader_serial = p.serial;
     it.row.counter = p.counter;
@@ -397,7 +404,7 @@ struct Ingester::Impl {
     it.row.birth = v.card()->birth;
     it.row.province = province;
     it.row.site = site;
-    it.row.read_time = static_cast<int64_t>(std::min<uint64_t>(p.time, INT64_MAX));
+    it.row.read_time = static_cast<int64_t>(p.time);
     it.row.stream_seq = it.stream_seq;
     const auto& sig = v.record()->signature;
     it.signature.assign(sig.begin(), sig.end());
