@@ -2,12 +2,14 @@
 // (`idr sim` + `idr watch --publish`) send signed reads through a 3-node NATS JetStream
 // cluster to `idr-ingest`, which verifies and stores them in PostgreSQL 15.
 #include <nats/nats.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
 #include <ctime>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "fleet_support.h"
 #include "idr/ca.h"
@@ -326,6 +328,43 @@ TEST_CASE("a reader's counters taken out of order are stored once each, flagged 
   CHECK(pg_count(pg,
                  "SELECT count(*) FROM records r JOIN record_keys k ON k.record_id = r.id "
                  "AND k.reader_serial = r.reader_serial AND k.counter = r.counter") == 8);
+}
+
+// Messages held longer than the ack wait (3 s here) while PostgreSQL cannot take them (a lock
+// another session holds) are kept in progress: JetStream delivers none of them again, so none
+// comes back as a duplicate.
+TEST_CASE("records held past the ack wait while the store is blocked are not delivered again") {
+  TempDir dir("idr-fleet-test");
+  FleetEngines engines;
+  const std::string pg = engines.postgres_conninfo();
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const auto pki = idr::test::make_pki("Fleet", now - 86400, now + 86400 * 30);
+  std::ofstream(dir.path + "/root.crt.pem") << idr::ca::to_pem(pki.root.cert_der);
+  std::ofstream(dir.path + "/revoked.txt") << "idr-revocation-list 2\n";
+  idr::test::DeviceKey key;
+  const auto chain = idr::test::reader_chain(pki, key, now - 86400, now + 86400 * 30);
+  Ingest ingest(engines, {dir.path + "/root.crt.pem"});
+  PGconn* locker = PQconnectdb(pg.c_str());
+  REQUIRE(PQstatus(locker) == CONNECTION_OK);
+  PQclear(PQexec(locker, "BEGIN"));
+  PGresult* locked = PQexec(locker, "LOCK TABLE record_keys IN ACCESS EXCLUSIVE MODE");
+  REQUIRE(PQresultStatus(locked) == PGRES_COMMAND_OK);
+  PQclear(locked);
+  for (uint64_t counter = 1; counter <= 3; ++counter) {
+    idr::test::RecordSpec spec;
+    spec.counter = counter;
+    spec.fields = idr::test::resident_fields(idr::test::ResidentCard{});
+    publish_raw(engines, "idr.rec.hebei.gate-3", idr::test::make_record(key, chain, spec).file,
+                "held-" + std::to_string(counter));
+  }
+  wait_until([&] { return pg_count(pg, "SELECT count(*) FROM pg_locks WHERE NOT granted") > 0; },
+             "the ingester waiting for the lock");
+  // Three ack waits with the records held: JetStream would have delivered them again twice.
+  std::this_thread::sleep_for(std::chrono::seconds(9));
+  PQclear(PQexec(locker, "COMMIT"));
+  PQfinish(locker);
+  wait_until([&] { return pg_count(pg, "SELECT count(*) FROM records") >= 3; }, "the records");
+  CHECK(ingest.stop().rfind("stored 3; duplicates 0; rejected 0;", 0) == 0);
 }
 
 TEST_CASE(

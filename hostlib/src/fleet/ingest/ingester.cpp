@@ -109,6 +109,8 @@ bool commit_ok(PGconn* c, std::string* why) {
 // A record taken from the stream, and what verifying it found.
 struct Item {
   natsMsg* msg = nullptr;
+  // Delivered, or last told in progress, at (keep_held; under its worker's mutex).
+  std::chrono::steady_clock::time_point held_since;
   uint64_t stream_seq = 0;
   int64_t published_ns = 0;
   Bytes file;
@@ -294,7 +296,7 @@ struct Ingester::Impl {
     std::mutex mutex;
     std::condition_variable cv;
     std::deque<Item> queue;
-    std::vector<natsMsg*> taken;  // the batch in process(), until its Ack or Nak (under mutex)
+    std::vector<Item*> taken;  // the batch in process(), until its Ack or Nak (under mutex)
     PGconn* conn = nullptr;
     std::set<std::string> days;  // partitions known to exist
     std::thread thread;
@@ -567,15 +569,22 @@ struct Ingester::Impl {
     w.taken.clear();
   }
 
-  // Tells JetStream that every message taken and not yet acknowledged (queued, or in a
-  // batch being verified or stored) is still being worked on, which restarts its ack wait:
-  // a backlog or a slow PostgreSQL never makes JetStream deliver a held message a second time
-  // (a worker would find it a duplicate; one that did not verify would be rejected twice).
-  void keep_held() {
+  // Tells JetStream that each message taken and not yet acknowledged (queued, or in a batch
+  // being verified or stored) for `older` or more is still being worked on, which restarts
+  // its ack wait: a backlog or a slow PostgreSQL never makes JetStream deliver a held message
+  // a second time (a worker would find it a duplicate; one that did not verify would be
+  // rejected twice). Messages held a short time cost nothing.
+  void keep_held(std::chrono::steady_clock::duration older) {
+    const auto now = std::chrono::steady_clock::now();
+    const auto keep = [&](Item& it) {
+      if (now - it.held_since < older) return;
+      (void)natsMsg_InProgress(it.msg, nullptr);
+      it.held_since = now;
+    };
     for (auto& w : workers) {
       const std::lock_guard<std::mutex> lock(w->mutex);
-      for (const auto& it : w->queue) (void)natsMsg_InProgress(it.msg, nullptr);
-      for (natsMsg* m : w->taken) (void)natsMsg_InProgress(m, nullptr);
+      for (auto& it : w->queue) keep(it);
+      for (Item* it : w->taken) keep(*it);
     }
   }
 
@@ -587,10 +596,10 @@ struct Ingester::Impl {
         w.cv.wait(lock, [&] { return !w.queue.empty() || workers_stop.load(); });
         if (w.queue.empty()) return;
         while (!w.queue.empty() && batch.size() < static_cast<size_t>(options.batch)) {
-          w.taken.push_back(w.queue.front().msg);
           batch.push_back(std::move(w.queue.front()));
           w.queue.pop_front();
         }
+        for (auto& it : batch) w.taken.push_back(&it);  // the batch no longer grows
       }
       process(w, batch);
       for (auto& it : batch) natsMsg_Destroy(it.msg);
@@ -605,6 +614,7 @@ struct Ingester::Impl {
   void route(natsMsg* msg) {
     Item it;
     it.msg = msg;
+    it.held_since = std::chrono::steady_clock::now();
     const auto* data = reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg));
     it.file.assign(data, data + natsMsg_GetDataLength(msg));
     jsMsgMetaData* meta = nullptr;
@@ -699,12 +709,13 @@ Result<void> Ingester::run(std::string* why) {
     Impl::Worker* raw = w.get();
     w->thread = std::thread([&m, raw] { m.worker_loop(*raw); });
   }
-  // A third of the ack wait between keep_held rounds: two can be missed under load.
-  const auto keep_every = m.options.ack_wait / 3;
+  // Messages held a third of the ack wait are kept in progress, looked for every sixth: a
+  // message is told at the latest half-way through its ack wait.
+  const auto keep_older = m.options.ack_wait / 3;
   auto kept = std::chrono::steady_clock::now();
   while (!m.stop.load()) {
-    if (std::chrono::steady_clock::now() - kept >= keep_every) {
-      m.keep_held();
+    if (std::chrono::steady_clock::now() - kept >= keep_older / 2) {
+      m.keep_held(keep_older);
       kept = std::chrono::steady_clock::now();
     }
     {
