@@ -1,8 +1,8 @@
 // The fleet layer end to end (DESIGN 13) on real engines started by the test: simulated gates
 // (`idr sim` + `idr watch --publish`) send signed reads through a 3-node NATS JetStream
 // cluster to `idr-ingest`, which verifies and stores them in PostgreSQL 15.
-#include <nats/nats.h>
 #include <libpq-fe.h>
+#include <nats/nats.h>
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
