@@ -372,7 +372,8 @@ Key hostile_variant(const Key& k, std::mt19937_64& rng) {
 
 }  // namespace
 
-TEST_CASE("randomized: batched, single and a reference set agree on hostile queries") {
+TEST_CASE(
+    "randomized: batched, single, both key packers and a reference set agree on hostile queries") {
   TempDir dir;
   const auto keys = write_csv(dir / "list.csv", 5000, 21);
   std::string why;
@@ -407,6 +408,15 @@ TEST_CASE("randomized: batched, single and a reference set agree on hostile quer
       REQUIRE(answers[i] == expected);
       const auto single = list->contains(id, from);
       REQUIRE(single.ok() == ok);
+      // Both implementations of pack_key (the host's one is in contains): same fault, same key.
+      idr::blocklist::MixedKey swar_key;
+      const auto swar = idr::blocklist::pack_key_swar(id, from, &swar_key);
+      REQUIRE((swar == idr::blocklist::KeyFault::None) == ok);
+#if defined(__SSE2__)
+      idr::blocklist::MixedKey sse2_key;
+      REQUIRE(idr::blocklist::pack_key_sse2(id, from, &sse2_key) == swar);
+      if (ok) REQUIRE(sse2_key.value() == swar_key.value());
+#endif
       if (ok) REQUIRE(single.value() == (expected == idr::BlocklistAnswer::Listed));
       malformed += ok ? 0 : 1;
       found += expected == idr::BlocklistAnswer::Listed ? 1 : 0;
