@@ -31,22 +31,33 @@ const char kRunuser[] = "/usr/sbin/runuser";
 const char kPgBin[] = "/usr/lib/postgresql/15/bin/";  // Debian postgresql-15 (DESIGN 10)
 constexpr auto kStartBound = 60s;                     // a loaded 2-core machine, 6 sessions
 
-// A port nothing listens on now (the kernel's pick for 127.0.0.1:0). Another process may
-// take it before the engine binds it; the engine then fails to start and says so.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("socket() failed");
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot find a free port");
+// `count` distinct ports nothing listens on now (the kernel's picks for 127.0.0.1:0, all
+// held until the last is picked: a port closed at once could be picked again for the next
+// node or route). Another process may take one before the engine binds it; the engine then
+// fails to start and says so.
+std::vector<int> free_ports(size_t count) {
+  std::vector<int> fds, ports;
+  std::string failed;
+  while (ports.size() < count && failed.empty()) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0) {
+      failed = "socket() failed";
+      break;
+    }
+    fds.push_back(fd);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 ||
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0)
+      failed = "cannot find a free port";
+    else
+      ports.push_back(ntohs(a.sin_port));
   }
-  ::close(fd);
-  return ntohs(a.sin_port);
+  for (const int fd : fds) ::close(fd);
+  if (!failed.empty()) throw std::runtime_error(failed);
+  return ports;
 }
 
 std::string tail_of(const std::string& file) {
@@ -104,9 +115,10 @@ FleetEngines::FleetEngines(const FleetOptions& options)
   idr::fleet::open_nats_library();  // hostlib's: one per process
   try {
     nodes_.resize(options.nats_nodes);
-    for (auto& n : nodes_) {
-      n.client_port = free_port();
-      n.cluster_port = free_port();
+    const std::vector<int> ports = free_ports(2 * nodes_.size());
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      nodes_[i].client_port = ports[2 * i];
+      nodes_[i].cluster_port = ports[2 * i + 1];
     }
     std::string routes;
     for (const auto& n : nodes_)
