@@ -10,7 +10,9 @@
 // first publish). Latency = commit time - publish time per record, so when publishing runs
 // ahead of ingesting it includes the wait in the stream. The gate's spool (one synchronous
 // publish per record) is not on this path. lost / duplicated come from PostgreSQL: distinct
-// (reader, counter) keys missing, rows beyond them.
+// (reader, counter) keys missing, rows beyond them. --preload publishes everything before the
+// ingester starts and times the ingester alone (start to last commit). The CPU line sums
+// what this process and its children used over the timed span, by command name.
 #include <nats/nats.h>
 
 #include <libpq-fe.h>
