@@ -97,7 +97,7 @@ int Gate::wait_done() {
 }
 
 Ingest::Ingest(const idr::testing::FleetEngines& engines, const std::vector<std::string>& trust,
-               int workers, int batch) {
+               int workers, const std::vector<std::string>& options) {
   std::vector<std::string> argv{IDR_INGEST_EXE,
                                 "--nats",
                                 engines.nats_urls(),
@@ -108,7 +108,7 @@ Ingest::Ingest(const idr::testing::FleetEngines& engines, const std::vector<std:
                                 "--ack-wait-ms",
                                 "3000"};
   for (const auto& t : trust) argv.insert(argv.end(), {"--trust", t});
-  if (batch > 0) argv.insert(argv.end(), {"--batch", std::to_string(batch)});
+  argv.insert(argv.end(), options.begin(), options.end());
   tool::SpawnOptions o;
   o.capture_stdout = true;
   process = std::make_unique<tool::ChildProcess>(argv, o);

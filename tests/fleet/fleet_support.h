@@ -40,10 +40,10 @@ struct Gate {
 };
 
 // `idr-ingest` until stopped; stop() sends SIGTERM and returns its last line's figures.
-// batch 0: idr-ingest's default.
+// `options`: more of its options (the detections' --list, --site, --max-kmh).
 struct Ingest {
   Ingest(const idr::testing::FleetEngines& engines, const std::vector<std::string>& trust,
-         int workers = 2, int batch = 0);
+         int workers = 2, const std::vector<std::string>& options = {});
   ~Ingest();
   std::string stop();  // "stored N; duplicates N; ..." after a clean stop
   void kill();         // SIGKILL: no acknowledgement of what it did not commit

@@ -301,7 +301,7 @@ TEST_CASE("a reader's counters taken out of order are stored once each, flagged 
                                       record(2, 8, u"张三丰")};
   for (size_t i = 0; i < order.size(); ++i)
     publish_raw(engines, subject, order[i], "m" + std::to_string(i));
-  Ingest ingest(engines, {dir.path + "/root.crt.pem"}, 2, batch);
+  Ingest ingest(engines, {dir.path + "/root.crt.pem"}, 2, {"--batch", std::to_string(batch)});
   wait_until(
       [&] {
         return pg_count(pg, "SELECT count(*) FROM records") +

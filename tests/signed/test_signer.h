@@ -65,11 +65,12 @@ struct Field {
 struct RecordSpec {
   ReadNonce nonce{};
   uint64_t counter = 1;
-  uint64_t time = static_cast<uint64_t>(kNow);  // the reader's clock when it signed
   uint64_t card_type = 0x20;
   bool sam_ok = true;
   std::vector<Field> fields;           // disclosed, in this order
   std::vector<std::string> no_digest;  // disclose these but leave their digest out
+  // The reader's clock when it signed (Unix seconds).
+  uint64_t time = static_cast<uint64_t>(kNow);
 };
 
 struct Built {
