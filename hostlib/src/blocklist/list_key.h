@@ -169,20 +169,19 @@ __attribute__((always_inline)) inline KeyFault pack_key_swar(std::string_view id
   // (year - 1900) * 372 + (month - 1) * 31 + day - 1 from the pairs (century, year, month, day).
   const uint64_t from_days = weighted(pv, 37200, 372, 31, 1) - (1900 * 372 + 31 + 1);
   const uint64_t day = from_days < kFromDays ? from_days : 0;  // the table's bounds
-  // Bitwise | and & on the conditions: no branch each (they are all evaluated anyway).
-  const bool id_digits_bad =
-      ((non_digit_bits(a) | non_digit_bits(b)) & kHighNibbles) != 0 || c16 > 9;
-  const bool id_last_bad = (c17 > 9) & !last_x;
+  // Each check a nonzero value when it fails, ORed (no branch each): one test and one branch.
+  const uint64_t id_bad = ((non_digit_bits(a) | non_digit_bits(b)) & kHighNibbles) | (c16 > 9);
+  const uint64_t last_bad = uint64_t{c17 > 9} & uint64_t{!last_x};
   const uint64_t birth_lanes = (pb & lanes(0, 0xFFFF, 0xFFFF, 0)) | (pa & lanes(0, 0, 0, 0xFFFF));
-  const bool birth_bad = out_of_range(birth_lanes, lanes(0, 1, 1, 18), lanes(0, 12, 31, 21)) != 0;
+  const uint64_t birth_bad = out_of_range(birth_lanes, lanes(0, 1, 1, 18), lanes(0, 12, 31, 21));
   // Month and day in range first (else another date's number), then below 2156 and a day of
   // the calendar.
-  const bool from_bad = from_size_bad | ((non_digit_bits(v) & kHighNibbles) != 0) |
-                        (out_of_range(pv, lanes(19, 0, 1, 1), lanes(21, 99, 12, 31)) != 0) |
-                        (from_days >= kFromDays) |
-                        (((kCalendarDates.words[day / 64] >> (day % 64)) & 1) == 0);
-  if (__builtin_expect(id_digits_bad | id_last_bad | birth_bad | from_bad, 0))
-    return first_fault(id_digits_bad, id_last_bad, birth_bad, from_bad);
+  const uint64_t from_bad = uint64_t{from_size_bad} | (non_digit_bits(v) & kHighNibbles) |
+                            out_of_range(pv, lanes(19, 0, 1, 1), lanes(21, 99, 12, 31)) |
+                            uint64_t{from_days >= kFromDays} |
+                            ((~kCalendarDates.words[day / 64] >> (day % 64)) & 1);
+  if (__builtin_expect((id_bad | last_bad | birth_bad | from_bad) != 0, 0))
+    return first_fault(id_bad != 0, last_bad != 0, birth_bad != 0, from_bad != 0);
   out->v = permute(id_part >> (64 - kDateBits), id_part << kDateBits | day);
   return KeyFault::None;
 }
