@@ -397,29 +397,46 @@ RevocationKeys revocation_keys_of(X509* c) {
   return k;
 }
 
-Result<std::vector<Bytes>> pem_certificates(const std::string& pem, std::string& why) {
-  static const char kBegin[] = "-----BEGIN CERTIFICATE-----";
-  std::vector<Bytes> out;
-  for (size_t at = pem.find(kBegin); at != std::string::npos; at = pem.find(kBegin, at)) {
-    const int left = static_cast<int>(pem.size() - at);
-    BIO* bio = BIO_new_mem_buf(pem.data() + at, left);
-    char* name = nullptr;
-    char* header = nullptr;
-    unsigned char* data = nullptr;
-    long len = 0;
-    const bool ok = bio != nullptr && PEM_read_bio(bio, &name, &header, &data, &len) == 1 &&
-                    std::strcmp(name, "CERTIFICATE") == 0 && header[0] == '\0' && len > 0;
-    const int used = bio != nullptr ? left - static_cast<int>(BIO_pending(bio)) : 0;
-    if (ok) out.emplace_back(data, data + len);
+namespace {
+
+// What PEM_read_bio allocates and its BIO, freed on every way out (an allocation failure in
+// the vector included).
+struct PemBlock {
+  PemBlock(const char* at, int size) : bio(BIO_new_mem_buf(at, size)) {}
+  ~PemBlock() {
     OPENSSL_free(name);
     OPENSSL_free(header);
     OPENSSL_free(data);
     BIO_free(bio);
     ERR_clear_error();
+  }
+  PemBlock(const PemBlock&) = delete;
+  PemBlock& operator=(const PemBlock&) = delete;
+  BIO* bio;
+  char* name = nullptr;
+  char* header = nullptr;
+  unsigned char* data = nullptr;
+  long len = 0;
+};
+
+}  // namespace
+
+Result<std::vector<Bytes>> pem_certificates(const std::string& pem, std::string& why) {
+  static const char kBegin[] = "-----BEGIN CERTIFICATE-----";
+  std::vector<Bytes> out;
+  for (size_t at = pem.find(kBegin); at != std::string::npos; at = pem.find(kBegin, at)) {
+    const int left = static_cast<int>(pem.size() - at);
+    PemBlock block(pem.data() + at, left);
+    const bool ok =
+        block.bio != nullptr &&
+        PEM_read_bio(block.bio, &block.name, &block.header, &block.data, &block.len) == 1 &&
+        std::strcmp(block.name, "CERTIFICATE") == 0 && block.header[0] == '\0' && block.len > 0;
+    const int used = block.bio != nullptr ? left - static_cast<int>(BIO_pending(block.bio)) : 0;
     if (!ok || used <= 0) {
       why = "a PEM certificate block does not decode";
       return Error::InvalidArgument;
     }
+    out.emplace_back(block.data, block.data + block.len);
     at += static_cast<size_t>(used);
   }
   if (out.empty()) {
