@@ -3,6 +3,9 @@
 #include <mbedtls/x509_crt.h>
 #include <stdlib.h>
 
+#include <algorithm>
+#include <filesystem>
+
 #include <catch2/catch.hpp>
 
 #include "idr/ca.h"
@@ -102,4 +105,43 @@ TEST_CASE("CA directory: init, issue a reader certificate, verify a record, revo
   TrustStore from_dir;  // a directory of PEM files (key files in it are skipped)
   REQUIRE(from_dir.add_roots(dir, &why));
   CHECK(from_dir.root_count() == 2);  // root and intermediate certificates
+}
+
+TEST_CASE("revoking a certificate whose CN is no reader serial keeps the list loadable",
+          "[signed]") {
+  char tmpl[] = "/tmp/idr_ca_XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const std::string dir = std::string(tmpl) + "/ca";
+  std::string why;
+  auto ca_dir = ca::CaDirectory::create(dir, "Test Maker", kNow, 5, &why);
+  REQUIRE(ca_dir);
+  const Pki pki = make_pki("cn", kNow - 86400, kNow + 86400);
+  DeviceKey key;
+  CustomCert spec;
+  spec.cn = "IDR A\nreader IDR-OTHER";  // a space, and a line break followed by an entry
+  const Bytes cert = issue_custom(pki.intermediate, key.public_key(), spec);
+  const auto keys = revocation_keys(cert, &why);
+  REQUIRE(keys);
+  const std::string entries = revocation_entries(*keys, true);
+  CHECK(entries.find("\nreader ") == std::string::npos);         // no reader entry
+  CHECK(std::count(entries.begin(), entries.end(), '\n') == 3);  // comment, issuer-serial, spki
+
+  REQUIRE(ca_dir->revoke(cert, &why));
+  TrustStore trust;
+  REQUIRE(trust.load_revoked(dir + "/revoked.txt", &why));
+  CHECK(trust.is_revoked(cert));
+  CHECK_FALSE(trust.is_reader_revoked("IDR-OTHER"));
+
+  // The serials the list cannot hold are refused.
+  for (const std::string& bad :
+       std::vector<std::string>{"", "IDR A", "IDR\vA", "#IDR", std::string(65, 'A')}) {
+    CHECK_FALSE(is_reader_serial_entry(bad));
+    CHECK_FALSE(ca_dir->revoke_reader(bad, &why));
+  }
+  CHECK(is_reader_serial_entry(key.serial()));
+  REQUIRE(ca_dir->revoke_reader(key.serial(), &why));
+  TrustStore again;
+  REQUIRE(again.load_revoked(dir + "/revoked.txt", &why));
+  CHECK(again.is_reader_revoked(key.serial()));
+  std::filesystem::remove_all(tmpl);
 }

@@ -275,8 +275,13 @@ class VerifiedRecord {
 // directory, idr/ca.h). Empty when there is none.
 [[nodiscard]] std::string revocation_list_beside(const std::string& trust_path);
 
-// The version 2 list lines naming `keys` (issuer-serial and spki, plus reader when
-// `reader` is true), with a comment naming the subject.
+// Whether `serial` can be the serial of a list's `reader` entry: 1 to 64 characters, no white
+// space (the list's separator), no '#'.
+[[nodiscard]] bool is_reader_serial_entry(const std::string& serial);
+
+// The version 2 list lines naming `keys` (issuer-serial and spki, plus reader when `reader`
+// is true and the subject CN is_reader_serial_entry), with a comment naming the subject (its
+// control characters as '?', so the comment stays one line).
 [[nodiscard]] std::string revocation_entries(const RevocationKeys& keys, bool reader);
 
 }  // namespace idr

@@ -465,8 +465,7 @@ Result<void> CaDirectory::revoke(const Bytes& cert_der, std::string* why) {
 }
 
 Result<void> CaDirectory::revoke_reader(const std::string& serial, std::string* why) {
-  if (serial.empty() || serial.size() > 64 ||
-      serial.find_first_of(" \t\r\n#") != std::string::npos) {
+  if (!is_reader_serial_entry(serial)) {
     if (why != nullptr) *why = "'" + serial + "' is not a reader serial";
     return Error::InvalidArgument;
   }

@@ -74,12 +74,25 @@ Result<RevocationKeys> revocation_keys(const Bytes& der, std::string* why) {
   return detail::revocation_keys_of(crt.get());
 }
 
+bool is_reader_serial_entry(const std::string& serial) {
+  if (serial.empty() || serial.size() > 64) return false;
+  return std::none_of(serial.begin(), serial.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0 || c == '#';
+  });
+}
+
 std::string revocation_entries(const RevocationKeys& k, bool reader) {
-  std::string out = "# " + (k.subject_cn.empty() ? std::string("(no CN)") : k.subject_cn) + "\n";
+  // The CN is whatever the certificate holds: one line in the comment whatever it is.
+  std::string cn = k.subject_cn.empty() ? std::string("(no CN)") : k.subject_cn;
+  for (char& c : cn)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
+  std::string out = "# " + cn + "\n";
   out += "issuer-serial " + to_hex(k.issuer_name_hash.data(), 32) + " " +
          to_hex(k.serial.data(), k.serial.size()) + "\n";
   out += "spki " + to_hex(k.spki_hash.data(), 32) + "\n";
-  if (reader && !k.subject_cn.empty()) out += "reader " + k.subject_cn + "\n";
+  // Only a CN the list can hold names the reader (else the list would not load, or a CN
+  // with a line break would add entries of its own); the keys above revoke it anyway.
+  if (reader && is_reader_serial_entry(k.subject_cn)) out += "reader " + k.subject_cn + "\n";
   return out;
 }
 
