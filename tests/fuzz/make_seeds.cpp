@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -38,6 +39,7 @@
 #include "idr/drivers/clrc663.h"
 #include "idr/drivers/sam_link.h"
 #include "idr/journal.h"
+#include "idr/proto/card_layout.h"
 #include "idr/proto/pcsc_envelope.h"
 #include "idr/reader.h"
 #include "idr/sim/scenario.h"
@@ -45,6 +47,7 @@
 #include "idr/testing/crypto_rig.h"
 #include "idr/testing/no_host.h"
 #include "idr/testing/scripted_transport.h"
+#include "idr/verify.h"
 #include "reader_ops.h"
 #include "record_fixture.h"
 #include "test_signer.h"
@@ -67,6 +70,87 @@ void save(const std::string& target, const std::string& name, const Bytes& bytes
 
 std::string scenario_file(const std::string& name) {
   return std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/" + name + ".json";
+}
+
+// --- card text blocks of each layout (DESIGN 6, 7) -------------------------------------
+
+using Text = std::array<uint8_t, idr::card::kTextSize>;
+
+// The text block the simulator personalises for a card of `type` with these fields.
+Text card_text(const std::string& type, const nlohmann::json& fields) {
+  const nlohmann::json scenario = {
+      {"name", "seed-card"},
+      {"cards", nlohmann::json::array({{{"type", type}, {"text", fields}}})}};
+  return idr::sim::make_card_image(idr::sim::parse_scenario(scenario.dump(), ".").cards.at(0).spec)
+      .text;
+}
+
+Text scenario_card_text(const std::string& scenario) {
+  return idr::sim::make_card_image(
+             idr::sim::load_scenario(scenario_file(scenario)).cards.at(0).spec)
+      .text;
+}
+
+// Text blocks the host decodes: the J and I cards of the committed scenarios, a resident and
+// an I card valid 长期, Y cards whose English name fits part 1, runs on into part 2 cut
+// mid-word or at a word, or sits in part 2 only; then a J card with its name patched to
+// text the decoder must refuse (a high surrogate without its low half, at the field's end,
+// a low surrogate alone, a NUL inside), one with a surrogate pair and 2-byte UTF-8 (valid),
+// and one of an unknown card type.
+std::vector<std::pair<std::string, Text>> card_texts() {
+  std::vector<std::pair<std::string, Text>> out;
+  const Text j = scenario_card_text("permit-j");
+  out.emplace_back("permit-j", j);
+  out.emplace_back("foreign-i", scenario_card_text("foreign-i"));
+  out.emplace_back("resident-long-term", scenario_card_text("resident-longterm-address"));
+  const nlohmann::json i = {{"english_name", "SMITH, JOHN MICHAEL"},
+                            {"gender", "1"},
+                            {"permanent_number", "USA310085051512"},
+                            {"nationality", "USA"},
+                            {"chinese_name", "史密斯·约翰"},
+                            {"issued", "20170601"},
+                            {"expires", "长期"},
+                            {"birth", "19850515"},
+                            {"card_version", "20"},
+                            {"authority_code", "1500"}};
+  out.emplace_back("foreign-i-long-term", card_text("I", i));
+  nlohmann::json y = {{"chinese_name", "玛丽"},
+                      {"gender", "2"},
+                      {"renewal_count", "01"},
+                      {"birth", "19900215"},
+                      {"english_name_1", "MUELLER, MARIA"},
+                      {"id_number", "932156199002150025"},
+                      {"issued", "20230901"},
+                      {"expires", "20330901"},
+                      {"country_code", "DEU"},
+                      {"previous_number_link", "000"}};
+  out.emplace_back("foreign-y", card_text("Y", y));
+  y["english_name_1"] = "ALEXANDRA-KATHARINA VON HOHENBERGSC";  // 35: fills part 1
+  y["english_name_2"] = "HWANGAU";
+  out.emplace_back("foreign-y-name-cut", card_text("Y", y));
+  y["english_name_1"] = "ALEXANDRA-KATHARINA MARIA VON";
+  y["english_name_2"] = "HOHENBERG";
+  out.emplace_back("foreign-y-name-at-word", card_text("Y", y));
+  y.erase("english_name_1");
+  out.emplace_back("foreign-y-name-part-2", card_text("Y", y));
+  auto patched_name = [&](const std::string& name, const std::vector<uint16_t>& units) {
+    Text t = j;
+    for (size_t k = 0; k < 15; ++k) {  // the name field: 15 UCS-2 units, space padded
+      const uint16_t u = k < units.size() ? units[k] : 0x0020;
+      t[2 * k] = static_cast<uint8_t>(u & 0xFF);
+      t[2 * k + 1] = static_cast<uint8_t>(u >> 8);
+    }
+    out.emplace_back(name, t);
+  };
+  patched_name("name-high-surrogate-alone", {0x9648, 0xD83D, 0x0041});
+  patched_name("name-high-surrogate-last", {0x9648, 0xD83D});
+  patched_name("name-low-surrogate-alone", {0x9648, 0xDE00});
+  patched_name("name-nul-inside", {0x9648, 0x0000, 0x0041});
+  patched_name("name-surrogate-pair", {0x005A, 0x006F, 0x00E9, 0xD83D, 0xDE00});
+  Text unknown = j;
+  unknown[idr::card::kCardTypeOffset] = 'X';
+  out.emplace_back("type-unknown", unknown);
+  return out;
 }
 
 // --- host link: real sessions between idr::Reader and the firmware's server -------------
@@ -119,7 +203,8 @@ const HostSession kHostSessions[] = {
 // One session over the firmware: the reader_replies seed (piece, ops, the replies) and the
 // host_link seeds (card fault, requests 1 ms apart), each request in a pcsc_envelope seed.
 void host_session(Firmware& fw, idr::ca::CaDirectory& ca, const HostSession& s, uint8_t card_fault,
-                  uint8_t fault_value, const std::string& name, int& envelopes) {
+                  uint8_t fault_value, const std::string& name, int& envelopes,
+                  bool host_side_only = false) {
   std::vector<Bytes> replies;
   idr::testing::ScriptedTransport::Log log;
   idr::Reader reader = idr::Reader::over(std::make_unique<idr::testing::ScriptedTransport>(
@@ -148,6 +233,7 @@ void host_session(Firmware& fw, idr::ca::CaDirectory& ca, const HostSession& s, 
   for (const Op op : s.ops) r.insert(r.end(), {op.code, op.arg});
   for (const Bytes& reply : replies) idr::fuzz::put_chunk(r, reply);
   save("reader_replies", name, r);
+  if (host_side_only) return;  // the requests are those of another session
   Bytes h = {255, card_fault, fault_value};
   for (const Bytes& req : log.requests) {
     h.push_back(1);
@@ -158,6 +244,10 @@ void host_session(Firmware& fw, idr::ca::CaDirectory& ca, const HostSession& s, 
     if (!apdu.empty()) save("pcsc_envelope", std::to_string(envelopes++), apdu);
   }
   save("host_link", name, h);
+  if (card_fault == 0 && std::string(s.name) == "find-read") {
+    h[1] = 3 * idr::fuzz::kCardFaults;  // the link's writes fail from the third reply on
+    save("host_link", name + "-link-fails", h);
+  }
 }
 
 // Legacy frames no idr::Reader call sends (DESIGN 8): every baud code and a wrong one, the
@@ -220,6 +310,15 @@ void host_link_seeds(const fs::path& tmp) {
       idr::fuzz::clear_card_faults(fw.card);
     }
   }
+  // Reads of a card of each layout: the host decodes the text block (reader_replies only:
+  // the firmware streams it unread, the host_link requests are those of find-read).
+  const Text resident = scenario_card_text("resident-fingerprint");
+  for (const auto& [card, text] : card_texts()) {
+    std::memcpy(fw.card.text, text.data(), sizeof fw.card.text);
+    const HostSession read{"card", {{3, 0}, {4, 0x01}, {5, 0x0F}}, true};
+    host_session(fw, *ca, read, 0, 0, "card-" + card, envelopes, true);
+  }
+  std::memcpy(fw.card.text, resident.data(), sizeof fw.card.text);
 }
 
 // --- sim wire: the requests of a full card read by the firmware drivers ------------------
@@ -538,6 +637,22 @@ void record_seeds() {
   patched("protected-es384", {0x43, 0xA1, 0x01, 0x26}, {0x43, 0xA1, 0x01, 0x38});
   patched("unprotected-key-34", {0xA1, 0x18, 0x21}, {0xA1, 0x18, 0x22});
   variant("device-cert-only", resident, {chain.at(0)});
+  // The fields of a card of each layout (as the firmware discloses them: its type's table).
+  for (const auto& [card, text] : card_texts()) {
+    RecordSpec c;
+    c.nonce = idr::fuzz::kRecordNonce;
+    c.counter = 11;
+    c.card_type = static_cast<uint64_t>(text[idr::card::kCardTypeOffset] |
+                                        text[idr::card::kCardTypeOffset + 1] << 8);
+    const idr::card::FieldTable table =
+        idr::card::fields_for_type(static_cast<uint32_t>(c.card_type));
+    for (size_t k = 0; k < table.count; ++k) {
+      const idr::card::Field f = table.fields[k].field;
+      c.fields.push_back(
+          {table.fields[k].name, Bytes(text.begin() + f.offset, text.begin() + f.offset + f.size)});
+    }
+    variant("card-" + card, c, chain);
+  }
 }
 
 void cert_chain_seeds() {
@@ -572,6 +687,148 @@ void cert_chain_seeds() {
   r.resize(1);
   r.insert(r.end(), chain.begin(), chain.end());
   save("cert_chain", "mode3-old-key", r);
+}
+
+// The trust store's loaders (trust_store.cpp's input: mode, the roots, the list text, a
+// certificate): a CA directory's root and the revocation list `idr ca revoke` wrote beside
+// it, root directories (roots, a key file named *.pem, files the loader skips), roots that
+// are refused at each check, revocation lists of both versions with each entry kind and each
+// line the parser refuses, and certificates of each role.
+struct TrustSeed {
+  uint8_t mode;                                  // trust_store.cpp's mode bits
+  std::vector<std::pair<uint8_t, Bytes>> files;  // mode bit 0: (kind, bytes) per file
+  Bytes file;                                    // else: the roots file
+  std::string list;
+  Bytes cert;
+};
+
+void save_trust(const std::string& name, const TrustSeed& t) {
+  Bytes s = {t.mode};
+  if ((t.mode & 1) != 0) {
+    s.push_back(static_cast<uint8_t>(t.files.size()));
+    for (const auto& [kind, bytes] : t.files) {
+      s.push_back(kind);
+      idr::fuzz::put_chunk(s, bytes);
+    }
+  } else {
+    idr::fuzz::put_chunk(s, t.file);
+  }
+  idr::fuzz::put_chunk(s, Bytes(t.list.begin(), t.list.end()));
+  idr::fuzz::put_chunk(s, t.cert);
+  save("trust_store", name, s);
+}
+
+std::string hex_of(const uint8_t* p, size_t n, const char* sep = "") {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) {
+    if (i != 0) s += sep;
+    s.push_back(kHex[p[i] >> 4]);
+    s.push_back(kHex[p[i] & 0x0F]);
+  }
+  return s;
+}
+
+void trust_store_seeds(const fs::path& tmp) {
+  using idr::test::issue_custom;
+  auto text = [](const std::string& s) { return Bytes(s.begin(), s.end()); };
+  auto pem = [&](const Bytes& der) { return text(idr::ca::to_pem(der)); };
+  std::string why;
+  auto ca = idr::ca::CaDirectory::create((tmp / "trust-ca").string(), "idr fuzz trust CA",
+                                         idr::fuzz::kRecordNow - 86400, 2, &why);
+  if (!ca) throw std::runtime_error("CA: " + why);
+  const idr::test::Pki pki =
+      idr::test::make_pki("trust", idr::fuzz::kRecordNow - 86400, idr::fuzz::kRecordNow + 86400);
+  idr::test::DeviceKey key;
+  const Bytes device = idr::test::reader_chain(pki, key).at(0);
+  if (!ca->revoke(device, &why) || !ca->revoke_reader("IDR-0123456789ABCDEF", &why))
+    throw std::runtime_error("revoke: " + why);
+  const Bytes root_file = idr::fuzz::read_file(ca->dir() + "/root.crt.pem");
+  const Bytes listed = idr::fuzz::read_file(ca->dir() + "/revoked.txt");
+  const std::string ca_list(listed.begin(), listed.end());
+  save_trust("ca-root-and-list", {6, {}, root_file, ca_list, device});
+
+  // Root directories (kinds: 0 *.pem, 1 *.crt, 2 *.key, 3 a directory named *.pem).
+  const Bytes root = pem(pki.root.cert_der), intermediate = pem(pki.intermediate.cert_der);
+  const Bytes key_pem = text(pki.root.key_pem);
+  save_trust("dir-roots", {3,
+                           {{0, root}, {1, intermediate}, {0, key_pem}, {2, text("notes")}},
+                           {},
+                           ca_list,
+                           pki.intermediate.cert_der});
+  save_trust("dir-subdir", {1, {{0, root}, {3, {}}}, {}, "", pki.root.cert_der});
+  save_trust("dir-empty", {1, {}, {}, "", {}});
+  save_trust("dir-only-keys", {1, {{0, key_pem}, {2, root}}, {}, "", {}});
+  save_trust("dir-bad-root", {1, {{0, root}, {1, pem(device)}}, {}, "", device});
+  save_trust("roots-missing", {8, {}, root, "", device});
+
+  // One roots file: two roots with text around them, DER instead of PEM, a block that does
+  // not decode, a block with PEM headers, a reader certificate, a root that is not strict DER.
+  Bytes two = text("the test roots\n");
+  two.insert(two.end(), root.begin(), root.end());
+  two.insert(two.end(), intermediate.begin(), intermediate.end());
+  save_trust("roots-two", {0, {}, two, "", pki.root.cert_der});
+  save_trust("roots-der", {0, {}, pki.root.cert_der, "", {}});
+  save_trust(
+      "roots-bad-base64",
+      {0, {}, text("-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"), "", {}});
+  std::string with_header(root.begin(), root.end());
+  with_header.insert(
+      with_header.find('\n') + 1,
+      "Proc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00112233445566778899AABBCCDDEEFF\n\n");
+  save_trust("roots-pem-header", {0, {}, text(with_header), "", {}});
+  save_trust("roots-reader-cert", {0, {}, pem(device), "", device});
+  Bytes loose = pki.root.cert_der;
+  loose.push_back(0);
+  save_trust("roots-not-strict", {0, {}, pem(loose), "", loose});
+  idr::test::CustomCert no_ca;
+  no_ca.cn = "idr fuzz not a CA";
+  no_ca.key_usage = 0x04;  // keyCertSign, but basicConstraints CA:FALSE
+  const Bytes not_ca = issue_custom(pki.root, key.public_key(), no_ca);
+  save_trust("roots-not-ca", {0, {}, pem(not_ca), "", not_ca});
+
+  // Revocation lists (with the CA's root): version 1 (fingerprints, colons, any case), each
+  // version 2 entry, and each line the parser refuses.
+  const auto fp = idr::certificate_fingerprint(device);
+  const auto keys = idr::revocation_keys(device);
+  if (!keys) throw std::runtime_error("revocation_keys");
+  const std::string fp_hex = hex_of(fp.data(), fp.size());
+  const std::string spki = hex_of(keys->spki_hash.data(), 32);
+  const std::string issuer = hex_of(keys->issuer_name_hash.data(), 32);
+  const std::string v2 = "# comment\n\nidr-revocation-list 2\n";
+  const struct {
+    const char* name;
+    std::string list;
+  } lists[] = {
+      {"list-v1", "# fingerprints\n\n" + hex_of(fp.data(), fp.size(), ":") + "\n" + fp_hex + "\n"},
+      {"list-v1-bad", fp_hex + "\n" + fp_hex.substr(2) + "\n"},
+      {"list-v2-cert", v2 + "cert " + fp_hex + "\n"},
+      {"list-v2-spki", v2 + "spki " + spki + "\n"},
+      {"list-v2-issuer-serial", v2 + "issuer-serial " + issuer + " " +
+                                    hex_of(keys->serial.data(), keys->serial.size()) + "\n"},
+      {"list-v2-reader", v2 + "reader " + keys->subject_cn + "\n"},
+      {"list-version-3", "idr-revocation-list 3\n"},
+      {"list-version-none", "idr-revocation-list\n"},
+      {"list-serial-not-hex", v2 + "issuer-serial " + issuer + " 0g\n"},
+      {"list-serial-too-long", v2 + "issuer-serial " + issuer + " " + std::string(66, 'a') + "\n"},
+      {"list-reader-too-long", v2 + "reader " + std::string(65, 'R') + "\n"},
+      {"list-hash-short", v2 + "spki " + spki.substr(1) + "\n"},
+      {"list-unknown-entry", v2 + "key " + spki + "\n"},
+  };
+  for (const auto& l : lists) save_trust(l.name, {6, {}, root_file, l.list, device});
+
+  // Certificates of each role against the CA's list: the root, the intermediate (CA), a
+  // reader certificate without a CN, one whose CN is no serial, no certificate.
+  save_trust("cert-root", {2, {}, root_file, ca_list, ca->root_der()});
+  save_trust("cert-intermediate", {2, {}, root_file, ca_list, ca->intermediate_der()});
+  idr::test::CustomCert no_cn;
+  save_trust("cert-reader-no-cn",
+             {6, {}, root_file, ca_list, issue_custom(pki.intermediate, key.public_key(), no_cn)});
+  idr::test::CustomCert spaced;
+  spaced.cn = "IDR FUZZ\nreader IDR-0000";  // not a serial: a space, a line break
+  save_trust("cert-reader-cn-not-serial",
+             {6, {}, root_file, ca_list, issue_custom(pki.intermediate, key.public_key(), spaced)});
+  save_trust("cert-none", {6, {}, root_file, ca_list, {}});
 }
 
 // --- lost/stolen list, journal, scenarios ----------------------------------------------
@@ -741,6 +998,7 @@ int main(int argc, char** argv) {
   }
   g_out = argv[1];
   const fs::path tmp = fs::temp_directory_path() / "idr-make-seeds";
+  fs::remove_all(tmp);  // what a failed run left
   fs::create_directories(tmp);
   try {
     host_link_seeds(tmp);
@@ -750,6 +1008,7 @@ int main(int argc, char** argv) {
     usb_seeds();
     record_seeds();
     cert_chain_seeds();
+    trust_store_seeds(tmp);
     blocklist_seeds(tmp);
     journal_seeds(tmp);
     scenario_seeds();
