@@ -7,7 +7,9 @@
 // its breakdown (the ELF's data objects) and with the high-water marks of stack and mbedTLS
 // pool after each read, read back from the image's paint over QMP (qemu_reader.h).
 //
-//   idr-bench-footprint [--elf IMAGE] [scenario.json]
+//   idr-bench-footprint [--elf IMAGE] [--profile N] [scenario.json]
+//   --profile N: instead, one signed read under QEMU's exec log and the N functions that
+//   execute the most instructions in it (flat profile)
 //   (defaults: the image of build/cortex-m4, hw-sim/scenarios/resident-fingerprint.json)
 #include <unistd.h>
 
@@ -15,7 +17,10 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -82,13 +87,20 @@ ReadFigures one_read(const std::string& elf, const std::string& scenario_file) {
 
 // Provisions the image (key generated on the target, a test CA's chain), then one signed
 // read of every field; the instructions of the READ_SIGNED command alone.
-ReadFigures one_signed_read(const std::string& elf, const std::string& scenario_file) {
+// exec_log (profiling, optional): QEMU runs one instruction per block and logs every
+// executed one to that file during the READ_SIGNED command only (QMP "log exec,nochain").
+ReadFigures one_signed_read(const std::string& elf, const std::string& scenario_file,
+                            const std::string& exec_log = "") {
   sim::Simulator sim(sim::load_scenario(scenario_file));
   const unsigned short host_port = qemu::free_loopback_port();
   unsigned short sim_port = qemu::free_loopback_port();
   while (sim_port == host_port) sim_port = qemu::free_loopback_port();
   const QmpPath qmp_path;
-  e2e::ChildProcess qemu_process(qemu::qemu_command(elf, host_port, sim_port, qmp_path.path));
+  std::vector<std::string> command = qemu::qemu_command(elf, host_port, sim_port, qmp_path.path);
+  if (!exec_log.empty())
+    for (const std::string& a : {std::string("-singlestep"), std::string("-D"), exec_log})
+      command.push_back(a);
+  e2e::ChildProcess qemu_process(command);
   ReadFigures f;
   {
     qemu::CountingSimServer server(sim, sim_port);
@@ -113,10 +125,12 @@ ReadFigures one_signed_read(const std::string& elf, const std::string& scenario_
         throw std::runtime_error("find failed: no card in the scenario's field?");
       e2e::Bytes request(16, 0xA5);
       request.push_back(0x0F);
+      if (!exec_log.empty()) qmp.hmp("log exec,nochain");
       const uint64_t before = server.instructions();
       const auto cpu_before = server.accounts().firmware_cpu;
       const auto reply = ext(ext::Op::ReadSigned, request);
       f.instructions = server.instructions() - before;
+      if (!exec_log.empty()) qmp.hmp("log none");  // closes (flushes) the log
       f.cpu_ms = static_cast<double>(server.accounts().firmware_cpu - cpu_before) / 1e6;
       f.reply_bytes = reply.size();
       if (reply.size() < 10 || reply[9] != 0x90) throw std::runtime_error("READ_SIGNED failed");
@@ -159,20 +173,107 @@ void print_ram_breakdown(const std::string& elf, const qemu::ImageSizes& sizes) 
               static_cast<unsigned long long>(small_count));
 }
 
+// The exec log of one_signed_read (one line per instruction: "Trace 0: HOST [CS_BASE/PC/
+// FLAGS/CFLAGS] SYMBOL") as a flat profile: instructions per function of the image, the
+// top `count` printed. The board's waits (from the end of MeasuredCpu::begin_wait to the
+// start of MeasuredCpu::end_wait: WFI for a simulator or host byte) are logged too but left
+// out of its measured count, so they are counted apart here.
+void print_profile(const std::string& elf, const std::string& exec_log, size_t count,
+                   uint64_t measured) {
+  const std::vector<qemu::ElfObject> functions = qemu::read_functions(elf);
+  const auto index_of = [&](uint32_t pc) {
+    auto it = std::upper_bound(functions.begin(), functions.end(), pc,
+                               [](uint32_t a, const qemu::ElfObject& f) { return a < f.address; });
+    if (it != functions.begin() && pc < std::prev(it)->address + std::prev(it)->size)
+      return static_cast<size_t>(std::prev(it) - functions.begin());
+    return functions.size();  // outside every function
+  };
+  const auto named = [&](const char* name) {
+    for (size_t i = 0; i < functions.size(); ++i)
+      if (functions[i].name == name) return i;
+    throw std::runtime_error(std::string("no function ") + name + " in " + elf);
+  };
+  const size_t begin_wait = named("idr::mps2::MeasuredCpu::begin_wait()");
+  const size_t end_wait = named("idr::mps2::MeasuredCpu::end_wait()");
+  std::vector<uint64_t> hits(functions.size() + 1, 0);
+  std::vector<uint64_t> entries(functions.size() + 1, 0);  // first instruction executed
+  std::FILE* in = std::fopen(exec_log.c_str(), "r");
+  if (in == nullptr) throw std::runtime_error("cannot open " + exec_log);
+  uint64_t total = 0, waiting = 0;
+  bool in_begin_wait = false, in_wait = false;
+  char line[512];
+  while (std::fgets(line, sizeof line, in) != nullptr) {
+    const char* open = std::strchr(line, '[');
+    const char* slash = open != nullptr ? std::strchr(open, '/') : nullptr;
+    if (std::strncmp(line, "Trace ", 6) != 0 || slash == nullptr) continue;
+    const uint32_t pc = static_cast<uint32_t>(std::strtoul(slash + 1, nullptr, 16));
+    const size_t f = index_of(pc);
+    if (f == end_wait) in_wait = false;
+    if (in_begin_wait && f != begin_wait) in_wait = true;
+    in_begin_wait = f == begin_wait;
+    if (in_wait) {
+      ++waiting;
+    } else {
+      ++hits[f];
+      ++total;
+      if (f < functions.size() && pc == functions[f].address) ++entries[f];
+    }
+  }
+  std::fclose(in);
+  std::vector<size_t> order(hits.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return hits[a] > hits[b]; });
+  std::printf(
+      "Flat profile of one READ_SIGNED: %llu instructions outside waits (the board measured "
+      "%llu), %llu more in waits; instructions, share, calls, function:\n",
+      static_cast<unsigned long long>(total), static_cast<unsigned long long>(measured),
+      static_cast<unsigned long long>(waiting));
+  for (size_t i = 0; i < count && i < order.size() && hits[order[i]] > 0; ++i) {
+    const size_t f = order[i];
+    std::printf("  %9llu  %5.1f %%  %7llu  %s\n", static_cast<unsigned long long>(hits[f]),
+                total > 0 ? 100.0 * static_cast<double>(hits[f]) / static_cast<double>(total) : 0,
+                static_cast<unsigned long long>(entries[f]),
+                f < functions.size() ? functions[f].name.c_str() : "(outside any function)");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string elf = IDR_QEMU_FIRMWARE_ELF;
   std::string scenario =
       std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/resident-fingerprint.json";
+  size_t profile = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--elf" && i + 1 < argc)
       elf = argv[++i];
-    else
+    else if (a == "--profile" && i + 1 < argc) {
+      char* end = nullptr;
+      profile = std::strtoul(argv[++i], &end, 10);
+      if (end == argv[i] || *end != '\0' || profile == 0) {
+        std::fprintf(stderr, "idr-bench-footprint: --profile takes a positive count\n");
+        return 2;
+      }
+    } else
       scenario = a;
   }
   try {
+    if (profile > 0) {
+      char path[] = "/tmp/idr-exec-log-XXXXXX";
+      const int fd = ::mkstemp(path);
+      if (fd < 0) throw std::runtime_error("mkstemp failed");
+      ::close(fd);
+      try {
+        const ReadFigures f = one_signed_read(elf, scenario, path);
+        print_profile(elf, path, profile, f.instructions);
+      } catch (...) {
+        ::unlink(path);
+        throw;
+      }
+      ::unlink(path);
+      return 0;
+    }
     const qemu::ImageSizes sizes = qemu::read_image_sizes(elf);
     std::printf("Cortex-M4 image (mps2-an386): %s\n", elf.c_str());
     std::printf("  flash  %7llu B of the %llu B budget (%.1f %%)\n",

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdlib>
@@ -144,6 +145,16 @@ std::vector<uint8_t> Qmp::read_memory(uint32_t address, uint32_t size) {
     throw std::runtime_error("QMP: pmemsave gave " + std::to_string(bytes.size()) + " of " +
                              std::to_string(size) + " bytes");
   return bytes;
+}
+
+std::string Qmp::hmp(const std::string& command_line) {
+  std::string quoted;
+  for (const char c : command_line) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return command("{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"" +
+                 quoted + "\"}}");
 }
 
 QemuReader::QemuReader(const std::string& elf, const std::string& sim_exe,
@@ -319,6 +330,18 @@ std::vector<ElfObject> read_objects(const std::string& elf_path) {
       objects.push_back(ElfObject{demangle(name), sym.st_value, sym.st_size});
   });
   return objects;
+}
+
+std::vector<ElfObject> read_functions(const std::string& elf_path) {
+  const ElfFile f = load_elf(elf_path);
+  std::vector<ElfObject> functions;
+  for_each_symbol(f, elf_path, [&](const Elf32_Sym& sym, const std::string& name) {
+    if (ELF32_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_size > 0)
+      functions.push_back(ElfObject{demangle(name), sym.st_value & ~1u, sym.st_size});
+  });
+  std::sort(functions.begin(), functions.end(),
+            [](const ElfObject& a, const ElfObject& b) { return a.address < b.address; });
+  return functions;
 }
 
 uint32_t symbol_address(const std::string& elf_path, const std::string& name) {

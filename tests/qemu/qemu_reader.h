@@ -36,6 +36,8 @@ class Qmp {
   Qmp(const Qmp&) = delete;
   Qmp& operator=(const Qmp&) = delete;
   std::vector<uint8_t> read_memory(uint32_t address, uint32_t size);
+  // One human-monitor command (e.g. "log exec,nochain"); its output text.
+  std::string hmp(const std::string& command_line);
 
  private:
   std::string command(const std::string& json);  // the "return" line, or throws
@@ -92,6 +94,9 @@ struct ElfObject {
   uint32_t size = 0;
 };
 std::vector<ElfObject> read_objects(const std::string& elf_path);
+// Functions of the ELF's symbol table (STT_FUNC, size > 0; the Thumb bit cleared from the
+// address), names demangled, sorted by address.
+std::vector<ElfObject> read_functions(const std::string& elf_path);
 // Address of a symbol of any type (linker symbols included); throws when there is none.
 uint32_t symbol_address(const std::string& elf_path, const std::string& name);
 
