@@ -7,9 +7,10 @@
 // its breakdown (the ELF's data objects) and with the high-water marks of stack and mbedTLS
 // pool after each read, read back from the image's paint over QMP (qemu_reader.h).
 //
-//   idr-bench-footprint [--elf IMAGE] [--profile N] [scenario.json]
+//   idr-bench-footprint [--elf IMAGE] [--profile N [--exec-log FILE]] [scenario.json]
 //   --profile N: instead, one signed read under QEMU's exec log and the N functions that
-//   execute the most instructions in it (flat profile)
+//   execute the most instructions in it (flat profile); --exec-log keeps that log in FILE
+//   (one line per instruction, for a closer look) instead of a deleted temporary file
 //   (defaults: the image of build/cortex-m4, hw-sim/scenarios/resident-fingerprint.json)
 #include <unistd.h>
 
@@ -244,10 +245,13 @@ int main(int argc, char** argv) {
   std::string scenario =
       std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/resident-fingerprint.json";
   size_t profile = 0;
+  std::string exec_log;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--elf" && i + 1 < argc)
       elf = argv[++i];
+    else if (a == "--exec-log" && i + 1 < argc)
+      exec_log = argv[++i];
     else if (a == "--profile" && i + 1 < argc) {
       char* end = nullptr;
       profile = std::strtoul(argv[++i], &end, 10);
@@ -260,6 +264,11 @@ int main(int argc, char** argv) {
   }
   try {
     if (profile > 0) {
+      if (!exec_log.empty()) {
+        const ReadFigures f = one_signed_read(elf, scenario, exec_log);
+        print_profile(elf, exec_log, profile, f.instructions);
+        return 0;
+      }
       char path[] = "/tmp/idr-exec-log-XXXXXX";
       const int fd = ::mkstemp(path);
       if (fd < 0) throw std::runtime_error("mkstemp failed");

@@ -48,7 +48,7 @@ SamLink::SamLink(hal::Uart& uart, hal::Clock& clock) : uart_(uart), clock_(clock
 
 Status SamLink::resync() {
   uart_.flush_input();
-  rx_len_ = 0;
+  clear_rx();
   const size_t n =
       build_sam_frame(static_cast<uint8_t>(sam::Cmd::Reset), nullptr, 0, tx_, sizeof tx_);
   Status st = uart_.write(tx_, n);
@@ -69,7 +69,7 @@ Status SamLink::resync() {
     if (rx_len_ == sizeof rx_) drop_front(sizeof rx_ / 2);  // garbage only: keep the tail
     const uint64_t now = clock_.now_us();
     if (framed && now - last_frame >= quiet) {
-      rx_len_ = 0;
+      clear_rx();
       desync_ = false;
       return Status::Ok;
     }
@@ -81,7 +81,7 @@ Status SamLink::resync() {
     if (st != Status::Ok) return Status::Io;
     rx_len_ += got;
   }
-  rx_len_ = 0;
+  clear_rx();
   return Status::SamError;  // still out of step: the next request tries again
 }
 
@@ -96,7 +96,7 @@ Status SamLink::send_request(sam::Cmd cmd, const uint8_t* req, size_t req_len) {
   // The SAM never speaks unasked: whatever is pending is stale (e.g. a late reply to a
   // request we gave up on) and would be mistaken for this request's reply.
   uart_.flush_input();
-  rx_len_ = 0;
+  clear_rx();
   awaiting_reply_ = false;
   const Status st = uart_.write(tx_, n);
   if (st != Status::Ok) {
@@ -108,29 +108,57 @@ Status SamLink::send_request(sam::Cmd cmd, const uint8_t* req, size_t req_len) {
   return Status::Ok;
 }
 
-bool SamLink::find_frame(size_t& start, size_t& frame_len) const {
-  for (size_t i = 0; i + sam::kHeaderSize <= rx_len_; ++i) {
+bool SamLink::find_frame(size_t& start, size_t& frame_len) {
+  size_t i = scan_from_;
+  if (rx_len_ >= recheck_at_) {  // an incomplete candidate may be complete now
+    i = 0;
+    recheck_at_ = SIZE_MAX;
+  }
+  for (; i + sam::kHeaderSize <= rx_len_; ++i) {
     if (rx_[i] != sam::kSof) continue;
     const size_t len = (static_cast<size_t>(rx_[i + 1]) << 8) | rx_[i + 2];
     if (len < kMinLen || len > kMaxLen) continue;  // not a real SOF
     const size_t total = sam::kHeaderSize + len;
-    if (i + total > rx_len_) continue;  // incomplete; a later SOF may still be complete
+    if (i + total > rx_len_) {  // incomplete; a later SOF may still be complete
+      if (i + total < recheck_at_) recheck_at_ = i + total;
+      continue;
+    }
     const uint8_t chk = sam::checksum(rx_ + i + kLenOffset, total - 1 - kLenOffset);
     if (chk != rx_[i + total - 1]) continue;  // garbage that looked like a frame
     start = i;
     frame_len = total;
+    scan_from_ = i;  // not ruled out: found again until the caller drops it
     return true;
   }
+  scan_from_ = i;
   return false;
 }
 
 void SamLink::drop_front(size_t n) {
   if (n >= rx_len_) {
-    rx_len_ = 0;
+    clear_rx();
     return;
   }
   for (size_t i = n; i < rx_len_; ++i) rx_[i - n] = rx_[i];
   rx_len_ -= n;
+  scan_from_ = 0;  // the bytes moved: examine them again
+  recheck_at_ = SIZE_MAX;
+}
+
+void SamLink::clear_rx() {
+  rx_len_ = 0;
+  scan_from_ = 0;
+  recheck_at_ = SIZE_MAX;
+}
+
+size_t SamLink::missing_bytes() const {
+  return recheck_at_ != SIZE_MAX && recheck_at_ > rx_len_ ? recheck_at_ - rx_len_ : 0;
+}
+
+uint32_t SamLink::wire_time_us(size_t missing) const {
+  if (missing < 2) return 0;
+  const uint64_t us = (missing - 1) * kBitsPerByte * kUsPerSecond / baud_;
+  return us > UINT32_MAX ? UINT32_MAX : static_cast<uint32_t>(us);
 }
 
 uint32_t SamLink::reply_timeout_us() const {
@@ -165,8 +193,17 @@ Status SamLink::receive_reply(uint8_t* data, size_t cap, size_t& data_len) {
       return st;
     }
     if (rx_len_ == sizeof rx_) drop_front(sizeof rx_ / 2);  // garbage only: keep the tail
-    const uint64_t now = clock_.now_us();
+    uint64_t now = clock_.now_us();
     if (now >= deadline) break;
+    // No frame can be complete before rx_ holds recheck_at_ bytes: sleep through the wire
+    // time of all but the last of the missing ones (never past the deadline) instead of
+    // reading them a byte or two at a time (DESIGN 9: firmware CPU per read). Bytes that
+    // came in unread meanwhile only make the sleep end a little late, never a frame lost.
+    const uint32_t sleep_us = wire_time_us(missing_bytes());
+    if (sleep_us > 0 && now + sleep_us < deadline) {
+      clock_.delay_us(sleep_us);
+      now += sleep_us;  // at least (a delay never ends early)
+    }
     size_t got = 0;
     const Status st =
         uart_.read(rx_ + rx_len_, sizeof rx_ - rx_len_, got, static_cast<uint32_t>(deadline - now));
@@ -179,7 +216,7 @@ Status SamLink::receive_reply(uint8_t* data, size_t cap, size_t& data_len) {
   }
   // Silence, a truncated frame or garbage only: the SAM did not answer usably (its reply
   // may still come: resync before the next request).
-  rx_len_ = 0;
+  clear_rx();
   desync_ = true;
   return Status::SamError;
 }

@@ -202,8 +202,29 @@ TEST_CASE("A false SOF whose LEN runs past the real reply does not hide it", "[s
   std::vector<uint8_t> reply = {0xA5, 0x00, 0x40};
   const auto good = frame(0x90, {});
   reply.insert(reply.end(), good.begin(), good.end());
+  // Byte by byte the real frame is first seen incomplete behind the false one; the search
+  // must come back to it once it is complete (find_frame is incremental).
+  r.uart.chunk = GENERATE(size_t{1}, size_t{2}, size_t{1000});
   r.uart.reply_with(reply);
   CHECK(r.link.reset() == Status::Ok);
+}
+
+TEST_CASE("Byte by byte, false frames inside a reply's data do not shift or hide it", "[sam]") {
+  Rig r;
+  // Data that looks like frames: a complete one with a wrong checksum and an incomplete one
+  // that runs past the real frame's end, both inside the real frame.
+  const std::vector<uint8_t> data = {0xA5, 0x00, 0x02, 0x90, 0x55, 0xA5, 0x00, 0x30,
+                                     0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08};
+  std::vector<uint8_t> reply = {0x00, 0xA5};  // garbage, a lone SOF
+  const auto good = frame(0x90, data);
+  reply.insert(reply.end(), good.begin(), good.end());
+  r.uart.chunk = GENERATE(size_t{1}, size_t{2}, size_t{5}, size_t{1000});
+  r.uart.reply_with(reply);
+  REQUIRE(r.link.unwrap_send(1, 0, kId.data(), kId.size()) == Status::Ok);
+  uint8_t plain[64] = {};
+  size_t n = 0;
+  REQUIRE(r.link.unwrap_receive(plain, sizeof plain, n) == Status::Ok);
+  CHECK(std::vector<uint8_t>(plain, plain + n) == data);
 }
 
 TEST_CASE("Stale bytes from before the request are flushed", "[sam]") {

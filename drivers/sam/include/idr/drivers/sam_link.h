@@ -53,8 +53,17 @@ class SamLink final : public Sam {
   [[nodiscard]] Status send_request(sam::Cmd cmd, const uint8_t* req, size_t req_len);
   [[nodiscard]] Status receive_reply(uint8_t* data, size_t cap, size_t& data_len);
   // Looks for the first complete frame with a plausible LEN and a correct checksum in rx_.
-  [[nodiscard]] bool find_frame(size_t& start, size_t& frame_len) const;
+  // Incremental: a start already ruled out (no SOF, implausible LEN, bad checksum) stays ruled
+  // out while rx_ only grows, so only new bytes are examined, unless a candidate seen
+  // incomplete has become complete (then rx_ is scanned again from its start). Linear in the
+  // bytes received rather than quadratic when a reply arrives a few bytes per read.
+  [[nodiscard]] bool find_frame(size_t& start, size_t& frame_len);
   void drop_front(size_t n);
+  void clear_rx();  // empties rx_ (and the scan state with it)
+  // Bytes rx_ still lacks before any frame in it can be complete (0: none is under way).
+  [[nodiscard]] size_t missing_bytes() const;
+  // Wire time of all but the last of `missing` bytes at the current baud rate.
+  [[nodiscard]] uint32_t wire_time_us(size_t missing) const;
   [[nodiscard]] uint32_t reply_timeout_us() const;
   // The SAM works one request at a time, so a reply to a request we gave up on may still
   // come, and would be taken for the next request's (shifting every later reply by one).
@@ -72,6 +81,10 @@ class SamLink final : public Sam {
   uint8_t tx_[sam::kMaxFrame] = {};
   uint8_t rx_[2 * sam::kMaxFrame] = {};
   size_t rx_len_ = 0;
+  // find_frame's state: every start below scan_from_ was examined; none can be a frame
+  // until rx_len_ reaches recheck_at_ (the end of the nearest incomplete candidate).
+  size_t scan_from_ = 0;
+  size_t recheck_at_ = SIZE_MAX;
 };
 
 }  // namespace idr::drivers
