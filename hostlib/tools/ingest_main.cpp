@@ -5,12 +5,44 @@
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "idr/fleet.h"
 #include "ingester.h"
+
+namespace {
+
+// "PROVINCE.SITE=LAT,LON" -> the place (ranges are Ingester::open's to check); nullopt when
+// not that shape or a number does not parse whole.
+std::optional<idr::fleet::SitePlace> parse_site(const std::string& text) {
+  const auto eq = text.find('=');
+  if (eq == std::string::npos) return std::nullopt;
+  const std::string coords = text.substr(eq + 1);
+  const auto comma = coords.find(',');
+  if (comma == std::string::npos) return std::nullopt;
+  auto number = [](const std::string& t, double& out) {
+    if (t.empty() || std::isspace(static_cast<unsigned char>(t[0]))) return false;
+    char* end = nullptr;
+    errno = 0;
+    out = std::strtod(t.c_str(), &end);
+    return errno == 0 && end == t.c_str() + t.size() && std::isfinite(out);
+  };
+  idr::fleet::SitePlace p;
+  p.site = text.substr(0, eq);
+  if (!number(coords.substr(0, comma), p.latitude) ||
+      !number(coords.substr(comma + 1), p.longitude))
+    return std::nullopt;
+  return p;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{
@@ -18,8 +50,13 @@ int main(int argc, char** argv) {
       "Every record is verified again (trust roots, revocation), its reader counter kept in\n"
       "PostgreSQL; a record is acknowledged only after its transaction commits, and one\n"
       "delivered again is recognised by (reader serial, counter): restarting loses and repeats\n"
-      "nothing. Prints 'idr-ingest: ready' once bound, and on SIGTERM/SIGINT a last line\n"
-      "'ingest: stored N; duplicates N; rejected N; p50 X ms; p99 Y ms' (publish to commit)."};
+      "nothing. Each record also goes through the detections (DESIGN 13) in the transaction\n"
+      "that stores it: the same ID number with another holder, a chip UID with another ID\n"
+      "number, a cloned reader, impossible travel between --site places, a card on a --list;\n"
+      "alerts are rows of 'alerts', published after the commit on alerts.KIND (stream\n"
+      "IDR_ALERTS). Prints 'idr-ingest: ready' once bound, and on SIGTERM/SIGINT a last line\n"
+      "'ingest: stored N; duplicates N; rejected N; alerts N; p50 X ms; p99 Y ms' (publish to\n"
+      "commit)."};
   std::string nats, pg;
   idr::fleet::IngestOptions o;
   int64_t ack_wait_ms = 30000;
@@ -38,7 +75,37 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 5));
   app.add_option("--ack-wait-ms", ack_wait_ms, "redelivery after this without acknowledgement")
       ->check(CLI::Range(int64_t{1000}, int64_t{3'600'000}));
+  std::vector<std::string> lists, sites;
+  app.add_option("--list", lists,
+                 "NAME=FILE: a list file (idr blocklist build) the detections check each card\n"
+                 "against, alert listed-NAME (e.g. lost-stolen, document-control); repeatable;\n"
+                 "loaded at start")
+      ->type_name("NAME=FILE");
+  app.add_option("--max-kmh", o.max_kmh, "impossible travel: faster than this between two sites")
+      ->check(CLI::Range(1.0, 100000.0))
+      ->default_str("900");
+  app.add_option("--site", sites,
+                 "PROVINCE.SITE=LAT,LON: a gate's place in degrees (as `idr watch --site` names\n"
+                 "it), stored in fleet_sites for impossible travel; repeatable")
+      ->type_name("PROVINCE.SITE=LAT,LON");
   CLI11_PARSE(app, argc, argv);
+  for (const auto& l : lists) {
+    const auto eq = l.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == l.size()) {
+      std::cerr << "idr-ingest: --list " << l << ": expected NAME=FILE\n";
+      return 64;
+    }
+    o.lists.push_back({l.substr(0, eq), l.substr(eq + 1)});
+  }
+  for (const auto& s : sites) {
+    auto place = parse_site(s);
+    if (!place) {
+      std::cerr << "idr-ingest: --site " << s
+                << ": expected PROVINCE.SITE=LAT,LON (degrees, e.g. beijing.gate-1=39.9,116.4)\n";
+      return 64;
+    }
+    o.sites.push_back(*place);
+  }
   o.ack_wait = std::chrono::milliseconds(ack_wait_ms);
   o.conninfo = pg;
   std::string why;
@@ -75,9 +142,11 @@ int main(int argc, char** argv) {
   }
   watcher.join();
   const auto s = ingester->stats();
-  std::printf("ingest: stored %llu; duplicates %llu; rejected %llu; p50 %.1f ms; p99 %.1f ms\n",
-              static_cast<unsigned long long>(s.stored),
-              static_cast<unsigned long long>(s.duplicates),
-              static_cast<unsigned long long>(s.rejected), s.p50_ms, s.p99_ms);
+  std::printf(
+      "ingest: stored %llu; duplicates %llu; rejected %llu; alerts %llu; p50 %.1f ms; p99 %.1f "
+      "ms\n",
+      static_cast<unsigned long long>(s.stored), static_cast<unsigned long long>(s.duplicates),
+      static_cast<unsigned long long>(s.rejected), static_cast<unsigned long long>(s.alerts),
+      s.p50_ms, s.p99_ms);
   return 0;
 }

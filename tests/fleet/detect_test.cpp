@@ -147,6 +147,11 @@ TEST_CASE("detect: a cloned reader (counter backwards or repeated with other con
     REQUIRE(kinds(a) == std::vector<std::string>{"cloned-reader"});
     CHECK(a[0].detail.find("backwards") != std::string::npos);
   }
+  SECTION("a lower counter read before the higher ones, arriving late (redelivery): nothing") {
+    CHECK(detect(d, db.get(), read_of(s.clean[0], "R9", 25, "", kT0 + 2)).empty());
+    CHECK(detect(d, db.get(), read_of(s.clean[0], "R9", 5, "", kT0)).empty());
+    CHECK(db.scalar("SELECT count(*) FROM alerts") == "0");
+  }
   SECTION("the same record delivered again (ingester restart): nothing, not twice") {
     CHECK(detect(d, db.get(), read_of(s.clean[3], "R9", 30, "", kT0 + 3)).empty());
     auto a = detect(d, db.get(), read_of(s.clean[0], "R9", 25, "", kT0 + kHour));

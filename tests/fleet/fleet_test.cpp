@@ -6,15 +6,20 @@
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
+#include <codecvt>
 #include <ctime>
 #include <fstream>
 #include <set>
 #include <thread>
 
+#include "detections.h"
 #include "fleet_support.h"
+#include "idr/blocklist.h"
 #include "idr/ca.h"
 #include "idr/fleet.h"
 #include "idr/signed.h"
+#include "jetstream.h"
+#include "planted_cases.h"
 #include "test_signer.h"
 
 namespace {
@@ -61,6 +66,26 @@ void check_exactly_once(const std::string& pg, int readers, int reads_each) {
   CHECK(per_reader.size() == static_cast<size_t>(readers));
   for (const auto& r : per_reader) CHECK(r == std::to_string(reads_each));
   CHECK(pg_count(pg, "SELECT count(*) FROM rejected_records") == 0);
+}
+
+// A planted card (planted_cases.h) as the test signer's resident card and chip UID.
+idr::test::ResidentCard resident(const idr::testing::PlantedCard& c) {
+  idr::test::ResidentCard r;
+  auto u16 = [](const std::string& utf8) {
+    return std::wstring_convert<std::codecvt_utf8_utf16<char16_t>, char16_t>{}.from_bytes(utf8);
+  };
+  r.id_number = u16(c.id_number);
+  r.name = u16(c.name);
+  r.birth = u16(c.birth_date);
+  r.valid_from = u16(c.valid_from);
+  return r;
+}
+
+std::array<uint8_t, 8> planted_uid(const idr::testing::PlantedCard& c) {
+  std::array<uint8_t, 8> uid{};
+  for (size_t i = 0; i < uid.size(); ++i)
+    uid[i] = static_cast<uint8_t>(std::stoi(c.chip_uid.substr(2 * i, 2), nullptr, 16));
+  return uid;
 }
 
 }  // namespace
@@ -367,6 +392,94 @@ TEST_CASE("records held past the ack wait while the store is blocked are not del
   CHECK(ingest.stop().rfind("stored 3; duplicates 0; rejected 0;", 0) == 0);
 }
 
+TEST_CASE("idr-ingest raises each detection's alert once with its record and publishes it") {
+  TempDir dir("idr-fleet-test");
+  FleetEngines engines;
+  const std::string pg = engines.postgres_conninfo();
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const auto pki = idr::test::make_pki("Fleet", now - 86400, now + 86400 * 30);
+  std::ofstream(dir.path + "/root.crt.pem") << idr::ca::to_pem(pki.root.cert_der);
+  std::ofstream(dir.path + "/revoked.txt") << "idr-revocation-list 2\n";
+  // Two readers; the planted cards (planted_cases.h) with chip UIDs of their own.
+  idr::test::DeviceKey k1, k2;
+  const auto c1 = idr::test::reader_chain(pki, k1, now - 86400, now + 86400 * 30);
+  const auto c2 = idr::test::reader_chain(pki, k2, now - 86400, now + 86400 * 30);
+  const auto s = idr::testing::planted_scenario();
+  auto record = [&](const idr::test::DeviceKey& k, const std::vector<idr::Bytes>& chain,
+                    uint64_t counter, const idr::testing::PlantedCard& card) {
+    idr::test::RecordSpec spec;
+    spec.counter = counter;
+    spec.uid = planted_uid(card);
+    spec.fields = idr::test::resident_fields(resident(card));
+    return idr::test::make_record(k, chain, spec).file;
+  };
+  std::ofstream(dir.path + "/lost.csv") << s.lost_stolen_csv;
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir.path + "/lost.csv", dir.path + "/lost.idrbl", &why));
+  Ingest ingest(engines, {dir.path + "/root.crt.pem"}, 2,
+                {"--list", "lost-stolen=" + dir.path + "/lost.idrbl", "--site",
+                 "hebei.gate-3=38.04,114.51", "--site", "xinjiang.exit-1=43.83,87.62"});
+  // One at a time, each taken before the next: the rules see them in this order (all read at
+  // the test signer's one time, so two sites apart is impossible travel).
+  int64_t taken = 0;
+  auto send = [&](const std::string& site, const idr::Bytes& file, const std::string& id,
+                  bool counted = true) {
+    publish_raw(engines, "idr.rec." + site, file, id);
+    if (!counted) return;
+    ++taken;
+    wait_until(
+        [&] {
+          return pg_count(pg, "SELECT count(*) FROM records") +
+                     pg_count(pg, "SELECT count(*) FROM rejected_records") >=
+                 taken;
+        },
+        "message " + id + " taken");
+  };
+  const idr::Bytes first = record(k1, c1, 1, s.clean[0]);
+  const idr::Bytes listed = record(k2, c2, 2, s.listed);
+  send("hebei.gate-3", first, "a");                              // clean
+  send("hebei.gate-3", first, "a-again", false);                 // redelivered: no rule runs
+  const idr::Bytes clone = record(k1, c1, 1, s.clean[1]);        // counter 1, other content
+  send("hebei.gate-3", clone, "b");                              // cloned-reader
+  send("hebei.gate-3", record(k2, c2, 1, s.other_holder), "c");  // id-other-holder
+  send("hebei.gate-3", listed, "d");                             // listed-lost-stolen
+  send("hebei.gate-3", record(k2, c2, 3, s.replacement), "e");   // replacement: clean
+  send("xinjiang.exit-1", record(k2, c2, 4, s.clean[0]), "f");   // impossible-travel
+  idr::testing::PlantedCard chip = s.clean[2];
+  chip.chip_uid = s.clean[3].chip_uid;
+  send("xinjiang.exit-1", record(k1, c1, 2, s.clean[3]), "g");  // clean
+  send("xinjiang.exit-1", record(k1, c1, 3, chip), "h");        // uid-other-id
+  // Each again (the clone's under a new message id too): nothing raised twice.
+  send("hebei.gate-3", listed, "d-again", false);
+  send("hebei.gate-3", clone, "b-again");
+  const std::string figures = ingest.stop();
+  INFO(figures);
+  CHECK(figures.rfind("stored 7; duplicates 2; rejected 2; alerts 5;", 0) == 0);
+  CHECK(
+      pg_rows(pg, "SELECT kind, reader_serial, counter, id_number FROM alerts ORDER BY id") ==
+      std::vector<std::string>{"cloned-reader|" + k1.serial() + "|1|" + s.clean[1].id_number,
+                               "id-other-holder|" + k2.serial() + "|1|" + s.other_holder.id_number,
+                               "listed-lost-stolen|" + k2.serial() + "|2|" + s.listed.id_number,
+                               "impossible-travel|" + k2.serial() + "|4|" + s.clean[0].id_number,
+                               "uid-other-id|" + k1.serial() + "|3|" + chip.id_number});
+  CHECK(pg_value(pg, "SELECT detail FROM alerts WHERE kind = 'impossible-travel'")
+            .find("hebei.gate-3 and xinjiang.exit-1") != std::string::npos);
+  // Every alert published on alerts.KIND once the ingester stopped.
+  CHECK(pg_count(pg, "SELECT count(*) FROM alerts WHERE NOT published") == 0);
+  auto link = idr::fleet::JetStream::connect(engines.nats_urls(), 10000, &why);
+  INFO(why);
+  REQUIRE(link);
+  for (const char* kind : {"cloned-reader", "id-other-holder", "listed-lost-stolen",
+                           "impossible-travel", "uid-other-id"}) {
+    auto msg =
+        link->next_on_subject(idr::fleet::kAlertStream, std::string("alerts.") + kind, 1, &why);
+    INFO(kind << ": " << why);
+    REQUIRE(msg);
+    const std::string body(natsMsg_GetData(msg->get()), natsMsg_GetDataLength(msg->get()));
+    CHECK(body.find(std::string("\"kind\":\"") + kind + "\"") != std::string::npos);
+  }
+}
+
 TEST_CASE(
     "a record forged with the genuine message id first does not get the genuine one dropped") {
   TempDir dir("idr-fleet-test");
@@ -435,4 +548,67 @@ TEST_CASE("idr-ingest and idr watch --publish refuse bad options") {
         1);  // no --site
   CHECK(run({IDR_TOOL_EXE, "watch", "--publish", "nats://127.0.0.1:1", "--site", "a b.c", "--spool",
              "/tmp/x.db"}) == 1);
+}
+
+TEST_CASE("idr-ingest refuses bad detection options, saying which and why") {
+  TempDir dir("idr-fleet-test");
+  const std::string err = dir.path + "/stderr";
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  const auto pki = idr::test::make_pki("Fleet", now - 86400, now + 86400 * 30);
+  std::ofstream(dir.path + "/root.crt.pem") << idr::ca::to_pem(pki.root.cert_der);
+  std::ofstream(dir.path + "/revoked.txt") << "idr-revocation-list 2\n";
+  // Exit status and stderr of idr-ingest with these options after valid ones (no engine is
+  // reached: every check comes before connecting).
+  auto run = [&](const std::vector<std::string>& options) {
+    std::vector<std::string> argv{IDR_INGEST_EXE,      "--nats",  "nats://127.0.0.1:1",      "--pg",
+                                  "host=/nonexistent", "--trust", dir.path + "/root.crt.pem"};
+    argv.insert(argv.end(), options.begin(), options.end());
+    idr::tool::SpawnOptions o;
+    o.stderr_file = err;
+    idr::tool::ChildProcess p(argv, o);
+    const int status = p.wait();
+    std::ifstream in(err);
+    return std::make_pair(status, std::string(std::istreambuf_iterator<char>(in), {}));
+  };
+  const auto s = idr::testing::planted_scenario();
+  std::ofstream(dir.path + "/lost.csv") << s.lost_stolen_csv;
+  std::ofstream(dir.path + "/not-a-list.idrbl") << "id_number,valid_from\n";
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir.path + "/lost.csv", dir.path + "/lost.idrbl", &why));
+  const std::string lost = "lost-stolen=" + dir.path + "/lost.idrbl";
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--list", "lost-stolen"}, "--list lost-stolen: expected NAME=FILE"},
+      {{"--list", "=" + dir.path + "/lost.idrbl"}, "expected NAME=FILE"},
+      {{"--list", "Lost_Stolen=" + dir.path + "/lost.idrbl"}, "list name 'Lost_Stolen'"},
+      {{"--list", lost, "--list", lost}, "list lost-stolen given twice"},
+      {{"--list", "lost-stolen=" + dir.path + "/none.idrbl"}, "list lost-stolen ("},
+      {{"--list", "lost-stolen=" + dir.path + "/not-a-list.idrbl"}, "list lost-stolen ("},
+      {{"--site", "beijing.gate-1"}, "--site beijing.gate-1: expected PROVINCE.SITE=LAT,LON"},
+      {{"--site", "beijing.gate-1=39.9"}, "expected PROVINCE.SITE=LAT,LON"},
+      {{"--site", "beijing.gate-1=39.9,116x"}, "expected PROVINCE.SITE=LAT,LON"},
+      {{"--site", "beijing.gate-1=nan,116"}, "expected PROVINCE.SITE=LAT,LON"},
+      {{"--site", "gate-1=39.9,116.4"}, "site 'gate-1': PROVINCE.SITE"},
+      {{"--site", "beijing.gate 1=39.9,116.4"}, "site 'beijing.gate 1': PROVINCE.SITE"},
+      {{"--site", "beijing.gate-1=91,116.4"}, "site beijing.gate-1: latitude -90..90"},
+      {{"--site", "beijing.gate-1=39.9,-181"}, "longitude -180..180"},
+      {{"--site", "a.b=1,2", "--site", "a.b=3,4"}, "site a.b given twice"},
+  };
+  for (const auto& [options, message] : cases) {
+    const auto [status, text] = run(options);
+    INFO(options.back() << " -> " << text);
+    CHECK(status == 64);
+    CHECK(text.find(message) != std::string::npos);
+  }
+  for (const char* kmh : {"0", "-5", "fast"}) {
+    const auto [status, text] = run({"--max-kmh", kmh});
+    INFO(kmh << " -> " << text);
+    CHECK(status != 0);
+    CHECK(text.find("--max-kmh") != std::string::npos);
+  }
+  // The same options, well formed, get past every check to the engines (absent here).
+  const auto [status, text] =
+      run({"--list", lost, "--site", "beijing.gate-1=39.9,116.4", "--max-kmh", "300"});
+  INFO(text);
+  CHECK(status == 2);
+  CHECK(text.find("PostgreSQL") != std::string::npos);
 }

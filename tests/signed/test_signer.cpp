@@ -211,9 +211,8 @@ Built make_record(const DeviceKey& key, const std::vector<Bytes>& chain, const R
   p.head(0, spec.time);
   p.tstr("type");
   p.head(0, spec.card_type);
-  const uint8_t uid[8] = {1, 2, 3, 4, 5, 6, 7, 8};
   p.tstr("uid");
-  p.bstr(uid, 8);
+  p.bstr(spec.uid.data(), spec.uid.size());
   const uint8_t sam[16] = {0x11};
   p.tstr("sam");
   p.bstr(sam, 16);

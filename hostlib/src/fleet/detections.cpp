@@ -54,7 +54,8 @@ CREATE TABLE IF NOT EXISTS alerts (
 CREATE INDEX IF NOT EXISTS alerts_unpublished ON alerts (id) WHERE NOT published;
 
 -- The rules' own memory: first holder of each ID number, ID number of each chip UID, every
--- (reader, counter) with its record's SHA-256, last place and time each card was seen.
+-- (reader, counter) with its record's SHA-256 and read time, last place and time each card
+-- was seen.
 CREATE TABLE IF NOT EXISTS detect_holders (
   id_number text PRIMARY KEY, name text, birth_date text,
   reader_serial text NOT NULL, counter bigint NOT NULL);
@@ -63,7 +64,7 @@ CREATE TABLE IF NOT EXISTS detect_cards (
   reader_serial text NOT NULL, counter bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS detect_reader_reads (
   reader_serial text NOT NULL, counter bigint NOT NULL, record_sha256 text NOT NULL,
-  PRIMARY KEY (reader_serial, counter));
+  read_at timestamptz NOT NULL, PRIMARY KEY (reader_serial, counter));
 CREATE TABLE IF NOT EXISTS detect_last_seen (
   card text PRIMARY KEY, site text NOT NULL, read_at timestamptz NOT NULL);
 
@@ -91,7 +92,8 @@ DECLARE
   v_list text; v_id bigint;
 BEGIN
   -- Cloned reader: each (reader, counter) once; the same record again is a redelivery.
-  INSERT INTO detect_reader_reads VALUES (p_reader, p_counter, p_sha) ON CONFLICT DO NOTHING;
+  INSERT INTO detect_reader_reads VALUES (p_reader, p_counter, p_sha, p_read_at)
+    ON CONFLICT DO NOTHING;
   IF NOT FOUND THEN
     SELECT record_sha256 INTO v_prior_sha FROM detect_reader_reads
       WHERE reader_serial = p_reader AND counter = p_counter;
@@ -102,11 +104,13 @@ BEGIN
                                 alert_detail, p_read_at);
     IF alert_id IS NOT NULL THEN RETURN NEXT; END IF;
   ELSE
+    -- A counter below one already seen counts only when read after it: a record that merely
+    -- arrives late (a redelivery after a crash, a spool sent late) was read before it.
     SELECT max(counter) INTO v_above FROM detect_reader_reads
-      WHERE reader_serial = p_reader AND counter > p_counter;
+      WHERE reader_serial = p_reader AND counter > p_counter AND read_at < p_read_at;
     IF v_above IS NOT NULL THEN
       alert_kind := 'cloned-reader';
-      alert_detail := format('reader %s counter %s after counter %s (went backwards)',
+      alert_detail := format('reader %s counter %s read after counter %s (went backwards)',
                              p_reader, p_counter, v_above);
       alert_id := idr_raise_alert(alert_kind, p_reader, p_counter, p_id, p_uid, p_site,
                                   alert_detail, p_read_at);

@@ -1,14 +1,15 @@
 #pragma once
 // Detections on the fleet's verified reads (DESIGN 13): rules that need more than one read,
-// meant to run inside the transaction that stores a read, so a read and its alerts commit
-// together (idr-ingest does not call them yet: its hook, ingest/detect.cpp, runs no rule) (and a
-// read redelivered after a crash raises nothing twice). Each alert is a row of `alerts` and, once
-// committed, a message on `alerts.KIND` (stream IDR_ALERTS).
+// run inside the transaction that stores a read (idr-ingest calls them through
+// ingest/detect.h), so a read and its alerts commit together and a read redelivered after a
+// crash raises nothing twice. Each alert is a row of `alerts` and, once committed, a message
+// on `alerts.KIND` (stream IDR_ALERTS).
 //
 // Kinds (alert subjects):
 //   id-other-holder     the ID number was read before with another name or birth date
 //   uid-other-id        the chip UID was read before with another ID number
-//   cloned-reader       a reader counter below one already seen, or repeated with other content
+//   cloned-reader       a reader counter repeated with other content, or below one already
+//                       seen and read after it (a read that only arrives late raises nothing)
 //   impossible-travel   the same card at two sites farther apart than max_kmh allows for the
 //                       time between (sites and coordinates in table fleet_sites)
 //   listed-NAME         the card (ID number, valid from) is on list NAME (lost-stolen,

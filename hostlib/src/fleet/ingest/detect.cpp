@@ -1,12 +1,43 @@
-// No detection rules yet (DESIGN 13): the ingester calls this for every record in its
-// transaction; the rules (alerts table, alerts.> subjects) are written here.
+// The ingester's call of the detections (detect.h, DESIGN 13).
 #include "detect.h"
+
+#include <chrono>
+#include <cstdint>
 
 namespace idr::fleet {
 
-Result<void> detect(IngestTransaction& txn, std::string* why) {
-  (void)txn;
-  (void)why;
+namespace {
+constexpr int64_t kLastSecondOf9999 = 253402300799;  // a reader clock beyond is not a time
+}  // namespace
+
+ReadForDetection read_for_detection(const StoredRecord& record, int64_t now_us) {
+  ReadForDetection r;
+  r.reader_serial = record.reader_serial;
+  r.counter = record.counter;
+  r.record_sha256 = record.record_sha256;
+  r.id_number = record.id_number;
+  r.name = record.name;
+  r.birth_date = record.birth;
+  r.valid_from = record.valid_from;
+  r.chip_uid = record.chip_uid;
+  r.site = record.province + "." + record.site;
+  if (record.published_ns > 0)
+    r.read_at_us = record.published_ns / 1000;
+  else if (record.read_time > 0 && record.read_time <= kLastSecondOf9999)
+    r.read_at_us = record.read_time * 1000000;
+  else
+    r.read_at_us = now_us;
+  return r;
+}
+
+Result<void> detect(const Detector& detector, const IngestTransaction& txn,
+                    std::vector<Alert>& alerts, std::string* why) {
+  const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  auto raised = detector.detect(txn.conn, read_for_detection(txn.record, now_us), why);
+  if (!raised) return raised.error();
+  alerts.insert(alerts.end(), raised->begin(), raised->end());
   return {};
 }
 

@@ -1,14 +1,25 @@
 #pragma once
-// The detections' entry point, called by the ingester for every verified record inside the
-// transaction that stores it (ingest_transaction.h, DESIGN 13).
+// The detections' entry point in the ingester (DESIGN 13): called for every verified record
+// that is not a redelivery of a stored one, inside the transaction that stores it (or, for a
+// counter repeated with another signed payload, that keeps it in rejected_records), so the
+// record and its alerts commit or roll back together.
 #include <string>
+#include <vector>
 
+#include "detections.h"
 #include "idr/error.h"
 #include "ingest_transaction.h"
 
 namespace idr::fleet {
 
-// Ok, or an error (with `why`) that rolls the batch back: its messages are delivered again.
-[[nodiscard]] Result<void> detect(IngestTransaction& txn, std::string* why);
+// What the rules are given of a record: its site is PROVINCE.SITE (as `idr watch --site` and
+// `idr-ingest --site` name it); its read time is the gate's clock when it spooled the read
+// (milliseconds apart from the read), else the reader's signed clock, else `now_us`.
+[[nodiscard]] ReadForDetection read_for_detection(const StoredRecord& record, int64_t now_us);
+
+// Runs every rule (Detector::detect) on txn.conn and appends the alerts raised to `alerts`.
+// An error (with `why`) rolls the batch back: its messages are delivered again.
+[[nodiscard]] Result<void> detect(const Detector& detector, const IngestTransaction& txn,
+                                  std::vector<Alert>& alerts, std::string* why);
 
 }  // namespace idr::fleet

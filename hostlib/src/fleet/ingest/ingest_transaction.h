@@ -28,10 +28,15 @@ struct StoredRecord {
   std::string id_number;  // verified disclosures
   std::string name;
   std::string birth;           // YYYYMMDD
+  std::string valid_from;      // YYYYMMDD (verified disclosure; the lists' key with id_number)
   std::string province, site;  // from the subject (not signed: who may publish where is
                                // NATS's authorisation)
   int64_t read_time = 0;       // the reader's clock when it signed, Unix seconds (0: never set)
+  int64_t published_ns = 0;    // the gate's clock when it spooled the read (Idr-Published-Ns,
+                               // unsigned, like the subject); 0: not given
   uint64_t stream_seq = 0;
+  std::string record_sha256;  // hex SHA-256 of the COSE_Sign1 bytes (what was signed and the
+                              // signature; the same whatever was disclosed)
 };
 
 struct IngestTransaction {

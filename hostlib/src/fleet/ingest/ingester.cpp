@@ -2,6 +2,7 @@
 #include "ingester.h"
 
 #include <algorithm>
+#include <cmath>
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
@@ -14,7 +15,10 @@
 
 #include "../nats_link.h"
 #include "detect.h"
+#include "idr/blocklist.h"
 #include "idr/fleet.h"
+#include "jetstream.h"
+#include "list_manifest.h"
 #include "idr/session.h"
 #include "idr/verify.h"
 
@@ -186,6 +190,36 @@ const char* const kStoreBatch =
     "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
 constexpr int kStoreBatchParams = 16;
 
+// The detections' options (ingester.h): list names unique, of [a-z0-9-] (they name alert
+// subjects), speed limit positive, sites PROVINCE.SITE with coordinates in range, once each.
+bool check_detect_options(const IngestOptions& o, std::string* why) {
+  auto bad = [&](const std::string& m) {
+    if (why) *why = m;
+    return false;
+  };
+  std::set<std::string> names;
+  for (const auto& l : o.lists) {
+    const bool ok = !l.name.empty() && l.name.size() <= 64 &&
+                    std::all_of(l.name.begin(), l.name.end(), [](char c) {
+                      return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+                    });
+    if (!ok) return bad("list name '" + l.name + "': 1..64 of a-z 0-9 -");
+    if (!names.insert(l.name).second) return bad("list " + l.name + " given twice");
+  }
+  if (!(o.max_kmh > 0) || !std::isfinite(o.max_kmh)) return bad("max km/h must be above 0");
+  std::set<std::string> sites;
+  for (const auto& p : o.sites) {
+    const auto dot = p.site.find('.');
+    if (dot == std::string::npos || !valid_token(p.site.substr(0, dot)) ||
+        !valid_token(p.site.substr(dot + 1)))
+      return bad("site '" + p.site + "': PROVINCE.SITE, each of A-Z a-z 0-9 _ -");
+    if (!(p.latitude >= -90 && p.latitude <= 90) || !(p.longitude >= -180 && p.longitude <= 180))
+      return bad("site " + p.site + ": latitude -90..90, longitude -180..180");
+    if (!sites.insert(p.site).second) return bad("site " + p.site + " given twice");
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string create_schema(PGconn* conn) {
@@ -300,8 +334,15 @@ struct Ingester::Impl {
     PGconn* conn = nullptr;
     std::set<std::string> days;  // partitions known to exist
     std::thread thread;
+    std::vector<Alert> alerts;              // raised in the open transaction
+    std::unique_ptr<JetStream> alert_link;  // this worker's, for publish_pending_alerts
   };
   std::vector<std::unique_ptr<Worker>> workers;
+
+  std::vector<std::unique_ptr<BlocklistHolder>> lists;  // the detector's lists point here
+  std::unique_ptr<Detector> detector;
+  // Committed alerts may be unpublished (a crash after COMMIT, NATS away): publish first thing.
+  std::atomic<bool> alerts_pending{true};
 
   std::atomic<bool> stop{false};
   std::atomic<bool> workers_stop{false};
@@ -406,8 +447,12 @@ struct Ingester::Impl {
     it.row.birth = v.card()->birth;
     it.row.province = province;
     it.row.site = site;
+    it.row.valid_from = v.card()->validity.from;
     it.row.read_time = static_cast<int64_t>(p.time);
+    it.row.published_ns = it.published_ns;
     it.row.stream_seq = it.stream_seq;
+    const Bytes& cose = v.record()->cose;
+    it.row.record_sha256 = sha256_hex(cose.data(), cose.size());
     const auto& sig = v.record()->signature;
     it.signature.assign(sig.begin(), sig.end());
   }
@@ -516,7 +561,7 @@ struct Ingester::Impl {
       }
       // The detections for this record, in the batch's transaction and order.
       txn.record = it.row;
-      if (!detect(txn, why).ok()) return false;
+      if (!detect(*detector, txn, w.alerts, why).ok()) return false;
     }
     return true;
   }
@@ -539,6 +584,7 @@ struct Ingester::Impl {
       const std::string day = utc_day(std::time(nullptr));
       if (!ensure_partition(w, day, &why) || !exec_ok(w.conn, "BEGIN", &why)) continue;
       uint64_t stored = 0, dups = 0, rejected = 0;
+      w.alerts.clear();
       const bool ok = store(w, batch, day, stored, dups, rejected, &why);
       if (!ok || !commit_ok(w.conn, &why)) {
         (void)exec_ok(w.conn, "ROLLBACK", nullptr);
@@ -547,7 +593,11 @@ struct Ingester::Impl {
       const int64_t committed = now_ns();
       release(w);
       for (auto& it : batch) (void)natsMsg_Ack(it.msg, nullptr);
+      detector->committed(w.alerts);
+      const size_t published = publish_alerts(w, !w.alerts.empty());
       const std::lock_guard<std::mutex> lock(stats_mutex);
+      counts.alerts += w.alerts.size();
+      counts.alerts_published += published;
       counts.stored += stored;
       counts.duplicates += dups;
       counts.rejected += rejected;
@@ -586,6 +636,30 @@ struct Ingester::Impl {
       for (auto& it : w->queue) keep(it);
       for (Item* it : w->taken) keep(*it);
     }
+  }
+
+  // After a COMMIT that raised alerts (or while earlier ones wait): publishes every committed,
+  // unpublished alert. A failure leaves them for the next call (they stay in `alerts`).
+  size_t publish_alerts(Worker& w, bool raised) {
+    if (!raised && !alerts_pending.load()) return 0;
+    alerts_pending = false;
+    std::string why;
+    if (!w.alert_link) {
+      std::string urls;
+      for (const auto& s : options.servers) urls += (urls.empty() ? "" : ",") + s;
+      auto js = JetStream::connect(urls, 5000, &why);
+      if (!js) {
+        alerts_pending = true;
+        return 0;
+      }
+      w.alert_link = std::make_unique<JetStream>(std::move(*js));
+    }
+    auto n = publish_pending_alerts(w.conn, *w.alert_link, options.replicas, &why);
+    if (!n) {
+      alerts_pending = true;
+      return 0;
+    }
+    return *n;
   }
 
   void worker_loop(Worker& w) {
@@ -653,16 +727,33 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
     if (why) *why = "no trust roots given";
     return Error::InvalidArgument;
   }
+  if (!check_detect_options(options, why)) return Error::InvalidArgument;
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  DetectConfig detect_config;
+  detect_config.max_kmh = options.max_kmh;
+  for (const auto& l : options.lists) {
+    impl->lists.push_back(std::make_unique<BlocklistHolder>());
+    std::string failed;
+    if (!impl->lists.back()->reload(l.path, &failed)) {
+      if (why) *why = "list " + l.name + " (" + l.path + "): " + failed;
+      return Error::InvalidArgument;
+    }
+    detect_config.lists.emplace_back(l.name, impl->lists.back().get());
+  }
+  impl->detector = std::make_unique<Detector>(std::move(detect_config));
   auto policy = Policy::load({options.trust, options.revoked, "", ""}, why);
   if (!policy) return policy.error();
   impl->policy = std::move(*policy);
-  // The schema first, on a connection of its own.
+  // The schemas and the sites first, on a connection of their own.
   {
     auto c = impl->connect_pg(why);
     if (!c) return c.error();
-    const std::string failed = create_schema(*c);
+    std::string failed = create_schema(*c);
+    if (failed.empty()) (void)Detector::install_schema(*c, &failed);
+    for (const auto& site : options.sites)
+      if (failed.empty())
+        (void)Detector::set_site(*c, site.site, site.latitude, site.longitude, &failed);
     PQfinish(*c);
     if (!failed.empty()) {
       if (why) *why = "PostgreSQL schema: " + failed;
@@ -752,6 +843,12 @@ Result<void> Ingester::run(std::string* why) {
   }
   // Acknowledgements are sent asynchronously: flush them before the connection goes.
   (void)natsConnection_FlushTimeout(m.link->connection(), 5000);
+  // Alerts a failed publish left behind: one more try (else the next ingester sends them).
+  if (m.alerts_pending.load() && !m.workers.empty()) {
+    const size_t n = m.publish_alerts(*m.workers[0], false);
+    const std::lock_guard<std::mutex> lock(m.stats_mutex);
+    m.counts.alerts_published += n;
+  }
   const std::lock_guard<std::mutex> lock(m.stats_mutex);
   if (!m.fatal.empty()) {
     if (why) *why = m.fatal;
@@ -762,6 +859,10 @@ Result<void> Ingester::run(std::string* why) {
 
 void Ingester::request_stop() {
   impl_->stop = true;
+}
+
+std::vector<int64_t> Ingester::read_to_alert_us() const {
+  return impl_->detector->read_to_alert_us();
 }
 
 IngestStats Ingester::stats() const {

@@ -8,6 +8,12 @@
 // window) is recognised and acknowledged without a second row. Per-reader order: each reader
 // serial goes to one worker (hash), whose queue is first in, first out.
 //
+// Detections (DESIGN 13): every verified record that is not a redelivery of a stored one goes
+// through the rules (detections.h) in the transaction that stores it; after COMMIT the alerts
+// raised are published on alerts.KIND (stream IDR_ALERTS). A record delivered again after a
+// crash either was committed (record_keys: no rule runs again) or was rolled back with its
+// alerts, so nothing is raised twice.
+//
 // Thread safety: run() on one thread; request_stop() from any thread or a signal handler's
 // flag watcher; stats() from any thread.
 #include <atomic>
@@ -23,6 +29,18 @@
 
 namespace idr::fleet {
 
+// A list the detections look cards up in: name (alerts listed-NAME) and its list file.
+struct ListFile {
+  std::string name;  // [a-z0-9-], 1..64: lost-stolen, document-control
+  std::string path;  // a list file (idr/blocklist.h), loaded at open
+};
+
+// A site's place for impossible travel: PROVINCE.SITE as the gates publish it.
+struct SitePlace {
+  std::string site;
+  double latitude = 0, longitude = 0;  // degrees
+};
+
 struct IngestOptions {
   std::vector<std::string> servers;  // NATS URLs
   std::string conninfo;              // libpq connection string
@@ -34,21 +52,28 @@ struct IngestOptions {
   int replicas = 3;  // of the stream when this creates it
   // JetStream delivers a record again when it is not acknowledged within this.
   std::chrono::milliseconds ack_wait = std::chrono::seconds(30);
+  // Detections: the lists checked, the speed beyond which travel is impossible, the sites
+  // stored (added or moved) in fleet_sites at open.
+  std::vector<ListFile> lists;
+  double max_kmh = 900.0;  // > 0
+  std::vector<SitePlace> sites;
 };
 
 struct IngestStats {
-  uint64_t stored = 0;      // rows committed in records
-  uint64_t duplicates = 0;  // delivered again, already stored: acknowledged, no row
-  uint64_t rejected = 0;    // did not verify or repeated a counter with other content
+  uint64_t stored = 0;            // rows committed in records
+  uint64_t duplicates = 0;        // delivered again, already stored: acknowledged, no row
+  uint64_t rejected = 0;          // did not verify or repeated a counter with other content
+  uint64_t alerts = 0;            // alerts committed
+  uint64_t alerts_published = 0;  // on alerts.KIND (some may wait for the next publish)
   // Publish (the gate's Idr-Published-Ns) to commit, per stored record, in milliseconds.
   double p50_ms = 0, p99_ms = 0;
 };
 
 class Ingester {
  public:
-  // Loads the trust roots and lists, connects to both engines, creates the schema and the
-  // stream (when missing) and binds the durable consumer. InvalidArgument / Io /
-  // TransportOpen with `why`.
+  // Loads the trust roots and the detections' lists, connects to both engines, creates the
+  // schema (records and detections) and the stream when missing, stores the sites and binds
+  // the durable consumer. InvalidArgument / Io / TransportOpen with `why`.
   [[nodiscard]] static Result<Ingester> open(const IngestOptions& options, std::string* why);
   Ingester(Ingester&&) noexcept;
   Ingester& operator=(Ingester&&) noexcept;
@@ -59,6 +84,8 @@ class Ingester {
   [[nodiscard]] Result<void> run(std::string* why);
   void request_stop();
   [[nodiscard]] IngestStats stats() const;
+  // Read-to-alert time of every alert committed (Detector::read_to_alert_us), microseconds.
+  [[nodiscard]] std::vector<int64_t> read_to_alert_us() const;
 
  private:
   struct Impl;
