@@ -17,10 +17,10 @@
 #include "detect.h"
 #include "idr/blocklist.h"
 #include "idr/fleet.h"
-#include "jetstream.h"
-#include "list_manifest.h"
 #include "idr/session.h"
 #include "idr/verify.h"
+#include "jetstream.h"
+#include "list_manifest.h"
 
 namespace idr::fleet {
 
