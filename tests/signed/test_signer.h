@@ -66,12 +66,12 @@ struct RecordSpec {
   ReadNonce nonce{};
   uint64_t counter = 1;
   uint64_t card_type = 0x20;
-  std::array<uint8_t, 8> uid{1, 2, 3, 4, 5, 6, 7, 8};  // the chip's
   bool sam_ok = true;
   std::vector<Field> fields;           // disclosed, in this order
   std::vector<std::string> no_digest;  // disclose these but leave their digest out
   // The reader's clock when it signed (Unix seconds).
   uint64_t time = static_cast<uint64_t>(kNow);
+  std::array<uint8_t, 8> uid{1, 2, 3, 4, 5, 6, 7, 8};  // the chip's
 };
 
 struct Built {
