@@ -60,9 +60,9 @@ bool load_all_or_nothing(const std::string& text, const Bytes& der, bool must_re
 }
 
 // One certificate's keys: what revocation_entries writes for it loads as a version 2 list
-// (exactly the comment, issuer-serial, spki and, for a reader whose CN can be a list entry,
-// reader lines) and revokes it, as revoke_certificate does; a certificate without keys is
-// refused everywhere.
+// (exactly the comment, issuer-serial for a serial of at most 32 bytes, spki and, for a
+// reader whose CN can be a list entry, reader lines) and revokes it, as revoke_certificate
+// does; a certificate without keys is refused everywhere.
 void check_certificate(idr::TrustStore& roots, const Bytes& der, bool reader,
                        const std::string& list) {
   std::string why;
@@ -85,7 +85,8 @@ void check_certificate(idr::TrustStore& roots, const Bytes& der, bool reader,
 
   const std::string entries = idr::revocation_entries(*keys, reader);
   const bool names_reader = reader && idr::is_reader_serial_entry(keys->subject_cn);
-  if (lines_in(entries) != (names_reader ? 4u : 3u)) abort();
+  const bool names_serial = !keys->serial.empty() && keys->serial.size() <= 32;
+  if (lines_in(entries) != 2u + (names_serial ? 1u : 0u) + (names_reader ? 1u : 0u)) abort();
   idr::TrustStore listed;
   if (!listed.load_revoked_text("idr-revocation-list 2\n" + entries) || !listed.is_revoked(der) ||
       listed.revoked_by(*keys) == nullptr)

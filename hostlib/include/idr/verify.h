@@ -279,9 +279,10 @@ class VerifiedRecord {
 // space (the list's separator), no '#'.
 [[nodiscard]] bool is_reader_serial_entry(const std::string& serial);
 
-// The version 2 list lines naming `keys` (issuer-serial and spki, plus reader when `reader`
-// is true and the subject CN is_reader_serial_entry), with a comment naming the subject (its
-// control characters as '?', so the comment stays one line).
+// The version 2 list lines naming `keys` (issuer-serial when the serial number has at most
+// 32 bytes, spki, plus reader when `reader` is true and the subject CN
+// is_reader_serial_entry), with a comment naming the subject (its control characters as
+// '?', so the comment stays one line).
 [[nodiscard]] std::string revocation_entries(const RevocationKeys& keys, bool reader);
 
 }  // namespace idr

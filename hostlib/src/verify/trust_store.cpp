@@ -16,6 +16,8 @@ namespace idr {
 
 namespace {
 
+constexpr size_t kMaxListedSerial = 32;  // bytes of an issuer-serial entry's serial number
+
 bool ends_with(const std::string& s, const char* suffix) {
   const std::string x(suffix);
   return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
@@ -87,8 +89,11 @@ std::string revocation_entries(const RevocationKeys& k, bool reader) {
   for (char& c : cn)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) c = '?';
   std::string out = "# " + cn + "\n";
-  out += "issuer-serial " + to_hex(k.issuer_name_hash.data(), 32) + " " +
-         to_hex(k.serial.data(), k.serial.size()) + "\n";
+  // A serial number the list cannot hold (RFC 5280 allows 20 bytes; a hostile certificate
+  // may carry more) gets no issuer-serial line: the spki line revokes the key anyway.
+  if (!k.serial.empty() && k.serial.size() <= kMaxListedSerial)
+    out += "issuer-serial " + to_hex(k.issuer_name_hash.data(), 32) + " " +
+           to_hex(k.serial.data(), k.serial.size()) + "\n";
   out += "spki " + to_hex(k.spki_hash.data(), 32) + "\n";
   // Only a CN the list can hold names the reader (else the list would not load, or a CN
   // with a line break would add entries of its own); the keys above revoke it anyway.
@@ -230,7 +235,7 @@ Result<void> TrustStore::load_revoked_text(const std::string& text, const std::s
     std::array<uint8_t, 32> h{};
     if (w[0] == "issuer-serial" && w.size() == 3 && parse_hash(w[1], h)) {
       Bytes serial;
-      if (!parse_hex(w[2], serial) || serial.size() > 32)
+      if (!parse_hex(w[2], serial) || serial.size() > kMaxListedSerial)
         return fail("issuer-serial: the serial is not hex (at most 32 bytes)");
       parsed.revoked_issuer_serial.emplace(h, serial);
     } else if (w[0] == "spki" && w.size() == 2 && parse_hash(w[1], h)) {
