@@ -1,5 +1,7 @@
 #include "idr/core/rc663_id_card_reader.h"
 
+#include <cstring>
+
 namespace idr::core {
 
 namespace {
@@ -26,14 +28,18 @@ bool is_garbled(Status st) {
 }  // namespace
 
 void Rc663IdCardReader::Sink::put(size_t offset, const uint8_t* data, size_t len) const {
-  for (size_t i = 0; i < len; ++i) {
-    const size_t at = offset + i;
-    if (at < first_len) {
-      first[at] = data[i];
-    } else if (at - first_len < second_len) {
-      second[at - first_len] = data[i];
-    }
+  // The part of [offset, offset + len) inside `first`, then the part inside `second`; bytes
+  // past both are dropped. Two block copies, not a branch per byte.
+  size_t done = 0;
+  if (offset < first_len) {
+    done = first_len - offset < len ? first_len - offset : len;
+    std::memcpy(first + offset, data, done);
   }
+  if (done == len) return;
+  const size_t at = offset + done - first_len;  // offset + done >= first_len here
+  if (at >= second_len) return;
+  const size_t n = second_len - at < len - done ? second_len - at : len - done;
+  std::memcpy(second + at, data + done, n);
 }
 
 Rc663IdCardReader::Rc663IdCardReader(drivers::TypeBFrontEnd& rf, drivers::Sam& sam,
