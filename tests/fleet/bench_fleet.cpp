@@ -12,10 +12,16 @@
 // publish per record) is not on this path. lost / duplicated come from PostgreSQL: distinct
 // (reader, counter) keys missing, rows beyond them. --preload publishes everything before the
 // ingester starts and times the ingester alone (start to last commit). The CPU line sums
-// what this process and its children used over the timed span, by command name.
+// what this process and its children used over the timed span, by command name. The
+// detections run on every record (as in idr-ingest): one record in --listed-every (default
+// 100) is a card on the lost/stolen list, so it raises an alert; read-to-alert
+// (Detector::read_to_alert_us: the record's read time, here its publish time, to its alert's
+// commit; so it includes the backlog too) is printed as p50/p99.
 #include <nats/nats.h>
 
 #include <libpq-fe.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -28,6 +34,7 @@
 
 #include <unistd.h>
 
+#include "idr/blocklist.h"
 #include "idr/ca.h"
 #include "idr/fleet.h"
 #include "idr/testing/fleet_engines.h"
@@ -114,7 +121,7 @@ int64_t pg_count(const std::string& conninfo, const char* sql) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int records = 20000, readers = 8, workers = 2, batch = 256;
+  int records = 20000, readers = 8, workers = 2, batch = 256, listed_every = 100;
   bool preload = false;
   for (int i = 1; i < argc; i += 2) {
     const std::string a = argv[i];
@@ -132,13 +139,15 @@ int main(int argc, char** argv) {
       workers = v;
     else if (a == "--batch")
       batch = v;
+    else if (a == "--listed-every")
+      listed_every = v;
     else {
       std::cerr << "usage: idr-bench-fleet [--records N] [--readers N] [--workers N] [--batch N] "
-                   "[--preload]\n";
+                   "[--listed-every N] [--preload]\n";
       return 64;
     }
   }
-  if (records < readers || readers < 1 || workers < 1 || batch < 1) {
+  if (records < readers || readers < 1 || workers < 1 || batch < 1 || listed_every < 1) {
     std::cerr << "idr-bench-fleet: bad sizes\n";
     return 64;
   }
@@ -166,11 +175,29 @@ int main(int argc, char** argv) {
     std::vector<idr::Bytes> files;
     std::vector<std::string> ids;
     files.reserve(records);
+    // The listed card: another holder with a chip of its own, on the lost/stolen list.
+    idr::test::ResidentCard listed_card;
+    listed_card.name = u"钱七";
+    listed_card.birth = u"19770909";
+    listed_card.id_number = u"120101197709093330";
+    listed_card.valid_from = u"20110808";
+    listed_card.valid_to = u"20310808";
+    const std::string list_dir = engines.dir() + "/bench-lists";
+    std::filesystem::create_directory(list_dir);
+    std::ofstream(list_dir + "/lost.csv") << "id_number,valid_from\n120101197709093330,20110808\n";
+    if (!idr::build_blocklist(list_dir + "/lost.csv", list_dir + "/lost.idrbl", &why))
+      throw std::runtime_error(why);
+    int listed = 0;
     for (int i = 0; i < records; ++i) {
       const int r = i % readers;
       idr::test::RecordSpec spec;
       spec.counter = static_cast<uint64_t>(i / readers + 1);
       idr::test::ResidentCard card;
+      if (i % listed_every == listed_every - 1) {
+        card = listed_card;
+        spec.uid = {9, 9, 9, 9, 9, 9, 9, 9};
+        ++listed;
+      }
       spec.fields = idr::test::resident_fields(card);
       const auto built = idr::test::make_record(*keys[r], chains[r], spec);
       auto reduced = idr::select_disclosures(built.file, idr::fleet::default_disclosure());
@@ -187,6 +214,7 @@ int main(int argc, char** argv) {
     o.trust = {trust_dir};
     o.workers = workers;
     o.batch = batch;
+    o.lists = {{"lost-stolen", list_dir + "/lost.idrbl"}};
     std::optional<idr::fleet::Ingester> ingester;
     std::thread runner;
     const auto start_ingester = [&] {
@@ -274,11 +302,31 @@ int main(int argc, char** argv) {
                 static_cast<unsigned long long>(s.duplicates),
                 static_cast<unsigned long long>(s.rejected), static_cast<long long>(rows),
                 static_cast<long long>(keys_stored));
+    std::vector<int64_t> to_alert = ingester->read_to_alert_us();
+    std::sort(to_alert.begin(), to_alert.end());
+    auto pct = [&](size_t p) {
+      return to_alert.empty()
+                 ? 0.0
+                 : static_cast<double>(
+                       to_alert[std::min(to_alert.size() - 1, to_alert.size() * p / 100)]) /
+                       1000.0;
+    };
+    std::printf("detections: %d listed reads among them; alerts %llu committed, %llu published\n",
+                listed, static_cast<unsigned long long>(s.alerts),
+                static_cast<unsigned long long>(s.alerts_published));
+    std::printf(
+        "read-to-alert latency: p50 %.1f ms, p99 %.1f ms over %zu alerts (includes the "
+        "backlog)\n",
+        pct(50), pct(99), to_alert.size());
     const int64_t lost = records - keys_stored;
     const int64_t duplicated = rows - keys_stored;
     std::printf("fleet: %.0f records/s ingested; lost %lld; duplicated %lld\n", rate,
                 static_cast<long long>(lost), static_cast<long long>(duplicated));
-    return lost == 0 && duplicated == 0 ? 0 : 1;
+    // Every listed read raised its alert and nothing else did.
+    const bool alerts_right =
+        s.alerts == static_cast<uint64_t>(listed) && to_alert.size() == static_cast<size_t>(listed);
+    if (!alerts_right) std::fprintf(stderr, "idr-bench-fleet: alerts differ from listed reads\n");
+    return lost == 0 && duplicated == 0 && alerts_right ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "idr-bench-fleet: " << e.what() << "\n";
     return 1;

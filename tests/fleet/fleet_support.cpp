@@ -13,9 +13,28 @@ namespace idr::fleet_test {
 
 namespace {
 constexpr int kPeriodMs = 2500, kInFieldMs = 1500, kSpare = 3;
+
+// A planted card as a scenario card's text and UID: gender by the ID number's 17th digit,
+// valid to by the age at issue (GB 11643 / the resident card law: 5, 10, 20 years, 长期).
+void plant(nlohmann::json& c, const idr::testing::PlantedCard& p) {
+  const int age = std::stoi(p.valid_from.substr(0, 4)) - std::stoi(p.birth_date.substr(0, 4)) -
+                  (p.valid_from.substr(4) < p.birth_date.substr(4) ? 1 : 0);
+  const int years = age < 16 ? 5 : age < 26 ? 10 : age < 46 ? 20 : 0;
+  c["uid"] = p.chip_uid;
+  c["text"]["name"] = p.name;
+  c["text"]["gender"] = (p.id_number[16] - '0') % 2 ? "1" : "2";
+  c["text"]["birth"] = p.birth_date;
+  c["text"]["id_number"] = p.id_number;
+  c["text"]["valid_from"] = p.valid_from;
+  c["text"]["valid_to"] =
+      years ? std::to_string(std::stoi(p.valid_from.substr(0, 4)) + years) + p.valid_from.substr(4)
+            : "长期";
+}
+
 }  // namespace
 
-std::string write_gate_scenario(const std::string& dir, int gate, int cards, int rounds) {
+std::string write_gate_scenario(const std::string& dir, int gate, int cards, int rounds,
+                                const std::vector<idr::testing::PlantedCard>& planted) {
   static const char* const kNames[] = {"张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊"};
   nlohmann::json s;
   s["name"] = "fleet-gate-" + std::to_string(gate);
@@ -39,6 +58,7 @@ std::string write_gate_scenario(const std::string& dir, int gate, int cards, int
                  {"authority", "北京市公安局东城分局"},
                  {"valid_from", "20160310"},
                  {"valid_to", "20360310"}};
+    if (static_cast<size_t>(i) < planted.size()) plant(c, planted[i]);
     c["timeline"] = nlohmann::json::array();
     for (int r = 0; r < rounds; ++r) {
       const int start = (r * cards + i) * kPeriodMs;

@@ -10,6 +10,7 @@
 
 #include "idr/testing/fleet_engines.h"
 #include "idr/testing/temp_dir.h"
+#include "planted_cases.h"
 #include "process.h"
 
 namespace idr::fleet_test {
@@ -20,8 +21,11 @@ inline constexpr std::chrono::milliseconds kBound = 240s;  // a loaded 2-core ma
 // A scenario of `cards` resident cards (distinct people) presented in turn, `rounds` times
 // each (1.5 s in the field, 1 s apart): cards * rounds presentations, then the first card 3
 // more times (spares for reads that fail under load), then again, staying.
-// Card i of gate g has ID number and name unique to (g, i).
-std::string write_gate_scenario(const std::string& dir, int gate, int cards, int rounds);
+// Card i of gate g has ID number and name unique to (g, i); the first planted.size() cards
+// are instead these (planted_cases.h: their text and chip UID; gender and validity end as a
+// real card's would).
+std::string write_gate_scenario(const std::string& dir, int gate, int cards, int rounds,
+                                const std::vector<idr::testing::PlantedCard>& planted = {});
 
 // `idr sim` serving a scenario: the reader URI and its dev root (trust), counters file.
 struct SimReader {

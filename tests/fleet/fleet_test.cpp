@@ -57,15 +57,16 @@ idr::Bytes from_pg_hex(const std::string& text) {  // bytea output "\x0a1b..."
   return b;
 }
 
-// Each reader's rows: as many as its gate published (it counts its verified reads), once each.
-void check_exactly_once(const std::string& pg, int readers, int reads_each) {
+// Each reader's rows: as many as its gate published (it counts its verified reads), once each;
+// `rejected` records kept out of records.
+void check_exactly_once(const std::string& pg, int readers, int reads_each, int rejected = 0) {
   CHECK(pg_count(pg, "SELECT count(*) FROM records") == readers * reads_each);
   CHECK(pg_count(pg, "SELECT count(DISTINCT (reader_serial, counter)) FROM records") ==
         readers * reads_each);
   const auto per_reader = pg_rows(pg, "SELECT count(*) FROM records GROUP BY reader_serial");
   CHECK(per_reader.size() == static_cast<size_t>(readers));
   for (const auto& r : per_reader) CHECK(r == std::to_string(reads_each));
-  CHECK(pg_count(pg, "SELECT count(*) FROM rejected_records") == 0);
+  CHECK(pg_count(pg, "SELECT count(*) FROM rejected_records") == rejected);
 }
 
 // A planted card (planted_cases.h) as the test signer's resident card and chip UID.
@@ -123,30 +124,92 @@ TEST_CASE("a gate's verified reads reach PostgreSQL once each with only the disc
   CHECK(decoded->payload.digests.count("address") == 1);  // signed over, value withheld
 }
 
+namespace {
+
+// A reader made with the test signer (tests/signed) and its copy: one key, so one serial, in
+// two devices, each with its own counter. Its records go through a Publisher (the gate's
+// spool and drain) at site hebei.cloned-1.
+struct ClonedReader {
+  ClonedReader(const FleetEngines& engines, const std::string& dir)
+      : pki(idr::test::make_pki("Clone", now() - 86400, now() + 86400 * 30)),
+        chain(idr::test::reader_chain(pki, key, now() - 86400, now() + 86400 * 30)) {
+    trust = dir + "/clone-root.crt.pem";
+    std::ofstream(trust) << idr::ca::to_pem(pki.root.cert_der);
+    std::ofstream(dir + "/revoked.txt") << "idr-revocation-list 2\n";
+    idr::fleet::PublisherOptions o;
+    o.servers = servers(engines);
+    o.site = {"hebei", "cloned-1"};
+    o.spool = dir + "/clone-spool.db";
+    auto p = idr::fleet::Publisher::open(o);
+    REQUIRE(p);
+    publisher = std::make_unique<idr::fleet::Publisher>(std::move(*p));
+  }
+  static int64_t now() { return static_cast<int64_t>(std::time(nullptr)); }
+  // A read of `card` signed with `counter` (the original's next, or one the copy repeats).
+  void read(uint64_t counter, const idr::testing::PlantedCard& card) {
+    idr::test::RecordSpec spec;
+    spec.counter = counter;
+    spec.uid = planted_uid(card);
+    spec.fields = idr::test::resident_fields(resident(card));
+    REQUIRE(publisher->publish_record(idr::test::make_record(key, chain, spec).file));
+  }
+  idr::test::Pki pki;
+  idr::test::DeviceKey key;
+  std::vector<idr::Bytes> chain;
+  std::string trust;
+  std::unique_ptr<idr::fleet::Publisher> publisher;
+};
+
+}  // namespace
+
 TEST_CASE(
     "acceptance 1: 3 gates with a NATS node and the ingester killed mid-stream store every record "
-    "once") {
+    "once and raise exactly the planted alerts") {
   TempDir dir("idr-fleet-test");
   FleetEngines engines;
   const std::string pg = engines.postgres_conninfo();
   REQUIRE(idr::fleet::ensure_record_stream(servers(engines), 3));
   constexpr int kGates = 3, kCards = 3, kRounds = 4, kReads = kCards * kRounds;
+  // The planted cases (planted_cases.h) among the gates' cards: gate 0 reads the first holder
+  // of an ID number first, then another holder of it; gate 1 a listed card and its holder's
+  // replacement; clean cards at one gate or two.
+  const auto planted = idr::testing::planted_scenario();
+  const std::vector<idr::testing::PlantedCard> on_gate[kGates] = {
+      {planted.clean[0], planted.other_holder, planted.clean[1]},
+      {planted.clean[3], planted.listed, planted.replacement},
+      {planted.clean[2], planted.clean[3]}};
   std::vector<std::unique_ptr<SimReader>> sims;
   std::vector<std::string> trust;
   for (int g = 0; g < kGates; ++g) {
-    sims.push_back(std::make_unique<SimReader>(write_gate_scenario(dir.path, g, kCards, kRounds)));
+    sims.push_back(
+        std::make_unique<SimReader>(write_gate_scenario(dir.path, g, kCards, kRounds, on_gate[g])));
     trust.push_back(sims.back()->trust);
   }
-  auto ingest = std::make_unique<Ingest>(engines, trust);
+  ClonedReader clone(engines, dir.path);
+  trust.push_back(clone.trust);
+  std::ofstream(dir.path + "/lost.csv") << planted.lost_stolen_csv;
+  std::string why;
+  REQUIRE(idr::build_blocklist(dir.path + "/lost.csv", dir.path + "/lost.idrbl", &why));
+  const std::vector<std::string> detect_options{"--list",
+                                                "lost-stolen=" + dir.path + "/lost.idrbl"};
+  auto ingest = std::make_unique<Ingest>(engines, trust, 2, detect_options);
   std::vector<std::unique_ptr<Gate>> gates;
   const char* const sites[] = {"beijing.gate-1", "shanghai.counter-2", "xinjiang.exit-3"};
   for (int g = 0; g < kGates; ++g)
     gates.push_back(std::make_unique<Gate>(
         *sims[g], engines, sites[g], dir.path + "/spool" + std::to_string(g) + ".db", kReads));
+  // The original cloned reader reads kReads times (a clean card), 4 in each phase below; its
+  // copy repeats counter 3 with another card after the ingester's restart.
+  uint64_t counter = 0;
+  auto original_reads = [&](int n) {
+    for (int i = 0; i < n; ++i) clone.read(++counter, planted.clean[2]);
+  };
   auto rows = [&] { return pg_count(pg, "SELECT count(*) FROM records"); };
+  original_reads(4);
   wait_until([&] { return rows() >= 3; }, "the first rows");
   engines.kill_nats(1);
   const int64_t at_kill = rows();
+  original_reads(4);
   wait_until([&] { return rows() >= at_kill + 3; }, "rows with a node down");
   engines.restart_nats(1);
   const int64_t at_restart = rows();
@@ -155,15 +218,46 @@ TEST_CASE(
   const int64_t at_ingest_kill = rows();
   INFO("rows at node kill " << at_kill << ", node restart " << at_restart << ", ingester kill "
                             << at_ingest_kill);
-  ingest = std::make_unique<Ingest>(engines, trust);
+  ingest = std::make_unique<Ingest>(engines, trust, 2, detect_options);
+  clone.read(3, planted.clean[1]);  // the copy: counter 3 again, another card
+  original_reads(4);
   for (auto& g : gates) CHECK(g->wait_done() == 0);
-  wait_until([&] { return rows() >= kGates * kReads; }, "every record");
+  wait_until([&] { return rows() >= (kGates + 1) * kReads; }, "every record");
+  wait_until([&] { return pg_count(pg, "SELECT count(*) FROM rejected_records") >= 1; },
+             "the copy's record");
   const std::string figures = ingest->stop();
   INFO(figures);
-  check_exactly_once(pg, kGates, kReads);
+  check_exactly_once(pg, kGates + 1, kReads, 1);
   for (int g = 0; g < kGates; ++g)
     CHECK(spooled(dir.path + "/spool" + std::to_string(g) + ".db") == 0);
   CHECK(at_ingest_kill < kGates * kReads);  // the kills happened mid-stream
+
+  // Every planted case raised its alert, once per read of it, and nothing else raised any:
+  // other_holder's reads (or, had its first read failed under load, the first holder's
+  // after it: whichever holder gate 0 read second), each read of the listed card, the copy.
+  const std::string id = planted.other_holder.id_number;
+  const int64_t other_reads =
+      pg_count(pg, "SELECT count(*) FROM records WHERE id_number = '" + id +
+                       "' AND name <> (SELECT name FROM records WHERE id_number = '" + id +
+                       "' ORDER BY counter LIMIT 1)");
+  const int64_t listed_reads = pg_count(
+      pg, "SELECT count(*) FROM records WHERE chip_uid = upper('" + planted.listed.chip_uid + "')");
+  const int64_t replacement_reads =
+      pg_count(pg, "SELECT count(*) FROM records WHERE chip_uid = upper('" +
+                       planted.replacement.chip_uid + "')");
+  INFO("reads: other holder " << other_reads << ", listed " << listed_reads << ", replacement "
+                              << replacement_reads);
+  REQUIRE(other_reads >= 1);  // each case was read (a gate presents each card kRounds times)
+  REQUIRE(listed_reads >= 1);
+  REQUIRE(replacement_reads >= 1);
+  auto expected = idr::testing::planted_alerts(planted, {clone.key.serial()});
+  for (int64_t i = 1; i < other_reads; ++i) expected.push_back(expected[0]);
+  for (int64_t i = 1; i < listed_reads; ++i) expected.push_back(expected[1]);
+  PGconn* db = PQconnectdb(pg.c_str());
+  const std::string report = idr::testing::check_planted_alerts(db, expected);
+  PQfinish(db);
+  CHECK(report == "");
+  CHECK(pg_count(pg, "SELECT count(*) FROM alerts WHERE NOT published") == 0);
 }
 
 TEST_CASE(
