@@ -395,6 +395,37 @@ TEST_CASE("a closed link or a failed write is reported, and a new session starts
   rig2.link.fail_writes = true;
   rig2.link.send(req(0x11, 0xFF));
   CHECK(rig2.server.serve_once(kWaitUs) == Status::Io);
+  CHECK(rig2.server.counters().replies == 0);
+}
+
+TEST_CASE(
+    "a reply counts only once written: a failed write of the fault or error reply "
+    "counts nowhere",
+    "[legacy]") {
+  idr::test::FakeClock clock;
+  idr::test::FakeHostLink link{clock};
+  idr::test::FakeReader reader;
+  idr::core::FaultLatch latch;
+  LegacyServer server{link, clock, reader, nullptr, nullptr, &latch};
+  (void)latch.note(Status::HardwareFault);
+  link.fail_writes = true;
+  link.send(req(0x11, 0xFF));
+  CHECK(server.serve_once(kWaitUs) == Status::Io);
+  Bytes bad = req(0x20, 0x01);
+  bad.back() ^= 0x80;
+  link.send(bad);
+  CHECK(server.serve_once(kWaitUs) == Status::Io);
+  // The host was told nothing: the boards' fault_reported() must stay false.
+  CHECK(server.counters().fault_replies == 0);
+  CHECK(server.counters().bad_checksum == 0);
+  CHECK(server.counters().replies == 0);
+
+  link.fail_writes = false;
+  link.send(req(0x11, 0xFF));
+  CHECK(server.serve_once(kWaitUs) == Status::Ok);
+  CHECK(link.writes.back().bytes == bare_reply(0x60));
+  CHECK(server.counters().fault_replies == 1);
+  CHECK(server.counters().replies == 1);
 }
 
 TEST_CASE("every successful legacy reply keeps LEN's low byte below 0x80", "[legacy]") {

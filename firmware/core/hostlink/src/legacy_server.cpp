@@ -8,6 +8,9 @@ Status LegacyServer::serve_once(uint32_t timeout_us) {
   if (received != Status::Ok) return received;
 
   LegacyOutcome outcome;
+  // The counter of the kind of reply this is, bumped only once the reply went out: a count
+  // says the host was told (fault_reported() ends the simulator boards on it).
+  uint32_t* answered_kind = nullptr;
   switch (event) {
     case hostlink::ParseEvent::kFrame:
       // A faulty reader runs no command: nothing it would do can be trusted.
@@ -15,12 +18,12 @@ Status LegacyServer::serve_once(uint32_t timeout_us) {
         outcome = commands_.handle(receiver_.parser().request(), reply_, cards_);
       break;
     case hostlink::ParseEvent::kBadChecksum:
-      ++counters_.bad_checksum;
+      answered_kind = &counters_.bad_checksum;
       outcome.reply_size = hostlink::build_status_reply(hostlink::sw3::kChecksumError,
                                                         reply_.buffer(), reply_.capacity());
       break;
     case hostlink::ParseEvent::kBadLength:
-      ++counters_.bad_length;
+      answered_kind = &counters_.bad_length;
       outcome.reply_size = hostlink::build_status_reply(hostlink::sw3::kLengthError,
                                                         reply_.buffer(), reply_.capacity());
       break;
@@ -32,7 +35,7 @@ Status LegacyServer::serve_once(uint32_t timeout_us) {
   // reader-fault reply is the only one.
   if (fault_ != nullptr && fault_->faulted() && !(streamed && reply_.streamed_any())) {
     streamed = false;
-    ++counters_.fault_replies;
+    answered_kind = &counters_.fault_replies;
     outcome = LegacyOutcome{};
     outcome.reply_size = hostlink::build_status_reply(hostlink::sw3::kSelfTestFailed,
                                                       reply_.buffer(), reply_.capacity());
@@ -45,6 +48,7 @@ Status LegacyServer::serve_once(uint32_t timeout_us) {
       streamed ? reply_.streamed_status() : reply_.send_built(outcome.reply_size);
   if (written != Status::Ok) return written;
   ++counters_.replies;
+  if (answered_kind != nullptr) ++*answered_kind;
   if (outcome.new_baud != 0 && baud_hook_ != nullptr) baud_hook_->set_host_baud(outcome.new_baud);
   return Status::Ok;
 }

@@ -37,7 +37,8 @@ class HostBaudHook {
 };
 
 struct LegacyServerCounters {
-  uint32_t replies = 0;          // replies written, errors included
+  uint32_t replies = 0;  // replies written, errors included
+  // Each kind counts replies written (a reply whose write failed counts nowhere).
   uint32_t bad_checksum = 0;     // frames answered 10
   uint32_t bad_length = 0;       // frames answered 11
   uint32_t dropped_partial = 0;  // partial frames dropped after the inter-byte timeout
