@@ -3,6 +3,7 @@
 #include "chain_cache.h"
 
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
 #include <cstring>
 
@@ -180,7 +181,12 @@ X509_STORE* ChainCache::store(const std::vector<Bytes>& roots) {
     for (const Bytes& der : roots) {
       // Parsed and checked against the profile when added to the TrustStore.
       const X509Ptr c = parse_certificate(der.data(), der.size());
-      if (c) X509_STORE_add_cert(store_, c.get());  // takes its own reference
+      if (!c) continue;
+      // OpenSSL caches a certificate's extensions (key ids, flags) on first use; the roots
+      // are shared by every thread judging a chain outside the lock, so fill that cache now,
+      // while this thread alone holds them: path building then only reads them.
+      (void)X509_check_purpose(c.get(), -1, 0);
+      X509_STORE_add_cert(store_, c.get());  // takes its own reference
     }
     ERR_clear_error();
   }
