@@ -14,7 +14,9 @@
 // ingester starts and times the ingester alone (start to last commit). The CPU line sums
 // what this process and its children used over the timed span, by command name. The
 // detections run on every record (as in idr-ingest): one record in --listed-every (default
-// 100) is a card on the lost/stolen list, so it raises an alert; read-to-alert
+// 100) is a card on the lost/stolen list, so it raises an alert; the others are --cards N
+// distinct cards (default: one per record; 1: every read the same card, whose rows in the
+// detections' tables every worker then waits for); read-to-alert
 // (Detector::read_to_alert_us: the record's read time, here its publish time, to its alert's
 // commit; so it includes the backlog too) is printed as p50/p99.
 #include <nats/nats.h>
@@ -36,6 +38,7 @@
 
 #include "idr/blocklist.h"
 #include "idr/ca.h"
+#include "idr/checks.h"
 #include "idr/fleet.h"
 #include "idr/testing/fleet_engines.h"
 #include "ingester.h"
@@ -121,7 +124,7 @@ int64_t pg_count(const std::string& conninfo, const char* sql) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int records = 20000, readers = 8, workers = 2, batch = 256, listed_every = 100;
+  int records = 20000, readers = 8, workers = 2, batch = 256, listed_every = 100, cards = 0;
   bool preload = false;
   for (int i = 1; i < argc; i += 2) {
     const std::string a = argv[i];
@@ -141,13 +144,17 @@ int main(int argc, char** argv) {
       batch = v;
     else if (a == "--listed-every")
       listed_every = v;
+    else if (a == "--cards")
+      cards = v;
     else {
       std::cerr << "usage: idr-bench-fleet [--records N] [--readers N] [--workers N] [--batch N] "
-                   "[--listed-every N] [--preload]\n";
+                   "[--listed-every N] [--cards N] [--preload]\n";
       return 64;
     }
   }
-  if (records < readers || readers < 1 || workers < 1 || batch < 1 || listed_every < 1) {
+  if (cards == 0) cards = records;
+  if (records < readers || readers < 1 || workers < 1 || batch < 1 || listed_every < 1 ||
+      cards < 1 || cards > 336000) {
     std::cerr << "idr-bench-fleet: bad sizes\n";
     return 64;
   }
@@ -192,7 +199,15 @@ int main(int argc, char** argv) {
       const int r = i % readers;
       idr::test::RecordSpec spec;
       spec.counter = static_cast<uint64_t>(i / readers + 1);
+      // Card i % cards: its own ID number (valid check digit) and chip UID.
       idr::test::ResidentCard card;
+      const int c = i % cards;
+      char first17[18];
+      std::snprintf(first17, sizeof first17, "1101052000%02d%02d%03d", c / 1000 / 28 + 1,
+                    c / 1000 % 28 + 1, c % 1000);
+      const std::string id = std::string(first17) + idr::id_check_char(first17);
+      card.id_number.assign(id.begin(), id.end());
+      for (int b = 0; b < 4; ++b) spec.uid[4 + b] = static_cast<uint8_t>(c >> (24 - 8 * b));
       if (i % listed_every == listed_every - 1) {
         card = listed_card;
         spec.uid = {9, 9, 9, 9, 9, 9, 9, 9};
@@ -279,8 +294,9 @@ int main(int argc, char** argv) {
     size_t bytes = 0;
     for (const auto& f : files) bytes += f.size();
     std::printf(
-        "records: %d from %d readers, %zu bytes each on average, made in %.1f s (not timed)\n",
-        records, readers, bytes / files.size(), make_s);
+        "records: %d from %d readers, %zu bytes each on average, made in %.1f s (not timed); "
+        "%d distinct cards\n",
+        records, readers, bytes / files.size(), make_s, cards);
     std::printf("cluster: 3 nats-server nodes, stream R3 file storage; PostgreSQL 15 local\n");
     std::printf("ingester: %d workers, batch %d; verify_records per batch on each worker\n",
                 workers, batch);

@@ -276,6 +276,61 @@ TEST_CASE("detect: the planted scenario raises exactly its alerts and clean read
   }
 }
 
+TEST_CASE("detect: a batch judges its reads in order, each as alone", "[fleet][detect]") {
+  FleetDb db(engines());
+  idr::testing::TempDir dir("idr-detect-batch");
+  std::string why;
+  std::ofstream(dir.path + "/lost.csv") << s.lost_stolen_csv;
+  REQUIRE(idr::build_blocklist(dir.path + "/lost.csv", dir.path + "/lost.idrbl", &why));
+  idr::BlocklistHolder lost;
+  REQUIRE(lost.reload(dir.path + "/lost.idrbl", &why));
+  DetectConfig c;
+  c.lists = {{"lost-stolen", &lost}, {"also-lost", &lost}};  // one card on two lists
+  Detector d(c);
+  // A holder's name with array and quoting syntax travels as data (binary arrays).
+  PlantedCard odd = s.clean[1];
+  odd.name = "A\"B\\C,{D} 'E'";
+  std::vector<ReadForDetection> reads = {
+      read_of(s.clean[0], "B1", 1, "", kT0),          // first holder
+      read_of(odd, "B1", 2, "", kT0 + 1),             // clean, odd name kept
+      read_of(s.other_holder, "B2", 1, "", kT0 + 2),  // the read before is the holder
+      read_of(s.listed, "B2", 2, "", kT0 + 3),        // two lists: two alerts
+      read_of(s.clean[2], "B1", 2, "", kT0 + 4),      // counter 2 again: a clone
+      read_of(s.clean[0], "B1", 1, "", kT0)};         // read 1 again: a redelivery
+  PQclear(PQexec(db.get(), "BEGIN"));
+  auto alerts = d.detect_batch(db.get(), reads, &why);
+  INFO(why);
+  REQUIRE(alerts);
+  PQclear(PQexec(db.get(), "COMMIT"));
+  REQUIRE(kinds(*alerts) == std::vector<std::string>{"id-other-holder", "listed-lost-stolen",
+                                                     "listed-also-lost", "cloned-reader"});
+  // Each alert carries its own read's time (read-to-alert).
+  CHECK((*alerts)[0].read_at_us == kT0 + 2);
+  CHECK((*alerts)[1].read_at_us == kT0 + 3);
+  CHECK((*alerts)[3].read_at_us == kT0 + 4);
+  CHECK(db.scalar("SELECT name FROM detect_holders WHERE id_number = '" + odd.id_number + "'") ==
+        odd.name);
+  // The same batch again (all redelivered): nothing new.
+  PQclear(PQexec(db.get(), "BEGIN"));
+  auto again = d.detect_batch(db.get(), reads, &why);
+  REQUIRE(again);
+  PQclear(PQexec(db.get(), "COMMIT"));
+  CHECK(again->empty());
+  CHECK(db.scalar("SELECT count(*) FROM alerts") == "4");
+  SECTION("an empty batch: no alert, no error") {
+    auto none = d.detect_batch(db.get(), {}, &why);
+    REQUIRE(none);
+    CHECK(none->empty());
+  }
+  SECTION("a counter PostgreSQL cannot hold: a clear error") {
+    auto big = read_of(s.clean[3], "B3", 1, "", kT0);
+    big.counter = UINT64_MAX;
+    auto refused = d.detect_batch(db.get(), {big}, &why);
+    REQUIRE_FALSE(refused);
+    CHECK(why.find("counter out of range") != std::string::npos);
+  }
+}
+
 TEST_CASE("detect: concurrent workers raise one alert for one conflict", "[fleet][detect]") {
   FleetDb db(engines());
   Detector d({});

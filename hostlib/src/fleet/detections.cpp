@@ -1,17 +1,20 @@
 // Detections (detections.h, DESIGN 13): the rules run in PostgreSQL as one PL/pgSQL function, so
-// a read costs one round trip and concurrent workers meet on row locks, not in memory.
+// a batch of reads costs one round trip and concurrent workers meet on row locks, not in memory.
 #include "detections.h"
 #include "fleet_fail.h"
 
 #include <libpq-fe.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 
 #include "idr/blocklist.h"
 #include "jetstream.h"
+#include "pg_array.h"
 
 namespace idr::fleet {
 
@@ -205,19 +208,30 @@ BEGIN
     IF alert_id IS NOT NULL THEN RETURN NEXT; END IF;
   END LOOP;
 END $$;
+
+-- A batch of reads in one call, in their order (each as idr_detect alone): the rules' state
+-- written for one read is seen by the next. Read times in Unix microseconds; each read's
+-- list names joined by ',' (names are [a-z0-9-]).
+CREATE OR REPLACE FUNCTION idr_detect_batch(p_reader text[], p_counter bigint[], p_sha text[],
+    p_id text[], p_name text[], p_birth text[], p_uid text[], p_site text[],
+    p_read_at_us bigint[], p_listed text[], p_max_kmh double precision,
+    p_min_km double precision)
+RETURNS TABLE (read_ord int, alert_id bigint, alert_kind text, alert_detail text)
+LANGUAGE plpgsql AS $$
+BEGIN
+  FOR i IN 1 .. coalesce(array_length(p_reader, 1), 0) LOOP
+    RETURN QUERY SELECT i, d.alert_id, d.alert_kind, d.alert_detail
+      FROM idr_detect(p_reader[i], p_counter[i], p_sha[i], p_id[i], p_name[i], p_birth[i],
+                      p_uid[i], p_site[i], to_timestamp(p_read_at_us[i] / 1e6::float8),
+                      string_to_array(p_listed[i], ','), p_max_kmh, p_min_km) d;
+  END LOOP;
+END $$;
 )SQL";
 
 int64_t now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-// '{a,b}' for text[] (names are [a-z0-9-], nothing to quote).
-std::string pg_array(const std::vector<std::string>& items) {
-  std::string out = "{";
-  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + items[i];
-  return out + "}";
 }
 
 }  // namespace
@@ -248,40 +262,75 @@ Result<void> Detector::set_site(PGconn* db, const std::string& site, double lati
 
 Result<std::vector<Alert>> Detector::detect(PGconn* db, const ReadForDetection& read,
                                             std::string* why) const {
-  std::vector<std::string> listed;
-  if (!read.id_number.empty() && !read.valid_from.empty())
-    for (const auto& [name, holder] : config_.lists) {
-      if (holder == nullptr) continue;
-      auto hit = holder->contains(read.id_number, read.valid_from);
-      if (hit && *hit) listed.push_back(name);  // never loaded or malformed key: not listed
-    }
-  const std::string counter = std::to_string(read.counter);
-  char read_at[32];
-  std::snprintf(read_at, sizeof read_at, "%.6f", static_cast<double>(read.read_at_us) / 1e6);
-  const std::string lists = pg_array(listed), kmh = std::to_string(config_.max_kmh),
-                    km = std::to_string(config_.min_km);
-  const char* params[] = {read.reader_serial.c_str(),
-                          counter.c_str(),
-                          read.record_sha256.c_str(),
-                          read.id_number.c_str(),
-                          read.name.c_str(),
-                          read.birth_date.c_str(),
-                          read.chip_uid.c_str(),
-                          read.site.c_str(),
-                          read_at,
-                          lists.c_str(),
-                          kmh.c_str(),
-                          km.c_str()};
+  return detect_batch(db, {read}, why);
+}
+
+Result<std::vector<Alert>> Detector::detect_batch(PGconn* db,
+                                                  const std::vector<ReadForDetection>& reads,
+                                                  std::string* why) const {
+  size_t text = 0;
+  for (const auto& r : reads)
+    text += r.reader_serial.size() + r.id_number.size() + r.name.size() + r.birth_date.size() +
+            r.chip_uid.size() + r.site.size();
+  PgArray serial(kPgTextOid, text), counter(kPgInt8Oid, 12 * reads.size()),
+      sha(kPgTextOid, 68 * reads.size()), id(kPgTextOid), name(kPgTextOid), birth(kPgTextOid),
+      uid(kPgTextOid), site(kPgTextOid), read_at(kPgInt8Oid, 12 * reads.size()), listed(kPgTextOid);
+  for (const auto& r : reads) {
+    if (r.counter > static_cast<uint64_t>(INT64_MAX))
+      return fail<std::vector<Alert>>(why, Error::InvalidArgument, "detect: counter out of range");
+    std::string names;
+    if (!r.id_number.empty() && !r.valid_from.empty())
+      for (const auto& [list, holder] : config_.lists) {
+        if (holder == nullptr) continue;
+        auto hit = holder->contains(r.id_number, r.valid_from);
+        if (hit && *hit) names += (names.empty() ? "" : ",") + list;  // never loaded: not listed
+      }
+    serial.add(r.reader_serial);
+    counter.add_int8(static_cast<int64_t>(r.counter));
+    sha.add(r.record_sha256);
+    id.add(r.id_number);
+    name.add(r.name);
+    birth.add(r.birth_date);
+    uid.add(r.chip_uid);
+    site.add(r.site);
+    read_at.add_int8(r.read_at_us);
+    listed.add(names);
+  }
+  char kmh[32], km[32];
+  std::snprintf(kmh, sizeof kmh, "%.17g", config_.max_kmh);
+  std::snprintf(km, sizeof km, "%.17g", config_.min_km);
+  PgArray* arrays[] = {&serial, &counter, &sha, &id, &name, &birth, &uid, &site, &read_at, &listed};
+  constexpr int kParams = 12;
+  const char* values[kParams];
+  int lengths[kParams], formats[kParams];
+  for (int i = 0; i < 10; ++i) {
+    arrays[i]->finish();
+    values[i] = arrays[i]->data();
+    lengths[i] = arrays[i]->size();
+    formats[i] = 1;
+  }
+  values[10] = kmh;
+  values[11] = km;
+  lengths[10] = lengths[11] = 0;
+  formats[10] = formats[11] = 0;
+  constexpr Oid kTexts = 1009, kInt8s = 1016, kFloat8 = 701;
+  const Oid types[kParams] = {kTexts, kInt8s, kTexts, kTexts, kTexts,  kTexts,
+                              kTexts, kTexts, kInt8s, kTexts, kFloat8, kFloat8};
   PgResult r(PQexecParams(db,
-                          "SELECT alert_id, alert_kind, alert_detail FROM idr_detect($1, $2, $3, "
-                          "$4, $5, $6, $7, $8, to_timestamp($9::double precision), $10, $11, $12)",
-                          12, nullptr, params, nullptr, nullptr, 0));
+                          "SELECT read_ord, alert_id, alert_kind, alert_detail FROM "
+                          "idr_detect_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                          kParams, types, values, lengths, formats, 0));
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
     return fail<std::vector<Alert>>(why, Error::Io, pg_error(db, "detect"));
   std::vector<Alert> alerts;
-  for (int i = 0; i < PQntuples(r.get()); ++i)
-    alerts.push_back({std::strtoll(PQgetvalue(r.get(), i, 0), nullptr, 10),
-                      PQgetvalue(r.get(), i, 1), PQgetvalue(r.get(), i, 2), read.read_at_us});
+  for (int i = 0; i < PQntuples(r.get()); ++i) {
+    const long ord = std::strtol(PQgetvalue(r.get(), i, 0), nullptr, 10);
+    if (ord < 1 || static_cast<size_t>(ord) > reads.size())
+      return fail<std::vector<Alert>>(why, Error::Io, "detect: an alert for no read of the batch");
+    alerts.push_back({std::strtoll(PQgetvalue(r.get(), i, 1), nullptr, 10),
+                      PQgetvalue(r.get(), i, 2), PQgetvalue(r.get(), i, 3),
+                      reads[static_cast<size_t>(ord) - 1].read_at_us});
+  }
   return alerts;
 }
 

@@ -64,8 +64,8 @@ class Detector {
  public:
   explicit Detector(DetectConfig config) : config_(std::move(config)) {}
 
-  // Creates the tables (alerts, fleet_sites, the rules' own state tables) and the function
-  // idr_detect when missing; idempotent, safe with other installers running.
+  // Creates the tables (alerts, fleet_sites, the rules' own state tables) and the functions
+  // idr_detect and idr_detect_batch when missing; idempotent, safe with other installers running.
   [[nodiscard]] static Result<void> install_schema(PGconn* db, std::string* why = nullptr);
   // Adds or moves a site (degrees).
   [[nodiscard]] static Result<void> set_site(PGconn* db, const std::string& site, double latitude,
@@ -75,6 +75,12 @@ class Detector {
   // returns the alerts raised: none for a clean read, none again for a read seen before.
   [[nodiscard]] Result<std::vector<Alert>> detect(PGconn* db, const ReadForDetection& read,
                                                   std::string* why = nullptr) const;
+  // The same for a batch of reads in one round trip (idr_detect_batch): each read as detect
+  // would judge it alone, in the given order (a read sees what the ones before it wrote).
+  // The alerts in read order.
+  [[nodiscard]] Result<std::vector<Alert>> detect_batch(PGconn* db,
+                                                        const std::vector<ReadForDetection>& reads,
+                                                        std::string* why = nullptr) const;
   // After the caller's COMMIT: notes each alert's read-to-alert time (now - read time).
   void committed(const std::vector<Alert>& alerts);
   // Read-to-alert samples so far, microseconds (for bench-fleet).

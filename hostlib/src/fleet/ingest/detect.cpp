@@ -30,12 +30,17 @@ ReadForDetection read_for_detection(const StoredRecord& record, int64_t now_us) 
   return r;
 }
 
-Result<void> detect(const Detector& detector, const IngestTransaction& txn,
-                    std::vector<Alert>& alerts, std::string* why) {
+Result<void> detect(const Detector& detector, PGconn* conn,
+                    const std::vector<StoredRecord>& records, std::vector<Alert>& alerts,
+                    std::string* why) {
+  if (records.empty()) return {};
   const int64_t now_us = std::chrono::duration_cast<std::chrono::microseconds>(
                              std::chrono::system_clock::now().time_since_epoch())
                              .count();
-  auto raised = detector.detect(txn.conn, read_for_detection(txn.record, now_us), why);
+  std::vector<ReadForDetection> reads;
+  reads.reserve(records.size());
+  for (const StoredRecord& r : records) reads.push_back(read_for_detection(r, now_us));
+  auto raised = detector.detect_batch(conn, reads, why);
   if (!raised) return raised.error();
   alerts.insert(alerts.end(), raised->begin(), raised->end());
   return {};

@@ -17,9 +17,11 @@ namespace idr::fleet {
 // (milliseconds apart from the read), else the reader's signed clock, else `now_us`.
 [[nodiscard]] ReadForDetection read_for_detection(const StoredRecord& record, int64_t now_us);
 
-// Runs every rule (Detector::detect) on txn.conn and appends the alerts raised to `alerts`.
-// An error (with `why`) rolls the batch back: its messages are delivered again.
-[[nodiscard]] Result<void> detect(const Detector& detector, const IngestTransaction& txn,
+// Runs every rule for `records` in their order (Detector::detect_batch: one round trip) on
+// `conn`, in its open transaction, and appends the alerts raised to `alerts`. An error (with
+// `why`) rolls the batch back: its messages are delivered again.
+[[nodiscard]] Result<void> detect(const Detector& detector, PGconn* conn,
+                                  const std::vector<StoredRecord>& records,
                                   std::vector<Alert>& alerts, std::string* why);
 
 }  // namespace idr::fleet

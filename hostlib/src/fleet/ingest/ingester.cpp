@@ -21,6 +21,7 @@
 #include "idr/verify.h"
 #include "jetstream.h"
 #include "list_manifest.h"
+#include "pg_array.h"
 
 namespace idr::fleet {
 
@@ -124,58 +125,6 @@ struct Item {
   StoredRecord row;
   Bytes signature;
 };
-
-// A PostgreSQL array parameter in the binary format (array_recv): one dimension, elements
-// of one type, each as its length (-1: NULL) and its binary value.
-class PgArray {
- public:
-  explicit PgArray(Oid element) : element_(element) {}
-  void add(const void* data, size_t size) {
-    put32(static_cast<uint32_t>(size));
-    const auto* p = static_cast<const char*>(data);
-    body_.append(p, size);
-    ++count_;
-  }
-  void add(const std::string& text) { add(text.data(), text.size()); }
-  void add(const Bytes& bytes) { add(bytes.data(), bytes.size()); }
-  void add_int8(int64_t v) {
-    char be[8];
-    for (int i = 0; i < 8; ++i) be[i] = static_cast<char>(static_cast<uint64_t>(v) >> (56 - 8 * i));
-    add(be, sizeof be);
-  }
-  void add_null() {
-    put32(0xFFFFFFFFu);
-    has_null_ = true;
-    ++count_;
-  }
-  // The parameter's bytes (valid until the next add).
-  const std::string& value() {
-    std::string head;
-    const auto put = [&head](uint32_t v) {
-      for (int i = 0; i < 4; ++i) head += static_cast<char>(v >> (24 - 8 * i));
-    };
-    put(count_ ? 1 : 0);  // dimensions
-    put(has_null_ ? 1 : 0);
-    put(element_);
-    if (count_) {
-      put(count_);
-      put(1);  // lower bound
-    }
-    value_ = head + body_;
-    return value_;
-  }
-
- private:
-  void put32(uint32_t v) {
-    for (int i = 0; i < 4; ++i) body_ += static_cast<char>(v >> (24 - 8 * i));
-  }
-  Oid element_;
-  uint32_t count_ = 0;
-  bool has_null_ = false;
-  std::string body_, value_;
-};
-
-constexpr Oid kByteaOid = 17, kInt8Oid = 20, kTextOid = 25;
 
 // A worker's batch in one call (DESIGN 13): the server-side function idr_store_batch stores
 // every record of the batch set-wise, in the batch's order, with what the per-record
@@ -400,19 +349,16 @@ struct Ingester::Impl {
     return true;
   }
 
-  // Verifies a worker's batch with the batch API on this worker's thread (the workers are
-  // the parallelism); the counter is left to the transaction, the nonce was the gate's.
+  // Verifies a worker's batch on this worker's thread, record by record as verify_records
+  // does on one thread (the workers are the parallelism), from the bytes received (no copy);
+  // the counter is left to the transaction, the nonce was the gate's.
   void verify(std::vector<Item>& batch) const {
     VerifyOptions o;
     o.trust = &policy.trust;
     o.now = static_cast<int64_t>(std::time(nullptr));
     o.require_nonce = false;
     o.require_counter = false;
-    std::vector<Bytes> files;
-    files.reserve(batch.size());
-    for (const auto& it : batch) files.push_back(it.file);
-    const std::vector<VerifiedRecord> results = verify_records(files, o, 1);
-    for (size_t i = 0; i < batch.size(); ++i) fill(batch[i], results.at(i));
+    for (auto& it : batch) fill(it, verify_record(it.file, o));
   }
 
   static void fill(Item& it, const VerifiedRecord& v) {
@@ -463,10 +409,15 @@ struct Ingester::Impl {
   // False (with `why`) rolls the batch back.
   bool store(Worker& w, std::vector<Item>& batch, const std::string& day, uint64_t& stored,
              uint64_t& dups, uint64_t& rejected, std::string* why) {
-    PgArray serial(kTextOid), counter(kInt8Oid), signature(kByteaOid), chip_uid(kTextOid),
-        id_number(kTextOid), name(kTextOid), birth(kTextOid), province(kTextOid), site(kTextOid),
-        read_time(kInt8Oid), published(kInt8Oid), stream_seq(kInt8Oid), signed_bytes(kByteaOid),
-        subject(kTextOid), reason(kTextOid);
+    const size_t n = batch.size();
+    size_t signed_size = 0;
+    for (const auto& it : batch) signed_size += it.file.size() + 4;
+    PgArray serial(kPgTextOid, 24 * n), counter(kPgInt8Oid, 12 * n), signature(kPgByteaOid, 68 * n),
+        chip_uid(kPgTextOid, 20 * n), id_number(kPgTextOid, 24 * n), name(kPgTextOid, 16 * n),
+        birth(kPgTextOid, 12 * n), province(kPgTextOid, 16 * n), site(kPgTextOid, 16 * n),
+        read_time(kPgInt8Oid, 12 * n), published(kPgInt8Oid, 12 * n),
+        stream_seq(kPgInt8Oid, 12 * n), signed_bytes(kPgByteaOid, signed_size),
+        subject(kPgTextOid, 40 * n), reason(kPgTextOid);
     for (const auto& it : batch) {
       const char* subj = natsMsg_GetSubject(it.msg);
       subject.add(printable(subj ? subj : ""));
@@ -493,22 +444,9 @@ struct Ingester::Impl {
       site.add(row.site);
       read_time.add_int8(row.read_time);
     }
-    const std::string* values[kStoreBatchParams] = {nullptr,
-                                                    &serial.value(),
-                                                    &counter.value(),
-                                                    &signature.value(),
-                                                    &chip_uid.value(),
-                                                    &id_number.value(),
-                                                    &name.value(),
-                                                    &birth.value(),
-                                                    &province.value(),
-                                                    &site.value(),
-                                                    &read_time.value(),
-                                                    &published.value(),
-                                                    &stream_seq.value(),
-                                                    &signed_bytes.value(),
-                                                    &subject.value(),
-                                                    &reason.value()};
+    PgArray* arrays[kStoreBatchParams] = {
+        nullptr,   &serial, &counter,   &signature, &chip_uid,   &id_number,    &name,    &birth,
+        &province, &site,   &read_time, &published, &stream_seq, &signed_bytes, &subject, &reason};
     const char* pointers[kStoreBatchParams];
     int lengths[kStoreBatchParams];
     int formats[kStoreBatchParams];
@@ -516,8 +454,9 @@ struct Ingester::Impl {
     lengths[0] = 0;
     formats[0] = 0;
     for (int i = 1; i < kStoreBatchParams; ++i) {
-      pointers[i] = values[i]->data();
-      lengths[i] = static_cast<int>(values[i]->size());
+      arrays[i]->finish();
+      pointers[i] = arrays[i]->data();
+      lengths[i] = arrays[i]->size();
       formats[i] = 1;
     }
     PgResult r(
@@ -528,6 +467,8 @@ struct Ingester::Impl {
              std::to_string(batch.size()) + " records";
       return false;
     }
+    std::vector<StoredRecord> to_detect;
+    to_detect.reserve(batch.size());
     for (size_t i = 0; i < batch.size(); ++i) {
       const int row = static_cast<int>(i);
       const std::string outcome = PQgetvalue(r.r, row, 1);
@@ -536,8 +477,6 @@ struct Ingester::Impl {
         return false;
       }
       Item& it = batch[i];
-      IngestTransaction txn;
-      txn.conn = w.conn;
       if (outcome == "rejected") {
         ++rejected;
         continue;
@@ -550,20 +489,16 @@ struct Ingester::Impl {
       it.row.record_id = std::strtoll(PQgetvalue(r.r, row, 2), nullptr, 10);
       if (outcome == "new") {
         ++stored;
-        txn.counter =
-            PQgetvalue(r.r, row, 3)[0] == 't' ? CounterEvent::Advanced : CounterEvent::Below;
       } else if (outcome == "other") {  // kept in rejected_records; the id is the stored one
         ++rejected;
-        txn.counter = CounterEvent::RepeatedOtherContent;
       } else {
         *why = "idr_store_batch: unknown outcome " + outcome;
         return false;
       }
-      // The detections for this record, in the batch's transaction and order.
-      txn.record = it.row;
-      if (!detect(*detector, txn, w.alerts, why).ok()) return false;
+      to_detect.push_back(it.row);
     }
-    return true;
+    // The detections for these records, in the batch's transaction and order: one call.
+    return detect(*detector, w.conn, to_detect, w.alerts, why).ok();
   }
 
   // Verifies and stores a batch in one transaction, then acknowledges it. Retries while
