@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
@@ -26,6 +27,16 @@ std::string data_subject(const std::string& list, uint64_t version) {
 }
 std::string manifest_subject(const std::string& list) {
   return "lists." + list + ".manifest";
+}
+
+// A message's stream sequence: its own (a consumer's delivery), else the Nats-Sequence header
+// a direct get sets; 0 when neither.
+uint64_t stream_sequence(natsMsg* msg) {
+  const uint64_t own = natsMsg_GetSequence(msg);
+  if (own != 0) return own;
+  const char* text = nullptr;
+  if (natsMsgHeader_Get(msg, "Nats-Sequence", &text) != NATS_OK || text == nullptr) return 0;
+  return std::strtoull(text, nullptr, 10);
 }
 
 // Writes `text` to `path` through a temporary file, fsync and rename.
@@ -324,10 +335,7 @@ Result<void> ListFollower::apply(const ListManifest& m, uint64_t manifest_seq, s
       const char* index = nullptr;
       if (natsMsgHeader_Get(msg->get(), "Idr-Chunk", &index) != NATS_OK || index == nullptr)
         return fail<void>(why, Error::InvalidArgument, "a chunk without its index");
-      const char* seq_text = nullptr;
-      uint64_t at = natsMsg_GetSequence(msg->get());
-      if (at == 0 && natsMsgHeader_Get(msg->get(), "Nats-Sequence", &seq_text) == NATS_OK)
-        at = std::strtoull(seq_text, nullptr, 10);
+      const uint64_t at = stream_sequence(msg->get());
       if (at < seq) return fail<void>(why, Error::InvalidArgument, "stream went backwards");
       seq = at + 1;
       const std::string expected = std::to_string(i);
@@ -430,10 +438,7 @@ Result<GateListState> ListFollower::sync(std::string* why) {
       if (msg.error() == Error::Unsupported) break;
       return refuse(msg.error(), bad);
     }
-    uint64_t at = natsMsg_GetSequence(msg->get());
-    const char* seq_text = nullptr;
-    if (at == 0 && natsMsgHeader_Get(msg->get(), "Nats-Sequence", &seq_text) == NATS_OK)
-      at = std::strtoull(seq_text, nullptr, 10);
+    const uint64_t at = stream_sequence(msg->get());
     if (at < seq) return refuse(Error::InvalidArgument, "stream went backwards");
     seq = at + 1;
     const std::string text(natsMsg_GetData(msg->get()),
