@@ -52,7 +52,8 @@ int main(int argc, char** argv) {
       "delivered again is recognised by (reader serial, counter): restarting loses and repeats\n"
       "nothing. Each record also goes through the detections (DESIGN 13) in the transaction\n"
       "that stores it: the same ID number with another holder, a chip UID with another ID\n"
-      "number, a cloned reader, impossible travel between --site places, a card on a --list;\n"
+      "number, a cloned reader, impossible travel between --site places, a card on a --list\n"
+      "or a --follow list (kept at the authority's published version without a restart);\n"
       "alerts are rows of 'alerts', published after the commit on alerts.KIND (stream\n"
       "IDR_ALERTS). Prints 'idr-ingest: ready' once bound, and on SIGTERM/SIGINT a last line\n"
       "'ingest: stored N; duplicates N; rejected N; alerts N; p50 X ms; p99 Y ms' (publish to\n"
@@ -79,8 +80,22 @@ int main(int argc, char** argv) {
   app.add_option("--list", lists,
                  "NAME=FILE: a list file (idr blocklist build) the detections check each card\n"
                  "against, alert listed-NAME (e.g. lost-stolen, document-control); repeatable;\n"
-                 "loaded at start")
+                 "loaded at start only (--follow takes a list's new versions as they come)")
       ->type_name("NAME=FILE");
+  std::string gate;
+  app.add_option("--follow", o.follow.names,
+                 "NAME: a list the authority publishes on the cluster (`idr lists publish`),\n"
+                 "followed as a gate follows it (`idr lists follow`): each version verified with\n"
+                 "--authority, applied atomically in --lists-dir, reported as NAME.GATE, and\n"
+                 "checked by the detections from then on (alert listed-NAME); a refused update\n"
+                 "(forged, rollback, gap) leaves the list in force; repeatable")
+      ->type_name("NAME");
+  app.add_option("--authority", o.follow.authority,
+                 "with --follow: the authority's public key (PEM), the lists' trust anchor");
+  app.add_option("--lists-dir", o.follow.dir,
+                 "with --follow: the followed lists' directory (NAME.idrbl, NAME.state)");
+  app.add_option("--gate", gate,
+                 "with --follow: this ingester's name in the lists' reports (default: --durable)");
   app.add_option("--max-kmh", o.max_kmh, "impossible travel: faster than this between two sites")
       ->check(CLI::Range(1.0, 100000.0))
       ->default_str("900");
@@ -106,6 +121,10 @@ int main(int argc, char** argv) {
     }
     o.sites.push_back(*place);
   }
+  o.follow.gate = gate.empty() ? o.durable : gate;
+  o.follow.on_event = [](const std::string& list, const std::string& what) {
+    std::fprintf(stderr, "idr-ingest: list %s: %s\n", list.c_str(), what.c_str());
+  };
   o.ack_wait = std::chrono::milliseconds(ack_wait_ms);
   o.conninfo = pg;
   std::string why;

@@ -1,13 +1,17 @@
 #include "fleet_support.h"
 
 #include <libpq-fe.h>
+#include <nats/nats.h>
 #include <signal.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
+
+#include "idr/fleet.h"
 
 namespace idr::fleet_test {
 
@@ -150,6 +154,83 @@ std::string Ingest::stop() {
 
 void Ingest::kill() {
   process->kill();
+}
+
+FleetPki::FleetPki(const std::string& dir)
+    : now(static_cast<int64_t>(std::time(nullptr))),
+      pki(test::make_pki("Fleet", now - 86400, now + 86400 * 30)),
+      root(dir + "/root.crt.pem"),
+      chain_one(test::reader_chain(pki, one, now - 86400, now + 86400 * 30)),
+      chain_two(test::reader_chain(pki, two, now - 86400, now + 86400 * 30)) {
+  std::ofstream(root) << ca::to_pem(pki.root.cert_der);
+  std::ofstream(dir + "/revoked.txt") << "idr-revocation-list 2\n";
+}
+
+Bytes FleetPki::sign(int reader, const test::RecordSpec& spec) const {
+  REQUIRE((reader == 1 || reader == 2));
+  return reader == 1 ? test::make_record(one, chain_one, spec).file
+                     : test::make_record(two, chain_two, spec).file;
+}
+
+FleetFixture::FleetFixture()
+    : dir("idr-fleet-test"), pg(engines.postgres_conninfo()), readers(dir.path) {}
+
+std::vector<std::string> servers(const idr::testing::FleetEngines& engines) {
+  auto s = fleet::parse_servers(engines.nats_urls());
+  REQUIRE(s);
+  return *s;
+}
+
+namespace {
+
+// A JetStream context on the engines for one helper call (RAII).
+struct RawJetStream {
+  explicit RawJetStream(const idr::testing::FleetEngines& engines) {
+    const auto urls = servers(engines);
+    std::vector<const char*> list;
+    for (const auto& u : urls) list.push_back(u.c_str());
+    REQUIRE(natsOptions_Create(&opts) == NATS_OK);
+    REQUIRE(natsOptions_SetServers(opts, list.data(), static_cast<int>(list.size())) == NATS_OK);
+    REQUIRE(natsConnection_Connect(&nc, opts) == NATS_OK);
+    REQUIRE(natsConnection_JetStream(&js, nc, nullptr) == NATS_OK);
+  }
+  ~RawJetStream() {
+    jsCtx_Destroy(js);
+    natsConnection_Destroy(nc);
+    natsOptions_Destroy(opts);
+  }
+  RawJetStream(const RawJetStream&) = delete;
+  RawJetStream& operator=(const RawJetStream&) = delete;
+  natsOptions* opts = nullptr;
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+};
+
+}  // namespace
+
+void publish_raw(const idr::testing::FleetEngines& engines, const std::string& subject,
+                 const Bytes& file, const std::string& id) {
+  RawJetStream link(engines);
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MsgId = id.c_str();
+  jsPubAck* ack = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  CHECK(js_Publish(&ack, link.js, subject.c_str(), file.data(), static_cast<int>(file.size()), &po,
+                   &jerr) == NATS_OK);
+  jsPubAck_Destroy(ack);
+}
+
+bool all_acknowledged(const idr::testing::FleetEngines& engines, const std::string& durable) {
+  RawJetStream link(engines);
+  jsConsumerInfo* info = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  if (js_GetConsumerInfo(&info, link.js, fleet::kRecordStream, durable.c_str(), nullptr, &jerr) !=
+      NATS_OK)
+    return false;
+  const bool done = info->NumPending == 0 && info->NumAckPending == 0;
+  jsConsumerInfo_Destroy(info);
+  return done;
 }
 
 std::vector<std::string> pg_rows(const std::string& conninfo, const std::string& sql) {

@@ -12,6 +12,7 @@
 #include "idr/testing/temp_dir.h"
 #include "planted_cases.h"
 #include "process.h"
+#include "test_signer.h"
 
 namespace idr::fleet_test {
 
@@ -53,6 +54,42 @@ struct Ingest {
   void kill();         // SIGKILL: no acknowledgement of what it did not commit
   std::unique_ptr<tool::ChildProcess> process;
 };
+
+// A test PKI (tests/signed) for the ingester: its root in DIR/root.crt.pem with an empty
+// revocation list beside it (DIR/revoked.txt), two readers under it, valid from a day ago
+// for 30 days.
+struct FleetPki {
+  explicit FleetPki(const std::string& dir);
+  // A record of reader 1 or 2 signed with the test signer.
+  [[nodiscard]] Bytes sign(int reader, const test::RecordSpec& spec) const;
+  int64_t now;
+  test::Pki pki;
+  std::string root;  // DIR/root.crt.pem: the ingester's --trust
+  test::DeviceKey one, two;
+  std::vector<Bytes> chain_one, chain_two;
+};
+
+// What most fleet tests start from: a temporary directory, the engines, and the test PKI in
+// that directory.
+struct FleetFixture {
+  FleetFixture();
+  idr::testing::TempDir dir;
+  idr::testing::FleetEngines engines;
+  std::string pg;  // the engines' libpq connection string
+  FleetPki readers;
+};
+
+// The engines' NATS URLs as a list.
+std::vector<std::string> servers(const idr::testing::FleetEngines& engines);
+
+// Publishes `file` on `subject` with message id `id` (raw: what any NATS client could send).
+void publish_raw(const idr::testing::FleetEngines& engines, const std::string& subject,
+                 const Bytes& file, const std::string& id);
+
+// True once the ingester's durable consumer (`durable`) has been delivered every message of
+// the record stream and has every delivery acknowledged: all it was sent is committed.
+bool all_acknowledged(const idr::testing::FleetEngines& engines,
+                      const std::string& durable = "idr-ingest");
 
 // One value of a query (first row, first column); fails the test on error.
 std::string pg_value(const std::string& conninfo, const std::string& sql);

@@ -16,6 +16,7 @@
 #include "idr/testing/fleet_engines.h"
 #include "idr/testing/temp_dir.h"
 #include "jetstream.h"
+#include "list_authority.h"
 #include "list_distribution.h"
 #include "list_manifest.h"
 
@@ -25,63 +26,13 @@ using namespace std::chrono_literals;
 using idr::fleet::ListKey;
 using idr::fleet::ListKind;
 using idr::fleet::ListManifest;
+using idr::fleet_test::Authority;
+using idr::fleet_test::new_key;
+using idr::fleet_test::publish;
+using idr::fleet_test::publish_forged;
+using idr::fleet_test::report_of;
 using idr::testing::FleetEngines;
 using idr::testing::TempDir;
-
-ListKey new_key() {
-  std::string why;
-  auto k = ListKey::generate(&why);
-  INFO(why);
-  REQUIRE(k);
-  return std::move(*k);
-}
-
-ListKey load_anchor(const ListKey& key, const std::string& dir) {
-  std::string why;
-  REQUIRE(key.save(dir + "/authority.key.pem", dir + "/authority.pub.pem", &why));
-  auto a = ListKey::load(dir + "/authority.pub.pem", &why);
-  INFO(why);
-  REQUIRE(a);
-  REQUIRE(!a->has_private());
-  return std::move(*a);
-}
-
-// The authority's key pair on disk; the gate loads only the public half.
-struct Authority {
-  TempDir dir{"idr-lists-authority"};
-  ListKey key = new_key();
-  ListKey anchor = load_anchor(key, dir.path);
-  int csv_count = 0;
-  int64_t issued_at = static_cast<int64_t>(std::time(nullptr));
-
-  std::string write(const std::string& name, const std::string& text) {
-    const std::string path = dir.path + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-  }
-  // A list file of the given id_number,valid_from lines.
-  std::string list(const std::vector<std::string>& lines) {
-    std::string csv;
-    for (const auto& l : lines) csv += l + "\n";
-    const std::string n = std::to_string(csv_count++);
-    const std::string out = dir.path + "/list" + n + ".idrbl";
-    std::string why;
-    INFO(why);
-    REQUIRE(idr::build_blocklist(write("list" + n + ".csv", csv), out, &why));
-    return out;
-  }
-  std::string delta(const std::vector<std::string>& add) {
-    std::vector<std::pair<std::string, std::string>> a;
-    for (const auto& l : add) a.emplace_back(l.substr(0, 18), l.substr(19));
-    const std::string out = dir.path + "/delta" + std::to_string(csv_count++);
-    std::string why;
-    REQUIRE(idr::write_blocklist_delta(out, a, {}, &why));
-    return out;
-  }
-  idr::fleet::PublishOptions options(const std::string& list = "lost-stolen") const {
-    return {list, dir.path, 1, issued_at};
-  }
-};
 
 ListManifest sample_manifest() {
   ListManifest m;
@@ -217,69 +168,12 @@ idr::fleet::JetStream fresh_link_to(const FleetEngines& e) {
   return link;
 }
 
-ListManifest publish(idr::fleet::JetStream& link, Authority& a, const std::string& file, bool full,
-                     int replicas = 1) {
-  std::string why;
-  auto o = a.options();
-  o.replicas = replicas;
-  auto m = full ? idr::fleet::publish_full(link, a.key, o, file, &why)
-                : idr::fleet::publish_delta(link, a.key, o, file, &why);
-  INFO(why);
-  REQUIRE(m);
-  return *m;
-}
-
 idr::fleet::FollowOptions gate_options(const std::string& dir) {
   idr::fleet::FollowOptions o;
   o.list = "lost-stolen";
   o.dir = dir;
   o.gate = "gate-1";
   return o;
-}
-
-// An attacker with access to the cluster but not the authority's key: signs with its own,
-// publishes a manifest and content the way the authority does, and moves the pointer.
-// With `signer` the authority's own key and `move_pointer` false: a publication of the same
-// version that lost the compare-and-set, as an authority racing another one would leave it.
-void publish_forged(idr::fleet::JetStream& link, const ListManifest& genuine_last,
-                    const std::string& delta_file, const ListKey* signer = nullptr,
-                    bool move_pointer = true) {
-  const ListKey forger = new_key();
-  std::ifstream in(delta_file, std::ios::binary);
-  const std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::string why;
-  auto seq = link.publish("lists.lost-stolen.data." + std::to_string(genuine_last.version + 1),
-                          content.data(), content.size(), "forged-data", &why, "Idr-Chunk", "0");
-  REQUIRE(seq);
-  ListManifest m = genuine_last;
-  m.version = genuine_last.version + 1;
-  m.kind = ListKind::Delta;
-  m.base = genuine_last.version;
-  m.content_sha256 = idr::fleet::sha256_hex(content.data(), content.size());
-  m.content_bytes = content.size();
-  m.chunks = 1;
-  m.data_seq = *seq;
-  auto text = idr::fleet::sign_manifest(m, signer ? *signer : forger, &why);
-  REQUIRE(text);
-  REQUIRE(link.publish("lists.lost-stolen.manifest", text->data(), text->size(), "forged", &why));
-  if (!move_pointer) return;
-  auto kv = link.open_kv(idr::fleet::kListBucket, &why);
-  REQUIRE(kv);
-  uint64_t rev = 0;
-  REQUIRE(kvStore_Put(&rev, *kv, "lost-stolen", text->data(), static_cast<int>(text->size())) ==
-          NATS_OK);
-}
-
-std::string report_of(idr::fleet::JetStream& link, const std::string& gate) {
-  std::string why;
-  auto kv = link.open_kv(idr::fleet::kGateBucket, &why);
-  REQUIRE(kv);
-  kvEntry* e = nullptr;
-  REQUIRE(kvStore_Get(&e, *kv, ("lost-stolen." + gate).c_str()) == NATS_OK);
-  std::string text(static_cast<const char*>(kvEntry_Value(e)),
-                   static_cast<size_t>(kvEntry_ValueLen(e)));
-  kvEntry_Destroy(e);
-  return text;
 }
 
 }  // namespace

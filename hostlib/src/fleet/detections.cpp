@@ -2,6 +2,7 @@
 // a batch of reads costs one round trip and concurrent workers meet on row locks, not in memory.
 #include "detections.h"
 #include "fleet_fail.h"
+#include "pg_errors.h"
 
 #include <libpq-fe.h>
 
@@ -321,7 +322,8 @@ Result<std::vector<Alert>> Detector::detect_batch(PGconn* db,
                           "idr_detect_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                           kParams, types, values, lengths, formats, 0));
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-    return fail<std::vector<Alert>>(why, Error::Io, pg_error(db, "detect"));
+    return fail<std::vector<Alert>>(
+        why, pg_data_error(r.get()) ? Error::InvalidArgument : Error::Io, pg_error(db, "detect"));
   std::vector<Alert> alerts;
   for (int i = 0; i < PQntuples(r.get()); ++i) {
     const long ord = std::strtol(PQgetvalue(r.get(), i, 0), nullptr, 10);

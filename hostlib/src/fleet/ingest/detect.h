@@ -19,7 +19,9 @@ namespace idr::fleet {
 
 // Runs every rule for `records` in their order (Detector::detect_batch: one round trip) on
 // `conn`, in its open transaction, and appends the alerts raised to `alerts`. An error (with
-// `why`) rolls the batch back: its messages are delivered again.
+// `why`) rolls the batch back: InvalidArgument when PostgreSQL refused a record's data (the
+// ingester then stores the batch record by record and rejects the record refused), else the
+// batch is tried again.
 [[nodiscard]] Result<void> detect(const Detector& detector, PGconn* conn,
                                   const std::vector<StoredRecord>& records,
                                   std::vector<Alert>& alerts, std::string* why);

@@ -13,6 +13,8 @@
 #include <set>
 #include <thread>
 
+#include <sys/stat.h>
+
 #include "../nats_link.h"
 #include "detect.h"
 #include "idr/blocklist.h"
@@ -20,8 +22,10 @@
 #include "idr/session.h"
 #include "idr/verify.h"
 #include "jetstream.h"
+#include "list_distribution.h"
 #include "list_manifest.h"
 #include "pg_array.h"
+#include "pg_errors.h"
 
 namespace idr::fleet {
 
@@ -132,15 +136,18 @@ struct Item {
 // for a stored (reader, counter); reader_counters keeps the highest counter per reader under
 // row locks taken in reader order, a record being "advanced" when its counter is above both
 // the stored one and every earlier new record of its reader in the batch; records gets the
-// new ones, rejected_records what did not verify and the other signatures. It returns, in
-// batch order, each record's outcome, record id and counter_advanced.
+// new ones, rejected_records what did not verify and the other signatures, each message's
+// bytes once. It returns, in batch order, each record's outcome (new, duplicate, other,
+// rejected, rejected-again), record id and counter_advanced.
 const char* const kStoreBatch =
     "SELECT r_ord, r_outcome, r_record_id, r_advanced FROM idr_store_batch($1::date, $2, $3, $4, "
     "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
 constexpr int kStoreBatchParams = 16;
 
 // The detections' options (ingester.h): list names unique, of [a-z0-9-] (they name alert
-// subjects), speed limit positive, sites PROVINCE.SITE with coordinates in range, once each.
+// subjects), a followed list's a published list's (1..32), with the authority's key, a
+// directory and a gate name; speed limit positive, sites PROVINCE.SITE with coordinates in
+// range, once each.
 bool check_detect_options(const IngestOptions& o, std::string* why) {
   auto bad = [&](const std::string& m) {
     if (why) *why = m;
@@ -154,6 +161,19 @@ bool check_detect_options(const IngestOptions& o, std::string* why) {
                     });
     if (!ok) return bad("list name '" + l.name + "': 1..64 of a-z 0-9 -");
     if (!names.insert(l.name).second) return bad("list " + l.name + " given twice");
+  }
+  const FollowedLists& f = o.follow;
+  for (const auto& name : f.names) {
+    if (!valid_list_name(name)) return bad("followed list '" + name + "': 1..32 of a-z 0-9 -");
+    if (!names.insert(name).second) return bad("list " + name + " given twice");
+  }
+  if (!f.names.empty()) {
+    if (f.authority.empty()) return bad("following lists needs the authority's public key");
+    struct stat st {};
+    if (::stat(f.dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+      return bad("lists directory '" + f.dir + "' is not a directory");
+    if (!valid_token(f.gate)) return bad("gate name '" + f.gate + "': 1..64 of A-Z a-z 0-9 _ -");
+    if (f.poll_ms < 50 || f.poll_ms > 3'600'000) return bad("list poll 50..3600000 ms");
   }
   if (!(o.max_kmh > 0) || !std::isfinite(o.max_kmh)) return bad("max km/h must be above 0");
   std::set<std::string> sites;
@@ -191,9 +211,12 @@ std::string create_schema(PGconn* conn) {
       "  PRIMARY KEY(day, id)) PARTITION BY RANGE (day);"
       "CREATE INDEX IF NOT EXISTS records_id_number ON records(id_number);"
       "CREATE INDEX IF NOT EXISTS records_chip_uid ON records(chip_uid);"
+      // A rejected message is kept once: its bytes' SHA-256 is unique (a redelivery or a
+      // republication of the same bytes adds no row).
       "CREATE TABLE IF NOT EXISTS rejected_records(id bigserial PRIMARY KEY,"
       "  received_at timestamptz NOT NULL DEFAULT now(), subject text NOT NULL,"
-      "  stream_seq bigint NOT NULL, reason text NOT NULL, signed bytea NOT NULL);"
+      "  stream_seq bigint NOT NULL, reason text NOT NULL, signed bytea NOT NULL,"
+      "  signed_sha256 bytea NOT NULL UNIQUE);"
       // The batch store (kStoreBatch). What it decides per record lives in a narrow
       // temporary table of the session, emptied at each commit (the signed bytes and the
       // fields go from the arrays straight into their tables); every statement sees what the
@@ -209,7 +232,7 @@ std::string create_schema(PGconn* conn) {
       "  IF to_regclass('pg_temp.idr_batch') IS NULL THEN"
       "    CREATE TEMP TABLE idr_batch(ord int NOT NULL, serial text, counter bigint,"
       "      signature bytea, first_of_key boolean, outcome text, record_id bigint,"
-      "      advanced boolean) ON COMMIT DELETE ROWS;"
+      "      advanced boolean, evidence bytea) ON COMMIT DELETE ROWS;"
       "  END IF;"
       "  DELETE FROM idr_batch;"  // a second call in one transaction
       "  INSERT INTO idr_batch(ord, serial, counter, signature, first_of_key, outcome)"
@@ -257,11 +280,24 @@ std::string create_schema(PGconn* conn) {
       "        ELSE to_timestamp(p_published_ns[b.ord] / 1e9) END,"
       "      b.advanced, p_stream_seq[b.ord], p_signed[b.ord] FROM idr_batch b"
       "    WHERE b.outcome = 'new' ORDER BY b.ord;"
-      "  INSERT INTO rejected_records(subject, stream_seq, reason, signed)"
+      // What is kept in rejected_records (did not verify, another signature) is kept once
+      // per message bytes: the same bytes again, in this batch or kept before (a redelivery
+      // after a crash, a republication past the stream's duplicate window), are
+      // 'rejected-again' (no row; no detection runs again).
+      "  UPDATE idr_batch b SET evidence = sha256(p_signed[b.ord])"
+      "    WHERE b.outcome IN ('rejected', 'other');"
+      "  UPDATE idr_batch b SET outcome = 'rejected-again' WHERE b.evidence IS NOT NULL AND"
+      "    EXISTS (SELECT 1 FROM idr_batch e WHERE e.evidence = b.evidence AND e.ord < b.ord);"
+      "  WITH kept AS (INSERT INTO rejected_records(subject, stream_seq, reason, signed,"
+      "      signed_sha256)"
       "    SELECT p_subject[b.ord], p_stream_seq[b.ord], coalesce(p_reason[b.ord], 'counter ' ||"
       "      b.counter || ' of ' || b.serial || ' repeated with another signed payload'),"
-      "      p_signed[b.ord] FROM idr_batch b"
-      "    WHERE b.outcome IN ('rejected', 'other') ORDER BY b.ord;"
+      "      p_signed[b.ord], b.evidence FROM idr_batch b"
+      "    WHERE b.outcome IN ('rejected', 'other') ORDER BY b.ord"
+      "    ON CONFLICT (signed_sha256) DO NOTHING RETURNING signed_sha256)"
+      "  UPDATE idr_batch b SET outcome = 'rejected-again'"
+      "    WHERE b.outcome IN ('rejected', 'other')"
+      "      AND b.evidence NOT IN (SELECT signed_sha256 FROM kept);"
       "  RETURN QUERY SELECT ord, outcome, record_id, coalesce(advanced, false) FROM idr_batch"
       "    ORDER BY ord;"
       " END $fn$;";
@@ -290,6 +326,19 @@ struct Ingester::Impl {
 
   std::vector<std::unique_ptr<BlocklistHolder>> lists;  // the detector's lists point here
   std::unique_ptr<Detector> detector;
+
+  // A followed list (FollowedLists): its follower on a NATS connection of its own, the
+  // holder the detections read, the thread that follows while run() runs.
+  struct Follower {
+    std::string name;
+    BlocklistHolder* holder = nullptr;
+    std::unique_ptr<JetStream> link;
+    std::unique_ptr<ListFollower> follower;
+    std::thread thread;
+  };
+  std::unique_ptr<ListKey> anchor;  // the authority's public key, the followers' trust anchor
+  std::vector<std::unique_ptr<Follower>> followers;
+  std::atomic<bool> followers_stop{false};
   // Committed alerts may be unpublished (a crash after COMMIT, NATS away): publish first thing.
   std::atomic<bool> alerts_pending{true};
 
@@ -306,10 +355,80 @@ struct Ingester::Impl {
   std::string fatal;                         // under stats_mutex: a worker's unrecoverable error
 
   ~Impl() {
+    stop_following();
     natsSubscription_Destroy(sub);
     link.reset();
     for (auto& w : workers)
       if (w->conn) PQfinish(w->conn);
+  }
+
+  void tell(const std::string& list, const std::string& what) const {
+    if (options.follow.on_event && !what.empty()) options.follow.on_event(list, what);
+  }
+
+  // Sets up the follower of list `name` feeding `holder`, brings the list up to the
+  // published version once and loads the version in force.
+  Result<void> follow(const std::string& name, BlocklistHolder* holder, std::string* why) {
+    auto f = std::make_unique<Follower>();
+    f->name = name;
+    f->holder = holder;
+    std::string urls;
+    for (const auto& s : options.servers) urls += (urls.empty() ? "" : ",") + s;
+    auto js = JetStream::connect(urls, 5000, why);
+    if (!js) return js.error();
+    f->link = std::make_unique<JetStream>(std::move(*js));
+    FollowOptions fo;
+    fo.list = name;
+    fo.dir = options.follow.dir;
+    fo.gate = options.follow.gate;
+    fo.replicas = options.replicas;
+    // Each version in place goes to the detections at once (BlocklistHolder swaps it under
+    // its lock; a worker's lookup holds the list it took).
+    fo.on_applied = [this, raw = f.get()](const std::string& path, const ListManifest& m) {
+      std::string failed;
+      const bool loaded = raw->holder->reload(path, &failed).ok();
+      tell(raw->name, "version " + std::to_string(m.version) +
+                          (loaded ? " applied (" + std::to_string(m.list_entries) + " entries)"
+                                  : " applied but not loaded: " + failed));
+    };
+    f->follower = std::make_unique<ListFollower>(*f->link, *anchor, fo);
+    std::string refused;
+    auto st = f->follower->sync(&refused);
+    if (!st || !refused.empty()) tell(name, refused);
+    if (!holder->current() && f->follower->state().version > 0) {
+      std::string failed;
+      if (!holder->reload(f->follower->list_path(), &failed))
+        tell(name, "version " + std::to_string(f->follower->state().version) +
+                       " in force but not loaded: " + failed);
+    }
+    followers.push_back(std::move(f));
+    return {};
+  }
+
+  // Each follower on its thread until stop_following(); a follower that fails (the cluster
+  // away) starts again after the poll interval.
+  void start_following() {
+    for (auto& f : followers) {
+      Follower* raw = f.get();
+      f->thread = std::thread([this, raw] {
+        const int64_t poll = options.follow.poll_ms;
+        while (!followers_stop.load()) {
+          std::string failed;
+          auto r = raw->follower->run(
+              followers_stop, poll, [&](const std::string& e) { tell(raw->name, e); }, &failed);
+          if (r) continue;
+          tell(raw->name, failed);
+          for (int64_t slept = 0; slept < poll && !followers_stop.load(); slept += 50)
+            std::this_thread::sleep_for(50ms);
+        }
+      });
+    }
+  }
+
+  void stop_following() {
+    followers_stop = true;
+    for (auto& f : followers)
+      if (f->thread.joinable()) f->thread.join();
   }
 
   Result<PGconn*> connect_pg(std::string* why) const {
@@ -403,22 +522,30 @@ struct Ingester::Impl {
     it.signature.assign(sig.begin(), sig.end());
   }
 
-  // Stores the batch in the open transaction with one call of idr_store_batch, then runs the
-  // detections for each record in batch order (each stored record, and each record that
-  // repeats a stored (reader, counter) with another signature), in the same transaction.
-  // False (with `why`) rolls the batch back.
-  bool store(Worker& w, std::vector<Item>& batch, const std::string& day, uint64_t& stored,
-             uint64_t& dups, uint64_t& rejected, std::string* why) {
-    const size_t n = batch.size();
+  // What one transaction of a worker did, added to the figures once it committed.
+  struct Tally {
+    uint64_t stored = 0, dups = 0, rejected = 0;
+  };
+  // How a transaction ended: committed, refused for its data (pg_errors.h: the same records
+  // fail again), or failed otherwise (retried).
+  enum class Stored { Committed, DataError, Failed };
+
+  // Stores `n` records from `batch` in the open transaction with one call of
+  // idr_store_batch, then runs the detections for each record in batch order (each stored
+  // record, and each record that repeats a stored (reader, counter) with another signature),
+  // in the same transaction. Anything but Committed (with `why`) rolls it back.
+  Stored store(Worker& w, Item* batch, size_t n, const std::string& day, Tally& tally,
+               std::string* why) {
     size_t signed_size = 0;
-    for (const auto& it : batch) signed_size += it.file.size() + 4;
+    for (size_t i = 0; i < n; ++i) signed_size += batch[i].file.size() + 4;
     PgArray serial(kPgTextOid, 24 * n), counter(kPgInt8Oid, 12 * n), signature(kPgByteaOid, 68 * n),
         chip_uid(kPgTextOid, 20 * n), id_number(kPgTextOid, 24 * n), name(kPgTextOid, 16 * n),
         birth(kPgTextOid, 12 * n), province(kPgTextOid, 16 * n), site(kPgTextOid, 16 * n),
         read_time(kPgInt8Oid, 12 * n), published(kPgInt8Oid, 12 * n),
         stream_seq(kPgInt8Oid, 12 * n), signed_bytes(kPgByteaOid, signed_size),
         subject(kPgTextOid, 40 * n), reason(kPgTextOid);
-    for (const auto& it : batch) {
+    for (size_t i = 0; i < n; ++i) {
+      const Item& it = batch[i];
       const char* subj = natsMsg_GetSubject(it.msg);
       subject.add(printable(subj ? subj : ""));
       stream_seq.add_int8(static_cast<int64_t>(it.stream_seq));
@@ -461,51 +588,95 @@ struct Ingester::Impl {
     }
     PgResult r(
         PQexecPrepared(w.conn, "store_batch", kStoreBatchParams, pointers, lengths, formats, 0));
-    if (r.status() != PGRES_TUPLES_OK) return *why = PQerrorMessage(w.conn), false;
-    if (static_cast<size_t>(PQntuples(r.r)) != batch.size()) {
+    if (r.status() != PGRES_TUPLES_OK) {
+      *why = PQerrorMessage(w.conn);
+      if (!pg_data_error(r.r)) return Stored::Failed;
+      const char* primary = PQresultErrorField(r.r, PG_DIAG_MESSAGE_PRIMARY);
+      *why =
+          std::string(PQresultErrorField(r.r, PG_DIAG_SQLSTATE)) + " " + (primary ? primary : "");
+      return Stored::DataError;
+    }
+    if (static_cast<size_t>(PQntuples(r.r)) != n) {
       *why = "idr_store_batch returned " + std::to_string(PQntuples(r.r)) + " rows for " +
-             std::to_string(batch.size()) + " records";
-      return false;
+             std::to_string(n) + " records";
+      return Stored::Failed;
     }
     std::vector<StoredRecord> to_detect;
-    to_detect.reserve(batch.size());
-    for (size_t i = 0; i < batch.size(); ++i) {
+    to_detect.reserve(n);
+    for (size_t i = 0; i < n; ++i) {
       const int row = static_cast<int>(i);
       const std::string outcome = PQgetvalue(r.r, row, 1);
       if (std::strtoull(PQgetvalue(r.r, row, 0), nullptr, 10) != i + 1) {
         *why = "idr_store_batch returned its rows out of order";
-        return false;
+        return Stored::Failed;
       }
       Item& it = batch[i];
       if (outcome == "rejected") {
-        ++rejected;
+        ++tally.rejected;
         continue;
       }
-      if (outcome == "duplicate") {  // the same signed record again: already stored
-        ++dups;
+      // The same signed record again (already stored), or the same bytes as a message
+      // already kept in rejected_records.
+      if (outcome == "duplicate" || outcome == "rejected-again") {
+        ++tally.dups;
         continue;
       }
       it.row.day = day;
       it.row.record_id = std::strtoll(PQgetvalue(r.r, row, 2), nullptr, 10);
       if (outcome == "new") {
-        ++stored;
+        ++tally.stored;
       } else if (outcome == "other") {  // kept in rejected_records; the id is the stored one
-        ++rejected;
+        ++tally.rejected;
       } else {
         *why = "idr_store_batch: unknown outcome " + outcome;
-        return false;
+        return Stored::Failed;
       }
       to_detect.push_back(it.row);
     }
     // The detections for these records, in the batch's transaction and order: one call.
-    return detect(*detector, w.conn, to_detect, w.alerts, why).ok();
+    auto detected = detect(*detector, w.conn, to_detect, w.alerts, why);
+    if (!detected)
+      return detected.error() == Error::InvalidArgument ? Stored::DataError : Stored::Failed;
+    return Stored::Committed;
+  }
+
+  // One transaction: `n` records of `batch` stored and their detections run, then COMMIT;
+  // on success the figures and the alerts raised are noted (the caller acknowledges).
+  Stored commit(Worker& w, Item* batch, size_t n, bool& raised, std::string* why) {
+    const std::string day = utc_day(std::time(nullptr));
+    if (!ensure_partition(w, day, why) || !exec_ok(w.conn, "BEGIN", why)) return Stored::Failed;
+    Tally tally;
+    w.alerts.clear();
+    Stored done = store(w, batch, n, day, tally, why);
+    if (done == Stored::Committed && !commit_ok(w.conn, why)) done = Stored::Failed;
+    if (done != Stored::Committed) {
+      (void)exec_ok(w.conn, "ROLLBACK", nullptr);
+      return done;
+    }
+    const int64_t committed = now_ns();
+    detector->committed(w.alerts);
+    raised = raised || !w.alerts.empty();
+    const std::lock_guard<std::mutex> lock(stats_mutex);
+    counts.alerts += w.alerts.size();
+    counts.stored += tally.stored;
+    counts.duplicates += tally.dups;
+    counts.rejected += tally.rejected;
+    for (size_t i = 0; i < n; ++i)
+      if (batch[i].verified && batch[i].published_ns > 0 && latencies_ms.size() < kMaxLatencies)
+        latencies_ms.push_back(static_cast<double>(committed - batch[i].published_ns) / 1e6);
+    return Stored::Committed;
   }
 
   // Verifies and stores a batch in one transaction, then acknowledges it. Retries while
-  // PostgreSQL fails (reconnecting); when stopping, gives the messages back (Nak).
+  // PostgreSQL fails (reconnecting); when stopping, gives the messages back (Nak). A batch
+  // PostgreSQL refuses for its data (pg_errors.h) would fail the same way on every retry: it
+  // is stored again one record per transaction, and a record refused alone is rejected with
+  // PostgreSQL's reason (kept in rejected_records) while the others are stored.
   void process(Worker& w, std::vector<Item>& batch) {
     verify(batch);
     std::string why;
+    bool one_by_one = false, raised = false;
+    size_t next = 0;  // one by one: the first record not committed yet
     for (int attempt = 0;; ++attempt) {
       if (attempt > 0) {
         if (stop.load() && attempt > 3) break;
@@ -516,32 +687,41 @@ struct Ingester::Impl {
           w.days.clear();
         }
       }
-      const std::string day = utc_day(std::time(nullptr));
-      if (!ensure_partition(w, day, &why) || !exec_ok(w.conn, "BEGIN", &why)) continue;
-      uint64_t stored = 0, dups = 0, rejected = 0;
-      w.alerts.clear();
-      const bool ok = store(w, batch, day, stored, dups, rejected, &why);
-      if (!ok || !commit_ok(w.conn, &why)) {
-        (void)exec_ok(w.conn, "ROLLBACK", nullptr);
-        continue;
+      if (!one_by_one) {
+        const Stored done = commit(w, batch.data(), batch.size(), raised, &why);
+        if (done == Stored::Committed) next = batch.size();
+        if (done == Stored::DataError) {
+          one_by_one = true;
+          attempt = -1;  // not a failure to wait for: go on at once
+        }
+        if (done != Stored::Committed) continue;
       }
-      const int64_t committed = now_ns();
+      while (next < batch.size()) {
+        Item& it = batch[next];
+        const Stored done = commit(w, &it, 1, raised, &why);
+        if (done == Stored::Committed) {
+          ++next;
+          continue;
+        }
+        // Refused alone for its data: rejected with the reason. A reject refused (nothing
+        // of its data is stored but printable text and bytes) is retried like any failure.
+        if (done == Stored::DataError && it.verified) {
+          it.verified = false;
+          it.reason = "PostgreSQL refused the record: " + why.substr(0, why.find('\n'));
+          continue;
+        }
+        break;
+      }
+      if (next < batch.size()) continue;
       release(w);
       for (auto& it : batch) (void)natsMsg_Ack(it.msg, nullptr);
-      detector->committed(w.alerts);
-      const size_t published = publish_alerts(w, !w.alerts.empty());
+      const size_t published = publish_alerts(w, raised);
       const std::lock_guard<std::mutex> lock(stats_mutex);
-      counts.alerts += w.alerts.size();
       counts.alerts_published += published;
-      counts.stored += stored;
-      counts.duplicates += dups;
-      counts.rejected += rejected;
-      for (auto& it : batch)
-        if (it.verified && it.published_ns > 0 && latencies_ms.size() < kMaxLatencies)
-          latencies_ms.push_back(static_cast<double>(committed - it.published_ns) / 1e6);
       return;
     }
-    // Stopping with PostgreSQL away: JetStream delivers these again to the next ingester.
+    // Stopping with PostgreSQL away: JetStream delivers these again to the next ingester
+    // (what was committed one by one is recognised then as a duplicate).
     release(w);
     for (auto& it : batch) (void)natsMsg_Nak(it.msg, nullptr);
     const std::lock_guard<std::mutex> lock(stats_mutex);
@@ -676,6 +856,10 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
     }
     detect_config.lists.emplace_back(l.name, impl->lists.back().get());
   }
+  for (const auto& name : options.follow.names) {  // loaded below, once followed
+    impl->lists.push_back(std::make_unique<BlocklistHolder>());
+    detect_config.lists.emplace_back(name, impl->lists.back().get());
+  }
   impl->detector = std::make_unique<Detector>(std::move(detect_config));
   auto policy = Policy::load({options.trust, options.revoked, "", ""}, why);
   if (!policy) return policy.error();
@@ -708,6 +892,19 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
   auto link = NatsLink::connect(options.servers, true, 5s, why);
   if (!link) return link.error();
   impl->link = std::move(*link);
+  if (!options.follow.names.empty()) {
+    auto anchor = ListKey::load(options.follow.authority, why);
+    if (!anchor) {
+      if (why) *why = "authority key " + options.follow.authority + ": " + *why;
+      return Error::InvalidArgument;
+    }
+    impl->anchor = std::make_unique<ListKey>(std::move(*anchor));
+    const size_t first = impl->lists.size() - options.follow.names.size();
+    for (size_t i = 0; i < options.follow.names.size(); ++i) {
+      auto followed = impl->follow(options.follow.names[i], impl->lists[first + i].get(), why);
+      if (!followed) return followed.error();
+    }
+  }
   impl->max_in_flight = static_cast<size_t>(options.workers) * options.batch * 4;
   jsSubOptions so;
   jsSubOptions_Init(&so);
@@ -735,6 +932,7 @@ Result<void> Ingester::run(std::string* why) {
     Impl::Worker* raw = w.get();
     w->thread = std::thread([&m, raw] { m.worker_loop(*raw); });
   }
+  m.start_following();
   // Messages held a third of the ack wait are kept in progress, looked for every sixth: a
   // message is told at the latest half-way through its ack wait.
   const auto keep_older = m.options.ack_wait / 3;
@@ -776,6 +974,7 @@ Result<void> Ingester::run(std::string* why) {
     w->cv.notify_all();
     if (w->thread.joinable()) w->thread.join();
   }
+  m.stop_following();
   // Acknowledgements are sent asynchronously: flush them before the connection goes.
   (void)natsConnection_FlushTimeout(m.link->connection(), 5000);
   // Alerts a failed publish left behind: one more try (else the next ingester sends them).

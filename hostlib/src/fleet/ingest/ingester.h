@@ -5,8 +5,11 @@
 // Exactly once: a record's key (reader serial, counter) is the primary key of record_keys,
 // inserted in the transaction that stores the record, so a record delivered again (a crash
 // between commit and acknowledgement, a gate's spool sending it twice after the duplicate
-// window) is recognised and acknowledged without a second row. Per-reader order: each reader
-// serial goes to one worker (hash), whose queue is first in, first out.
+// window) is recognised and acknowledged without a second row; a message kept in
+// rejected_records is kept once (the SHA-256 of its bytes is unique there). A batch PostgreSQL
+// refuses for its data is stored again one record per transaction: the record refused alone
+// is rejected with the reason, the others are stored (other errors are retried). Per-reader
+// order: each reader serial goes to one worker (hash), whose queue is first in, first out.
 //
 // Detections (DESIGN 13): every verified record that is not a redelivery of a stored one goes
 // through the rules (detections.h) in the transaction that stores it; after COMMIT the alerts
@@ -19,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +37,22 @@ namespace idr::fleet {
 struct ListFile {
   std::string name;  // [a-z0-9-], 1..64: lost-stolen, document-control
   std::string path;  // a list file (idr/blocklist.h), loaded at open
+};
+
+// Lists the authority publishes (list distribution, DESIGN 13) that the detections follow
+// the way a gate does (ListFollower: every manifest verified with the authority's key, each
+// version applied atomically, reported in idr_list_gates as NAME.gate): each version applied
+// is reloaded into the detections at once; a refused update (forged, rollback, gap,
+// tampered) leaves the list in force.
+struct FollowedLists {
+  std::vector<std::string> names;  // alerts listed-NAME, as ListFile::name; none: no following
+  std::string authority;           // the authority's public key (PEM file)
+  std::string dir;                 // DIR/NAME.idrbl and DIR/NAME.state, as `idr lists follow`
+  std::string gate;                // this ingester's name in the reports (1..64 [A-Za-z0-9_-])
+  int64_t poll_ms = 1000;          // a sync at least this often besides each pointer update
+  // Each version applied and each refusal or failure, with the list's name (from the
+  // followers' threads, one at a time per list).
+  std::function<void(const std::string& list, const std::string& what)> on_event;
 };
 
 // A site's place for impossible travel: PROVINCE.SITE as the gates publish it.
@@ -55,14 +75,17 @@ struct IngestOptions {
   // Detections: the lists checked, the speed beyond which travel is impossible, the sites
   // stored (added or moved) in fleet_sites at open.
   std::vector<ListFile> lists;
+  FollowedLists follow;
   double max_kmh = 900.0;  // > 0
   std::vector<SitePlace> sites;
 };
 
 struct IngestStats {
   uint64_t stored = 0;            // rows committed in records
-  uint64_t duplicates = 0;        // delivered again, already stored: acknowledged, no row
-  uint64_t rejected = 0;          // did not verify or repeated a counter with other content
+  uint64_t duplicates = 0;        // delivered again, already stored or already kept in
+                                  // rejected_records: acknowledged, no row
+  uint64_t rejected = 0;          // did not verify, repeated a counter with other content, or was
+                                  // refused by PostgreSQL for its data (rows of rejected_records)
   uint64_t alerts = 0;            // alerts committed
   uint64_t alerts_published = 0;  // on alerts.KIND (some may wait for the next publish)
   // Publish (the gate's Idr-Published-Ns) to commit, per stored record, in milliseconds.
@@ -73,13 +96,16 @@ class Ingester {
  public:
   // Loads the trust roots and the detections' lists, connects to both engines, creates the
   // schema (records and detections) and the stream when missing, stores the sites and binds
-  // the durable consumer. InvalidArgument / Io / TransportOpen with `why`.
+  // the durable consumer. Each followed list is brought up to the published version once
+  // (a refusal is told to on_event; the version in force, if any, is loaded). InvalidArgument
+  // / Io / TransportOpen with `why`.
   [[nodiscard]] static Result<Ingester> open(const IngestOptions& options, std::string* why);
   Ingester(Ingester&&) noexcept;
   Ingester& operator=(Ingester&&) noexcept;
   ~Ingester();
 
-  // Takes records until request_stop(); finishes and acknowledges what it took, then returns.
+  // Takes records until request_stop(), the followed lists' followers running beside it;
+  // finishes and acknowledges what it took, then returns.
   // Io with `why` when PostgreSQL fails in a way a retry does not mend.
   [[nodiscard]] Result<void> run(std::string* why);
   void request_stop();
@@ -94,7 +120,8 @@ class Ingester {
 };
 
 // The schema (idempotent): reader_counters, record_keys, records (partitioned by day),
-// rejected_records. Empty on success, else PostgreSQL's message.
+// rejected_records (unique by the SHA-256 of the message's bytes). Empty on success, else
+// PostgreSQL's message.
 [[nodiscard]] std::string create_schema(PGconn* conn);
 
 }  // namespace idr::fleet
