@@ -1,9 +1,13 @@
 // Lost/stolen list (hostlib/src/blocklist): open (mapped or copied to huge pages) + lookups
 // (one at a time, batched, through a BlocklistHolder) + for_each on list files that a valid
 // list patched by the input turned into (header and payload bytes, optionally with the
-// payload and header CRCs made right again so the checks after them run too), and delta
-// files from the input applied to the valid list. Files live in a per-process temp
-// directory. Library calls fail now and then (failure_injection.h).
+// payload and header CRCs made right again so the checks after them run too), delta files
+// from the input applied to the valid list (optionally with the format line and a correct
+// checksum line added, so the line parser runs) and the same bytes built as a list's CSV.
+// The query key is packed by both packers of list_key.h (the host's and the portable one),
+// which must agree, and a packed key must unpack to the same text. Files live in a
+// per-process temp directory. Library calls fail now and then (failure_injection.h).
+#include <openssl/sha.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -17,6 +21,7 @@
 #include "failure_injection.h"
 #include "fuzz_input.h"
 #include "idr/blocklist.h"
+#include "list_key.h"
 #include "record_fixture.h"
 
 namespace {
@@ -46,11 +51,32 @@ void write(const std::string& path, const std::vector<uint8_t>& bytes) {
              static_cast<std::streamsize>(bytes.size()));
 }
 
+// The two packers agree on the fault and the key; make_key says why it refuses; an accepted
+// key unpacks to the same number and date.
+void check_key(const std::string& id, const std::string& from) {
+  namespace bl = idr::blocklist;
+  bl::MixedKey host, portable;
+  const bl::KeyFault fault = bl::pack_key(id, from, &host);
+  if (bl::pack_key_swar(id, from, &portable) != fault) abort();
+  std::string why;
+  bl::MixedKey key;
+  if (bl::make_key(id, from, &key, &why) != (fault == bl::KeyFault::None)) abort();
+  if (fault != bl::KeyFault::None) {
+    if (why.empty()) abort();
+    return;
+  }
+  if (portable.value() != host.value() || key.value() != host.value()) abort();
+  std::string id_back, from_back;
+  bl::unmake_key(key, &id_back, &from_back);
+  if (id_back != id || from_back != from) abort();
+}
+
 void use(const idr::Blocklist& list, idr::fuzz::Input& in) {
   (void)list.contains("110105194912310021", "20100101");
   const auto id = in.bytes(18), from = in.bytes(8);
   const std::string id_s(id.begin(), id.end()), from_s(from.begin(), from.end());
   (void)list.contains(id_s, from_s);
+  check_key(id_s, from_s);
   // Batched: listed, not listed, malformed, the input's; more than the pipeline's depth.
   const idr::BlocklistQuery q[] = {
       {"110105194912310021", "20100101"}, {"440524188001010014", "20150301"},
@@ -71,6 +97,29 @@ void use(const idr::Blocklist& list, idr::fuzz::Input& in) {
   uint64_t seen = 0;
   list.for_each([&](const std::string&, const std::string&) { return ++seen < 100000; });
   if (seen > list.size()) abort();
+}
+
+// The delta file's bytes as a list's CSV: a refused file says why; a built list holds keys
+// that unpack to lines make_key accepts, as many as it says.
+void build_from_csv(const Files& files) {
+  std::string why;
+  auto built = idr::build_blocklist(files.path("delta.txt"), files.path("built.idrbl"), &why);
+  if (!built) {
+    if (why.empty()) abort();
+    return;
+  }
+  auto list = idr::Blocklist::open(files.path("built.idrbl"));
+  if (!list) {
+    if (idr::fuzz::FailureInjection::injected() == 0) abort();
+    return;
+  }
+  uint64_t seen = 0;
+  list->for_each([&](const std::string& id, const std::string& from) {
+    check_key(id, from);
+    ++seen;
+    return true;
+  });
+  if (seen != built->entries) abort();
 }
 
 }  // namespace
@@ -118,9 +167,23 @@ int one_input(const Files& files, const uint8_t* data, size_t size) {
     (void)holder.contains("110105194912310021", "20100101");
     return 0;
   }
-  write(files.path("delta.txt"), in.rest());
+  const std::vector<uint8_t> rest = in.rest();
+  std::string text(rest.begin(), rest.end());
+  if ((mode & 4) != 0) text.insert(0, "idr-blocklist-delta 1\n");
+  if ((mode & 2) != 0) {  // a checksum line the parser accepts: the lines after it run
+    unsigned char digest[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+    static constexpr char kHex[] = "0123456789abcdef";
+    text += "sha256 ";
+    for (unsigned char b : digest) text += kHex[b >> 4], text += kHex[b & 15];
+    text += '\n';
+  }
+  write(files.path("delta.txt"), std::vector<uint8_t>(text.begin(), text.end()));
+  if ((mode & 8) != 0) build_from_csv(files);
+  std::string why;
   auto applied = idr::apply_blocklist_delta(files.path("valid.idrbl"), files.path("delta.txt"),
-                                            files.path("out.idrbl"));
+                                            files.path("out.idrbl"), &why);
+  if (!applied && why.empty()) abort();  // bad input gets a reason
   if (!applied) return 0;
   auto list = idr::Blocklist::open(files.path("out.idrbl"));
   // What apply wrote must open (unless a failure was injected).

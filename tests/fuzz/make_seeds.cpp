@@ -842,6 +842,21 @@ void blocklist_seeds(const fs::path& tmp) {
   const Bytes text = idr::fuzz::read_file(delta);
   d.insert(d.end(), text.begin(), text.end());
   save("blocklist", "delta", d);
+  // Delta lines with the format line and the checksum added by the harness (its mode 7), so
+  // the line parser runs; and CSV text built as a list (mode 9): keys of both check-character
+  // kinds, then a date that is no calendar date.
+  const auto text_seed = [](uint8_t mode, const std::string& body) {
+    Bytes b = {mode};
+    b.insert(b.end(), body.begin(), body.end());
+    return b;
+  };
+  save("blocklist", "delta-lines",
+       text_seed(7, "+ 110105200001010013,20200101\n- 440524188001010014,20150301\n"));
+  save("blocklist", "delta-bad-line", text_seed(7, "+ 11010520000101001,20200101\n"));
+  save("blocklist", "csv",
+       text_seed(9, "id_number,valid_from\n110105194912310021,20100101\n"
+                    "11010519491231002X,20100101\n"));
+  save("blocklist", "csv-bad-date", text_seed(9, "110105194912310021,20100230\n"));
   save("blocklist", "valid-list", {0, 0, 0});
   save("blocklist", "valid-list-huge-pages", {8, 0, 0});
   // One header field patched, both CRCs made right again (blocklist.cpp's mode 6), so the

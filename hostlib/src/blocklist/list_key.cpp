@@ -13,32 +13,6 @@ KeyFault first_fault(bool id_digits, bool id_last, bool birth, bool valid_from) 
                       : KeyFault::None;
 }
 
-namespace {
-constexpr bool leap(uint64_t y) {
-  return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-}
-constexpr CalendarDates calendar_dates() {
-  constexpr uint64_t kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  CalendarDates t;
-  for (uint64_t y = 0; y < 256; ++y)
-    for (uint64_t m = 0; m < 12; ++m)
-      for (uint64_t d = 0; d < kDays[m] + (m == 1 && leap(1900 + y) ? 1 : 0); ++d) {
-        const uint64_t n = y * 372 + m * 31 + d;
-        t.words[n / 64] |= uint64_t{1} << (n % 64);
-      }
-  return t;
-}
-constexpr bool is_date(const CalendarDates& t, uint64_t n) {
-  return ((t.words[n / 64] >> (n % 64)) & 1) != 0;
-}
-}  // namespace
-
-constexpr CalendarDates kCalendarDates = calendar_dates();
-static_assert(is_date(kCalendarDates, 100 * 372 + 31 + 28), "2000-02-29 is a date");
-static_assert(!is_date(kCalendarDates, 31 + 28), "1900-02-29 is not");
-static_assert(!is_date(kCalendarDates, 200 * 372 + 31 + 28), "2100-02-29 is not");
-static_assert(!is_date(kCalendarDates, 3 * 31 + 30), "1900-04-31 is not");
-
 }  // namespace key_detail
 
 namespace {

@@ -62,9 +62,6 @@ inline uint64_t digit_pairs(uint64_t w) {
   const uint64_t x = w - 0x30 * kOnes;
   return (x * 10 + (x >> 8)) & 0x00FF00FF00FF00FFull;
 }
-inline uint64_t lane(uint64_t pairs, unsigned k) {
-  return (pairs >> (16 * k)) & 0xFF;
-}
 // c0 * lane 0 + c1 * lane 1 + c2 * lane 2 + c3 * lane 3 (< 2^32) of pairs, in two multiplies:
 // the even lanes, then the odd ones, spread to 32-bit lanes, times (c2 + c0 * 2^32) and
 // (c3 + c1 * 2^32), leave the sum of each pair of terms in bits 32..63 (the low halves,
@@ -117,7 +114,29 @@ constexpr uint64_t kFromDays = 256 * 372;
 struct CalendarDates {
   uint64_t words[kFromDays / 64] = {};
 };
-extern const CalendarDates kCalendarDates;
+constexpr bool leap(uint64_t y) {
+  return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+}
+constexpr CalendarDates calendar_dates() {
+  constexpr uint64_t kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  CalendarDates t;
+  for (uint64_t y = 0; y < 256; ++y)
+    for (uint64_t m = 0; m < 12; ++m)
+      for (uint64_t d = 0; d < kDays[m] + (m == 1 && leap(1900 + y) ? 1 : 0); ++d) {
+        const uint64_t n = y * 372 + m * 31 + d;
+        t.words[n / 64] |= uint64_t{1} << (n % 64);
+      }
+  return t;
+}
+// Defined here, like kCheckValues: the packers read a table the compiler knows is constant.
+inline constexpr CalendarDates kCalendarDates = calendar_dates();
+constexpr bool is_date(uint64_t n) {
+  return ((kCalendarDates.words[n / 64] >> (n % 64)) & 1) != 0;
+}
+static_assert(is_date(100 * 372 + 31 + 28), "2000-02-29 is a date");
+static_assert(!is_date(31 + 28), "1900-02-29 is not");
+static_assert(!is_date(200 * 372 + 31 + 28), "2100-02-29 is not");
+static_assert(!is_date(3 * 31 + 30), "1900-04-31 is not");
 
 // The check character's value: '0'..'9' 0..9, 'X' 10, anything else 0xFF.
 struct CheckValues {
