@@ -854,8 +854,9 @@ void blocklist_seeds(const fs::path& tmp) {
        text_seed(7, "+ 110105200001010013,20200101\n- 440524188001010014,20150301\n"));
   save("blocklist", "delta-bad-line", text_seed(7, "+ 11010520000101001,20200101\n"));
   save("blocklist", "csv",
-       text_seed(9, "id_number,valid_from\n110105194912310021,20100101\n"
-                    "11010519491231002X,20100101\n"));
+       text_seed(9,
+                 "id_number,valid_from\n110105194912310021,20100101\n"
+                 "11010519491231002X,20100101\n"));
   save("blocklist", "csv-bad-date", text_seed(9, "110105194912310021,20100230\n"));
   save("blocklist", "valid-list", {0, 0, 0});
   save("blocklist", "valid-list-huge-pages", {8, 0, 0});
