@@ -4,9 +4,10 @@
 // payload and header CRCs made right again so the checks after them run too), delta files
 // from the input applied to the valid list (optionally with the format line and a correct
 // checksum line added, so the line parser runs) and the same bytes built as a list's CSV.
-// The query key is packed by both packers of list_key.h (the host's and the portable one),
-// which must agree, and a packed key must unpack to the same text. Files live in a
-// per-process temp directory. Library calls fail now and then (failure_injection.h).
+// The query key is packed by both packers of list_key.h (the host's and the portable one;
+// the same one without SSE2), which must agree, and a packed key must unpack to the same
+// text. Files live in a per-process temp directory. Library calls fail now and then
+// (failure_injection.h).
 #include <openssl/sha.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -51,8 +52,9 @@ void write(const std::string& path, const std::vector<uint8_t>& bytes) {
              static_cast<std::streamsize>(bytes.size()));
 }
 
-// The two packers agree on the fault and the key; make_key says why it refuses; an accepted
-// key unpacks to the same number and date.
+// The host's packer (pack_key: SSE2 on x86-64) and the portable one agree on the fault and
+// the key (on a host without SSE2 both are the portable one, and this part checks nothing);
+// make_key says why it refuses; an accepted key unpacks to the same number and date.
 void check_key(const std::string& id, const std::string& from) {
   namespace bl = idr::blocklist;
   bl::MixedKey host, portable;
