@@ -779,6 +779,17 @@ TEST_CASE("idr-ingest refuses bad detection options, saying which and why") {
       {{"--site", "beijing.gate-1=91,116.4"}, "site beijing.gate-1: latitude -90..90"},
       {{"--site", "beijing.gate-1=39.9,-181"}, "longitude -180..180"},
       {{"--site", "a.b=1,2", "--site", "a.b=3,4"}, "site a.b given twice"},
+      {{"--follow", "lost-stolen"}, "following lists needs the authority's public key"},
+      {{"--follow", "Lost", "--authority", readers.root, "--lists-dir", dir.path},
+       "followed list 'Lost': 1..32 of a-z 0-9 -"},
+      {{"--list", lost, "--follow", "lost-stolen", "--authority", readers.root, "--lists-dir",
+        dir.path},
+       "list lost-stolen given twice"},
+      {{"--follow", "lost-stolen", "--authority", readers.root, "--lists-dir", dir.path + "/none"},
+       "lists directory '" + dir.path + "/none' is not a directory"},
+      {{"--follow", "lost-stolen", "--authority", readers.root, "--lists-dir", dir.path, "--gate",
+        "gate 7"},
+       "gate name 'gate 7'"},
   };
   for (const auto& [options, message] : cases) {
     const auto [status, text] = run(options);
@@ -794,7 +805,8 @@ TEST_CASE("idr-ingest refuses bad detection options, saying which and why") {
   }
   // The same options, well formed, get past every check to the engines (absent here).
   const auto [status, text] =
-      run({"--list", lost, "--site", "beijing.gate-1=39.9,116.4", "--max-kmh", "300"});
+      run({"--list", lost, "--site", "beijing.gate-1=39.9,116.4", "--max-kmh", "300", "--follow",
+           "document-control", "--authority", readers.root, "--lists-dir", dir.path});
   INFO(text);
   CHECK(status == 2);
   CHECK(text.find("PostgreSQL") != std::string::npos);
