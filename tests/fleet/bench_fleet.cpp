@@ -298,8 +298,7 @@ int main(int argc, char** argv) {
         "%d distinct cards\n",
         records, readers, bytes / files.size(), make_s, cards);
     std::printf("cluster: 3 nats-server nodes, stream R3 file storage; PostgreSQL 15 local\n");
-    std::printf("ingester: %d workers, batch %d; verify_records per batch on each worker\n",
-                workers, batch);
+    std::printf("ingester: %d workers, batch %d; verify_record on each worker\n", workers, batch);
     std::printf("published (acknowledged by JetStream) in %.2f s: %.0f records/s\n", publish_s,
                 records / publish_s);
     if (preload)

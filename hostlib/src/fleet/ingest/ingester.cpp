@@ -34,6 +34,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr size_t kMaxLatencies = 5'000'000;         // samples kept for the percentiles
+constexpr size_t kMaxFetch = 1024;                  // messages asked for by one pull request
 constexpr uint64_t kMaxReadTime = 253'402'300'799;  // 9999-12-31T23:59:59Z
 
 int64_t now_ns() {
@@ -815,9 +816,20 @@ struct Ingester::Impl {
       const long long v = std::strtoll(published, &end, 10);
       if (end && *end == '\0' && v > 0) it.published_ns = v;
     }
-    // The serial routes only (not trusted): one reader's records keep their order.
+    // The serial routes only (not trusted): one reader's records keep their order. A gate
+    // names it first in the Nats-Msg-Id (serial:counter:SHA-256, fleet.h), read here at no
+    // cost; a message without one is decoded for it. A message whose id names another serial
+    // than its record only moves itself to another worker: whoever publishes it chooses its
+    // place in the stream anyway, and exactly once is record_keys' (DESIGN 13).
     std::string serial;
-    if (auto d = decode_signed(it.file)) serial = d->payload.serial;
+    const char* id = nullptr;
+    const char* colon = nullptr;
+    if (natsMsgHeader_Get(msg, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr)
+      colon = std::strchr(id, ':');
+    if (colon != nullptr && colon != id && colon - id <= 64)
+      serial.assign(id, colon);
+    else if (auto d = decode_signed(it.file))
+      serial = d->payload.serial;
     Worker& w = *workers[std::hash<std::string>{}(serial) % workers.size()];
     {
       const std::lock_guard<std::mutex> lock(w.mutex);
@@ -951,9 +963,16 @@ Result<void> Ingester::run(std::string* why) {
       const std::lock_guard<std::mutex> lock(m.stats_mutex);
       if (!m.fatal.empty()) break;
     }
+    // As much as the in-flight window has room for (fewer pull requests), at least a batch.
+    int fetch = m.options.batch;
+    {
+      const std::lock_guard<std::mutex> lock(m.flow_mutex);
+      fetch = static_cast<int>(std::clamp<size_t>(m.max_in_flight - m.in_flight,
+                                                  static_cast<size_t>(m.options.batch), kMaxFetch));
+    }
     natsMsgList list{};
     jsErrCode jerr = static_cast<jsErrCode>(0);
-    const natsStatus s = natsSubscription_Fetch(&list, m.sub, m.options.batch, 500, &jerr);
+    const natsStatus s = natsSubscription_Fetch(&list, m.sub, fetch, 500, &jerr);
     if (s != NATS_OK) {
       natsMsgList_Destroy(&list);
       if (s != NATS_TIMEOUT) std::this_thread::sleep_for(200ms);  // a node away: reconnecting
