@@ -1,8 +1,8 @@
 // The __wrap_ functions libidr calls in the fuzz build (-Wl,--wrap=SYMBOL on libidr only;
 // the executables export them). Each calls the real function by its plain name (the
 // executable itself is not wrapped) unless the armed PRNG says fail; a failure returns
-// what the real function returns on that failure (errno set, NULL, an SQLite or mbedTLS
-// error code, std::bad_alloc from operator new).
+// what the real function returns on that failure (errno set, NULL, an SQLite, mbedTLS or
+// OpenSSL error return, std::bad_alloc from operator new).
 #include "failure_injection.h"
 
 #include <cbor.h>
@@ -12,6 +12,11 @@
 #include <mbedtls/md.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
+#include <openssl/bio.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
 #include <sqlite3.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -207,6 +212,106 @@ int __wrap_mbedtls_md_hmac(const mbedtls_md_info_t* md, const unsigned char* key
                            const unsigned char* in, size_t n, unsigned char* out) {
   if (fail_now()) return MBEDTLS_ERR_MD_ALLOC_FAILED;
   return mbedtls_md_hmac(md, key, keylen, in, n, out);
+}
+
+// OpenSSL 3: the calls of hostlib/src/verify (certificate.cpp, chain_cache.cpp) that can fail
+// at run time (allocation, a provider's error); getters of parsed objects cannot. Each returns
+// what OpenSSL returns on an internal error. EVP_MD_fetch is not wrapped: hostlib fetches
+// SHA-256 once per process, so one failure there would fail every later digest.
+X509* __wrap_d2i_X509(X509** out, const unsigned char** in, long len) {
+  if (fail_now()) return nullptr;
+  return d2i_X509(out, in, len);
+}
+int __wrap_i2d_X509(const X509* c, unsigned char** out) {
+  if (fail_now()) return -1;
+  return i2d_X509(c, out);
+}
+int __wrap_i2d_X509_PUBKEY(const X509_PUBKEY* k, unsigned char** out) {
+  if (fail_now()) return -1;
+  return i2d_X509_PUBKEY(k, out);
+}
+int __wrap_i2d_ASN1_INTEGER(const ASN1_INTEGER* v, unsigned char** out) {
+  if (fail_now()) return -1;
+  return i2d_ASN1_INTEGER(v, out);
+}
+EVP_MD_CTX* __wrap_EVP_MD_CTX_new() {
+  if (fail_now()) return nullptr;
+  return EVP_MD_CTX_new();
+}
+int __wrap_EVP_DigestInit_ex(EVP_MD_CTX* ctx, const EVP_MD* md, ENGINE* e) {
+  if (fail_now()) return 0;
+  return EVP_DigestInit_ex(ctx, md, e);
+}
+int __wrap_EVP_DigestUpdate(EVP_MD_CTX* ctx, const void* p, size_t n) {
+  if (fail_now()) return 0;
+  return EVP_DigestUpdate(ctx, p, n);
+}
+int __wrap_EVP_DigestFinal_ex(EVP_MD_CTX* ctx, unsigned char* out, unsigned int* n) {
+  if (fail_now()) return 0;
+  return EVP_DigestFinal_ex(ctx, out, n);
+}
+EVP_PKEY_CTX* __wrap_EVP_PKEY_CTX_new_from_name(OSSL_LIB_CTX* lib, const char* name,
+                                                const char* props) {
+  if (fail_now()) return nullptr;
+  return EVP_PKEY_CTX_new_from_name(lib, name, props);
+}
+EVP_PKEY_CTX* __wrap_EVP_PKEY_CTX_new_from_pkey(OSSL_LIB_CTX* lib, EVP_PKEY* key,
+                                                const char* props) {
+  if (fail_now()) return nullptr;
+  return EVP_PKEY_CTX_new_from_pkey(lib, key, props);
+}
+int __wrap_EVP_PKEY_fromdata_init(EVP_PKEY_CTX* ctx) {
+  if (fail_now()) return 0;
+  return EVP_PKEY_fromdata_init(ctx);
+}
+int __wrap_EVP_PKEY_fromdata(EVP_PKEY_CTX* ctx, EVP_PKEY** key, int selection,
+                             OSSL_PARAM params[]) {
+  if (fail_now()) return 0;
+  return EVP_PKEY_fromdata(ctx, key, selection, params);
+}
+int __wrap_EVP_PKEY_verify_init(EVP_PKEY_CTX* ctx) {
+  if (fail_now()) return 0;
+  return EVP_PKEY_verify_init(ctx);
+}
+// -1: an error, not a signature that does not match (0).
+int __wrap_EVP_PKEY_verify(EVP_PKEY_CTX* ctx, const unsigned char* sig, size_t sig_len,
+                           const unsigned char* tbs, size_t tbs_len) {
+  if (fail_now()) return -1;
+  return EVP_PKEY_verify(ctx, sig, sig_len, tbs, tbs_len);
+}
+X509_STORE* __wrap_X509_STORE_new() {
+  if (fail_now()) return nullptr;
+  return X509_STORE_new();
+}
+int __wrap_X509_STORE_add_cert(X509_STORE* store, X509* c) {
+  if (fail_now()) return 0;
+  return X509_STORE_add_cert(store, c);
+}
+X509_STORE_CTX* __wrap_X509_STORE_CTX_new() {
+  if (fail_now()) return nullptr;
+  return X509_STORE_CTX_new();
+}
+int __wrap_X509_STORE_CTX_init(X509_STORE_CTX* ctx, X509_STORE* store, X509* target,
+                               STACK_OF(X509) * untrusted) {
+  if (fail_now()) return 0;
+  return X509_STORE_CTX_init(ctx, store, target, untrusted);
+}
+// As X509_verify_cert on an allocation failure inside path building: -1, the context's
+// error X509_V_ERR_OUT_OF_MEM.
+int __wrap_X509_verify_cert(X509_STORE_CTX* ctx) {
+  if (fail_now()) {
+    X509_STORE_CTX_set_error(ctx, X509_V_ERR_OUT_OF_MEM);
+    return -1;
+  }
+  return X509_verify_cert(ctx);
+}
+BIO* __wrap_BIO_new_mem_buf(const void* p, int n) {
+  if (fail_now()) return nullptr;
+  return BIO_new_mem_buf(p, n);
+}
+int __wrap_PEM_read_bio(BIO* bio, char** name, char** header, unsigned char** data, long* len) {
+  if (fail_now()) return 0;
+  return PEM_read_bio(bio, name, header, data, len);
 }
 
 }  // extern "C"

@@ -6,10 +6,15 @@
 // revoked; and lax (no nonce, counter or revocation required, a clock 20 years on). A
 // record reduced to one of its disclosures (select_disclosures) verifies when it did.
 // Verification must never crash, leak or allocate without bound; a record that verifies
-// must carry card data. Library calls fail now and then (failure_injection.h).
+// must carry card data. Library calls (allocation, SQLite, libcbor, OpenSSL) fail now and then
+// (failure_injection.h): a verification during which one failed never verifies, and once the
+// failures stop the record verifies exactly as on a trust store that never saw them (no
+// failure is cached).
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -38,13 +43,46 @@ void check(const idr::VerifiedRecord& r) {
   (void)v.find(idr::Check::FieldDigest, "name");
 }
 
+// verify_record, where a call failed on purpose must end as a clean error or bad_alloc.
+idr::VerifiedRecord verify(const uint8_t* data, size_t size, const idr::VerifyOptions& o) {
+  const uint64_t before = idr::fuzz::FailureInjection::injected();
+  idr::VerifiedRecord r = idr::verify_record(data, size, o);
+  if (r.verified() && idr::fuzz::FailureInjection::injected() != before) abort();
+  return r;
+}
+
+// After the injected failures: `used` (which saw them, its list `revoked_text`) judges the
+// record as a new trust store does (fresh counter stores: no replay).
+void no_failure_kept(const uint8_t* data, size_t size, idr::VerifyOptions o,
+                     const idr::TrustStore& used, const char* revoked_text) {
+  const std::unique_ptr<idr::TrustStore> fresh(trust_with_root(revoked_text));
+  auto a = idr::CounterStore::open(":memory:");
+  auto b = idr::CounterStore::open(":memory:");
+  if (!a || !b) abort();
+  o.trust = &used;
+  o.counters = &*a;
+  const idr::VerifiedRecord then = idr::verify_record(data, size, o);
+  o.trust = fresh.get();
+  o.counters = &*b;
+  const idr::VerifiedRecord now = idr::verify_record(data, size, o);
+  if (now.verified() != then.verified()) {
+    for (const auto& res : (then.verified() ? now : then).verdict().results())
+      if (res.outcome == idr::CheckStatus::Failed)
+        std::fprintf(stderr, "a failure was kept: %s\n", res.message.c_str());
+    abort();
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static idr::TrustStore* trust = trust_with_root(nullptr);
-  static idr::TrustStore* listed = trust_with_root(
+  static const char* const kList =
       "idr-revocation-list 2\nreader IDR-0000000000000000\n"
-      "spki 0000000000000000000000000000000000000000000000000000000000000000\n");
+      "spki 0000000000000000000000000000000000000000000000000000000000000000\n";
+  // New for each input: the chain is judged (parsed, path built, revocation keys taken)
+  // while calls fail, not found in a cache.
+  const std::unique_ptr<idr::TrustStore> listed(trust_with_root(kList));
   auto counters = idr::CounterStore::open(":memory:");
   if (!counters) abort();
   idr::VerifyOptions opt;
@@ -52,15 +90,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   opt.counters = &*counters;
   opt.nonce = idr::fuzz::kRecordNonce;
   opt.now = idr::fuzz::kRecordNow;
-  // Injected failures (allocation, SQLite, libcbor, mbedTLS) may only make it fail.
-  idr::fuzz::FailureInjection failures(data, size);
+  bool decoded = false;
   try {
-    const idr::VerifiedRecord r = idr::verify_record(data, size, opt);
+    // Injected failures may only make it fail.
+    idr::fuzz::FailureInjection failures(data, size);
+    const idr::VerifiedRecord r = verify(data, size, opt);
+    decoded = r.record() != nullptr;
     check(r);
     if (r.record() == nullptr) return 0;  // did not decode: the other ways end alike
 
     idr::VerifyOptions full = opt;
-    full.trust = listed;
+    full.trust = listed.get();
     full.field_validity = [](const idr::CardData&) {
       idr::RecordCheckResult res;
       res.outcome = idr::CheckStatus::Succeeded;
@@ -71,8 +111,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       res.outcome = card.photo.empty() ? idr::CheckStatus::Succeeded : idr::CheckStatus::Failed;
       return res;
     };
-    check(idr::verify_record(data, size, full));
-    check(idr::verify_record(data, size, full));  // the counter again: a replay
+    check(verify(data, size, full));
+    check(verify(data, size, full));  // the counter again: a replay
 
     idr::TrustStore revoked;
     if (revoked.add_root_der(idr::fuzz::read_file(idr::fuzz::kRecordRoot))) {
@@ -93,7 +133,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (one && fresh && r.verified()) {
         idr::VerifyOptions again = opt;
         again.counters = &*fresh;
-        if (!idr::verify_record(*one, again).verified() &&
+        if (!verify(one->data(), one->size(), again).verified() &&
             idr::fuzz::FailureInjection::injected() == 0)
           abort();
       }
@@ -103,9 +143,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     lax.trust = trust;
     lax.now = idr::fuzz::kRecordNow + 20 * 365 * 86400;
     lax.require_nonce = lax.require_counter = lax.require_revocation = false;
-    check(idr::verify_record(data, size, lax));
+    check(verify(data, size, lax));
   } catch (const std::bad_alloc&) {
     // An injected allocation failure: allowed to surface from the C++ API.
+  }
+  if (decoded) {
+    no_failure_kept(data, size, opt, *trust, nullptr);
+    no_failure_kept(data, size, opt, *listed, kList);
   }
   return 0;
 }

@@ -173,7 +173,10 @@ static const EVP_MD* sha256_md() {
 }  // namespace
 
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
-  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, sha256_md(), nullptr) != 1) throw std::bad_alloc();
+  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, sha256_md(), nullptr) != 1) {
+    EVP_MD_CTX_free(ctx_);  // a constructor that throws runs no destructor
+    throw std::bad_alloc();
+  }
 }
 Sha256::~Sha256() {
   EVP_MD_CTX_free(ctx_);
@@ -373,11 +376,14 @@ RevocationKeys revocation_keys_of(X509* c) {
   X509_NAME_get0_der(X509_get_issuer_name(c), &issuer, &issuer_len);  // the Name's DER
   k.issuer_name_hash = sha256(issuer, issuer_len);
   // The serialNumber INTEGER's content octets (its DER minus tag and length).
+  // An encoding that fails (only an allocation can: the certificate parsed) would leave a
+  // key no revocation entry matches: a revoked certificate would pass. Hence bad_alloc.
   Der serial;
   serial.n = i2d_ASN1_INTEGER(X509_get0_serialNumber(c), &serial.p);
+  if (serial.n <= 0) throw std::bad_alloc();
   Tlv t;
   std::string ignored;
-  if (serial.n > 0 && read_tlv(serial.p, static_cast<size_t>(serial.n), t, ignored))
+  if (read_tlv(serial.p, static_cast<size_t>(serial.n), t, ignored))
     k.serial.assign(t.body, t.body + t.len);
   // The SubjectPublicKeyInfo with the point uncompressed: one form per key.
   if (const uint8_t* point = uncompressed_point(c)) {
@@ -388,11 +394,13 @@ RevocationKeys revocation_keys_of(X509* c) {
   } else {
     Der spki;
     spki.n = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(c), &spki.p);
-    k.spki_hash = sha256(spki.p, spki.n > 0 ? static_cast<size_t>(spki.n) : 0);
+    if (spki.n <= 0) throw std::bad_alloc();
+    k.spki_hash = sha256(spki.p, static_cast<size_t>(spki.n));
   }
   Der cert;
   cert.n = i2d_X509(c, &cert.p);  // the parsed (strict, canonical) bytes
-  k.certificate_hash = sha256(cert.p, cert.n > 0 ? static_cast<size_t>(cert.n) : 0);
+  if (cert.n <= 0) throw std::bad_alloc();
+  k.certificate_hash = sha256(cert.p, static_cast<size_t>(cert.n));
   k.subject_cn = subject_cn(c);
   return k;
 }

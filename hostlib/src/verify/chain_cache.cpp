@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include <cstring>
+#include <new>
 
 namespace idr::detail {
 
@@ -55,6 +56,10 @@ void verify_path(const std::vector<X509Ptr>& certs, X509_STORE* roots, ChainVerd
   X509_STORE_CTX_set_flags(ctx.get(), X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_PARTIAL_CHAIN);
   const int rc = X509_verify_cert(ctx.get());
   const int err = X509_STORE_CTX_get_error(ctx.get());
+  if (rc < 0 || err == X509_V_ERR_OUT_OF_MEM) {  // an internal error, not a verdict
+    ERR_clear_error();
+    throw std::bad_alloc();
+  }
   std::unique_ptr<STACK_OF(X509), ChainFree> built(X509_STORE_CTX_get1_chain(ctx.get()));
   ERR_clear_error();
   const int depth_count = built ? sk_X509_num(built.get()) : 0;
@@ -102,7 +107,10 @@ std::shared_ptr<const ChainVerdict> judge_chain(const std::vector<Bytes>& chain,
     if (!strict_certificate(chain[i].data(), chain[i].size(), why))
       return refuse(Reason::NonCanonicalCertificate, which + " is not strict DER: " + why);
     certs.push_back(parse_certificate(chain[i].data(), chain[i].size()));
-    if (!certs.back()) return refuse(Reason::BadCertificate, which + " does not parse");
+    if (!certs.back()) {
+      v->lasting = false;  // strict DER passed: OpenSSL refused it, or its allocation failed
+      return refuse(Reason::BadCertificate, which + " does not parse");
+    }
   }
   for (size_t i = 0; i < certs.size(); ++i) {
     X509* c = certs[i].get();
@@ -117,7 +125,10 @@ std::shared_ptr<const ChainVerdict> judge_chain(const std::vector<Bytes>& chain,
     v->x5chain.push_back(describe(c, name));
   }
   v->device_key = p256_public_key(uncompressed_point(certs[0].get()));  // the profile held
-  if (!v->device_key) return refuse(Reason::BadCertificate, "the reader certificate's key");
+  if (!v->device_key) {
+    v->lasting = false;  // the profile held: an allocation may have failed
+    return refuse(Reason::BadCertificate, "the reader certificate's key");
+  }
   if (roots == nullptr)
     v->path_failed = chain_failure(Reason::NoTrustStore, "no trusted roots configured");
   else
@@ -179,14 +190,20 @@ X509_STORE* ChainCache::store(const std::vector<Bytes>& roots) {
     store_ = X509_STORE_new();
     if (store_ == nullptr) throw std::bad_alloc();
     for (const Bytes& der : roots) {
-      // Parsed and checked against the profile when added to the TrustStore.
+      // Parsed and checked against the profile when added to the TrustStore: a root that
+      // does not parse or add now met a failed allocation. No store is kept without it (it
+      // would make every chain to that root untrusted until the roots change).
       const X509Ptr c = parse_certificate(der.data(), der.size());
-      if (!c) continue;
       // OpenSSL caches a certificate's extensions (key ids, flags) on first use; the roots
       // are shared by every thread judging a chain outside the lock, so fill that cache now,
       // while this thread alone holds them: path building then only reads them.
-      (void)X509_check_purpose(c.get(), -1, 0);
-      X509_STORE_add_cert(store_, c.get());  // takes its own reference
+      if (c) (void)X509_check_purpose(c.get(), -1, 0);
+      if (!c || X509_STORE_add_cert(store_, c.get()) != 1) {  // takes its own reference
+        X509_STORE_free(store_);
+        store_ = nullptr;
+        ERR_clear_error();
+        throw std::bad_alloc();
+      }
     }
     ERR_clear_error();
   }
@@ -223,6 +240,7 @@ std::shared_ptr<const ChainVerdict> ChainCache::verdict(const std::vector<Bytes>
     throw;
   }
   X509_STORE_free(roots_store);
+  if (!v->lasting) return v;
   std::lock_guard<std::mutex> lock(mutex_);
   if (auto it = index_.find(key); it != index_.end()) return it->second->verdict;
   lru_.push_front(Entry{key, v});

@@ -47,6 +47,10 @@ struct ChainVerdict {
   // The path to a trusted root failed (no store, untrusted, path length): the Chain result.
   std::optional<RecordCheckResult> path_failed;
   std::vector<ChainCert> path;  // the path built, reader certificate first (may be partial)
+  // False when the refusal may come from a failed allocation inside OpenSSL (a certificate
+  // that passed the strict DER check but did not parse, a key OpenSSL did not build): the
+  // cache does not keep it, so a transient failure is not a lasting verdict.
+  bool lasting = true;
 
  private:
   mutable std::mutex idle_mutex_;
