@@ -54,6 +54,9 @@ class PipeHostLink final : public hal::HostLink {
   std::function<bool()> powered;               // the MCU has power: bytes it writes go out
   std::vector<uint8_t>* record_in = nullptr;   // when set: every byte the firmware read
   std::vector<uint8_t>* record_out = nullptr;  // when set: every byte the firmware wrote
+  // When set, the firmware's host link is this one instead (the USB device layer of the USB
+  // faults, usb_link_faults_test.cpp); the deques are not used.
+  hal::HostLink* through = nullptr;
 
   Status read(uint8_t* buf, size_t max, size_t& got, uint32_t timeout_us) override;
   Status write(const uint8_t* data, size_t len) override;

@@ -20,29 +20,20 @@
 
 #include <catch2/catch.hpp>
 #include <cerrno>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "fault_rig.h"
 #include "idr/transport.h"
+#include "link_sweep.h"
 
 using namespace idr;
 using namespace idr::faults;
 
 namespace {
 
-constexpr uint64_t kCommandBudgetNs = 3000ull * 1'000'000;  // ReaderOptions::command_timeout
-// The host checks its deadline between firmware steps, and the longest step is one whole
-// signed read (about 0.65 s virtual): a timeout may come that much after the deadline.
-constexpr uint64_t kStepSlackNs = 1000ull * 1'000'000;
 constexpr size_t kHeader = 8;  // AA AA AA 96 69 | LEN LEN | CMD or SW1
-
-bool full_sweep() {
-  const char* v = std::getenv("IDR_FAULTS_FULL");
-  return v != nullptr && std::string(v) == "1";
-}
 
 enum class Dir { ToReader = 0, ToHost = 1 };
 enum class ByteFault { Drop, Duplicate, Disconnect };
@@ -273,44 +264,26 @@ void transport_class(const char* name, WireMaker make) {
   REQUIRE(!to_reader.empty());
   REQUIRE(!to_host.empty());
 
+  std::vector<std::pair<Dir, uint64_t>> points;
+  for (const uint64_t index : to_reader) points.emplace_back(Dir::ToReader, index);
+  for (const uint64_t index : to_host) points.emplace_back(Dir::ToHost, index);
   for (const ByteFault kind : {ByteFault::Drop, ByteFault::Duplicate, ByteFault::Disconnect}) {
     const char* kind_name = kind == ByteFault::Drop        ? "byte loss"
                             : kind == ByteFault::Duplicate ? "byte duplication"
                                                            : "disconnect mid-frame";
-    ClassTally t{std::string(name) + " " + kind_name};
-    unsigned armed = 0, fired = 0;
-    for (const Dir dir : {Dir::ToReader, Dir::ToHost}) {
-      for (const uint64_t index : dir == Dir::ToReader ? to_reader : to_host) {
-        INFO(t.name << ": byte " << index
-                    << (dir == Dir::ToReader ? " to the reader" : " to the host"));
-        WireTransport* w = connect(*rig, make, WireFault{kind, dir, index});
-        ++armed;
-        const AttemptResult r = rig->attempt();
-        INFO(r.detail);
-        if (w->fault_fired()) {
-          ++fired;
-          t.add(r);
-        }
-        CHECK(r.virtual_ns <= uint64_t{r.commands} * kCommandBudgetNs + kStepSlackNs);
-        // The host reconnects (a new connection without fault) and reads the card again.
-        (void)connect(*rig, make, WireFault{});
-        bool again = false;
-        for (int i = 0; i < 3 && !again; ++i) {
-          const AttemptResult a = rig->attempt();
-          INFO("read " << i + 1 << " after the fault: " << a.detail);
-          CHECK(a.outcome != ReadOutcome::WrongData);
-          CHECK(a.outcome != ReadOutcome::CounterFault);
-          again = a.outcome == ReadOutcome::Recovered;
-          if (!again) ++t.later_reads_failed;
-        }
-        CHECK(again);
-      }
-    }
-    WARN(t.line());
-    CHECK(t.points == armed);
-    CHECK(fired == armed);
-    CHECK(t.wrong_data == 0);
-    CHECK(t.counter_fault == 0);
+    LinkFaultClass c;
+    c.name = std::string(name) + " " + kind_name;
+    c.points = points.size();
+    c.where = [&](size_t i) {
+      return "byte " + std::to_string(points[i].second) +
+             (points[i].first == Dir::ToReader ? " to the reader" : " to the host");
+    };
+    c.arm = [&, kind](size_t i) -> std::function<bool()> {
+      WireTransport* w = connect(*rig, make, WireFault{kind, points[i].first, points[i].second});
+      return [w] { return w->fault_fired(); };
+    };
+    c.reconnect = [&] { (void)connect(*rig, make, WireFault{}); };
+    sweep(*rig, c);
   }
   CHECK(rig->simulator().model_errors().empty());
 }

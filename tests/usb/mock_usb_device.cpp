@@ -124,6 +124,26 @@ struct MockUsbDevice::Impl {
   uint64_t completed = 0;
   std::thread thread;
 
+  // The armed bulk fault (arm_bulk_fault) and the packets moved since.
+  BulkFault fault = BulkFault::None;
+  bool fault_in = false;
+  uint64_t fault_index = 0;
+  bool fault_fired = false;
+  std::vector<size_t> moved[2];  // [0] OUT, [1] IN: packet sizes
+
+  // The armed fault applies to the next packet of this direction (m held).
+  bool fault_here(bool in) {
+    if (fault == BulkFault::None || fault_fired || fault_in != in ||
+        moved[in ? 1 : 0].size() != fault_index)
+      return false;
+    fault_fired = true;
+    return true;
+  }
+  void unplug_now() {
+    gone = true;
+    if (bus) bus->close();
+  }
+
   // --- transactions on the bus (m held) --------------------------------------------------
 
   // A whole control transfer, as a host controller runs it (USB 2.0 8.5.3). Returns the
@@ -184,36 +204,70 @@ struct MockUsbDevice::Impl {
     }
     Reply r;
     if ((u.endpoint & 0x80) != 0) {
+      const bool hit = fault_here(true);
+      if (hit && fault == BulkFault::Unplugged) {
+        unplug_now();
+        finish(u, -ESHUTDOWN);
+        return true;
+      }
       if (!bus->transact(wire::Kind::In, u.endpoint, nullptr, wire::kMaxPacket, r)) {
         finish(u, -ESHUTDOWN);
         return true;
       }
-      if (r.handshake == wire::Handshake::Nak) return false;
+      if (r.handshake == wire::Handshake::Nak) {
+        if (hit) fault_fired = false;  // no packet yet: the fault waits for it
+        return false;
+      }
       if (r.handshake == wire::Handshake::Stall) {
+        if (hit) fault_fired = false;
         finish(u, -EPIPE);
         return true;
       }
+      moved[1].push_back(r.data.size());
+      if (hit && fault == BulkFault::Lost) {
+        finish(u, -EPROTO);  // the bytes before it stay in actual_length
+        return true;
+      }
+      if (hit && fault == BulkFault::Repeated)
+        r.data.insert(r.data.end(), r.data.begin(), r.data.end());
       const size_t room = u.data.size() - static_cast<size_t>(u.actual);
       const size_t n = std::min(room, r.data.size());
       if (n != 0) std::memcpy(u.data.data() + u.actual, r.data.data(), n);  // a ZLP has no data
       u.actual += static_cast<int>(n);
       if (r.data.size() > room)
         finish(u, -EOVERFLOW);
-      else if (r.data.size() < wire::kMaxPacket || static_cast<size_t>(u.actual) == u.data.size())
-        finish(u, 0);
+      else if (r.data.size() % wire::kMaxPacket != 0 || r.data.empty() ||
+               static_cast<size_t>(u.actual) == u.data.size())
+        finish(u, 0);  // a short packet (a repeated one counts as its size) ends the transfer
       return true;
     }
     const size_t n = std::min<size_t>(wire::kMaxPacket, u.data.size() - u.offset);
     const bool zlp = n == 0;
+    const bool hit = fault_here(false);
+    if (hit && fault == BulkFault::Unplugged) {
+      unplug_now();
+      finish(u, -ESHUTDOWN);
+      return true;
+    }
+    if (hit && fault == BulkFault::Lost) {
+      moved[0].push_back(n);
+      finish(u, -EPROTO);  // the device never got it; the bytes before it were sent
+      return true;
+    }
     if (!bus->transact(wire::Kind::Out, u.endpoint, u.data.data() + u.offset, n, r)) {
       finish(u, -ESHUTDOWN);
       return true;
     }
-    if (r.handshake == wire::Handshake::Nak) return false;
+    if (r.handshake == wire::Handshake::Nak) {
+      if (hit) fault_fired = false;  // not taken: the fault waits for the packet's next try
+      return false;
+    }
     if (r.handshake == wire::Handshake::Stall) {
       finish(u, -EPIPE);
       return true;
     }
+    moved[0].push_back(n);
+    if (hit && fault == BulkFault::Repeated) return true;  // sent again at the next step
     u.offset += n;
     u.actual = static_cast<int>(u.offset);
     if (zlp) u.zlp_sent = true;
@@ -536,6 +590,26 @@ void MockUsbDevice::plug_in(uint16_t bus_port) {
 
 const std::vector<uint8_t>& MockUsbDevice::descriptors() const {
   return impl_->descriptors;
+}
+
+void MockUsbDevice::arm_bulk_fault(BulkFault kind, bool in, uint64_t index) {
+  std::lock_guard<std::mutex> lock(impl_->m);
+  impl_->fault = kind;
+  impl_->fault_in = in;
+  impl_->fault_index = index;
+  impl_->fault_fired = false;
+  impl_->moved[0].clear();
+  impl_->moved[1].clear();
+}
+
+bool MockUsbDevice::bulk_fault_fired() const {
+  std::lock_guard<std::mutex> lock(impl_->m);
+  return impl_->fault_fired;
+}
+
+std::vector<size_t> MockUsbDevice::bulk_packets(bool in) const {
+  std::lock_guard<std::mutex> lock(impl_->m);
+  return impl_->moved[in ? 1 : 0];
 }
 
 uint64_t MockUsbDevice::urbs_completed() const {

@@ -35,6 +35,20 @@ class MockUsbDevice {
   // URBs completed since the start (control + bulk), for tests that check traffic flowed.
   [[nodiscard]] uint64_t urbs_completed() const;
 
+  // A fault on one bulk data packet (tests/faults, DESIGN 4): the packet of direction `in`
+  // (IN = device to host) with index `index`, counted from this call over the packets the
+  // bus moved (zero-length ones included):
+  //   Lost: its data never reaches the other side; the URB ends with -EPROTO (what the host
+  //     controller reports after three tries of a damaged packet) holding the bytes before.
+  //   Repeated: its data arrives twice (a data toggle failure: a retransmission accepted).
+  //   Unplugged: the cable is pulled instead of moving it (as pull()).
+  // These calls wait for the bus (a transaction in flight waits for the firmware's answer).
+  enum class BulkFault { None, Lost, Repeated, Unplugged };
+  void arm_bulk_fault(BulkFault kind, bool in, uint64_t index);
+  [[nodiscard]] bool bulk_fault_fired() const;
+  // The sizes of the bulk packets moved in direction `in` since arm_bulk_fault.
+  [[nodiscard]] std::vector<size_t> bulk_packets(bool in) const;
+
   struct Impl;
 
  private:

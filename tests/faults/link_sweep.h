@@ -1,0 +1,31 @@
+#pragma once
+// One host-link fault class swept over its points (DESIGN 4): per point a new connection with
+// the fault armed and one full signed read (its outcome tallied), then a connection without
+// fault on which the reader must read the card again within 3 reads. Shared by the byte
+// transports (host_link_faults_test.cpp) and USB (usb_link_faults_test.cpp).
+#include <cstddef>
+#include <functional>
+#include <string>
+
+#include "fault_rig.h"
+
+namespace idr::faults {
+
+// IDR_FAULTS_FULL=1 (toolchain/fuzz --faults): every point; else the suite's sample.
+[[nodiscard]] bool full_sweep();
+
+struct LinkFaultClass {
+  std::string name;  // "tcp byte loss": the tally's line
+  size_t points = 0;
+  std::function<std::string(size_t)> where;  // point i, for messages
+  // A new connection for the host with point i's fault armed; returns whether it fired.
+  std::function<std::function<bool()>(size_t)> arm;
+  std::function<void()> reconnect;  // a new connection without fault
+};
+
+// Runs the class on `rig` (provisioned), prints its tally (WARN) and checks: every point's
+// fault fired, no wrong data signed, no counter lost or repeated (also in the reads after),
+// each read within the host's budget for the commands it sent, the card read again after.
+void sweep(FaultRig& rig, const LinkFaultClass& c);
+
+}  // namespace idr::faults
