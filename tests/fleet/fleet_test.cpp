@@ -390,6 +390,36 @@ TEST_CASE("a rejected record delivered again is kept once in rejected_records") 
   CHECK(pg_count(pg, "SELECT count(*) FROM alerts") == 2);
 }
 
+// A clone's record first rejected for a reason outside its bytes (here a malformed subject)
+// and sent again where it verifies is not kept a second time, but the rules still see it: a
+// clone cannot evade the cloned-reader alert by being rejected once first.
+TEST_CASE("a clone's bytes rejected once for their subject still raise cloned-reader once") {
+  FleetFixture f;
+  const std::string& pg = f.pg;
+  auto record = [&](uint64_t counter, const std::u16string& name) {
+    idr::test::RecordSpec spec;
+    spec.counter = counter;
+    idr::test::ResidentCard card;
+    card.name = name;
+    spec.fields = idr::test::resident_fields(card);
+    return f.readers.sign(1, spec);
+  };
+  const idr::Bytes clone = record(2, u"李四");  // counter 2 signed again with other content
+  Ingest ingest(f.engines, {f.readers.root});
+  publish_raw(f.engines, "idr.rec.hebei.gate-3", record(2, u"张三丰"), "genuine");
+  publish_raw(f.engines, "idr.rec.a.b.c", clone, "clone-bad-subject");
+  publish_raw(f.engines, "idr.rec.hebei.gate-3", clone, "clone");
+  publish_raw(f.engines, "idr.rec.hebei.gate-4", clone, "clone-again");
+  wait_until([&] { return all_acknowledged(f.engines); }, "every message acknowledged");
+  const std::string figures = ingest.stop();
+  INFO(figures);
+  CHECK(figures.rfind("stored 1; duplicates 2; rejected 1; alerts 2;", 0) == 0);
+  CHECK(pg_rows(pg, "SELECT reason FROM rejected_records") ==
+        std::vector<std::string>{"subject is not idr.rec.<province>.<site>"});
+  CHECK(pg_rows(pg, "SELECT kind, counter FROM alerts ORDER BY kind") ==
+        std::vector<std::string>{"cloned-reader|2", "id-other-holder|2"});
+}
+
 // A record PostgreSQL refuses for its data (here a CHECK an operator added) fails its whole
 // batch's transaction, and would on every retry: the batch is stored again record by record,
 // the refused one rejected with PostgreSQL's reason (kept once), the others stored.

@@ -284,7 +284,7 @@ std::string create_schema(PGconn* conn) {
       // What is kept in rejected_records (did not verify, another signature) is kept once
       // per message bytes: the same bytes again, in this batch or kept before (a redelivery
       // after a crash, a republication past the stream's duplicate window), are
-      // 'rejected-again' (no row; no detection runs again).
+      // 'rejected-again' (no row; the caller still runs the rules for a verified one).
       "  UPDATE idr_batch b SET evidence = sha256(p_signed[b.ord])"
       "    WHERE b.outcome IN ('rejected', 'other');"
       "  UPDATE idr_batch b SET outcome = 'rejected-again' WHERE b.evidence IS NOT NULL AND"
@@ -618,7 +618,7 @@ struct Ingester::Impl {
       }
       // The same signed record again (already stored), or the same bytes as a message
       // already kept in rejected_records.
-      if (outcome == "duplicate" || outcome == "rejected-again") {
+      if (outcome == "duplicate" || (outcome == "rejected-again" && !it.verified)) {
         ++tally.dups;
         continue;
       }
@@ -628,6 +628,12 @@ struct Ingester::Impl {
         ++tally.stored;
       } else if (outcome == "other") {  // kept in rejected_records; the id is the stored one
         ++tally.rejected;
+      } else if (outcome == "rejected-again") {
+        // Another signature for a stored key whose bytes were kept before, maybe for a
+        // reason outside them (a malformed subject, a trust root missing then): the rules
+        // still see it, or a clone rejected once first would evade them. Running them again
+        // raises nothing twice (alerts are unique by kind, reader and counter).
+        ++tally.dups;
       } else {
         *why = "idr_store_batch: unknown outcome " + outcome;
         return Stored::Failed;

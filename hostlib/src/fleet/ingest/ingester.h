@@ -6,7 +6,9 @@
 // inserted in the transaction that stores the record, so a record delivered again (a crash
 // between commit and acknowledgement, a gate's spool sending it twice after the duplicate
 // window) is recognised and acknowledged without a second row; a message kept in
-// rejected_records is kept once (the SHA-256 of its bytes is unique there). A batch PostgreSQL
+// rejected_records is kept once (the SHA-256 of its bytes is unique there), yet a record that
+// verifies goes through the detections even when its bytes were kept before for a reason
+// outside them (a malformed subject, a trust root missing then). A batch PostgreSQL
 // refuses for its data is stored again one record per transaction: the record refused alone
 // is rejected with the reason, the others are stored (other errors are retried). Per-reader
 // order: each reader serial goes to one worker (hash), whose queue is first in, first out.
@@ -14,8 +16,9 @@
 // Detections (DESIGN 13): every verified record that is not a redelivery of a stored one goes
 // through the rules (detections.h) in the transaction that stores it; after COMMIT the alerts
 // raised are published on alerts.KIND (stream IDR_ALERTS). A record delivered again after a
-// crash either was committed (record_keys: no rule runs again) or was rolled back with its
-// alerts, so nothing is raised twice.
+// crash either was committed (record_keys: no rule runs again; another signature for a stored
+// key runs them again, and alerts are unique by kind, reader and counter) or was rolled back
+// with its alerts, so nothing is raised twice.
 //
 // Thread safety: run() on one thread; request_stop() from any thread or a signal handler's
 // flag watcher; stats() from any thread.
