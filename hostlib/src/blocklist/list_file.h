@@ -74,11 +74,9 @@ struct Placement {
   uint64_t value = 0;  // < 2^value_bits
 };
 inline Placement place(MixedKey k, const Geometry& g) {
-  const u128 key = k.value();
-  const u128 product = static_cast<u128>(static_cast<uint64_t>(key >> 4)) * g.blocks;
+  const u128 product = static_cast<u128>(k.word) * g.blocks;
   const uint64_t frac = static_cast<uint64_t>(product);
-  return Placement{static_cast<uint64_t>(product >> 64),
-                   ((frac >> g.shift) << 4) | static_cast<uint64_t>(key & 15)};
+  return Placement{static_cast<uint64_t>(product >> 64), ((frac >> g.shift) << 4) | k.low};
 }
 // The inverse of place (used by for_each and apply, not by lookups: it divides).
 [[nodiscard]] MixedKey unplace(uint64_t home, uint64_t value, const Geometry& g);

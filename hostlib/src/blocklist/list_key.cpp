@@ -13,6 +13,14 @@ KeyFault first_fault(bool id_digits, bool id_last, bool birth, bool valid_from) 
                       : KeyFault::None;
 }
 
+#if defined(__SSE2__)
+__attribute__((cold, noinline)) KeyFault swar_fault(std::string_view id,
+                                                    std::string_view valid_from) {
+  MixedKey unused;
+  return pack_key_swar(id, valid_from, &unused);
+}
+#endif
+
 }  // namespace key_detail
 
 namespace {

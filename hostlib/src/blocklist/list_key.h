@@ -20,10 +20,15 @@ __extension__ typedef unsigned __int128 u128;  // 68-bit keys; GCC/Clang extensi
 constexpr unsigned kKeyBits = 68;
 constexpr u128 kKeyMask = (u128{1} << kKeyBits) - 1;
 
-// The permuted key, < 2^68.
+// The permuted key, < 2^68, kept as its two parts: the key is word * 16 + low (the
+// permutation's last step yields them so; place() uses them as they are, no 128-bit shifts).
 struct MixedKey {
-  u128 v = 0;
-  [[nodiscard]] u128 value() const { return v; }
+  uint64_t word = 0;
+  uint64_t low = 0;  // < 16
+  [[nodiscard]] u128 value() const { return static_cast<u128>(word) << 4 | low; }
+  [[nodiscard]] static MixedKey of(u128 v) {
+    return MixedKey{static_cast<uint64_t>(v >> 4), static_cast<uint64_t>(v) & 15};
+  }
 };
 
 // Why a number or date cannot be a key, in the order they are reported.
@@ -91,11 +96,11 @@ constexpr uint64_t inverse(uint64_t m) {  // m^-1 mod 2^64 by Newton's iteration
 // times another odd number; the result is that word followed by hi. Its top bits (they
 // choose the block) are a product's top bits: they depend on every bit of the key. Each
 // step is undone in reverse order by unpermute.
-inline u128 permute(uint64_t hi, uint64_t lo) {
+inline MixedKey permute(uint64_t hi, uint64_t lo) {
   lo *= kMul1;
   lo ^= lo >> 32;
   lo = (lo ^ hi * kTopSpread) * kMul2;
-  return static_cast<u128>(lo) << 4 | hi;
+  return MixedKey{lo, hi};
 }
 inline u128 unpermute(u128 x) {
   const uint64_t hi = static_cast<uint64_t>(x) & 15;
@@ -107,12 +112,27 @@ static_assert(kMul1 * inverse(kMul1) == 1 && kMul2 * inverse(kMul2) == 1, "inver
 
 KeyFault first_fault(bool id_digits, bool id_last, bool birth, bool valid_from);
 
+// The end of both packers: every check's failure bits ORed into `bad`, tested by one branch;
+// on failure the reason (why(), off the fast path), else the permuted key.
+template <class Why>
+__attribute__((always_inline)) inline KeyFault finish_key(uint64_t bad, const Why& why,
+                                                          uint64_t id_part, uint64_t day,
+                                                          MixedKey* out) {
+  if (__builtin_expect(bad != 0, 0)) return why();
+  *out = permute(id_part >> (64 - kDateBits), id_part << kDateBits | day);
+  return KeyFault::None;
+}
+
 // Valid-from dates as (year - 1900) * 372 + (month - 1) * 31 + day - 1: the ones below
 // kFromDays are 1900-01-01..2155-12-31; bit d of the table (word d / 64) is set when d is a
-// calendar date (no April 31, February 29 in leap years only). 11.6 KiB, made at compile time.
+// calendar date (no April 31, February 29 in leap years only). The table spans all of
+// 2^kDateBits (16 KiB, made at compile time; the bits from kFromDays on are clear), so a
+// date number masked to kDateBits bits indexes it without a bounds check, and a date
+// after 2155 (its number in range when its digits are) finds its bit clear: refused.
 constexpr uint64_t kFromDays = 256 * 372;
+constexpr uint64_t kDateMask = (uint64_t{1} << kDateBits) - 1;
 struct CalendarDates {
-  uint64_t words[kFromDays / 64] = {};
+  uint64_t words[(kDateMask + 1) / 64] = {};
 };
 constexpr bool leap(uint64_t y) {
   return y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
@@ -137,6 +157,10 @@ static_assert(is_date(100 * 372 + 31 + 28), "2000-02-29 is a date");
 static_assert(!is_date(31 + 28), "1900-02-29 is not");
 static_assert(!is_date(200 * 372 + 31 + 28), "2100-02-29 is not");
 static_assert(!is_date(3 * 31 + 30), "1900-04-31 is not");
+static_assert(is_date(kFromDays - 1) && !is_date(kFromDays), "2155-12-31 is the last date");
+inline uint64_t not_a_date(uint64_t day) {  // day <= kDateMask; 1 unless a calendar date
+  return (~kCalendarDates.words[day / 64] >> (day % 64)) & 1;
+}
 
 // The check character's value: '0'..'9' 0..9, 'X' 10, anything else 0xFF.
 struct CheckValues {
@@ -187,25 +211,30 @@ __attribute__((always_inline)) inline KeyFault pack_key_swar(std::string_view id
                            check - (1800 * 372 + 31 + 1) * kOrderCheck;
   // (year - 1900) * 372 + (month - 1) * 31 + day - 1 from the pairs (century, year, month, day).
   const uint64_t from_days = weighted(pv, 37200, 372, 31, 1) - (1900 * 372 + 31 + 1);
-  const uint64_t day = from_days < kFromDays ? from_days : 0;  // the table's bounds
+  const uint64_t day = from_days & kDateMask;  // the table's bounds
   // Each check a nonzero value when it fails, ORed (no branch each): one test and one branch.
   const uint64_t id_bad = ((non_digit_bits(a) | non_digit_bits(b)) & kHighNibbles) | (c16 > 9);
   const uint64_t last_bad = uint64_t{c17 > 9} & uint64_t{!last_x};
   const uint64_t birth_lanes = (pb & lanes(0, 0xFFFF, 0xFFFF, 0)) | (pa & lanes(0, 0, 0, 0xFFFF));
   const uint64_t birth_bad = out_of_range(birth_lanes, lanes(0, 1, 1, 18), lanes(0, 12, 31, 21));
-  // Month and day in range first (else another date's number), then below 2156 and a day of
-  // the calendar.
+  // Month and day in range first (else another date's number, and from_days may pass
+  // 2^kDateBits), then a day of the calendar before 2156.
   const uint64_t from_bad = uint64_t{from_size_bad} | (non_digit_bits(v) & kHighNibbles) |
                             out_of_range(pv, lanes(19, 0, 1, 1), lanes(21, 99, 12, 31)) |
-                            uint64_t{from_days >= kFromDays} |
-                            ((~kCalendarDates.words[day / 64] >> (day % 64)) & 1);
-  if (__builtin_expect((id_bad | last_bad | birth_bad | from_bad) != 0, 0))
-    return first_fault(id_bad != 0, last_bad != 0, birth_bad != 0, from_bad != 0);
-  out->v = permute(id_part >> (64 - kDateBits), id_part << kDateBits | day);
-  return KeyFault::None;
+                            not_a_date(day);
+  return finish_key(
+      id_bad | last_bad | birth_bad | from_bad,
+      [&] { return first_fault(id_bad != 0, last_bad != 0, birth_bad != 0, from_bad != 0); },
+      id_part, day, out);
 }
 
 #if defined(__SSE2__)
+namespace key_detail {
+// The reason a key pack_key_sse2 refused is not one (pack_key_swar's; the same rules): the
+// SSE2 packer folds its checks into one bit and asks for the reason only on failure.
+KeyFault swar_fault(std::string_view id, std::string_view valid_from);
+}  // namespace key_detail
+
 __attribute__((always_inline)) inline KeyFault pack_key_sse2(std::string_view id,
                                                              std::string_view valid_from,
                                                              MixedKey* out) {
@@ -216,13 +245,14 @@ __attribute__((always_inline)) inline KeyFault pack_key_sse2(std::string_view id
   // A date of the wrong size is checked as "00000000" (refused: century 00).
   static constexpr char kZeros[8] = {'0', '0', '0', '0', '0', '0', '0', '0'};
   const char* f = from_size_bad ? kZeros : valid_from.data();
-  const __m128i zero_char = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
-  // Digits 0..15 of the number (x) and the 8 of the date (y, upper half zero), minus '0':
-  // each byte a digit exactly when at most 9 unsigned.
-  const __m128i x = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), zero_char);
-  const __m128i y = _mm_sub_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(f)), zero_char);
-  const int x_digits = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(x, nine), nine));
-  const int y_digits = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(y, nine), nine)) & 0xFF;
+  const __m128i nine = _mm_set1_epi8(9);
+  // Digits 0..15 of the number (x) and the 8 of the date (y; its upper half stays zero),
+  // minus '0': each byte a digit exactly when at most 9 unsigned.
+  const __m128i x =
+      _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), _mm_set1_epi8('0'));
+  const __m128i y =
+      _mm_sub_epi8(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(f)),
+                   _mm_setr_epi8('0', '0', '0', '0', '0', '0', '0', '0', 0, 0, 0, 0, 0, 0, 0, 0));
   // Pairs of digits in 16-bit lanes, first digit times ten plus the second (< 2816 for
   // non-digit bytes: the compares below stay exact, and such keys are refused anyway).
   const __m128i low_bytes = _mm_set1_epi16(0xFF), ten = _mm_set1_epi16(10);
@@ -230,14 +260,17 @@ __attribute__((always_inline)) inline KeyFault pack_key_sse2(std::string_view id
       _mm_add_epi16(_mm_mullo_epi16(_mm_and_si128(x, low_bytes), ten), _mm_srli_epi16(x, 8));
   const __m128i py =
       _mm_add_epi16(_mm_mullo_epi16(_mm_and_si128(y, low_bytes), ten), _mm_srli_epi16(y, 8));
-  // px: region (3 pairs), century, year in century, month, day, order digits 15-16;
-  // py: century, year, month, day (lanes 4..7 unused: any value passes).
-  const int birth_out = _mm_movemask_epi8(
-      _mm_or_si128(_mm_cmplt_epi16(px, _mm_setr_epi16(0, 0, 0, 18, 0, 1, 1, 0)),
-                   _mm_cmpgt_epi16(px, _mm_setr_epi16(99, 99, 99, 21, 99, 12, 31, 99))));
-  const int from_out = _mm_movemask_epi8(_mm_or_si128(
-      _mm_cmplt_epi16(py, _mm_setr_epi16(19, 0, 1, 1, -32768, -32768, -32768, -32768)),
-      _mm_cmpgt_epi16(py, _mm_setr_epi16(21, 99, 12, 31, 32767, 32767, 32767, 32767))));
+  // Every vector check in one vector, nonzero where it fails: bytes above 9 (non-digits;
+  // saturating subtraction), then pairs outside their ranges. px: region (3 pairs), century,
+  // year in century, month, day, order digits 15-16; py: century, year, month, day, then
+  // lanes 4..7 (zero: they pass).
+  const __m128i bad_vec = _mm_or_si128(
+      _mm_or_si128(
+          _mm_or_si128(_mm_subs_epu8(x, nine), _mm_subs_epu8(y, nine)),
+          _mm_or_si128(_mm_cmplt_epi16(px, _mm_setr_epi16(0, 0, 0, 18, 0, 1, 1, 0)),
+                       _mm_cmpgt_epi16(px, _mm_setr_epi16(99, 99, 99, 21, 99, 12, 31, 99)))),
+      _mm_or_si128(_mm_cmplt_epi16(py, _mm_setr_epi16(19, 0, 1, 1, 0, 0, 0, 0)),
+                   _mm_cmpgt_epi16(py, _mm_setr_epi16(21, 99, 12, 31, 0, 0, 0, 0))));
   // ((region * kBirthSpan + birth) * 1000 + order) * 11 + check (pack_key_swar's regrouping):
   // 32-bit lanes (region 4 digits, region 2 digits * 4 + century, year * 372 + month * 31,
   // day * 100 + order digits 15-16), then 64-bit lanes (region * 4 + century, year * 37200 +
@@ -246,29 +279,29 @@ __attribute__((always_inline)) inline KeyFault pack_key_sse2(std::string_view id
   const __m128i tx =
       _mm_add_epi64(_mm_mul_epu32(sx, _mm_setr_epi32(400, 0, 100, 0)), _mm_srli_epi64(sx, 32));
   const __m128i ux = _mm_mul_epu32(tx, _mm_setr_epi32(37200 * 11000, 0, 110, 0));
-  const uint64_t c16 = static_cast<unsigned char>(p[16]) - uint64_t{'0'};
+  const uint64_t c16 = static_cast<unsigned char>(p[16]);
   const uint64_t check = kCheckValues.v[static_cast<unsigned char>(p[17])];  // 0xFF: none
   const uint64_t id_part =
       static_cast<uint64_t>(_mm_cvtsi128_si64(_mm_add_epi64(ux, _mm_unpackhi_epi64(ux, ux)))) +
-      c16 * 11 + check - (uint64_t{1800} * 372 + 31 + 1) * 11000;
+      c16 * 11 + check - ((uint64_t{1800} * 372 + 31 + 1) * 11000 + '0' * 11);
   // (year - 1900) * 372 + (month - 1) * 31 + day - 1: lanes (year, month * 31 + day).
   const __m128i sy = _mm_madd_epi16(py, _mm_setr_epi16(100, 1, 31, 1, 0, 0, 0, 0));
   const uint64_t from_days =
       static_cast<uint64_t>(_mm_cvtsi128_si64(
           _mm_add_epi64(_mm_mul_epu32(sy, _mm_setr_epi32(372, 0, 0, 0)), _mm_srli_epi64(sy, 32)))) -
       (1900 * 372 + 31 + 1);
-  const uint64_t day = from_days < kFromDays ? from_days : 0;  // the table's bounds
-  // Each check a nonzero value when it fails, ORed: one test and one branch.
-  const uint64_t id_bad = static_cast<unsigned>(x_digits ^ 0xFFFF) | (c16 > 9);
-  const uint64_t last_bad = check > 10;
-  const uint64_t birth_bad = static_cast<unsigned>(birth_out);
-  const uint64_t from_bad = from_size_bad | static_cast<unsigned>(y_digits ^ 0xFF) |
-                            static_cast<unsigned>(from_out) | (from_days >= kFromDays) |
-                            ((~kCalendarDates.words[day / 64] >> (day % 64)) & 1);
-  if (__builtin_expect((id_bad | last_bad | birth_bad | from_bad) != 0, 0))
-    return first_fault(id_bad != 0, last_bad != 0, birth_bad != 0, from_bad != 0);
-  out->v = permute(id_part >> (64 - kDateBits), id_part << kDateBits | day);
-  return KeyFault::None;
+  const uint64_t day = from_days & kDateMask;  // the table's bounds
+  // The scalar checks as top bits (no compare each): character 16 a digit ('0'..'9'), the
+  // check value at most 10; then the calendar's bit (a date before 2156: when the pairs of
+  // the date are out of range, from_days may be anything, but bad_vec refuses the key). A
+  // wrong-size date was checked as "00000000": century 00, refused.
+  const uint64_t top_bad = (c16 - '0') | ('9' - c16) | (10 - check);
+  const uint64_t bad =
+      static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bad_vec, _mm_setzero_si128())) ^
+                            0xFFFF) |
+      (top_bad >> 63) | not_a_date(day);
+  return finish_key(
+      bad, [&] { return swar_fault(id, valid_from); }, id_part, day, out);
 }
 #endif
 

@@ -72,8 +72,7 @@ MixedKey unplace(uint64_t home, uint64_t value, const Geometry& g) {
   // The one multiple of `blocks` in [home * 2^64 + (value >> 4 << shift), + 2^shift).
   const u128 low = (static_cast<u128>(home) << 64) + (static_cast<u128>(value >> 4) << g.shift);
   const u128 top = (low + g.blocks - 1) / g.blocks;
-  const u128 key = (top << 4) | (value & 15);
-  return MixedKey{key};
+  return MixedKey{static_cast<uint64_t>(top), value & 15};  // top < 2^64: keys are < 2^68
 }
 
 ListWriter::~ListWriter() {
