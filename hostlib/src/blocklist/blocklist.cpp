@@ -333,7 +333,7 @@ void Blocklist::contains_many(const BlocklistQuery* queries, size_t count,
   // are packed and placed, then their home blocks prefetched in one burst; then group g,
   // prefetched one group of work earlier, is compared. The misses of a group overlap each
   // other and the work on the group before. (Measured on a KVM guest: a prefetch right
-  // after each key's packing hid far less of the miss than the burst, 15 against 26 M/s at
+  // after each key's packing hid far less of the miss than the burst, 15 against 24 M/s at
   // 20 M entries; groups of 64 a little more than 16 or 32, as much as 128. DESIGN 9.)
   // A query in flight is only its block and target (a ring of two groups); the rare lookup
   // that goes past its home block packs its query again (resolve_further needs the key).
