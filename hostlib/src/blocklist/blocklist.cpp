@@ -332,13 +332,13 @@ void Blocklist::contains_many(const BlocklistQuery* queries, size_t count,
   // In groups, two at a time: before any key of group g + 1 is compared, all of its keys
   // are packed and placed, then their home blocks prefetched in one burst; then group g,
   // prefetched one group of work earlier, is compared. The misses of a group overlap each
-  // other and the work on the group before. (Measured on a KVM guest: a prefetch right
-  // after each key's packing hid far less of the miss than the burst, 15 against 24 M/s at
-  // 20 M entries; groups of 64 a little more than 16 or 32, as much as 128. DESIGN 9.)
-  // A query in flight is only its block and target (a ring of two groups); the rare lookup
-  // that goes past its home block packs its query again (resolve_further needs the key).
-  // The geometry is copied into locals: stores into the ring and the answers would make
-  // the compiler reload members of *impl_ for every key.
+  // other (README "The lookup path on 2026-12-05": hardly the work). (Measured on a KVM guest: a
+  // prefetch right after each key's packing hid far less of the miss than the burst, 15 against 24
+  // M/s at 20 M entries; groups of 64 a little more than 16 or 32, as much as 128. DESIGN 9.) A
+  // query in flight is only its block and target (a ring of two groups); the rare lookup that goes
+  // past its home block packs its query again (resolve_further needs the key). The geometry is
+  // copied into locals: stores into the ring and the answers would make the compiler reload members
+  // of *impl_ for every key.
   constexpr size_t kGroup = 64;
   struct Pending {
     const uint8_t* block;  // nullptr: the query is malformed
