@@ -420,6 +420,34 @@ TEST_CASE("a clone's bytes rejected once for their subject still raise cloned-re
         std::vector<std::string>{"cloned-reader|2", "id-other-holder|2"});
 }
 
+// A database an older idr-ingest created has rejected_records without signed_sha256 (and may
+// keep the same bytes twice): the schema is upgraded at open (the column filled, the first of
+// each message kept, then unique), and rejects are kept again.
+TEST_CASE("idr-ingest upgrades an older rejected_records and keeps rejects in it") {
+  FleetFixture f;
+  const std::string& pg = f.pg;
+  (void)pg_rows(pg,
+                "CREATE TABLE rejected_records(id bigserial PRIMARY KEY, received_at timestamptz "
+                "NOT NULL DEFAULT now(), subject text NOT NULL, stream_seq bigint NOT NULL, "
+                "reason text NOT NULL, signed bytea NOT NULL); INSERT INTO rejected_records("
+                "subject, stream_seq, reason, signed) VALUES ('s', 1, 'first', '\\x01'), "
+                "('s', 2, 'again', '\\x01'), ('s', 3, 'other', '\\x02'); SELECT 1");
+  idr::test::RecordSpec spec;
+  spec.counter = 1;
+  spec.fields = idr::test::resident_fields(idr::test::ResidentCard{});
+  Ingest ingest(f.engines, {f.readers.root});
+  publish_raw(f.engines, "idr.rec.a.b.c", f.readers.sign(1, spec), "bad-subject");
+  wait_until([&] { return all_acknowledged(f.engines); }, "the reject acknowledged");
+  const std::string figures = ingest.stop();
+  INFO(figures);
+  CHECK(figures.rfind("stored 0; duplicates 0; rejected 1;", 0) == 0);
+  CHECK(
+      pg_rows(pg, "SELECT stream_seq, reason FROM rejected_records ORDER BY id") ==
+      std::vector<std::string>{"1|first", "3|other", "1|subject is not idr.rec.<province>.<site>"});
+  CHECK(pg_count(
+            pg, "SELECT count(*) FROM rejected_records WHERE signed_sha256 = sha256(signed)") == 3);
+}
+
 // A record PostgreSQL refuses for its data (here a CHECK an operator added) fails its whole
 // batch's transaction, and would on every retry: the batch is stored again record by record,
 // the refused one rejected with PostgreSQL's reason (kept once), the others stored.

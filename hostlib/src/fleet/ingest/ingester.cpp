@@ -218,6 +218,18 @@ std::string create_schema(PGconn* conn) {
       "  received_at timestamptz NOT NULL DEFAULT now(), subject text NOT NULL,"
       "  stream_seq bigint NOT NULL, reason text NOT NULL, signed bytea NOT NULL,"
       "  signed_sha256 bytea NOT NULL UNIQUE);"
+      // A table an older idr-ingest created has no signed_sha256 and may keep the same bytes
+      // twice: the column is added and filled, the first row of each message kept, then it
+      // is made unique (the index a UNIQUE column gets, by its name) and NOT NULL.
+      "DO $up$ BEGIN IF to_regclass('rejected_records_signed_sha256_key') IS NULL THEN"
+      "  ALTER TABLE rejected_records ADD COLUMN IF NOT EXISTS signed_sha256 bytea;"
+      "  UPDATE rejected_records SET signed_sha256 = sha256(signed) WHERE signed_sha256 IS NULL;"
+      "  DELETE FROM rejected_records r USING rejected_records e"
+      "    WHERE e.signed_sha256 = r.signed_sha256 AND e.id < r.id;"
+      "  CREATE UNIQUE INDEX rejected_records_signed_sha256_key"
+      "    ON rejected_records(signed_sha256);"
+      "  ALTER TABLE rejected_records ALTER COLUMN signed_sha256 SET NOT NULL;"
+      " END IF; END $up$;"
       // The batch store (kStoreBatch). What it decides per record lives in a narrow
       // temporary table of the session, emptied at each commit (the signed bytes and the
       // fields go from the arrays straight into their tables); every statement sees what the
