@@ -21,6 +21,13 @@ bool all_zero(const uint8_t* p, size_t n) {
   return true;
 }
 
+// Two 512-byte templates; a card with one leaves the second all zero.
+size_t fingerprint_length(const uint8_t* fp) {
+  return all_zero(fp + card::kFingerprintTemplateSize, card::kFingerprintTemplateSize)
+             ? card::kFingerprintTemplateSize
+             : card::kFingerprintSize;
+}
+
 bool is_garbled(Status st) {
   return st == Status::Integrity || st == Status::Protocol || st == Status::Collision ||
          st == Status::Overflow || st == Status::BufferTooSmall;
@@ -289,63 +296,90 @@ Status Rc663IdCardReader::ensure_authenticated() {
   return Status::Protocol;
 }
 
-Status Rc663IdCardReader::read_file(uint8_t file, size_t size, const Sink& sink) {
+Status Rc663IdCardReader::read_chunk(size_t offset, size_t le, size_t& resp_len) {
+  const uint8_t apdu[5] = {kReadCla, kReadIns, static_cast<uint8_t>(offset >> 8),
+                           static_cast<uint8_t>(offset & 0xFF), static_cast<uint8_t>(le)};
+  resp_len = 0;
+  const Status st = send_apdu(apdu, sizeof apdu, resp_len);
+  if (st != Status::Ok) return st;
+  const uint16_t sw = response_sw(resp_len);
+  if (sw == card::kSwFileNotFound) return Status::NoSuchContent;
+  if (sw != card::kSwOk || resp_len != le + card::kSessionMacSize + kSwSize)
+    return Status::Protocol;
+  return Status::Ok;
+}
+
+Status Rc663IdCardReader::read_chunks(uint8_t file, size_t size, const Sink& sink,
+                                      Pending& pending) {
   Status st = select_file(file);
-  if (st != Status::Ok) return st;
-  st = ensure_authenticated();
-  if (st != Status::Ok) return st;
+  // Authentication talks to the SAM: whatever it still owes is collected first (in a read
+  // the first file authenticates, with nothing pending).
+  if (st == Status::Ok && !authenticated_ && pending.active) st = collect(pending);
+  if (st == Status::Ok) st = ensure_authenticated();
+  if (st != Status::Ok) {
+    // Nothing may stay owed on the SAM link; a chunk that did not unwrap is the failure
+    // that counts (NoSuchContent is no failure, the chunk's fault is).
+    const Status prev = collect(pending);
+    return st == Status::NoSuchContent && prev != Status::Ok ? prev : st;
+  }
   // READ 80 B0 off_hi off_lo Le in chunks of 0xE6 (DESIGN 6), pipelined (DESIGN 9): chunk
   // i goes to the SAM (unwrap_send queues it on the UART and returns), then the card reads
   // chunk i + 1 over RF while the SAM works, then chunk i's plain bytes are collected. The
   // SAM's link and processing time thus hide behind the air time instead of adding to it.
   const size_t chunks = (size + card::kReadChunk - 1) / card::kReadChunk;
-  Pending pending;
   for (size_t c = 0; c < chunks; ++c) {
     const size_t offset = c * card::kReadChunk;
     const size_t le = size - offset < card::kReadChunk ? size - offset : card::kReadChunk;
-    const uint8_t apdu[5] = {kReadCla, kReadIns, static_cast<uint8_t>(offset >> 8),
-                             static_cast<uint8_t>(offset & 0xFF), static_cast<uint8_t>(le)};
     size_t resp_len = 0;
-    st = send_apdu(apdu, sizeof apdu, resp_len);
-    if (st == Status::Ok) {
-      const uint16_t sw = response_sw(resp_len);
-      if (sw == card::kSwFileNotFound) {
-        st = Status::NoSuchContent;
-      } else if (sw != card::kSwOk || resp_len != le + card::kSessionMacSize + kSwSize) {
-        st = Status::Protocol;
-      }
-    }
+    st = read_chunk(offset, le, resp_len);
     // Collect the previous chunk before anything else talks to the SAM (also on failure,
     // so no late reply is left on the link).
-    const Status prev = collect(pending, sink);
+    const Status prev = collect(pending);
     if (st != Status::Ok) return st;
     if (prev != Status::Ok) return prev;
     st = sam_.unwrap_send(file, static_cast<uint16_t>(offset), rx_, resp_len);
     if (st != Status::Ok) return st;
-    pending = Pending{true, offset, le};
+    pending = Pending{true, offset, le, sink};
   }
-  return collect(pending, sink);
+  return Status::Ok;
 }
 
-Status Rc663IdCardReader::collect(Pending& pending, const Sink& sink) {
+Status Rc663IdCardReader::read_file(uint8_t file, size_t size, const Sink& sink) {
+  Pending pending;
+  const Status st = read_chunks(file, size, sink, pending);
+  if (st != Status::Ok) return st;
+  return collect(pending);
+}
+
+Status Rc663IdCardReader::collect(Pending& pending) {
   if (!pending.active) return Status::Ok;
   pending.active = false;
   size_t plain_len = 0;
   const Status st = sam_.unwrap_receive(plain_, sizeof plain_, plain_len);
   if (st != Status::Ok) return st;
   if (plain_len != pending.len) return Status::Protocol;
-  sink.put(pending.offset, plain_, pending.len);
+  pending.sink.put(pending.offset, plain_, pending.len);
   return Status::Ok;
 }
 
-Status Rc663IdCardReader::check_issuer_macs() {
+Status Rc663IdCardReader::check_issuer_macs(Pending& pending) {
   // Unwrapping file 04 makes the SAM compare the issuer MACs with what it unwrapped in
-  // this session (sam_link.h); the MAC bytes themselves are of no use to us. Its 0x33 here
-  // is the SAM's verdict "the issuer MACs do not verify" (whether the MACs or the MAC
-  // file's own transfer are wrong, the SAM did not verify the data).
+  // this session (sam_link.h); the MAC bytes themselves are of no use to us. The file's
+  // SELECT and READ travel while the SAM still unwraps the last data chunk (DESIGN 9).
+  Status st = select_file(card::kFileSecurity);
+  size_t resp_len = 0;
+  if (st == Status::Ok) st = read_chunk(0, card::kSecurityFileSize, resp_len);
+  // The data's last chunk first: its DataCheckFailed is a transfer fault, not the verdict.
+  const Status data = collect(pending);
+  if (st != Status::Ok) return st;
+  if (data != Status::Ok) return data;
+  st = sam_.unwrap_send(card::kFileSecurity, 0, rx_, resp_len);
+  if (st != Status::Ok) return st;
   uint8_t macs[card::kSecurityFileSize] = {};
-  const Status st =
-      read_file(card::kFileSecurity, sizeof macs, Sink{macs, sizeof macs, nullptr, 0});
+  Pending security{true, 0, sizeof macs, Sink{macs, sizeof macs, nullptr, 0}};
+  st = collect(security);
+  // Its 0x33 is the SAM's verdict "the issuer MACs do not verify" (whether the MACs or the
+  // MAC file's own transfer are wrong, the SAM did not verify the data).
   if (st == Status::DataCheckFailed) issuer_rejected_ = true;
   return st;
 }
@@ -354,9 +388,10 @@ Status Rc663IdCardReader::read_base(uint8_t* text, uint8_t* photo) {
   if (text == nullptr || photo == nullptr) return Status::InvalidArgument;
   Status st = require_selected();
   if (st != Status::Ok) return st;
-  st = read_file(card::kFileBase, card::kBaseSize,
-                 Sink{text, card::kTextSize, photo, card::kPhotoSize});
-  if (st == Status::Ok) st = check_issuer_macs();
+  Pending pending;
+  st = read_chunks(card::kFileBase, card::kBaseSize,
+                   Sink{text, card::kTextSize, photo, card::kPhotoSize}, pending);
+  if (st == Status::Ok) st = check_issuer_macs(pending);
   if (st == Status::DataCheckFailed && issuer_rejected_) {
     base_read_ = true;  // the bytes are intact and the session goes on (id_card_reader.h)
     return fail(st, "reader: the SAM rejected the base file's issuer MAC");
@@ -375,20 +410,49 @@ Status Rc663IdCardReader::read_fingerprint(uint8_t* fp, size_t& fp_len) {
   Status st = require_selected();
   if (st != Status::Ok) return st;
   if (!base_read_) return fail(Status::InvalidArgument, "reader: fingerprint before base");
-  st = read_file(card::kFileFingerprint, card::kFingerprintSize,
-                 Sink{fp, card::kFingerprintSize, nullptr, 0});
+  Pending pending;
+  st = read_chunks(card::kFileFingerprint, card::kFingerprintSize,
+                   Sink{fp, card::kFingerprintSize, nullptr, 0}, pending);
   if (st == Status::NoSuchContent) return Status::Ok;  // a card without fingerprints
-  if (st == Status::Ok) st = check_issuer_macs();
+  if (st == Status::Ok) st = check_issuer_macs(pending);
   const bool rejected = st == Status::DataCheckFailed && issuer_rejected_;
   if (st != Status::Ok && !rejected) {
     field_reset();
     return fail(st, "reader: fingerprint read failed");
   }
-  // Two 512-byte templates; a card with one leaves the second all zero.
-  const bool second_empty =
-      all_zero(fp + card::kFingerprintTemplateSize, card::kFingerprintTemplateSize);
-  fp_len = second_empty ? card::kFingerprintTemplateSize : card::kFingerprintSize;
+  fp_len = fingerprint_length(fp);
   if (rejected) return fail(st, "reader: the SAM rejected the issuer MACs with the fingerprint");
+  return Status::Ok;
+}
+
+Status Rc663IdCardReader::read_base_fingerprint(uint8_t* text, uint8_t* photo, uint8_t* fp,
+                                                size_t& fp_len) {
+  fp_len = 0;
+  if (text == nullptr || photo == nullptr || fp == nullptr) return Status::InvalidArgument;
+  Status st = require_selected();
+  if (st != Status::Ok) return st;
+  // The base's last chunk is unwrapped while SELECT 02 and its first READ are on the air.
+  Pending pending;
+  st = read_chunks(card::kFileBase, card::kBaseSize,
+                   Sink{text, card::kTextSize, photo, card::kPhotoSize}, pending);
+  bool has_fingerprint = false;
+  if (st == Status::Ok) {
+    st = read_chunks(card::kFileFingerprint, card::kFingerprintSize,
+                     Sink{fp, card::kFingerprintSize, nullptr, 0}, pending);
+    has_fingerprint = st == Status::Ok;
+    if (st == Status::NoSuchContent) st = Status::Ok;  // a card without fingerprints
+  }
+  // One check for both files: the SAM compares the base MAC with the base it unwrapped and
+  // the fingerprint MAC with the fingerprint, when it unwrapped one (sam_link.h).
+  if (st == Status::Ok) st = check_issuer_macs(pending);
+  const bool rejected = st == Status::DataCheckFailed && issuer_rejected_;
+  if (st != Status::Ok && !rejected) {
+    field_reset();
+    return fail(st, "reader: base and fingerprint read failed");
+  }
+  base_read_ = true;
+  if (has_fingerprint) fp_len = fingerprint_length(fp);
+  if (rejected) return fail(st, "reader: the SAM rejected the issuer MACs");
   return Status::Ok;
 }
 

@@ -262,12 +262,18 @@ uint8_t ExtensionCommands::read_card(uint8_t fields, CardBuffers& cards, uint16_
   sam_ok_ = true;
   Status s = reader_.select_card(uid_);
   if (s != Status::Ok) return sw3_for_select(s);
-  s = reader_.read_base(cards.text, cards.photo);
+  // With the fingerprint: one read of both files and one issuer-MAC check (DESIGN 9).
+  const bool with_fingerprint = (fields & ext::kFingerprint) != 0;
+  size_t fp_len = 0;
+  s = with_fingerprint
+          ? reader_.read_base_fingerprint(cards.text, cards.photo, cards.fingerprint, fp_len)
+          : reader_.read_base(cards.text, cards.photo);
   if (s == Status::DataCheckFailed && reader_.issuer_macs_rejected()) {
     sam_ok_ = false;  // signed as read, with the SAM's "no" (extension_commands.h)
     s = Status::Ok;
   }
   if (s != Status::Ok) return sw3_for_read(s);
+  if (fp_len > card::kFingerprintSize) return sw3::kReadFailed;
   card_type = signed_card_type(cards.text);
 
   if ((fields & ext::kText) != 0) {
@@ -279,22 +285,9 @@ uint8_t ExtensionCommands::read_card(uint8_t fields, CardBuffers& cards, uint16_
                              text_fields[i].field.size};
   }
   if ((fields & ext::kPhoto) != 0) disclosed_[count++] = {"photo", cards.photo, card::kPhotoSize};
-  if ((fields & ext::kFingerprint) != 0) {
-    size_t fp_len = 0;
-    s = reader_.read_fingerprint(cards.fingerprint, fp_len);
-    if (s == Status::DataCheckFailed && reader_.issuer_macs_rejected()) {
-      sam_ok_ = false;
-      s = Status::Ok;
-    }
-    if (s == Status::NoSuchContent) {
-      fp_len = 0;  // a card without fingerprints: no field, not an error
-    } else if (s != Status::Ok) {
-      return sw3_for_read(s);
-    } else if (fp_len > card::kFingerprintSize) {
-      return sw3::kReadFailed;
-    }
-    if (fp_len != 0) disclosed_[count++] = {"fingerprint", cards.fingerprint, fp_len};
-  }
+  // A card without fingerprints: no field, not an error.
+  if (with_fingerprint && fp_len != 0)
+    disclosed_[count++] = {"fingerprint", cards.fingerprint, fp_len};
   if ((fields & ext::kAddresses) != 0) {
     size_t len = 0;
     s = reader_.read_addresses(cards.addresses, len);

@@ -130,21 +130,15 @@ size_t LegacyCommands::read_base(bool with_fingerprint, ReplyWriter& reply, Card
   // card buffers.
   uint8_t* const out = reply.buffer();
   const size_t cap = reply.capacity();
-  Status s = reader_.read_base(cards.text, cards.photo);
-  if (s != Status::Ok) return bare(sw3_for_read(s), out, cap);
-
   size_t fp_len = 0;
-  if (with_fingerprint) {
-    s = reader_.read_fingerprint(cards.fingerprint, fp_len);
-    // A card without fingerprint file: the reply says fingerprint length 0.
-    if (s == Status::NoSuchContent) {
-      s = Status::Ok;
-      fp_len = 0;
-    }
-    if (s != Status::Ok) return bare(sw3_for_read(s), out, cap);
-    if (fp_len != 0 && fp_len != card::kFingerprintTemplateSize && fp_len != card::kFingerprintSize)
-      return bare(sw3::kReadFailed, out, cap);
-  }
+  // With the fingerprint: one read of both files and one issuer-MAC check (DESIGN 9).
+  Status s = with_fingerprint
+                 ? reader_.read_base_fingerprint(cards.text, cards.photo, cards.fingerprint, fp_len)
+                 : reader_.read_base(cards.text, cards.photo);
+  if (s != Status::Ok) return bare(sw3_for_read(s), out, cap);
+  if (with_fingerprint && fp_len != 0 && fp_len != card::kFingerprintTemplateSize &&
+      fp_len != card::kFingerprintSize)
+    return bare(sw3::kReadFailed, out, cap);
 
   uint8_t lengths[6];
   const size_t lengths_size = with_fingerprint ? 6 : 4;

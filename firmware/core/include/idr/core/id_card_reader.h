@@ -46,6 +46,27 @@ class IdCardReader {
   // fp: kFingerprintSize bytes; fp_len = 0 when the card has no fingerprint, else 1024
   // (or 512 when only one template is stored). Issuer MACs rejected: see above (fp_len set).
   [[nodiscard]] virtual Status read_fingerprint(uint8_t* fp, size_t& fp_len) = 0;
+  // read_base then read_fingerprint as one read (legacy 30 10, a signed read with the
+  // fingerprint): Ok, or DataCheckFailed with issuer_macs_rejected() true when the SAM
+  // rejected the issuer MACs (every byte arrived intact and is in the buffers, fp_len set),
+  // or the failure (the selection dropped). fp_len = 0 when the card has no fingerprint.
+  // Rc663IdCardReader checks the issuer MACs once, after both files (DESIGN 6, DESIGN 9);
+  // this default reads the two in turn, each with its own check.
+  [[nodiscard]] virtual Status read_base_fingerprint(uint8_t* text, uint8_t* photo, uint8_t* fp,
+                                                     size_t& fp_len) {
+    fp_len = 0;
+    const Status base = read_base(text, photo);
+    const bool base_rejected = base == Status::DataCheckFailed && issuer_macs_rejected();
+    if (base != Status::Ok && !base_rejected) return base;
+    Status st = read_fingerprint(fp, fp_len);
+    if (st == Status::NoSuchContent) {
+      fp_len = 0;
+      st = Status::Ok;
+    }
+    const bool fp_rejected = st == Status::DataCheckFailed && issuer_macs_rejected();
+    if (st != Status::Ok && !fp_rejected) return st;
+    return base_rejected || fp_rejected ? Status::DataCheckFailed : Status::Ok;
+  }
   // buf: kAddressFileSize bytes; the non-empty 70-byte entries, in order, len = 70 * n.
   // NoSuchContent when the card has none.
   [[nodiscard]] virtual Status read_addresses(uint8_t* buf, size_t& len) = 0;

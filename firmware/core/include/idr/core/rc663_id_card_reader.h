@@ -55,6 +55,11 @@ class Rc663IdCardReader final : public IdCardReader {
   // Needs read_base first in the same selection (the SAM checks the issuer MACs against
   // the base file it unwrapped; sam_link.h): InvalidArgument otherwise.
   [[nodiscard]] Status read_fingerprint(uint8_t* fp, size_t& fp_len) override;
+  // Base, fingerprint, then the security file once: the SAM's check of file 04 covers the
+  // base and the fingerprint it unwrapped in this selection (sam_link.h), so one check
+  // stands for the two that read_base + read_fingerprint make (DESIGN 9).
+  [[nodiscard]] Status read_base_fingerprint(uint8_t* text, uint8_t* photo, uint8_t* fp,
+                                             size_t& fp_len) override;
   [[nodiscard]] Status read_addresses(uint8_t* buf, size_t& len) override;
   [[nodiscard]] bool issuer_macs_rejected() const override { return issuer_rejected_; }
   void field_off() override;
@@ -84,15 +89,27 @@ class Rc663IdCardReader final : public IdCardReader {
   [[nodiscard]] uint16_t response_sw(size_t resp_len) const;
   [[nodiscard]] Status select_file(uint8_t file);
   [[nodiscard]] Status ensure_authenticated();
-  [[nodiscard]] Status read_file(uint8_t file, size_t size, const Sink& sink);
-  // A chunk handed to the SAM whose plain bytes are not collected yet.
+  // A chunk handed to the SAM whose plain bytes are not collected yet, and where they go.
+  // It may outlive its file: the next file's SELECT and first READ travel while the SAM
+  // unwraps it (DESIGN 9).
   struct Pending {
     bool active = false;
     size_t offset = 0;
     size_t len = 0;
+    Sink sink{nullptr, 0, nullptr, 0};
   };
-  [[nodiscard]] Status collect(Pending& pending, const Sink& sink);
-  [[nodiscard]] Status check_issuer_macs();
+  // One READ 80 B0 over RF, its answer (Le + session MAC + SW) checked for shape in rx_.
+  [[nodiscard]] Status read_chunk(size_t offset, size_t le, size_t& resp_len);
+  // SELECT file, authenticate if needed, READ it in 0xE6 chunks, each handed to the SAM;
+  // `pending` (a chunk of an earlier file, or none) is collected on the way. Returns with
+  // the file's last chunk still pending; on failure nothing is left pending.
+  [[nodiscard]] Status read_chunks(uint8_t file, size_t size, const Sink& sink, Pending& pending);
+  [[nodiscard]] Status read_file(uint8_t file, size_t size, const Sink& sink);
+  [[nodiscard]] Status collect(Pending& pending);
+  // SELECT 04 and READ it while the SAM finishes `pending` (the last data chunk: a wrong
+  // one is a transfer fault), then unwrap 04: DataCheckFailed from that unwrap is the
+  // SAM's issuer-MAC verdict (issuer_rejected_ set). Nothing is left pending.
+  [[nodiscard]] Status check_issuer_macs(Pending& pending);
   [[nodiscard]] Status require_selected() const;
 
   drivers::TypeBFrontEnd& rf_;
