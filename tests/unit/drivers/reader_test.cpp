@@ -233,6 +233,91 @@ TEST_CASE("Fingerprint: absent, one template, ordering rule", "[reader]") {
   }
 }
 
+TEST_CASE("read_base_fingerprint: both files, then the security file once (DESIGN 9)",
+          "[reader]") {
+  Rig r;
+  SECTION("SELECT 01, 02, 04 once each; the SAM unwraps 01, 02, then 04 last") {
+    auto c = FakeIdCard::make(11);
+    r.field.cards.push_back(&c);
+    find_and_select(r);
+    Bytes text(card::kTextSize), photo(card::kPhotoSize), fp(card::kFingerprintSize);
+    size_t n = 0;
+    REQUIRE(r.reader.read_base_fingerprint(text.data(), photo.data(), fp.data(), n) == Status::Ok);
+    const Bytes& base = c.files[card::kFileBase];
+    CHECK(text == Bytes(base.begin(), base.begin() + 256));
+    CHECK(photo == Bytes(base.begin() + 256, base.end()));
+    CHECK(n == card::kFingerprintSize);
+    CHECK(fp == c.files[card::kFileFingerprint]);
+    for (uint8_t f : {card::kFileBase, card::kFileFingerprint, card::kFileSecurity})
+      CHECK(count_frames(r.field, {0x00, 0xA4, 0x00, 0x00, 0x02, 0x60, f}) == 1);
+    CHECK(count_frames(r.field, {0x00, 0x88}) == 1);
+    CHECK(reads_sent(r.field).size() == 6 + 5 + 1);
+    // 6 base chunks, 5 fingerprint chunks, the security file: every data chunk reached the
+    // SAM before the check, and the check once, last.
+    REQUIRE(r.sam.unwraps.size() == 12);
+    for (size_t i = 0; i < 6; ++i) CHECK(r.sam.unwraps[i].first == card::kFileBase);
+    for (size_t i = 6; i < 11; ++i) CHECK(r.sam.unwraps[i].first == card::kFileFingerprint);
+    CHECK(r.sam.unwraps[11] == std::make_pair(uint8_t{4}, uint16_t{0}));
+    CHECK_FALSE(r.reader.issuer_macs_rejected());
+  }
+  SECTION("a tampered base is the SAM's verdict after both files; the bytes are there") {
+    auto c = FakeIdCard::make(12);
+    c.files[card::kFileBase][300] ^= 0x80;
+    r.field.cards.push_back(&c);
+    find_and_select(r);
+    Bytes text(256), photo(1024), fp(1024);
+    size_t n = 0;
+    CHECK(r.reader.read_base_fingerprint(text.data(), photo.data(), fp.data(), n) ==
+          Status::DataCheckFailed);
+    CHECK(r.reader.issuer_macs_rejected());
+    CHECK(photo[300 - 256] == c.files[card::kFileBase][300]);
+    CHECK(n == card::kFingerprintSize);
+    CHECK(fp == c.files[card::kFileFingerprint]);
+    CHECK(r.reader.state() == Rc663IdCardReader::State::Selected);
+  }
+  SECTION("a tampered fingerprint: the same verdict") {
+    auto c = FakeIdCard::make(13);
+    c.files[card::kFileFingerprint][1000] ^= 0x01;
+    r.field.cards.push_back(&c);
+    find_and_select(r);
+    Bytes text(256), photo(1024), fp(1024);
+    size_t n = 0;
+    CHECK(r.reader.read_base_fingerprint(text.data(), photo.data(), fp.data(), n) ==
+          Status::DataCheckFailed);
+    CHECK(r.reader.issuer_macs_rejected());
+  }
+  SECTION("no fingerprint file: fp_len 0, the base still checked") {
+    auto c = FakeIdCard::make(14, /*with_fp=*/false);
+    c.files[card::kFileBase][5] ^= 0x10;
+    r.field.cards.push_back(&c);
+    find_and_select(r);
+    Bytes text(256), photo(1024), fp(1024);
+    size_t n = 99;
+    CHECK(r.reader.read_base_fingerprint(text.data(), photo.data(), fp.data(), n) ==
+          Status::DataCheckFailed);
+    CHECK(r.reader.issuer_macs_rejected());
+    CHECK(n == 0);
+    CHECK(r.sam.unwraps.back() == std::make_pair(uint8_t{4}, uint16_t{0}));
+  }
+  SECTION("a card that leaves during the fingerprint: a failure, not a verdict") {
+    auto c = FakeIdCard::make(15);
+    r.field.cards.push_back(&c);
+    find_and_select(r);
+    const size_t frames_so_far = r.field.sent.size();
+    // SELECT 01, 3 authentication frames, 6 base READs, SELECT 02, then fingerprint READs.
+    r.field.before_frame = [&](size_t i) {
+      if (i == frames_so_far + 13) r.field.remove(c);
+    };
+    Bytes text(256), photo(1024), fp(1024);
+    size_t n = 0;
+    CHECK(r.reader.read_base_fingerprint(text.data(), photo.data(), fp.data(), n) ==
+          Status::CardRemoved);
+    CHECK_FALSE(r.reader.issuer_macs_rejected());
+    CHECK(r.reader.state() == Rc663IdCardReader::State::Idle);
+    CHECK(count_frames(r.field, {0x00, 0xA4, 0x00, 0x00, 0x02, 0x60, 0x04}) == 0);
+  }
+}
+
 TEST_CASE("Addresses: non-empty 70-byte entries packed in order", "[reader]") {
   Rig r;
   auto c = FakeIdCard::make(8);
