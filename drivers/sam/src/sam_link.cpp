@@ -240,9 +240,19 @@ Status SamLink::self_test() {
 }
 
 Status SamLink::get_id(uint8_t (&id)[16]) {
+  const Status st = get_id_send();
+  if (st != Status::Ok) return st;
+  return get_id_receive(id);
+}
+
+Status SamLink::get_id_send() {
+  return send_request(sam::Cmd::GetId, nullptr, 0);
+}
+
+Status SamLink::get_id_receive(uint8_t (&id)[16]) {
   uint8_t buf[sizeof id] = {};
   size_t n = 0;
-  const Status st = exchange(sam::Cmd::GetId, nullptr, 0, buf, sizeof buf, n);
+  const Status st = receive_reply(buf, sizeof buf, n);
   if (st != Status::Ok) return st == Status::BufferTooSmall ? Status::Protocol : st;
   if (n != sizeof id) return Status::Protocol;
   for (size_t i = 0; i < sizeof id; ++i) id[i] = buf[i];
@@ -265,12 +275,30 @@ Status SamLink::set_baud(uint32_t baud) {
 }
 
 Status SamLink::auth_start(const uint8_t (&uid)[8], uint8_t* apdu, size_t cap, size_t& apdu_len) {
-  return exchange(sam::Cmd::AuthStart, uid, sizeof uid, apdu, cap, apdu_len);
+  apdu_len = 0;
+  const Status st = auth_start_send(uid);
+  if (st != Status::Ok) return st;
+  return auth_receive(apdu, cap, apdu_len);
 }
 
 Status SamLink::auth_next(const uint8_t* card_resp, size_t resp_len, uint8_t* apdu, size_t cap,
                           size_t& apdu_len) {
-  return exchange(sam::Cmd::AuthNext, card_resp, resp_len, apdu, cap, apdu_len);
+  apdu_len = 0;
+  const Status st = auth_next_send(card_resp, resp_len);
+  if (st != Status::Ok) return st;
+  return auth_receive(apdu, cap, apdu_len);
+}
+
+Status SamLink::auth_start_send(const uint8_t (&uid)[8]) {
+  return send_request(sam::Cmd::AuthStart, uid, sizeof uid);
+}
+
+Status SamLink::auth_next_send(const uint8_t* card_resp, size_t resp_len) {
+  return send_request(sam::Cmd::AuthNext, card_resp, resp_len);
+}
+
+Status SamLink::auth_receive(uint8_t* apdu, size_t cap, size_t& apdu_len) {
+  return receive_reply(apdu, cap, apdu_len);
 }
 
 Status SamLink::unwrap_send(uint8_t file, uint16_t offset, const uint8_t* card_resp,

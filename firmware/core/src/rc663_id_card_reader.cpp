@@ -190,6 +190,22 @@ Status Rc663IdCardReader::find_card() {
 
 Status Rc663IdCardReader::select_card(uint8_t (&uid)[card::kUidSize]) {
   if (state_ != State::Found) return Status::NoCard;
+  // GetId travels and the SAM answers while ATTRIB and GET UID are on the air; its reply
+  // is collected whatever the card did, so nothing stays owed on the SAM link.
+  sam_id_status_ = sam_.get_id_send();
+  const Status st = activate(uid);
+  if (sam_id_status_ == Status::Ok) sam_id_status_ = sam_.get_id_receive(sam_id_);
+  return st;
+}
+
+Status Rc663IdCardReader::selection_sam_id(uint8_t (&id)[16]) {
+  if (state_ != State::Selected) return Status::NoCard;
+  if (sam_id_status_ != Status::Ok) return sam_id_status_;
+  for (size_t i = 0; i < sizeof id; ++i) id[i] = sam_id_[i];
+  return Status::Ok;
+}
+
+Status Rc663IdCardReader::activate(uint8_t (&uid)[card::kUidSize]) {
   uint8_t frame[typeb::kAttribSize] = {};
   typeb::attrib(atqb_.pupi, frame);
   size_t rx_len = 0;
@@ -276,11 +292,7 @@ Status Rc663IdCardReader::select_file(uint8_t file) {
   return Status::Protocol;
 }
 
-Status Rc663IdCardReader::ensure_authenticated() {
-  if (authenticated_) return Status::Ok;
-  size_t apdu_len = 0;
-  Status st = sam_.auth_start(uid_, apdu_, sizeof apdu_, apdu_len);
-  if (st != Status::Ok) return st;
+Status Rc663IdCardReader::authenticate(size_t apdu_len) {
   // The SAM drives: each card answer goes back to it until it has nothing more to send.
   for (int step = 0; step < kMaxAuthSteps; ++step) {
     if (apdu_len == 0) {
@@ -288,7 +300,7 @@ Status Rc663IdCardReader::ensure_authenticated() {
       return Status::Ok;
     }
     size_t resp_len = 0;
-    st = send_apdu(apdu_, apdu_len, resp_len);
+    Status st = send_apdu(apdu_, apdu_len, resp_len);
     if (st != Status::Ok) return st;
     st = sam_.auth_next(rx_, resp_len, apdu_, sizeof apdu_, apdu_len);
     if (st != Status::Ok) return st;
@@ -311,11 +323,23 @@ Status Rc663IdCardReader::read_chunk(size_t offset, size_t le, size_t& resp_len)
 
 Status Rc663IdCardReader::read_chunks(uint8_t file, size_t size, const Sink& sink,
                                       Pending& pending) {
-  Status st = select_file(file);
-  // Authentication talks to the SAM: whatever it still owes is collected first (in a read
-  // the first file authenticates, with nothing pending).
-  if (st == Status::Ok && !authenticated_ && pending.active) st = collect(pending);
-  if (st == Status::Ok) st = ensure_authenticated();
+  Status st = Status::Ok;
+  const bool authenticating = !authenticated_;
+  if (authenticating) {
+    // Authentication talks to the SAM: whatever it still owes is collected first (in a
+    // read the first file authenticates, with nothing pending). AUTH_START travels and the
+    // SAM works while the SELECT is on the air (DESIGN 9).
+    st = collect(pending);
+    if (st == Status::Ok) st = sam_.auth_start_send(uid_);
+    if (st != Status::Ok) return st;
+  }
+  st = select_file(file);
+  if (authenticating) {
+    size_t apdu_len = 0;
+    const Status first = sam_.auth_receive(apdu_, sizeof apdu_, apdu_len);  // always collected
+    if (st == Status::Ok) st = first;
+    if (st == Status::Ok) st = authenticate(apdu_len);
+  }
   if (st != Status::Ok) {
     // Nothing may stay owed on the SAM link; a chunk that did not unwrap is the failure
     // that counts (NoSuchContent is no failure, the chunk's fault is).

@@ -233,6 +233,19 @@ TEST_CASE("Fingerprint: absent, one template, ordering rule", "[reader]") {
   }
 }
 
+TEST_CASE("select_card fetches the SAM's id for the selection", "[reader]") {
+  Rig r;
+  auto c = FakeIdCard::make(16);
+  r.field.cards.push_back(&c);
+  uint8_t id[16] = {};
+  CHECK(r.reader.selection_sam_id(id) == Status::NoCard);  // no selection yet
+  find_and_select(r);
+  REQUIRE(r.reader.selection_sam_id(id) == Status::Ok);
+  for (uint8_t i = 0; i < 16; ++i) CHECK(id[i] == i);  // FakeSam's id
+  r.reader.field_off();
+  CHECK(r.reader.selection_sam_id(id) == Status::NoCard);  // gone with the selection
+}
+
 TEST_CASE("read_base_fingerprint: both files, then the security file once (DESIGN 9)",
           "[reader]") {
   Rig r;

@@ -302,7 +302,7 @@ uint8_t ExtensionCommands::read_card(uint8_t fields, CardBuffers& cards, uint16_
       disclosed_[count++] = {address_field_name(i), cards.addresses + i * card::kAddressEntrySize,
                              card::kAddressEntrySize};
   }
-  s = reader_.sam_id(sam_id_);
+  s = reader_.selection_sam_id(sam_id_);
   if (s != Status::Ok) return sw3_for_sam(s);
   return sw3::kOk;
 }

@@ -33,6 +33,11 @@ class SamLink final : public Sam {
                                   size_t& apdu_len) override;
   [[nodiscard]] Status auth_next(const uint8_t* card_resp, size_t resp_len, uint8_t* apdu,
                                  size_t cap, size_t& apdu_len) override;
+  [[nodiscard]] Status auth_start_send(const uint8_t (&uid)[8]) override;
+  [[nodiscard]] Status auth_next_send(const uint8_t* card_resp, size_t resp_len) override;
+  [[nodiscard]] Status auth_receive(uint8_t* apdu, size_t cap, size_t& apdu_len) override;
+  [[nodiscard]] Status get_id_send() override;
+  [[nodiscard]] Status get_id_receive(uint8_t (&id)[16]) override;
   [[nodiscard]] Status unwrap_send(uint8_t file, uint16_t offset, const uint8_t* card_resp,
                                    size_t resp_len) override;
   [[nodiscard]] Status unwrap_receive(uint8_t* plain, size_t cap, size_t& plain_len) override;

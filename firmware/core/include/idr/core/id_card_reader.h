@@ -40,6 +40,10 @@ class IdCardReader {
 
   [[nodiscard]] virtual Status find_card() = 0;
   [[nodiscard]] virtual Status select_card(uint8_t (&uid)[card::kUidSize]) = 0;
+  // The id of the SAM that serves the current selection (the one a signed read names).
+  // Rc663IdCardReader asks the SAM during select_card, while the card's frames are on the
+  // air (DESIGN 9); this default asks it now.
+  [[nodiscard]] virtual Status selection_sam_id(uint8_t (&id)[16]) { return sam_id(id); }
 
   // text: kTextSize bytes, photo: kPhotoSize bytes. Issuer MACs rejected: see above.
   [[nodiscard]] virtual Status read_base(uint8_t* text, uint8_t* photo) = 0;

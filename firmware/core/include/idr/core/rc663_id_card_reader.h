@@ -50,7 +50,9 @@ class Rc663IdCardReader final : public IdCardReader {
   [[nodiscard]] Status sam_self_test() override;
   [[nodiscard]] Status sam_id(uint8_t (&id)[16]) override;
   [[nodiscard]] Status find_card() override;
+  // ATTRIB + GET UID; the SAM's id is fetched while they are on the air (DESIGN 9).
   [[nodiscard]] Status select_card(uint8_t (&uid)[card::kUidSize]) override;
+  [[nodiscard]] Status selection_sam_id(uint8_t (&id)[16]) override;
   [[nodiscard]] Status read_base(uint8_t* text, uint8_t* photo) override;
   // Needs read_base first in the same selection (the SAM checks the issuer MACs against
   // the base file it unwrapped; sam_link.h): InvalidArgument otherwise.
@@ -88,7 +90,10 @@ class Rc663IdCardReader final : public IdCardReader {
   [[nodiscard]] Status send_apdu(const uint8_t* apdu, size_t len, size_t& resp_len);
   [[nodiscard]] uint16_t response_sw(size_t resp_len) const;
   [[nodiscard]] Status select_file(uint8_t file);
-  [[nodiscard]] Status ensure_authenticated();
+  [[nodiscard]] Status activate(uint8_t (&uid)[card::kUidSize]);  // ATTRIB + GET UID
+  // The mutual authentication after the SAM's first APDU (apdu_len bytes in apdu_): each
+  // card answer goes back to the SAM until it has nothing more to send.
+  [[nodiscard]] Status authenticate(size_t apdu_len);
   // A chunk handed to the SAM whose plain bytes are not collected yet, and where they go.
   // It may outlive its file: the next file's SELECT and first READ travel while the SAM
   // unwraps it (DESIGN 9).
@@ -126,6 +131,9 @@ class Rc663IdCardReader final : public IdCardReader {
   typeb::Atqb atqb_{};
   uint32_t fwt_us_ = 0;
   uint8_t uid_[card::kUidSize] = {};
+  // The SAM's id as GetId answered during select_card, and that answer's status.
+  uint8_t sam_id_[16] = {};
+  Status sam_id_status_ = Status::NoCard;
 
   // A READ answer is Le + session MAC + SW; the ATQB/ATTRIB answers are far shorter.
   static constexpr size_t kRxCap = card::kReadChunk + card::kSessionMacSize + 2 + 16;
