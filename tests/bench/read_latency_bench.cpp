@@ -106,8 +106,8 @@ struct Floor {
 };
 Floor card_floor() {
   Floor f;
-  add(f.activation, exchange(3, 12));                   // REQB 05 00 00 / ATQB
-  add(f.activation, exchange(9, 1));                    // ATTRIB / answer
+  add(f.activation, exchange(3, 12));                    // REQB 05 00 00 / ATQB
+  add(f.activation, exchange(9, 1));                     // ATTRIB / answer
   add(f.activation, exchange(5, card::kUidSize + kSw));  // GET UID
   // INTERNAL AUTHENTICATE, GET CHALLENGE, EXTERNAL AUTHENTICATE: the frames on the air;
   // the card's time is its 30 ms in all (its turnaround included).

@@ -246,8 +246,7 @@ TEST_CASE("select_card fetches the SAM's id for the selection", "[reader]") {
   CHECK(r.reader.selection_sam_id(id) == Status::NoCard);  // gone with the selection
 }
 
-TEST_CASE("read_base_fingerprint: both files, then the security file once (DESIGN 9)",
-          "[reader]") {
+TEST_CASE("read_base_fingerprint: both files, then the security file once (DESIGN 9)", "[reader]") {
   Rig r;
   SECTION("SELECT 01, 02, 04 once each; the SAM unwraps 01, 02, then 04 last") {
     auto c = FakeIdCard::make(11);
