@@ -5,12 +5,12 @@
 #include <iostream>
 #include <memory>
 
+#include "../src/core/hex.h"
 #include "cli.h"
 #include "commands.h"
 #include "idr/ca.h"
 #include "idr/reader.h"
 #include "idr/verify.h"
-#include "output.h"
 
 namespace idr::tool {
 
@@ -49,8 +49,9 @@ int run_ca(const CaCommand& o) {
     if (!der) return fail("ca fingerprint", why, kExitError);
     const auto keys = revocation_keys(*der, &why);
     if (!keys) return fail("ca fingerprint", o.cert + ": " + why, kExitError);
-    std::printf("%scert %s\n", revocation_entries(*keys, true).c_str(),
-                hex(keys->certificate_hash.data(), keys->certificate_hash.size()).c_str());
+    std::printf(
+        "%scert %s\n", revocation_entries(*keys, true).c_str(),
+        detail::to_hex(keys->certificate_hash.data(), keys->certificate_hash.size()).c_str());
     return kExitOk;
   }
   // revoke: CERT or --reader SERIAL (not both: declared so).

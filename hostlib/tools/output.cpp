@@ -5,6 +5,7 @@
 #include <sstream>
 #include <utility>
 
+#include "../src/core/hex.h"
 #include "cli.h"
 #include "idr/checks.h"
 
@@ -99,16 +100,6 @@ std::string base64(const std::vector<uint8_t>& bytes) {
   return out;
 }
 
-std::string hex(const uint8_t* bytes, size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < n; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
-  return out;
-}
-
 nlohmann::json card_json(const CardData& c) {
   nlohmann::json j;
   j["type"] = to_string(c.type);
@@ -137,7 +128,7 @@ nlohmann::json card_json(const CardData& c) {
   j["appended_addresses"] =
       (c.fields_read & kAddresses) ? nlohmann::json(c.appended_addresses) : nlohmann::json(nullptr);
   j["fields_read"] = field_names(c.fields_read);
-  j["text_raw_hex"] = hex(c.text_raw.data(), c.text_raw.size());
+  j["text_raw_hex"] = detail::to_hex(c.text_raw.data(), c.text_raw.size());
   return j;
 }
 
@@ -191,7 +182,7 @@ std::string card_line(const CardData& c) {
 }
 
 nlohmann::json sam_json(const SamId& id) {
-  return {{"sam_id", id.text}, {"raw_hex", hex(id.raw.data(), id.raw.size())}};
+  return {{"sam_id", id.text}, {"raw_hex", detail::to_hex(id.raw.data(), id.raw.size())}};
 }
 
 std::string to_text(const nlohmann::json& j) {

@@ -14,7 +14,6 @@
 namespace idr::tool {
 
 [[nodiscard]] std::string base64(const std::vector<uint8_t>& bytes);
-[[nodiscard]] std::string hex(const uint8_t* bytes, size_t n);
 
 // Every typed field (empty strings where the layout has none), coded fields with their
 // meaning, photo and fingerprint as {"size", "base64"} (null when not read), the appended

@@ -47,6 +47,27 @@ class WipeOnExit {
          get_be32(rec + kKeyCrcAt) == crc32(rec, kKeyCrcAt) && rec[kPublicAt] == 0x04;
 }
 
+// A key record (the layout in key_store.h) for a key generated here: provision and rekey
+// write it. It holds the private key: the caller wipes `rec`, whatever the result.
+[[nodiscard]] Status new_key_record(P256Group& group, hal::Rng& rng,
+                                    uint8_t (&rec)[KeyStore::kKeyRecordSize]) {
+  std::memset(rec, 0xFF, sizeof(rec));
+  std::memcpy(rec, kKeyMagic, 4);
+  rec[4] = kKeyVersion;
+  rec[5] = kCurveP256;
+  rec[6] = 0;
+  rec[7] = 0;
+  uint8_t priv[kPrivateKeySize];
+  uint8_t pub[kPublicKeySize];
+  WipeOnExit<kPrivateKeySize> priv_guard(priv);
+  const Status s = generate_key(group, rng, priv, pub);
+  if (s != Status::Ok) return s;
+  std::memcpy(rec + kPrivateAt, priv, kPrivateKeySize);
+  std::memcpy(rec + kPublicAt, pub, kPublicKeySize);
+  put_be32(rec + kKeyCrcAt, crc32(rec, kKeyCrcAt));
+  return Status::Ok;
+}
+
 // A record as its confirm byte and body say: never written, torn before its confirm,
 // complete, or damaged after it was confirmed.
 enum class Rec : uint8_t { Blank, Unconfirmed, Valid, Damaged };
@@ -287,25 +308,11 @@ Status KeyStore::provision(P256Group& group, hal::Rng& rng) {
   }
   uint8_t rec[kKeyRecordSize];
   WipeOnExit<kKeyRecordSize> guard(rec);
-  std::memset(rec, 0xFF, sizeof(rec));
-  std::memcpy(rec, kKeyMagic, 4);
-  rec[4] = kKeyVersion;
-  rec[5] = kCurveP256;
-  rec[6] = 0;
-  rec[7] = 0;
-  {
-    uint8_t priv[kPrivateKeySize];
-    uint8_t pub[kPublicKeySize];
-    WipeOnExit<kPrivateKeySize> priv_guard(priv);
-    const Status s = generate_key(group, rng, priv, pub);
-    if (s != Status::Ok) return s;
-    std::memcpy(rec + kPrivateAt, priv, kPrivateKeySize);
-    std::memcpy(rec + kPublicAt, pub, kPublicKeySize);
-  }
-  put_be32(rec + kKeyCrcAt, crc32(rec, kKeyCrcAt));
+  Status s = new_key_record(group, rng, rec);
+  if (s != Status::Ok) return s;
   // Factory: neither slot holds a confirmed record, so both may be cleared. A torn earlier
   // attempt may have left bits: start from blank pages.
-  Status s = erase_if_used(pages_[1], kSlotSize);
+  s = erase_if_used(pages_[1], kSlotSize);
   if (s == Status::Ok) s = erase_if_used(pages_[0], kSlotSize);
   if (s == Status::Ok) s = write_key(pages_[0], rec);
   if (s != Status::Ok) return s;
@@ -322,24 +329,10 @@ Status KeyStore::rekey(P256Group& group, hal::Rng& rng) {
   const int target = 1 - active_;
   uint8_t rec[kKeyRecordSize];
   WipeOnExit<kKeyRecordSize> guard(rec);
-  std::memset(rec, 0xFF, sizeof(rec));
-  std::memcpy(rec, kKeyMagic, 4);
-  rec[4] = kKeyVersion;
-  rec[5] = kCurveP256;
-  rec[6] = 0;
-  rec[7] = 0;
-  {
-    uint8_t priv[kPrivateKeySize];
-    uint8_t pub[kPublicKeySize];
-    WipeOnExit<kPrivateKeySize> priv_guard(priv);
-    const Status s = generate_key(group, rng, priv, pub);
-    if (s != Status::Ok) return s;
-    std::memcpy(rec + kPrivateAt, priv, kPrivateKeySize);
-    std::memcpy(rec + kPublicAt, pub, kPublicKeySize);
-  }
-  put_be32(rec + kKeyCrcAt, crc32(rec, kKeyCrcAt));
+  Status s = new_key_record(group, rng, rec);
+  if (s != Status::Ok) return s;
   pending_ = -1;
-  Status s = erase_if_used(pages_[target], kSlotSize);
+  s = erase_if_used(pages_[target], kSlotSize);
   if (s == Status::Ok) s = write_key(pages_[target], rec);
   if (s != Status::Ok) return s;
   s = load();

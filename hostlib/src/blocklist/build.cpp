@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "../core/hex.h"
 #include "list_file.h"
 
 namespace idr {
@@ -87,10 +88,7 @@ void sort_unique(std::vector<MixedKey>& keys) {
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[32];
   mbedtls_sha256_ret(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest, 0);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) out += kHex[b >> 4], out += kHex[b & 15];
-  return out;
+  return detail::to_hex(digest, sizeof digest);
 }
 
 Error fail(std::string* why, std::string text, Error e = Error::InvalidArgument) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include "../core/hex.h"
 #include "idr/fleet.h"
 #include "nats_link.h"
 
@@ -30,9 +31,8 @@ Result<std::string> record_subject(const GateSite& site) {
 std::string message_id(const std::string& reader_serial, uint64_t counter, const Bytes& record) {
   unsigned char digest[32];
   mbedtls_sha256_ret(record.data(), record.size(), digest, 0);
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string id = reader_serial + ":" + std::to_string(counter) + ":";
-  for (unsigned char b : digest) id += kHex[b >> 4], id += kHex[b & 15];
+  detail::append_hex(id, digest, sizeof digest);
   return id;
 }
 

@@ -17,6 +17,8 @@
 #include <sstream>
 #include <vector>
 
+#include "../core/hex.h"
+
 namespace idr::fleet {
 
 namespace {
@@ -32,16 +34,6 @@ std::string openssl_error() {
   char buf[256];
   ERR_error_string_n(e, buf, sizeof buf);
   return buf;
-}
-
-std::string hex(const unsigned char* p, size_t n) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out(2 * n, '0');
-  for (size_t i = 0; i < n; ++i) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 15];
-  }
-  return out;
 }
 
 bool unhex(const std::string& s, std::vector<unsigned char>& out) {
@@ -128,7 +120,7 @@ std::string sha256_hex(const void* data, size_t size) {
   unsigned char md[32];
   unsigned int len = 0;
   EVP_Digest(data, size, md, &len, EVP_sha256(), nullptr);
-  return hex(md, sizeof md);
+  return detail::to_hex(md, sizeof md);
 }
 
 Result<std::string> sha256_file_hex(const std::string& path, std::string* why) {
@@ -146,7 +138,7 @@ Result<std::string> sha256_file_hex(const std::string& path, std::string* why) {
   EVP_DigestFinal_ex(ctx, md, &len);
   EVP_MD_CTX_free(ctx);
   if (failed) return fail<std::string>(why, Error::Io, path + ": read error");
-  return hex(md, sizeof md);
+  return detail::to_hex(md, sizeof md);
 }
 
 ListKey::ListKey(ListKey&& o) noexcept : key_(o.key_), private_(o.private_) {
@@ -237,7 +229,7 @@ Result<std::string> sign_manifest(const ListManifest& m, const ListKey& key, std
                             reinterpret_cast<const unsigned char*>(body.data()), body.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) return fail<std::string>(why, Error::Io, "signing: " + openssl_error());
-  return body + "signature " + hex(sig.data(), len) + "\n";
+  return body + "signature " + detail::to_hex(sig.data(), len) + "\n";
 }
 
 Result<ListManifest> verify_manifest(const std::string& text, const ListKey& anchor,

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "../core/hex.h"
 #include "idr/signed.h"
 
 namespace idr {
@@ -25,17 +26,10 @@ constexpr const char* kSchema =
 
 const std::string kGenesis(64, '0');
 
-std::string hex(const unsigned char* p, size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) s += kHex[p[i] >> 4], s += kHex[p[i] & 15];
-  return s;
-}
-
 std::string sha256_hex(const std::vector<uint8_t>& data) {
   unsigned char digest[32];
   mbedtls_sha256_ret(data.data(), data.size(), digest, 0);
-  return hex(digest, 32);
+  return detail::to_hex(digest, 32);
 }
 
 // HMAC-SHA-256 under `key` over each field, every field length-prefixed (8-byte big-endian
@@ -55,7 +49,7 @@ std::string keyed_mac(const std::vector<uint8_t>& key, const std::vector<std::st
   unsigned char mac[32];
   mbedtls_md_hmac_finish(&ctx, mac);
   mbedtls_md_free(&ctx);
-  return hex(mac, 32);
+  return detail::to_hex(mac, 32);
 }
 
 // The row MAC: the chain link (previous MAC) and every field except the kept record, which
@@ -266,7 +260,7 @@ Result<int64_t> Journal::append(const JournalEntry& e, std::string* why) {
                     reinterpret_cast<const unsigned char*>(e.id_number.data()), e.id_number.size(),
                     mac);
     r.id_kind = "hmac-sha256";
-    r.id_value = hex(mac, 32);
+    r.id_value = detail::to_hex(mac, 32);
   }
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
     return db_error(db, "begin", why);

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <set>
 
+#include "../core/hex.h"
 #include "cbor_bounds.h"
 #include "cbor_io.h"
 #include "certificate.h"
@@ -302,12 +303,8 @@ Result<Bytes> select_disclosures(const Bytes& file, const std::vector<std::strin
 
 std::string reader_serial_for(const uint8_t* public_key65) {
   const std::array<uint8_t, 32> digest = detail::sha256(public_key65, kReaderPublicKeySize);
-  static const char kHex[] = "0123456789ABCDEF";
   std::string s = "IDR-";
-  for (size_t i = 0; i < 8; ++i) {
-    s.push_back(kHex[digest[i] >> 4]);
-    s.push_back(kHex[digest[i] & 0x0F]);
-  }
+  detail::append_hex(s, digest.data(), 8, detail::HexCase::Upper);
   return s;
 }
 

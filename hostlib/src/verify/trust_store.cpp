@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "../core/bounded_file.h"
+#include "../core/hex.h"
 #include "certificate.h"
 #include "trust_store_impl.h"
 
@@ -48,16 +49,6 @@ bool parse_hash(const std::string& hex, std::array<uint8_t, 32>& out) {
   return true;
 }
 
-std::string to_hex(const uint8_t* p, size_t n) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) {
-    s.push_back(kHex[p[i] >> 4]);
-    s.push_back(kHex[p[i] & 0x0F]);
-  }
-  return s;
-}
-
 }  // namespace
 
 std::array<uint8_t, 32> certificate_fingerprint(const Bytes& der) {
@@ -92,9 +83,9 @@ std::string revocation_entries(const RevocationKeys& k, bool reader) {
   // A serial number the list cannot hold (RFC 5280 allows 20 bytes; a hostile certificate
   // may carry more) gets no issuer-serial line: the spki line revokes the key anyway.
   if (!k.serial.empty() && k.serial.size() <= kMaxListedSerial)
-    out += "issuer-serial " + to_hex(k.issuer_name_hash.data(), 32) + " " +
-           to_hex(k.serial.data(), k.serial.size()) + "\n";
-  out += "spki " + to_hex(k.spki_hash.data(), 32) + "\n";
+    out += "issuer-serial " + detail::to_hex(k.issuer_name_hash.data(), 32) + " " +
+           detail::to_hex(k.serial.data(), k.serial.size()) + "\n";
+  out += "spki " + detail::to_hex(k.spki_hash.data(), 32) + "\n";
   // Only a CN the list can hold names the reader (else the list would not load, or a CN
   // with a line break would add entries of its own); the keys above revoke it anyway.
   if (reader && is_reader_serial_entry(k.subject_cn)) out += "reader " + k.subject_cn + "\n";

@@ -5,6 +5,7 @@
 
 #include <httplib.h>
 
+#include "../../src/core/hex.h"
 #include "output.h"
 #include "serve/assets.h"
 
@@ -76,7 +77,7 @@ std::string make_token() {
     }
     got += static_cast<size_t>(n);
   }
-  return hex(bytes, sizeof bytes);
+  return detail::to_hex(bytes, sizeof bytes);
 }
 
 bool token_matches(const std::string& expected, const std::string& given) {

@@ -15,6 +15,7 @@
 
 #include <sys/stat.h>
 
+#include "../../core/hex.h"
 #include "../nats_link.h"
 #include "detect.h"
 #include "idr/blocklist.h"
@@ -51,20 +52,9 @@ std::string utc_day(time_t t) {
   return buf;
 }
 
-std::string hex(const uint8_t* p, size_t n) {
-  static const char* digits = "0123456789ABCDEF";
-  std::string s;
-  for (size_t i = 0; i < n; ++i) {
-    s += digits[p[i] >> 4];
-    s += digits[p[i] & 15];
-  }
-  return s;
-}
-
 // Text PostgreSQL takes from any input (a diagnostic: a subject, a reason): printable ASCII
 // kept, any other byte as \xNN (a NUL or a byte that is not UTF-8 would fail the batch).
 std::string printable(const std::string& in) {
-  static const char* digits = "0123456789abcdef";
   std::string out;
   for (const char ch : in) {
     const auto b = static_cast<uint8_t>(ch);
@@ -72,8 +62,7 @@ std::string printable(const std::string& in) {
       out += ch;
     } else {
       out += "\\x";
-      out += digits[b >> 4];
-      out += digits[b & 15];
+      detail::append_hex(out, &b, 1);
     }
   }
   return out;
@@ -519,7 +508,7 @@ struct Ingester::Impl {
     it.verified = true;
     it.row.reader_serial = p.serial;
     it.row.counter = p.counter;
-    it.row.chip_uid = hex(p.uid.data(), p.uid.size());
+    it.row.chip_uid = detail::to_hex(p.uid.data(), p.uid.size(), detail::HexCase::Upper);
     it.row.id_number = v.card()->id_number;
     it.row.name = v.card()->name;
     it.row.birth = v.card()->birth;
