@@ -172,6 +172,17 @@ Bytes FleetPki::sign(int reader, const test::RecordSpec& spec) const {
                      : test::make_record(two, chain_two, spec).file;
 }
 
+Bytes FleetPki::sign_named(int reader, uint64_t counter, const std::u16string& name,
+                           uint64_t time) const {
+  test::RecordSpec spec;
+  spec.counter = counter;
+  spec.time = time;
+  test::ResidentCard card;
+  card.name = name;
+  spec.fields = test::resident_fields(card);
+  return sign(reader, spec);
+}
+
 FleetFixture::FleetFixture()
     : dir("idr-fleet-test"), pg(engines.postgres_conninfo()), readers(dir.path) {}
 

@@ -62,6 +62,10 @@ struct FleetPki {
   explicit FleetPki(const std::string& dir);
   // A record of reader 1 or 2 signed with the test signer.
   [[nodiscard]] Bytes sign(int reader, const test::RecordSpec& spec) const;
+  // A record of reader 1 or 2 with `counter`, reader time `time` and a card whose only text
+  // field set is the holder's name.
+  [[nodiscard]] Bytes sign_named(int reader, uint64_t counter, const std::u16string& name,
+                                 uint64_t time = static_cast<uint64_t>(test::kNow)) const;
   int64_t now;
   test::Pki pki;
   std::string root;  // DIR/root.crt.pem: the ingester's --trust

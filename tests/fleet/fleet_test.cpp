@@ -346,12 +346,7 @@ TEST_CASE("a rejected record delivered again is kept once in rejected_records") 
   FleetFixture f;
   const std::string& pg = f.pg;
   auto record = [&](uint64_t counter, const std::u16string& name) {
-    idr::test::RecordSpec spec;
-    spec.counter = counter;
-    idr::test::ResidentCard card;
-    card.name = name;
-    spec.fields = idr::test::resident_fields(card);
-    return f.readers.sign(1, spec);
+    return f.readers.sign_named(1, counter, name);
   };
   const std::string subject = "idr.rec.hebei.gate-3";
   const idr::Bytes bad = idr::test::flip_bit(record(1, u"张三丰"), 200);  // does not verify
@@ -397,12 +392,7 @@ TEST_CASE("a clone's bytes rejected once for their subject still raise cloned-re
   FleetFixture f;
   const std::string& pg = f.pg;
   auto record = [&](uint64_t counter, const std::u16string& name) {
-    idr::test::RecordSpec spec;
-    spec.counter = counter;
-    idr::test::ResidentCard card;
-    card.name = name;
-    spec.fields = idr::test::resident_fields(card);
-    return f.readers.sign(1, spec);
+    return f.readers.sign_named(1, counter, name);
   };
   const idr::Bytes clone = record(2, u"李四");  // counter 2 signed again with other content
   Ingest ingest(f.engines, {f.readers.root});
@@ -455,12 +445,7 @@ TEST_CASE("a record PostgreSQL refuses is rejected alone and the rest of its bat
   FleetFixture f;
   const std::string& pg = f.pg;
   auto record = [&](uint64_t counter, const std::u16string& name) {
-    idr::test::RecordSpec spec;
-    spec.counter = counter;
-    idr::test::ResidentCard card;
-    card.name = name;
-    spec.fields = idr::test::resident_fields(card);
-    return f.readers.sign(1, spec);
+    return f.readers.sign_named(1, counter, name);
   };
   {
     Ingest schema(f.engines, {f.readers.root});  // creates the tables
@@ -506,13 +491,7 @@ TEST_CASE("a reader's counters taken out of order are stored once each, flagged 
   const idr::test::DeviceKey &one = f.readers.one, &two = f.readers.two;
   auto record = [&](int reader, uint64_t counter, const std::u16string& name,
                     uint64_t time = static_cast<uint64_t>(idr::test::kNow)) {
-    idr::test::RecordSpec spec;
-    spec.counter = counter;
-    spec.time = time;
-    idr::test::ResidentCard card;
-    card.name = name;
-    spec.fields = idr::test::resident_fields(card);
-    return f.readers.sign(reader, spec);
+    return f.readers.sign_named(reader, counter, name, time);
   };
   std::string why;
   REQUIRE(idr::fleet::ensure_record_stream(servers(engines), 3, std::chrono::seconds(30), &why));

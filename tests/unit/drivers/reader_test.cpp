@@ -246,15 +246,32 @@ TEST_CASE("select_card fetches the SAM's id for the selection", "[reader]") {
   CHECK(r.reader.selection_sam_id(id) == Status::NoCard);  // gone with the selection
 }
 
+// read_base_fingerprint of `c` (put in the field, found and selected) into buffers of the
+// card's sizes; fp_len starts at `fp_len`.
+struct BaseFingerprintRead {
+  Bytes text = Bytes(card::kTextSize), photo = Bytes(card::kPhotoSize),
+        fp = Bytes(card::kFingerprintSize);
+  size_t fp_len = 0;
+  Status status = Status::Ok;
+};
+BaseFingerprintRead read_base_fingerprint(Rig& r, FakeIdCard& c, size_t fp_len = 0) {
+  r.field.cards.push_back(&c);
+  find_and_select(r);
+  BaseFingerprintRead out;
+  out.fp_len = fp_len;
+  out.status =
+      r.reader.read_base_fingerprint(out.text.data(), out.photo.data(), out.fp.data(), out.fp_len);
+  return out;
+}
+
 TEST_CASE("read_base_fingerprint: both files, then the security file once (DESIGN 9)", "[reader]") {
   Rig r;
   SECTION("SELECT 01, 02, 04 once each; the SAM unwraps 01, 02, then 04 last") {
     auto c = FakeIdCard::make(11);
-    r.field.cards.push_back(&c);
-    find_and_select(r);
-    Bytes text(card::kTextSize), photo(card::kPhotoSize), fp(card::kFingerprintSize);
-    size_t n = 0;
-    REQUIRE(r.reader.read_base_fingerprint(text.data(), photo.data(), fp.data(), n) == Status::Ok);
+    const auto read = read_base_fingerprint(r, c);
+    REQUIRE(read.status == Status::Ok);
+    const Bytes &text = read.text, &photo = read.photo, &fp = read.fp;
+    const size_t n = read.fp_len;
     const Bytes& base = c.files[card::kFileBase];
     CHECK(text == Bytes(base.begin(), base.begin() + 256));
     CHECK(photo == Bytes(base.begin() + 256, base.end()));
@@ -275,40 +292,27 @@ TEST_CASE("read_base_fingerprint: both files, then the security file once (DESIG
   SECTION("a tampered base is the SAM's verdict after both files; the bytes are there") {
     auto c = FakeIdCard::make(12);
     c.files[card::kFileBase][300] ^= 0x80;
-    r.field.cards.push_back(&c);
-    find_and_select(r);
-    Bytes text(256), photo(1024), fp(1024);
-    size_t n = 0;
-    CHECK(r.reader.read_base_fingerprint(text.data(), photo.data(), fp.data(), n) ==
-          Status::DataCheckFailed);
+    const auto read = read_base_fingerprint(r, c);
+    CHECK(read.status == Status::DataCheckFailed);
     CHECK(r.reader.issuer_macs_rejected());
-    CHECK(photo[300 - 256] == c.files[card::kFileBase][300]);
-    CHECK(n == card::kFingerprintSize);
-    CHECK(fp == c.files[card::kFileFingerprint]);
+    CHECK(read.photo[300 - 256] == c.files[card::kFileBase][300]);
+    CHECK(read.fp_len == card::kFingerprintSize);
+    CHECK(read.fp == c.files[card::kFileFingerprint]);
     CHECK(r.reader.state() == Rc663IdCardReader::State::Selected);
   }
   SECTION("a tampered fingerprint: the same verdict") {
     auto c = FakeIdCard::make(13);
     c.files[card::kFileFingerprint][1000] ^= 0x01;
-    r.field.cards.push_back(&c);
-    find_and_select(r);
-    Bytes text(256), photo(1024), fp(1024);
-    size_t n = 0;
-    CHECK(r.reader.read_base_fingerprint(text.data(), photo.data(), fp.data(), n) ==
-          Status::DataCheckFailed);
+    CHECK(read_base_fingerprint(r, c).status == Status::DataCheckFailed);
     CHECK(r.reader.issuer_macs_rejected());
   }
   SECTION("no fingerprint file: fp_len 0, the base still checked") {
     auto c = FakeIdCard::make(14, /*with_fp=*/false);
     c.files[card::kFileBase][5] ^= 0x10;
-    r.field.cards.push_back(&c);
-    find_and_select(r);
-    Bytes text(256), photo(1024), fp(1024);
-    size_t n = 99;
-    CHECK(r.reader.read_base_fingerprint(text.data(), photo.data(), fp.data(), n) ==
-          Status::DataCheckFailed);
+    const auto read = read_base_fingerprint(r, c, 99);
+    CHECK(read.status == Status::DataCheckFailed);
     CHECK(r.reader.issuer_macs_rejected());
-    CHECK(n == 0);
+    CHECK(read.fp_len == 0);
     CHECK(r.sam.unwraps.back() == std::make_pair(uint8_t{4}, uint16_t{0}));
   }
   SECTION("a card that leaves during the fingerprint: a failure, not a verdict") {
