@@ -6,6 +6,7 @@
 
 #include <libpq-fe.h>
 
+#include <cassert>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -300,27 +301,20 @@ Result<std::vector<Alert>> Detector::detect_batch(PGconn* db,
   char kmh[32], km[32];
   std::snprintf(kmh, sizeof kmh, "%.17g", config_.max_kmh);
   std::snprintf(km, sizeof km, "%.17g", config_.min_km);
-  PgArray* arrays[] = {&serial, &counter, &sha, &id, &name, &birth, &uid, &site, &read_at, &listed};
+  PgParams params;
+  for (PgArray* a : {&serial, &counter, &sha, &id, &name, &birth, &uid, &site, &read_at, &listed})
+    params.array(*a);
+  params.text(kmh);
+  params.text(km);
   constexpr int kParams = 12;
-  const char* values[kParams];
-  int lengths[kParams], formats[kParams];
-  for (int i = 0; i < 10; ++i) {
-    arrays[i]->finish();
-    values[i] = arrays[i]->data();
-    lengths[i] = arrays[i]->size();
-    formats[i] = 1;
-  }
-  values[10] = kmh;
-  values[11] = km;
-  lengths[10] = lengths[11] = 0;
-  formats[10] = formats[11] = 0;
+  assert(params.count() == kParams);
   constexpr Oid kTexts = 1009, kInt8s = 1016, kFloat8 = 701;
   const Oid types[kParams] = {kTexts, kInt8s, kTexts, kTexts, kTexts,  kTexts,
                               kTexts, kTexts, kInt8s, kTexts, kFloat8, kFloat8};
   PgResult r(PQexecParams(db,
                           "SELECT read_ord, alert_id, alert_kind, alert_detail FROM "
                           "idr_detect_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                          kParams, types, values, lengths, formats, 0));
+                          kParams, types, params.values(), params.lengths(), params.formats(), 0));
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
     return fail<std::vector<Alert>>(
         why, pg_data_error(r.get()) ? Error::InvalidArgument : Error::Io, pg_error(db, "detect"));

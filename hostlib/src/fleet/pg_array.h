@@ -73,4 +73,28 @@ class PgArray {
   std::string buf_;
 };
 
+// The parameters of one PQexecParams/PQexecPrepared call in order: arrays finished and
+// passed binary, texts passed as text (each pointer must outlive the call).
+class PgParams {
+ public:
+  void array(PgArray& a) {
+    a.finish();
+    add(a.data(), a.size(), 1);
+  }
+  void text(const char* v) { add(v, 0, 0); }
+  [[nodiscard]] int count() const { return static_cast<int>(values_.size()); }
+  [[nodiscard]] const char* const* values() const { return values_.data(); }
+  [[nodiscard]] const int* lengths() const { return lengths_.data(); }
+  [[nodiscard]] const int* formats() const { return formats_.data(); }
+
+ private:
+  void add(const char* v, int length, int format) {
+    values_.push_back(v);
+    lengths_.push_back(length);
+    formats_.push_back(format);
+  }
+  std::vector<const char*> values_;
+  std::vector<int> lengths_, formats_;
+};
+
 }  // namespace idr::fleet

@@ -2,6 +2,7 @@
 #include "ingester.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
@@ -573,23 +574,15 @@ struct Ingester::Impl {
       site.add(row.site);
       read_time.add_int8(row.read_time);
     }
-    PgArray* arrays[kStoreBatchParams] = {
-        nullptr,   &serial, &counter,   &signature, &chip_uid,   &id_number,    &name,    &birth,
-        &province, &site,   &read_time, &published, &stream_seq, &signed_bytes, &subject, &reason};
-    const char* pointers[kStoreBatchParams];
-    int lengths[kStoreBatchParams];
-    int formats[kStoreBatchParams];
-    pointers[0] = day.c_str();
-    lengths[0] = 0;
-    formats[0] = 0;
-    for (int i = 1; i < kStoreBatchParams; ++i) {
-      arrays[i]->finish();
-      pointers[i] = arrays[i]->data();
-      lengths[i] = arrays[i]->size();
-      formats[i] = 1;
-    }
-    PgResult r(
-        PQexecPrepared(w.conn, "store_batch", kStoreBatchParams, pointers, lengths, formats, 0));
+    PgParams params;
+    params.text(day.c_str());
+    for (PgArray* a :
+         {&serial, &counter, &signature, &chip_uid, &id_number, &name, &birth, &province, &site,
+          &read_time, &published, &stream_seq, &signed_bytes, &subject, &reason})
+      params.array(*a);
+    assert(params.count() == kStoreBatchParams);
+    PgResult r(PQexecPrepared(w.conn, "store_batch", params.count(), params.values(),
+                              params.lengths(), params.formats(), 0));
     if (r.status() != PGRES_TUPLES_OK) {
       *why = PQerrorMessage(w.conn);
       if (!pg_data_error(r.r)) return Stored::Failed;
