@@ -12,7 +12,11 @@
 // publish per record) is not on this path. lost / duplicated come from PostgreSQL: distinct
 // (reader, counter) keys missing, rows beyond them. --preload publishes everything before the
 // ingester starts and times the ingester alone (start to last commit). The CPU line sums
-// what this process and its children used over the timed span, by command name. The
+// what this process and its children used over the timed span, by command name, in seconds
+// and in microseconds a record (the figure the machine's other load changes least), each
+// nats-server node apart (n1..n3; the cluster line names the stream's and the consumer's
+// leaders and the publisher's node); with --preload the publishing span's CPU too. Every
+// run ends with its figures or with `idr-bench-fleet: <why>` on stderr and status 1. The
 // detections run on every record (as in idr-ingest): one record in --listed-every (default
 // 100) is a card on the lost/stolen list, so it raises an alert; the others are --cards N
 // distinct cards (default: one per record; 1: every read the same card, whose rows in the
@@ -30,6 +34,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -81,6 +86,14 @@ std::map<std::string, double> cpu_by_command() {
     if (f.size() < 13) continue;
     Proc p;
     p.comm = line.substr(open + 1, close - open - 1);
+    if (p.comm == "nats-server") {  // one figure per node: n1..n3 from its config's name
+      std::ifstream cmd(entry.path() / "cmdline");
+      std::string args((std::istreambuf_iterator<char>(cmd)), std::istreambuf_iterator<char>());
+      const auto conf = args.rfind(".conf");
+      const auto slash = args.rfind('/', conf);
+      if (conf != std::string::npos && slash != std::string::npos)
+        p.comm += " " + args.substr(slash + 1, conf - slash - 1);
+    }
     p.ppid = std::stoi(f[1]);
     p.seconds = (std::stod(f[11]) + std::stod(f[12])) / tick;
     procs[std::stoi(name)] = p;
@@ -99,16 +112,60 @@ std::map<std::string, double> cpu_by_command() {
   return by_command;
 }
 
-std::string cpu_since(const std::map<std::string, double>& before) {
-  std::string out;
+// CPU used since `before`, per command, in seconds and microseconds a record (the figure
+// machine load changes least), the nats-server nodes one by one and summed, then the total.
+std::string cpu_since(const std::map<std::string, double>& before, int records) {
+  std::map<std::string, double> used;
+  double total = 0, nats = 0;
   for (const auto& [comm, seconds] : cpu_by_command()) {
     const auto b = before.find(comm);
-    const double used = seconds - (b == before.end() ? 0.0 : b->second);
-    if (used < 0.05) continue;
-    char buf[128];
-    std::snprintf(buf, sizeof buf, "%s%s %.1f s", out.empty() ? "" : ", ", comm.c_str(), used);
-    out += buf;
+    const double s = seconds - (b == before.end() ? 0.0 : b->second);
+    used[comm] = s;
+    total += s;
+    if (comm.rfind("nats-server", 0) == 0) nats += s;
   }
+  const auto us = [records](double s) { return s * 1e6 / records; };
+  std::string out, nodes;
+  char buf[160];
+  for (const auto& [comm, s] : used) {
+    if (comm.rfind("nats-server ", 0) == 0) {
+      std::snprintf(buf, sizeof buf, "%s%s %.0f", nodes.empty() ? "" : ", ", comm.c_str() + 12,
+                    us(s));
+      nodes += buf;
+    } else if (s >= 0.05) {
+      std::snprintf(buf, sizeof buf, "%s %.1f s (%.0f us a record), ", comm.c_str(), s, us(s));
+      out += buf;
+    }
+  }
+  std::snprintf(buf, sizeof buf, "nats-server %.1f s (%.0f us a record: ", nats, us(nats));
+  out += buf + nodes + ")";
+  std::snprintf(buf, sizeof buf, "; total %.0f us a record", us(total));
+  return out + buf;
+}
+
+// The node (n1..n3, as the engines name them) a connection is on.
+std::string connected_node(natsConnection* nc, const idr::testing::FleetEngines& engines) {
+  char url[256] = "";
+  if (natsConnection_GetConnectedUrl(nc, url, sizeof url) != NATS_OK) return "?";
+  for (int i = 0; i < engines.nats_nodes(); ++i)
+    if (engines.nats_url(i) == url) return "n" + std::to_string(i + 1);
+  return url;
+}
+
+// The record stream's leader and the durable consumer's, by server name.
+std::pair<std::string, std::string> stream_and_consumer_leaders(jsCtx* js) {
+  std::pair<std::string, std::string> out{"?", "?"};
+  jsStreamInfo* si = nullptr;
+  if (js_GetStreamInfo(&si, js, idr::fleet::kRecordStream, nullptr, nullptr) == NATS_OK &&
+      si->Cluster && si->Cluster->Leader)
+    out.first = si->Cluster->Leader;
+  jsStreamInfo_Destroy(si);
+  jsConsumerInfo* ci = nullptr;
+  if (js_GetConsumerInfo(&ci, js, idr::fleet::kRecordStream, "idr-ingest", nullptr, nullptr) ==
+          NATS_OK &&
+      ci->Cluster && ci->Cluster->Leader)
+    out.second = ci->Cluster->Leader;
+  jsConsumerInfo_Destroy(ci);
   return out;
 }
 
@@ -121,9 +178,121 @@ int64_t pg_count(const std::string& conninfo, const char* sql) {
   return n;
 }
 
+// Runs Ingester::run on its own thread; stop() (or the destructor, on any way out) asks it
+// to stop and joins it. finished() / why(): it returned early, and what it said.
+class RunningIngester {
+ public:
+  RunningIngester() = default;
+  RunningIngester(const RunningIngester&) = delete;
+  RunningIngester& operator=(const RunningIngester&) = delete;
+  ~RunningIngester() { stop(); }
+
+  void start(idr::fleet::Ingester& ingester) {
+    ingester_ = &ingester;
+    thread_ = std::thread([this] {
+      std::string why;
+      const auto r = ingester_->run(&why);
+      const std::lock_guard<std::mutex> lock(mutex_);
+      why_ = r ? "" : why.empty() ? "run() failed" : why;
+      finished_ = true;
+    });
+  }
+  void stop() {
+    if (!thread_.joinable()) return;
+    ingester_->request_stop();
+    thread_.join();
+  }
+  [[nodiscard]] bool finished() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return finished_;
+  }
+  [[nodiscard]] std::string why() const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return why_;
+  }
+
+ private:
+  idr::fleet::Ingester* ingester_ = nullptr;
+  std::thread thread_;
+  mutable std::mutex mutex_;
+  bool finished_ = false;
+  std::string why_;
+};
+
+// Asynchronous JetStream publishing with Nats-Msg-Id, as many in flight as the client keeps
+// (a full window waits for room instead of failing), every failed acknowledgement counted:
+// complete() throws with the first failure's reason when any publish was not stored.
+class AsyncPublisher {
+ public:
+  explicit AsyncPublisher(natsConnection* nc) {
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.PublishAsync.StallWait = 10000;
+    jo.PublishAsync.ErrHandler = &AsyncPublisher::failed;
+    jo.PublishAsync.ErrHandlerClosure = this;
+    if (natsConnection_JetStream(&js_, nc, &jo) != NATS_OK)
+      throw std::runtime_error("JetStream context: " + idr::fleet::nats_error(NATS_ERR));
+  }
+  ~AsyncPublisher() { jsCtx_Destroy(js_); }
+  AsyncPublisher(const AsyncPublisher&) = delete;
+  AsyncPublisher& operator=(const AsyncPublisher&) = delete;
+
+  [[nodiscard]] jsCtx* js() const { return js_; }
+
+  void publish(const char* subject, const idr::Bytes& data, const std::string& msg_id,
+               const std::string& published_ns) {
+    natsMsg* msg = nullptr;
+    natsStatus s =
+        natsMsg_Create(&msg, subject, nullptr, reinterpret_cast<const char*>(data.data()),
+                       static_cast<int>(data.size()));
+    if (s == NATS_OK)
+      s = natsMsgHeader_Set(msg, idr::fleet::kPublishedHeader, published_ns.c_str());
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MsgId = msg_id.c_str();
+    for (int stalled = 0; s == NATS_OK || (s == NATS_TIMEOUT && stalled < 12); ++stalled) {
+      s = js_PublishMsgAsync(js_, &msg, &po);  // takes the message when it succeeds
+      if (s == NATS_OK) return;
+    }
+    natsMsg_Destroy(msg);
+    throw std::runtime_error("publish " + msg_id + ": " + idr::fleet::nats_error(s));
+  }
+
+  void complete() {
+    jsPubOptions done;
+    jsPubOptions_Init(&done);
+    done.MaxWait = 120000;
+    const natsStatus s = js_PublishAsyncComplete(js_, &done);
+    if (s != NATS_OK)
+      throw std::runtime_error("publishes not acknowledged within 120 s: " +
+                               idr::fleet::nats_error(s));
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (failures_ > 0)
+      throw std::runtime_error(std::to_string(failures_) +
+                               " publishes were not stored, the first: " + first_failure_);
+  }
+
+ private:
+  static void failed(jsCtx*, jsPubAckErr* pae, void* closure) {
+    auto* self = static_cast<AsyncPublisher*>(closure);
+    const std::lock_guard<std::mutex> lock(self->mutex_);
+    if (self->failures_++ == 0)
+      self->first_failure_ = idr::fleet::nats_error(pae->Err, pae->ErrCode) +
+                             (pae->ErrText ? std::string(" ") + pae->ErrText : "");
+  }
+
+  jsCtx* js_ = nullptr;
+  std::mutex mutex_;
+  uint64_t failures_ = 0;
+  std::string first_failure_;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Each line out as soon as it is printed, whatever stdout is (a pipe buffers in blocks,
+  // which a process ended abnormally would lose).
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);
   int records = 20000, readers = 8, workers = 2, batch = 256, listed_every = 100, cards = 0;
   bool preload = false;
   for (int i = 1; i < argc; i += 2) {
@@ -230,43 +399,35 @@ int main(int argc, char** argv) {
     o.workers = workers;
     o.batch = batch;
     o.lists = {{"lost-stolen", list_dir + "/lost.idrbl"}};
+    // The ingester on a thread of its own, stopped and joined on every way out of this
+    // block (an exception included: a thread left joinable would end the process before any
+    // message), its result kept for the wait below.
     std::optional<idr::fleet::Ingester> ingester;
-    std::thread runner;
+    RunningIngester running;
     const auto start_ingester = [&] {
       auto opened = idr::fleet::Ingester::open(o, &why);
-      if (!opened) throw std::runtime_error(why);
+      if (!opened) throw std::runtime_error("the ingester did not open: " + why);
       ingester.emplace(std::move(*opened));
-      runner = std::thread([&] { (void)ingester->run(&why); });
+      running.start(*ingester);
     };
     if (!preload) start_ingester();
 
     auto cpu_before = cpu_by_command();
     auto link = idr::fleet::NatsLink::connect(*servers, false, 10s, &why);
     if (!link) throw std::runtime_error(why);
+    const std::string publisher_on = connected_node((*link)->connection(), engines);
+    AsyncPublisher publisher((*link)->connection());
     const int64_t first_publish = now_ns();
     for (int i = 0; i < records; ++i) {
-      natsMsg* msg = nullptr;
-      natsMsg_Create(&msg, "idr.rec.bench.site-1", nullptr,
-                     reinterpret_cast<const char*>(files[i].data()),
-                     static_cast<int>(files[i].size()));
       const std::string ns = std::to_string(now_ns());
-      natsMsgHeader_Set(msg, idr::fleet::kPublishedHeader, ns.c_str());
-      jsPubOptions po;
-      jsPubOptions_Init(&po);
-      po.MsgId = ids[i].c_str();
-      if (js_PublishMsgAsync((*link)->js(), &msg, &po) != NATS_OK) {
-        natsMsg_Destroy(msg);
-        throw std::runtime_error("publish failed at " + std::to_string(i));
-      }
+      publisher.publish("idr.rec.bench.site-1", files[i], ids[i], ns);
     }
-    jsPubOptions done;
-    jsPubOptions_Init(&done);
-    done.MaxWait = 120000;
-    if (js_PublishAsyncComplete((*link)->js(), &done) != NATS_OK)
-      throw std::runtime_error("not every publish was acknowledged");
+    publisher.complete();
     const double publish_s = static_cast<double>(now_ns() - first_publish) / 1e9;
     const int64_t ingest_start = preload ? now_ns() : first_publish;
+    std::string publish_cpu;
     if (preload) {
+      publish_cpu = cpu_since(cpu_before, records);
       cpu_before = cpu_by_command();
       start_ingester();
     }
@@ -279,12 +440,18 @@ int main(int argc, char** argv) {
         last_commit = now_ns();
         break;
       }
-      if (std::chrono::steady_clock::now() > deadline) throw std::runtime_error("ingest stalled");
+      if (running.finished()) throw std::runtime_error("the ingester stopped: " + running.why());
+      if (std::chrono::steady_clock::now() > deadline)
+        throw std::runtime_error("ingest stalled: " + std::to_string(s.stored) + " stored, " +
+                                 std::to_string(s.duplicates) + " duplicates, " +
+                                 std::to_string(s.rejected) + " rejected of " +
+                                 std::to_string(records) + " after 600 s");
       std::this_thread::sleep_for(10ms);
     }
-    const std::string cpu = cpu_since(cpu_before);
-    ingester->request_stop();
-    runner.join();
+    const std::string cpu = cpu_since(cpu_before, records);
+    const auto leaders = stream_and_consumer_leaders((*link)->js());
+    running.stop();
+    if (!running.why().empty()) throw std::runtime_error("the ingester failed: " + running.why());
     const auto s = ingester->stats();
     const int64_t rows = pg_count(pg, "SELECT count(*) FROM records");
     const int64_t keys_stored =
@@ -297,7 +464,10 @@ int main(int argc, char** argv) {
         "records: %d from %d readers, %zu bytes each on average, made in %.1f s (not timed); "
         "%d distinct cards\n",
         records, readers, bytes / files.size(), make_s, cards);
-    std::printf("cluster: 3 nats-server nodes, stream R3 file storage; PostgreSQL 15 local\n");
+    std::printf(
+        "cluster: 3 nats-server nodes, stream R3 file storage (leader %s), consumer R3 (leader "
+        "%s), the publisher on %s; PostgreSQL 15 local\n",
+        leaders.first.c_str(), leaders.second.c_str(), publisher_on.c_str());
     std::printf("ingester: %d workers, batch %d; verify_record on each worker\n", workers, batch);
     std::printf("published (acknowledged by JetStream) in %.2f s: %.0f records/s\n", publish_s,
                 records / publish_s);
@@ -308,6 +478,7 @@ int main(int argc, char** argv) {
           seconds, records);
     else
       std::printf("publish -> verified -> committed: %.2f s for %d records\n", seconds, records);
+    if (preload) std::printf("CPU publishing: %s\n", publish_cpu.c_str());
     std::printf("CPU from the %s to the last commit: %s\n",
                 preload ? "ingester's start" : "first publish", cpu.c_str());
     std::printf("publish-to-commit latency: p50 %.1f ms, p99 %.1f ms (includes the backlog)\n",
@@ -343,7 +514,10 @@ int main(int argc, char** argv) {
     if (!alerts_right) std::fprintf(stderr, "idr-bench-fleet: alerts differ from listed reads\n");
     return lost == 0 && duplicated == 0 && alerts_right ? 0 : 1;
   } catch (const std::exception& e) {
-    std::cerr << "idr-bench-fleet: " << e.what() << "\n";
+    std::fprintf(stderr, "idr-bench-fleet: %s\n", e.what());
+    return 1;
+  } catch (...) {
+    std::fprintf(stderr, "idr-bench-fleet: failed with an unknown exception\n");
     return 1;
   }
 }
