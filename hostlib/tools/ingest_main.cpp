@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
       "alerts are rows of 'alerts', published after the commit on alerts.KIND (stream\n"
       "IDR_ALERTS). Prints 'idr-ingest: ready' once bound, and on SIGTERM/SIGINT a last line\n"
       "'ingest: stored N; duplicates N; rejected N; alerts N; p50 X ms; p99 Y ms' (publish to\n"
-      "commit)."};
+      "commit). Exit status: 0 stopped, 64 bad options, 2 an engine failed."};
   std::string nats, pg;
   idr::fleet::IngestOptions o;
   int64_t ack_wait_ms = 30000;
@@ -83,19 +83,25 @@ int main(int argc, char** argv) {
                  "loaded at start only (--follow takes a list's new versions as they come)")
       ->type_name("NAME=FILE");
   std::string gate;
-  app.add_option("--follow", o.follow.names,
-                 "NAME: a list the authority publishes on the cluster (`idr lists publish`),\n"
-                 "followed as a gate follows it (`idr lists follow`): each version verified with\n"
-                 "--authority, applied atomically in --lists-dir, reported as NAME.GATE, and\n"
-                 "checked by the detections from then on (alert listed-NAME); a refused update\n"
-                 "(forged, rollback, gap) leaves the list in force; repeatable")
-      ->type_name("NAME");
+  CLI::Option* follow =
+      app.add_option(
+             "--follow", o.follow.names,
+             "NAME: a list the authority publishes on the cluster (`idr lists publish`),\n"
+             "followed as a gate follows it (`idr lists follow`): each version verified with\n"
+             "--authority, applied atomically in --lists-dir, reported as NAME.GATE, and\n"
+             "checked by the detections from then on (alert listed-NAME); a refused update\n"
+             "(forged, rollback, gap) leaves the list in force; repeatable")
+          ->type_name("NAME");
+  // Meaningless without --follow: refused alone rather than ignored.
   app.add_option("--authority", o.follow.authority,
-                 "with --follow: the authority's public key (PEM), the lists' trust anchor");
+                 "with --follow: the authority's public key (PEM), the lists' trust anchor")
+      ->needs(follow);
   app.add_option("--lists-dir", o.follow.dir,
-                 "with --follow: the followed lists' directory (NAME.idrbl, NAME.state)");
+                 "with --follow: the followed lists' directory (NAME.idrbl, NAME.state)")
+      ->needs(follow);
   app.add_option("--gate", gate,
-                 "with --follow: this ingester's name in the lists' reports (default: --durable)");
+                 "with --follow: this ingester's name in the lists' reports (default: --durable)")
+      ->needs(follow);
   app.add_option("--max-kmh", o.max_kmh, "impossible travel: faster than this between two sites")
       ->check(CLI::Range(1.0, 100000.0))
       ->default_str("900");
@@ -103,7 +109,14 @@ int main(int argc, char** argv) {
                  "PROVINCE.SITE=LAT,LON: a gate's place in degrees (as `idr watch --site` names\n"
                  "it), stored in fleet_sites for impossible travel; repeatable")
       ->type_name("PROVINCE.SITE=LAT,LON");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {  // --help: printed on stdout, exit 0
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {  // every bad option exits 64, as the checks below do
+    std::cerr << "idr-ingest: " << e.what() << "\nRun with --help for more information.\n";
+    return 64;
+  }
   for (const auto& l : lists) {
     const auto eq = l.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == l.size()) {

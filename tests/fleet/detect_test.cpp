@@ -74,6 +74,20 @@ std::vector<Alert> detect(Detector& d, PGconn* db, const ReadForDetection& r) {
   return *alerts;
 }
 
+// Builds list file DIR/NAME.idrbl from `csv` (id_number,valid_from lines) and loads it.
+void load_list(const idr::testing::TempDir& dir, const std::string& name, const std::string& csv,
+               idr::BlocklistHolder& holder) {
+  const std::string base = dir.path + "/" + name;
+  std::ofstream(base + ".csv") << csv;
+  std::string why;
+  const bool built = idr::build_blocklist(base + ".csv", base + ".idrbl", &why).ok();
+  INFO(name << ": " << why);
+  REQUIRE(built);
+  const bool loaded = holder.reload(base + ".idrbl", &why).ok();
+  INFO(why);
+  REQUIRE(loaded);
+}
+
 std::vector<std::string> kinds(const std::vector<Alert>& a) {
   std::vector<std::string> k;
   for (const auto& x : a) k.push_back(x.kind);
@@ -202,19 +216,11 @@ TEST_CASE("detect: a card at two places too far apart for the time between", "[f
 TEST_CASE("detect: a card on the lost/stolen or document-control list", "[fleet][detect]") {
   FleetDb db(engines());
   idr::testing::TempDir dir("idr-detect-lists");
-  std::string why;
-  auto make_list = [&](const std::string& name, const std::string& csv) {
-    std::ofstream(dir.path + "/" + name + ".csv") << csv;
-    INFO(why);
-    REQUIRE(idr::build_blocklist(dir.path + "/" + name + ".csv", dir.path + "/" + name + ".idrbl",
-                                 &why));
-  };
-  make_list("lost", s.lost_stolen_csv);
-  make_list("control",
-            "id_number,valid_from\n" + s.clean[3].id_number + "," + s.clean[3].valid_from + "\n");
   idr::BlocklistHolder lost, control, never_loaded;
-  REQUIRE(lost.reload(dir.path + "/lost.idrbl", &why));
-  REQUIRE(control.reload(dir.path + "/control.idrbl", &why));
+  load_list(dir, "lost", s.lost_stolen_csv, lost);
+  load_list(dir, "control",
+            "id_number,valid_from\n" + s.clean[3].id_number + "," + s.clean[3].valid_from + "\n",
+            control);
   DetectConfig c;
   c.lists = {{"lost-stolen", &lost}, {"document-control", &control}, {"other", &never_loaded}};
   Detector d(c);
@@ -235,10 +241,8 @@ TEST_CASE("detect: the planted scenario raises exactly its alerts and clean read
   FleetDb db(engines());
   idr::testing::TempDir dir("idr-detect-planted");
   std::string why;
-  std::ofstream(dir.path + "/lost.csv") << s.lost_stolen_csv;
-  REQUIRE(idr::build_blocklist(dir.path + "/lost.csv", dir.path + "/lost.idrbl", &why));
   idr::BlocklistHolder lost;
-  REQUIRE(lost.reload(dir.path + "/lost.idrbl", &why));
+  load_list(dir, "lost", s.lost_stolen_csv, lost);
   REQUIRE(Detector::set_site(db.get(), "g1", 39.9, 116.4, &why));
   REQUIRE(Detector::set_site(db.get(), "g2", 39.91, 116.41, &why));
   DetectConfig c;
@@ -280,10 +284,8 @@ TEST_CASE("detect: a batch judges its reads in order, each as alone", "[fleet][d
   FleetDb db(engines());
   idr::testing::TempDir dir("idr-detect-batch");
   std::string why;
-  std::ofstream(dir.path + "/lost.csv") << s.lost_stolen_csv;
-  REQUIRE(idr::build_blocklist(dir.path + "/lost.csv", dir.path + "/lost.idrbl", &why));
   idr::BlocklistHolder lost;
-  REQUIRE(lost.reload(dir.path + "/lost.idrbl", &why));
+  load_list(dir, "lost", s.lost_stolen_csv, lost);
   DetectConfig c;
   c.lists = {{"lost-stolen", &lost}, {"also-lost", &lost}};  // one card on two lists
   Detector d(c);
@@ -328,6 +330,18 @@ TEST_CASE("detect: a batch judges its reads in order, each as alone", "[fleet][d
     auto refused = d.detect_batch(db.get(), {big}, &why);
     REQUIRE_FALSE(refused);
     CHECK(why.find("counter out of range") != std::string::npos);
+  }
+  SECTION("a read PostgreSQL refuses for its data: InvalidArgument, SQLSTATE and message") {
+    db.exec(
+        "CREATE FUNCTION refuse_read() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE "
+        "EXCEPTION 'refused read %', NEW.counter USING ERRCODE = '22023'; END $$; CREATE TRIGGER "
+        "refuse BEFORE INSERT ON detect_reader_reads FOR EACH ROW EXECUTE FUNCTION refuse_read()");
+    PQclear(PQexec(db.get(), "BEGIN"));
+    auto refused = d.detect_batch(db.get(), {read_of(s.clean[3], "B3", 7, "", kT0)}, &why);
+    PQclear(PQexec(db.get(), "ROLLBACK"));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() == idr::Error::InvalidArgument);
+    CHECK(why == "22023 refused read 7");
   }
 }
 

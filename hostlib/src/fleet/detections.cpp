@@ -315,9 +315,12 @@ Result<std::vector<Alert>> Detector::detect_batch(PGconn* db,
                           "SELECT read_ord, alert_id, alert_kind, alert_detail FROM "
                           "idr_detect_batch($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
                           kParams, types, params.values(), params.lengths(), params.formats(), 0));
-  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK)
-    return fail<std::vector<Alert>>(
-        why, pg_data_error(r.get()) ? Error::InvalidArgument : Error::Io, pg_error(db, "detect"));
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+    // Refused for the data: the reason as the ingester keeps it with the record (pg_errors.h).
+    if (pg_data_error(r.get()))
+      return fail<std::vector<Alert>>(why, Error::InvalidArgument, pg_refusal(r.get()));
+    return fail<std::vector<Alert>>(why, Error::Io, pg_error(db, "detect"));
+  }
   std::vector<Alert> alerts;
   for (int i = 0; i < PQntuples(r.get()); ++i) {
     const long ord = std::strtol(PQgetvalue(r.get(), i, 0), nullptr, 10);

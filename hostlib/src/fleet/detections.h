@@ -74,7 +74,7 @@ class Detector {
   // Runs every rule for one read inside the caller's open transaction (one round trip) and
   // returns the alerts raised: none for a clean read, none again for a read seen before.
   // InvalidArgument when PostgreSQL refused the read's data (pg_errors.h: the same read fails
-  // again), Io for any other failure.
+  // again; `why` is pg_refusal's "SQLSTATE message"), Io for any other failure.
   [[nodiscard]] Result<std::vector<Alert>> detect(PGconn* db, const ReadForDetection& read,
                                                   std::string* why = nullptr) const;
   // The same for a batch of reads in one round trip (idr_detect_batch): each read as detect

@@ -38,6 +38,10 @@ using namespace std::chrono_literals;
 constexpr size_t kMaxLatencies = 5'000'000;         // samples kept for the percentiles
 constexpr size_t kMaxFetch = 1024;                  // messages asked for by one pull request
 constexpr uint64_t kMaxReadTime = 253'402'300'799;  // 9999-12-31T23:59:59Z
+// process(): a batch's immediate retries when its day's partition is found gone, and how
+// many times in a row a record is refused alone before it is rejected for it.
+constexpr int kNoPartitionRetries = 3;
+constexpr int kRefusalsToReject = 3;
 
 int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -67,6 +71,13 @@ std::string printable(const std::string& in) {
     }
   }
   return out;
+}
+
+// The cluster's URLs as JetStream::connect takes them: comma separated.
+std::string server_list(const std::vector<std::string>& servers) {
+  std::string urls;
+  for (const auto& s : servers) urls += (urls.empty() ? "" : ",") + s;
+  return urls;
 }
 
 // "idr.rec.<province>.<site>" -> the two tokens; false when not that shape.
@@ -375,9 +386,7 @@ struct Ingester::Impl {
     auto f = std::make_unique<Follower>();
     f->name = name;
     f->holder = holder;
-    std::string urls;
-    for (const auto& s : options.servers) urls += (urls.empty() ? "" : ",") + s;
-    auto js = JetStream::connect(urls, 5000, why);
+    auto js = JetStream::connect(server_list(options.servers), 5000, why);
     if (!js) return js.error();
     f->link = std::make_unique<JetStream>(std::move(*js));
     FollowOptions fo;
@@ -530,8 +539,9 @@ struct Ingester::Impl {
     uint64_t stored = 0, dups = 0, rejected = 0;
   };
   // How a transaction ended: committed, refused for its data (pg_errors.h: the same records
-  // fail again), or failed otherwise (retried).
-  enum class Stored { Committed, DataError, Failed };
+  // fail again), refused because the day's partition is gone (the worker's cache of the
+  // partitions made is stale: made again, then retried), or failed otherwise (retried).
+  enum class Stored { Committed, DataError, NoPartition, Failed };
 
   // Stores `n` records from `batch` in the open transaction with one call of
   // idr_store_batch, then runs the detections for each record in batch order (each stored
@@ -585,10 +595,9 @@ struct Ingester::Impl {
                               params.lengths(), params.formats(), 0));
     if (r.status() != PGRES_TUPLES_OK) {
       *why = PQerrorMessage(w.conn);
+      if (pg_no_partition(r.r)) return Stored::NoPartition;
       if (!pg_data_error(r.r)) return Stored::Failed;
-      const char* primary = PQresultErrorField(r.r, PG_DIAG_MESSAGE_PRIMARY);
-      *why =
-          std::string(PQresultErrorField(r.r, PG_DIAG_SQLSTATE)) + " " + (primary ? primary : "");
+      *why = pg_refusal(r.r);
       return Stored::DataError;
     }
     if (static_cast<size_t>(PQntuples(r.r)) != n) {
@@ -652,6 +661,7 @@ struct Ingester::Impl {
     if (done == Stored::Committed && !commit_ok(w.conn, why)) done = Stored::Failed;
     if (done != Stored::Committed) {
       (void)exec_ok(w.conn, "ROLLBACK", nullptr);
+      if (done == Stored::NoPartition) w.days.clear();  // ensure_partition makes it again
       return done;
     }
     const int64_t committed = now_ns();
@@ -669,15 +679,23 @@ struct Ingester::Impl {
   }
 
   // Verifies and stores a batch in one transaction, then acknowledges it. Retries while
-  // PostgreSQL fails (reconnecting); when stopping, gives the messages back (Nak). A batch
-  // PostgreSQL refuses for its data (pg_errors.h) would fail the same way on every retry: it
-  // is stored again one record per transaction, and a record refused alone is rejected with
-  // PostgreSQL's reason (kept in rejected_records) while the others are stored.
+  // PostgreSQL fails (reconnecting); when stopping, gives the messages back (Nak). A record is
+  // rejected for PostgreSQL's sake only when it is itself what PostgreSQL refuses:
+  // - a transaction refused because the day's partition is gone (pg_no_partition: dropped
+  //   since this worker made it) is tried again at once with the partition made again, at most
+  //   kNoPartitionRetries times a batch, then like any failure (waiting between tries);
+  // - a batch PostgreSQL refuses for its data (pg_errors.h: the store or the detections) is
+  //   stored again one record per transaction; a record refused alone kRefusalsToReject times
+  //   in a row (the day-partition cache cleared and a wait before each new try, so a refusal
+  //   that came from the moment rejects nothing) is rejected with PostgreSQL's reason (kept in
+  //   rejected_records, pg_refusal's "SQLSTATE message"), the others are stored.
   void process(Worker& w, std::vector<Item>& batch) {
     verify(batch);
     std::string why;
     bool one_by_one = false, raised = false;
-    size_t next = 0;  // one by one: the first record not committed yet
+    size_t next = 0;       // one by one: the first record not committed yet
+    int refusals = 0;      // of batch[next] alone, in a row
+    int no_partition = 0;  // immediate retries after a partition found gone
     for (int attempt = 0;; ++attempt) {
       if (attempt > 0) {
         if (stop.load() && attempt > 3) break;
@@ -688,30 +706,37 @@ struct Ingester::Impl {
           w.days.clear();
         }
       }
+      Stored done = Stored::Committed;
       if (!one_by_one) {
-        const Stored done = commit(w, batch.data(), batch.size(), raised, &why);
+        done = commit(w, batch.data(), batch.size(), raised, &why);
         if (done == Stored::Committed) next = batch.size();
-        if (done == Stored::DataError) {
+        if (done == Stored::DataError) {  // not a failure to wait for: one by one at once
           one_by_one = true;
-          attempt = -1;  // not a failure to wait for: go on at once
+          done = Stored::Committed;
         }
-        if (done != Stored::Committed) continue;
       }
-      while (next < batch.size()) {
+      while (done == Stored::Committed && next < batch.size()) {
         Item& it = batch[next];
-        const Stored done = commit(w, &it, 1, raised, &why);
+        done = commit(w, &it, 1, raised, &why);
         if (done == Stored::Committed) {
           ++next;
-          continue;
-        }
-        // Refused alone for its data: rejected with the reason. A reject refused (nothing
-        // of its data is stored but printable text and bytes) is retried like any failure.
-        if (done == Stored::DataError && it.verified) {
-          it.verified = false;
+          refusals = 0;
+        } else if (done == Stored::DataError && it.verified) {
+          // A reject refused (nothing of its data is stored but printable text and bytes) is
+          // retried like any failure.
+          if (++refusals < kRefusalsToReject) {
+            w.days.clear();
+            break;
+          }
+          it.verified = false;  // refused alone again and again: the record's own data
           it.reason = "PostgreSQL refused the record: " + why.substr(0, why.find('\n'));
-          continue;
+          refusals = 0;
+          done = Stored::Committed;
         }
-        break;
+      }
+      if (done == Stored::NoPartition && ++no_partition <= kNoPartitionRetries) {
+        attempt = -1;  // made again by the next commit: no wait
+        continue;
       }
       if (next < batch.size()) continue;
       release(w);
@@ -761,9 +786,7 @@ struct Ingester::Impl {
     alerts_pending = false;
     std::string why;
     if (!w.alert_link) {
-      std::string urls;
-      for (const auto& s : options.servers) urls += (urls.empty() ? "" : ",") + s;
-      auto js = JetStream::connect(urls, 5000, &why);
+      auto js = JetStream::connect(server_list(options.servers), 5000, &why);
       if (!js) {
         alerts_pending = true;
         return 0;

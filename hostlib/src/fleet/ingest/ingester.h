@@ -9,8 +9,9 @@
 // rejected_records is kept once (the SHA-256 of its bytes is unique there), yet a record that
 // verifies goes through the detections even when its bytes were kept before for a reason
 // outside them (a malformed subject, a trust root missing then). A batch PostgreSQL
-// refuses for its data is stored again one record per transaction: the record refused alone
-// is rejected with the reason, the others are stored (other errors are retried). Per-reader
+// refuses for its data is stored again one record per transaction: a record refused alone
+// three times in a row is rejected with the reason ("SQLSTATE message"), the others are
+// stored; a day partition found gone is made again (other errors are retried). Per-reader
 // order: each reader serial goes to one worker (hash), whose queue is first in, first out.
 //
 // Detections (DESIGN 13): every verified record that is not a redelivery of a stored one goes
