@@ -85,6 +85,37 @@ void write_bytes(const std::string& path, const std::vector<uint8_t>& b) {
   out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
 }
 
+// contains_many's answers, checked against both block searches: the portable one and the
+// AVX-512 one (on a CPU that has it; elsewhere a warning says it was not checked).
+std::vector<idr::BlocklistAnswer> answers_all_paths(const idr::Blocklist& list,
+                                                    const std::vector<idr::BlocklistQuery>& q) {
+  std::vector<idr::BlocklistAnswer> answers(q.size()), other(q.size());
+  list.contains_many(q.data(), q.size(), answers.data());
+  REQUIRE(idr::BlocklistAccess::contains_many(list, false, q.data(), q.size(), other.data()));
+  REQUIRE(other == answers);
+  const bool wide = idr::BlocklistAccess::contains_many(list, true, q.data(), q.size(),
+                                                        other.data());
+  REQUIRE(wide == idr::BlocklistAccess::wide_path_available());
+  if (wide) {
+    REQUIRE(other == answers);
+  } else {
+    WARN("this CPU has no AVX-512 (F, BW, VBMI): the wide block search is not checked here");
+  }
+  return answers;
+}
+
+// The list file's block b (0-based) in the file's bytes, and the CRCs made right again after
+// a change (payload CRC at offset 40, then the header CRC at 60), so the checks after them run.
+uint8_t* block_bytes(std::vector<uint8_t>& file, uint64_t b) {
+  return file.data() + idr::blocklist::kHeaderSize + b * idr::blocklist::kBlockBytes;
+}
+void fix_crcs(std::vector<uint8_t>& file) {
+  const uLong payload = crc32(0, file.data() + 64, static_cast<uInt>(file.size() - 64));
+  for (int k = 0; k < 4; ++k) file[40 + k] = static_cast<uint8_t>(payload >> (8 * k));
+  const uLong header = crc32(0, file.data(), 60);
+  for (int k = 0; k < 4; ++k) file[60 + k] = static_cast<uint8_t>(header >> (8 * k));
+}
+
 }  // namespace
 
 TEST_CASE("list keys pack and unpack losslessly, the permutation keeps them distinct") {
@@ -250,8 +281,7 @@ TEST_CASE("crowded blocks spill into the next block and the overflow table, look
   }
   // The batched path gives the same answers, including for a malformed query.
   queries.push_back({"11010519491231002x", "20100101"});
-  std::vector<idr::BlocklistAnswer> answers(queries.size());
-  list->contains_many(queries.data(), queries.size(), answers.data());
+  const auto answers = answers_all_paths(*list, queries);
   for (size_t i = 0; i < queries.size(); ++i) {
     const auto expected = i < keys.size()          ? idr::BlocklistAnswer::Listed
                           : i + 1 < queries.size() ? idr::BlocklistAnswer::NotListed
@@ -301,6 +331,8 @@ TEST_CASE("contains_many answers like contains on a regular list, in any batch s
     std::shuffle(probes.begin(), probes.end(), rng);
     std::vector<idr::BlocklistQuery> queries;
     for (const auto& [id, from] : probes) queries.push_back({id, from});
+    // Both block searches answer the whole batch alike.
+    (void)answers_all_paths(*list, queries);
     size_t listed = 0;
     for (const size_t batch : {size_t{1}, size_t{7}, size_t{16}, size_t{1000}, queries.size()}) {
       std::vector<idr::BlocklistAnswer> answers(batch);
@@ -394,6 +426,7 @@ TEST_CASE(
   const std::vector<Key> listed(keys.begin(), keys.end());
   std::mt19937_64 rng(99);
   size_t malformed = 0, found = 0;
+  [[maybe_unused]] size_t wide_packed = 0, wide_refused = 0;
   for (int round = 0; round < 40; ++round) {
     std::vector<Key> probes;
     for (int i = 0; i < 1000; ++i) {
@@ -408,6 +441,7 @@ TEST_CASE(
       list->contains_many(queries.data() + at, n, answers.data() + at);
       at += n;
     }
+    REQUIRE(answers_all_paths(*list, queries) == answers);
     for (size_t i = 0; i < probes.size(); ++i) {
       const auto& [id, from] = probes[i];
       INFO("query '" << id << "' '" << from << "'");
@@ -431,9 +465,40 @@ TEST_CASE(
       malformed += ok ? 0 : 1;
       found += expected == idr::BlocklistAnswer::Listed ? 1 : 0;
     }
+    // The wide packer, four queries at a time: all four keys, as pack_key_swar packs them,
+    // or refused when any is not a key.
+#if defined(IDR_BLOCKLIST_WIDE)
+    if (idr::blocklist::wide_path_available()) {
+      for (size_t i = 0; i + 4 <= queries.size(); i += 4) {
+        idr::blocklist::MixedKey wide[4];
+        const bool packed = idr::blocklist::pack_keys_wide(queries.data() + i, wide);
+        bool all_ok = true;
+        for (size_t k = 0; k < 4; ++k) {
+          INFO("query '" << probes[i + k].first << "' '" << probes[i + k].second << "'");
+          idr::blocklist::MixedKey swar_key;
+          const bool ok = idr::blocklist::pack_key_swar(queries[i + k].id_number,
+                                                        queries[i + k].valid_from, &swar_key) ==
+                          idr::blocklist::KeyFault::None;
+          all_ok = all_ok && ok;
+          if (packed) REQUIRE(wide[k].value() == swar_key.value());
+        }
+        REQUIRE(packed == all_ok);
+        wide_packed += packed ? 1 : 0;
+        wide_refused += packed ? 0 : 1;
+      }
+    }
+#endif
   }
   CHECK(malformed > 4000);  // the variants reach both answers
   CHECK(found > 13000);
+#if defined(IDR_BLOCKLIST_WIDE)
+  if (idr::blocklist::wide_path_available()) {
+    CHECK(wide_packed > 1000);  // quads of keys, and quads with a malformed one
+    CHECK(wide_refused > 1000);
+  } else {
+    WARN("this CPU has no AVX-512: the wide key packer is not checked here");
+  }
+#endif
 }
 
 TEST_CASE("version 1 and 2 list files are refused with a message saying to rebuild them") {
@@ -519,6 +584,21 @@ TEST_CASE(
   auto longer = good;
   longer.push_back(0);
   refused(longer, "offset " + std::to_string(good.size()) + ": 1 unexpected bytes");
+  // A block whose slot 1 repeats slot 0 (a wrong writer; the checksums made right): the
+  // slots must strictly increase, or the block searches could disagree.
+  const auto geo = idr::blocklist::geometry_for_entries(keys.size());
+  uint64_t b = 0;
+  auto unordered = good;
+  while ((block_bytes(unordered, b)[0] & idr::blocklist::kCountMask) < 2) ++b;
+  uint8_t* blk = block_bytes(unordered, b);
+  for (uint32_t j = 0; j < geo.slot_bits; ++j) {
+    const uint32_t from = idr::blocklist::kBlockHeaderBits + j, to = from + geo.slot_bits;
+    const uint8_t bit = (blk[from / 8] >> (from % 8)) & 1;
+    blk[to / 8] = static_cast<uint8_t>((blk[to / 8] & ~(1u << (to % 8))) | bit << (to % 8));
+  }
+  fix_crcs(unordered);
+  refused(unordered, "offset " + std::to_string(idr::blocklist::kHeaderSize + b * 64) +
+                         ": block slots out of order");
 }
 
 TEST_CASE("a failed reload keeps the loaded list answering, also from other threads") {

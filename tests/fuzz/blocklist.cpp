@@ -4,9 +4,11 @@
 // payload and header CRCs made right again so the checks after them run too), delta files
 // from the input applied to the valid list (optionally with the format line and a correct
 // checksum line added, so the line parser runs) and the same bytes built as a list's CSV.
-// The query key is packed by both packers of list_key.h (the host's and the portable one;
-// the same one without SSE2), which must agree, and a packed key must unpack to the same
-// text. Files live in a per-process temp directory. Library calls fail now and then
+// Batches are answered by both block searches (the portable one and, on a CPU with AVX-512,
+// the wide one), which must agree. The query key is packed by both packers of list_key.h
+// (the host's and the portable one; the same one without SSE2) and, on a CPU with AVX-512, by
+// the wide packer in each of its four lanes, which must agree, and a packed key must unpack to
+// the same text. Files live in a per-process temp directory. Library calls fail now and then
 // (failure_injection.h).
 #include <openssl/sha.h>
 #include <unistd.h>
@@ -22,6 +24,7 @@
 #include "failure_injection.h"
 #include "fuzz_input.h"
 #include "idr/blocklist.h"
+#include "list_file.h"
 #include "list_key.h"
 #include "record_fixture.h"
 
@@ -60,6 +63,26 @@ void check_key(const std::string& id, const std::string& from) {
   bl::MixedKey host, portable;
   const bl::KeyFault fault = bl::pack_key(id, from, &host);
   if (bl::pack_key_swar(id, from, &portable) != fault) abort();
+#if defined(IDR_BLOCKLIST_WIDE)
+  // The wide packer (where the CPU has it), the key in each of the four lanes among keys.
+  if (bl::wide_path_available()) {
+    for (size_t lane = 0; lane < 4; ++lane) {
+      idr::BlocklistQuery q[4] = {{"110105194912310021", "20100101"},
+                                  {"440524188001010014", "20150301"},
+                                  {"11010519491231002X", "21551231"},
+                                  {"110101199003071233", "20160310"}};
+      q[lane] = {id, from};
+      bl::MixedKey wide[4], other;
+      const bool packed = bl::pack_keys_wide(q, wide);
+      if (packed != (fault == bl::KeyFault::None)) abort();
+      if (packed && wide[lane].value() != host.value()) abort();
+      if (packed && (bl::pack_key_swar(q[(lane + 1) % 4].id_number, q[(lane + 1) % 4].valid_from,
+                                       &other) != bl::KeyFault::None ||
+                     other.value() != wide[(lane + 1) % 4].value()))
+        abort();
+    }
+  }
+#endif
   std::string why;
   bl::MixedKey key;
   if (bl::make_key(id, from, &key, &why) != (fault == bl::KeyFault::None)) abort();
@@ -88,6 +111,14 @@ void use(const idr::Blocklist& list, idr::fuzz::Input& in) {
   for (int i = 0; i < 4; ++i) queries.insert(queries.end(), std::begin(q), std::end(q));
   std::vector<idr::BlocklistAnswer> answers(queries.size());
   list.contains_many(queries.data(), queries.size(), answers.data());
+  // Both block searches of the batch (portable; AVX-512 where the CPU has it) answer alike.
+  std::vector<idr::BlocklistAnswer> other(queries.size());
+  for (const bool wide : {false, true}) {
+    const bool ran = idr::BlocklistAccess::contains_many(list, wide, queries.data(),
+                                                         queries.size(), other.data());
+    if (ran != (!wide || idr::BlocklistAccess::wide_path_available())) abort();
+    if (ran && other != answers) abort();
+  }
   for (size_t i = 0; i < queries.size(); ++i) {
     const auto one = list.contains(queries[i].id_number, queries[i].valid_from);
     const auto many = answers[i];

@@ -88,12 +88,19 @@ struct Blocklist::Impl {
   uint8_t slot_byte[16] = {};
   uint8_t slot_shift[16] = {};
   uint64_t slot_mask = 0;
+  // The same table for WideFind: slot i's 8 bytes gathered into 64-bit lane i % 8 of
+  // vector i / 8 (byte indices for a byte permutation of the block), its shift in that lane.
+  uint8_t wide_bytes[2][64] = {};
+  uint64_t wide_shift[2][8] = {};
   void make_slot_table() {
     for (uint32_t i = 0; i < 16; ++i) {
       const uint32_t bit = blocklist::kBlockHeaderBits + (i < geo.slots ? i : 0) * geo.slot_bits;
       const uint32_t byte = (bit >> 3) < 56 ? (bit >> 3) : 56;
       slot_byte[i] = static_cast<uint8_t>(byte);
       slot_shift[i] = static_cast<uint8_t>(bit - byte * 8);
+      for (uint32_t k = 0; k < 8; ++k)
+        wide_bytes[i / 8][(i % 8) * 8 + k] = static_cast<uint8_t>(byte + k);
+      wide_shift[i / 8][i % 8] = slot_shift[i];
     }
     slot_mask = (uint64_t{2} << geo.value_bits) - 1;
   }
@@ -143,6 +150,200 @@ struct Blocklist::Impl {
     prefetch(p);
     return resolve(k, p);
   }
+  // The batched lookup (contains_many), for a path: `path.issue(first, end)` packs and places
+  // queries first..end - 1 into the ring (their home block, nullptr for a malformed query,
+  // and target), `path.find(block, word 0, target)` tells whether a target is among a block's
+  // used slots (they strictly increase, checked at open: the lower bound's "found"). In
+  // groups, two at a time: before any key of group g + 1 is compared, all of its keys are
+  // packed and placed, then their home blocks prefetched in one burst; then group g,
+  // prefetched one group of work earlier, is compared. The misses of a group overlap each
+  // other (README "The lookup path on 2026-12-05": hardly the work). (Measured on a KVM
+  // guest: a prefetch right after each key's packing hid far less of the miss than the
+  // burst, 15 against 24 M/s at 20 M entries; groups of 64 a little more than 16 or 32, as
+  // much as 128. DESIGN 9.) A query in flight is only its block and target (a ring of two
+  // groups; groups start at multiples of kGroup, so a group's slots are contiguous); the rare
+  // lookup that goes past its home block scans it again and packs its query again
+  // (resolve_further needs the key).
+  static constexpr size_t kGroup = 64;
+  struct Ring {
+    const uint8_t* block[2 * kGroup];
+    uint64_t target[2 * kGroup];
+  };
+  template <class Path>
+  __attribute__((always_inline)) inline void batch(const BlocklistQuery* queries, size_t count,
+                                                   BlocklistAnswer* answers, Path& path) const {
+    const Ring& ring = path.ring;
+    auto issue = [&](size_t first, size_t end) {
+      path.issue(first, end);
+      for (size_t i = first; i < end; ++i)
+        __builtin_prefetch(ring.block[i % (2 * kGroup)]);  // nullptr: a no-op, never a fault
+    };
+    auto answer = [&](size_t first, size_t end) {
+      for (size_t i = first; i < end; ++i) {
+        const uint8_t* const b = ring.block[i % (2 * kGroup)];
+        if (b == nullptr) {
+          answers[i] = BlocklistAnswer::Malformed;
+          continue;
+        }
+        const uint64_t target = ring.target[i % (2 * kGroup)];
+        const uint64_t w0 = blocklist::block_word0(b);
+        bool listed = path.find(b, w0, target);
+        if (__builtin_expect(
+                !listed && (w0 & (blocklist::kSpillFlag | blocklist::kOverflowFlag)) != 0, 0) &&
+            path.all_below(b, w0, target)) {
+          blocklist::MixedKey k;
+          (void)blocklist::pack_key(queries[i].id_number, queries[i].valid_from, &k);
+          listed = resolve_further(k, blocklist::place(k, geo), w0);
+        }
+        answers[i] = listed ? BlocklistAnswer::Listed : BlocklistAnswer::NotListed;
+      }
+    };
+    auto group_end = [&](size_t first) {
+      return count - first < kGroup ? count : first + kGroup;
+    };
+    if (count == 0) return;
+    issue(0, group_end(0));
+    for (size_t first = 0;;) {
+      const size_t next = group_end(first);
+      if (next < count) issue(next, group_end(next));
+      answer(first, next);
+      if (next >= count) return;
+      first = next;
+    }
+  }
+  // One query packed and placed into ring slot i % (2 * kGroup) (both paths; the wide one
+  // for the queries it does not pack four at a time). The geometry comes in locals: stores
+  // into the ring would make the compiler reload members of *this for every key.
+  struct Placer {
+    const BlocklistQuery* queries;
+    Ring ring;
+    blocklist::Geometry g;
+    uint64_t homed_here;
+    const uint8_t* base;
+    explicit Placer(const Impl& m, const BlocklistQuery* q)
+        : queries(q), g(m.geo), homed_here(uint64_t{1} << m.geo.value_bits), base(m.blocks) {}
+    __attribute__((always_inline)) void place_one(size_t i) {
+      blocklist::MixedKey k;
+      const size_t r = i % (2 * kGroup);
+      if (blocklist::pack_key(queries[i].id_number, queries[i].valid_from, &k) !=
+          blocklist::KeyFault::None) {
+        ring.block[r] = nullptr;
+        return;
+      }
+      const blocklist::Placement at = blocklist::place(k, g);
+      ring.block[r] = base + at.home * blocklist::kBlockBytes;
+      ring.target[r] = at.value | homed_here;
+    }
+  };
+  // The portable path: pack_key (SSE2 on x86-64) and the lower bound of scan.
+  struct PortablePath : Placer {
+    const Impl& m;
+    PortablePath(const Impl& impl, const BlocklistQuery* q) : Placer(impl, q), m(impl) {}
+    __attribute__((always_inline)) void issue(size_t first, size_t end) {
+      for (size_t i = first; i < end; ++i) place_one(i);
+    }
+    __attribute__((always_inline)) bool find(const uint8_t* b, uint64_t, uint64_t target) const {
+      return m.scan(b, target).found;
+    }
+    bool all_below(const uint8_t* b, uint64_t, uint64_t target) const {
+      return m.scan(b, target).all_below;
+    }
+  };
+  // Flattened: batch, its lambdas and the path become one loop with the geometry in
+  // registers.
+  __attribute__((flatten)) void contains_many_portable(const BlocklistQuery* queries,
+                                                       size_t count,
+                                                       BlocklistAnswer* answers) const {
+    PortablePath path(*this, queries);
+    batch(queries, count, answers, path);
+  }
+#if defined(IDR_BLOCKLIST_WIDE)
+  IDR_WIDE_CODE_BEGIN
+  // The wide path (AVX-512): keys packed four at a time (pack_keys_wide) and placed in
+  // 64-bit lanes, and the block search in one 512-bit register: every slot gathered into a
+  // 64-bit lane by one byte permutation per 8 slots, shifted and masked, compared with the
+  // target in all lanes at once (lanes past the used count masked off), about 15
+  // instructions where the lower bound takes about 60.
+  struct WidePath : Placer {
+    __m512i bytes0, bytes1, shift0, shift1, mask;
+    __m256i blocks_v, shift_v, homed_v, base_v;
+    IDR_TARGET_WIDE WidePath(const Impl& m, const BlocklistQuery* q)
+        : Placer(m, q),
+          bytes0(_mm512_loadu_si512(m.wide_bytes[0])),
+          bytes1(_mm512_loadu_si512(m.wide_bytes[1])),
+          shift0(_mm512_loadu_si512(m.wide_shift[0])),
+          shift1(_mm512_loadu_si512(m.wide_shift[1])),
+          mask(_mm512_set1_epi64(static_cast<long long>(m.slot_mask))),
+          blocks_v(_mm256_set1_epi64x(static_cast<long long>(m.geo.blocks))),
+          shift_v(_mm256_set1_epi64x(m.geo.shift)),
+          homed_v(_mm256_set1_epi64x(static_cast<long long>(homed_here))),
+          base_v(_mm256_set1_epi64x(reinterpret_cast<long long>(m.blocks))) {}
+    // place() in 64-bit lanes: the top 64 bits of word * blocks (blocks < 2^32, checked at
+    // open) from two 32 x 32-bit products, and the low 64 bits for the value.
+    IDR_TARGET_WIDE void issue(size_t first, size_t end) {
+      size_t i = first;
+      for (; i + 4 <= end; i += 4) {
+        __m256i word, low;
+        if (!blocklist::pack_keys_wide(queries + i, &word, &low)) {
+          for (size_t k = i; k < i + 4; ++k) place_one(k);
+          continue;
+        }
+        const __m256i lo_product = _mm256_mul_epu32(word, blocks_v);
+        const __m256i mid = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(word, 32), blocks_v),
+                                             _mm256_srli_epi64(lo_product, 32));
+        const __m256i home = _mm256_srli_epi64(mid, 32);
+        const __m256i frac = _mm256_or_si256(
+            _mm256_slli_epi64(mid, 32), _mm256_and_si256(lo_product, _mm256_set1_epi64x(0xFFFFFFFF)));
+        const __m256i value =
+            _mm256_or_si256(_mm256_slli_epi64(_mm256_srlv_epi64(frac, shift_v), 4), low);
+        const size_t r = i % (2 * kGroup);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(ring.block + r),
+                            _mm256_add_epi64(base_v, _mm256_slli_epi64(home, 6)));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(ring.target + r),
+                            _mm256_or_si256(value, homed_v));
+      }
+      for (; i < end; ++i) place_one(i);
+    }
+    // Slots 0..7 and 8..15 of a block in 64-bit lanes, and the lanes of the used ones.
+    struct Slots {
+      __m512i s0, s1;
+      uint32_t used;
+    };
+    IDR_TARGET_WIDE Slots slots(const uint8_t* b, uint64_t w0) const {
+      const __m512i block = _mm512_loadu_si512(b);
+      return Slots{
+          _mm512_and_si512(_mm512_srlv_epi64(_mm512_permutexvar_epi8(bytes0, block), shift0), mask),
+          _mm512_and_si512(_mm512_srlv_epi64(_mm512_permutexvar_epi8(bytes1, block), shift1), mask),
+          _bzhi_u32(0xFFFF, static_cast<uint32_t>(w0 & blocklist::kCountMask))};
+    }
+    IDR_TARGET_WIDE bool find(const uint8_t* b, uint64_t w0, uint64_t target) const {
+      const Slots s = slots(b, w0);
+      const __m512i t = _mm512_set1_epi64(static_cast<long long>(target));
+      return (_mm512_mask_cmpeq_epi64_mask(static_cast<__mmask8>(s.used), s.s0, t) |
+              _mm512_mask_cmpeq_epi64_mask(static_cast<__mmask8>(s.used >> 8), s.s1, t)) != 0;
+    }
+    // Every used slot below the target (scan's all_below).
+    IDR_TARGET_WIDE bool all_below(const uint8_t* b, uint64_t w0, uint64_t target) const {
+      const Slots s = slots(b, w0);
+      const __m512i t = _mm512_set1_epi64(static_cast<long long>(target));
+      const uint32_t below =
+          _mm512_mask_cmplt_epu64_mask(static_cast<__mmask8>(s.used), s.s0, t) |
+          static_cast<uint32_t>(_mm512_mask_cmplt_epu64_mask(static_cast<__mmask8>(s.used >> 8),
+                                                             s.s1, t))
+              << 8;
+      return below == s.used;
+    }
+  };
+  IDR_TARGET_WIDE __attribute__((flatten)) void contains_many_wide(const BlocklistQuery* queries,
+                                                                  size_t count,
+                                                                  BlocklistAnswer* answers) const {
+    WidePath path(*this, queries);
+    batch(queries, count, answers, path);
+  }
+  IDR_WIDE_CODE_END
+  // Whether this CPU and OS run the wide path; set at open.
+  bool wide = false;
+#endif
   // Checks the header fields against each other; "" when they agree.
   std::string check_header(const uint8_t* h, uint64_t size);
   std::string check_payload(const uint8_t* h);
@@ -213,6 +414,12 @@ std::string Blocklist::Impl::check_payload(const uint8_t* h) {
           ((w0 & kOverflowFlag) && overflow_entries == 0))
         problem = "offset " + std::to_string(kHeaderSize + b * kBlockBytes) +
                   ": block header out of range (a wrong writer: the checksum matched)";
+      // The used slots strictly increase (the writer places keys in order): a lookup may
+      // then find its target by a lower bound or by comparing it with every slot alike.
+      for (uint32_t i = 1; problem.empty() && i < count && i < geo.slots; ++i)
+        if (slot_at(block(b), i, geo) <= slot_at(block(b), i - 1, geo))
+          problem = "offset " + std::to_string(kHeaderSize + b * kBlockBytes) +
+                    ": block slots out of order (a wrong writer: the checksum matched)";
     }
   }
   if (c != info.payload_crc32)
@@ -308,6 +515,9 @@ Result<Blocklist> Blocklist::open(const std::string& path, const BlocklistOpenOp
   std::string problem = impl->check_header(h, size);
   if (problem.empty()) {
     impl->make_slot_table();
+#if defined(IDR_BLOCKLIST_WIDE)
+    impl->wide = blocklist::wide_path_available();
+#endif
     impl->blocks = h + kHeaderSize;
     problem = impl->check_payload(h);
   }
@@ -329,71 +539,10 @@ Result<bool> Blocklist::contains(std::string_view id_number, std::string_view va
 
 void Blocklist::contains_many(const BlocklistQuery* queries, size_t count,
                               BlocklistAnswer* answers) const {
-  // In groups, two at a time: before any key of group g + 1 is compared, all of its keys
-  // are packed and placed, then their home blocks prefetched in one burst; then group g,
-  // prefetched one group of work earlier, is compared. The misses of a group overlap each
-  // other (README "The lookup path on 2026-12-05": hardly the work). (Measured on a KVM guest: a
-  // prefetch right after each key's packing hid far less of the miss than the burst, 15 against 24
-  // M/s at 20 M entries; groups of 64 a little more than 16 or 32, as much as 128. DESIGN 9.) A
-  // query in flight is only its block and target (a ring of two groups); the rare lookup that goes
-  // past its home block packs its query again (resolve_further needs the key). The geometry is
-  // copied into locals: stores into the ring and the answers would make the compiler reload members
-  // of *impl_ for every key.
-  constexpr size_t kGroup = 64;
-  struct Pending {
-    const uint8_t* block;  // nullptr: the query is malformed
-    uint64_t target;
-  };
-  Pending ring[2 * kGroup];
-  const Impl& m = *impl_;
-  const blocklist::Geometry geo = m.geo;
-  const uint64_t homed_here = uint64_t{1} << geo.value_bits;
-  const uint8_t* const blocks = m.blocks;
-  auto issue = [&](size_t first, size_t end) {
-    for (size_t i = first; i < end; ++i) {
-      blocklist::MixedKey k;
-      Pending& p = ring[i % (2 * kGroup)];
-      if (blocklist::pack_key(queries[i].id_number, queries[i].valid_from, &k) !=
-          blocklist::KeyFault::None) {
-        p.block = nullptr;
-        continue;
-      }
-      const blocklist::Placement at = blocklist::place(k, geo);
-      p.block = blocks + at.home * blocklist::kBlockBytes;
-      p.target = at.value | homed_here;
-    }
-    for (size_t i = first; i < end; ++i)
-      __builtin_prefetch(ring[i % (2 * kGroup)].block);  // nullptr: a no-op, never a fault
-  };
-  auto answer = [&](size_t first, size_t end) {
-    for (size_t i = first; i < end; ++i) {
-      const Pending& p = ring[i % (2 * kGroup)];
-      if (p.block == nullptr) {
-        answers[i] = BlocklistAnswer::Malformed;
-        continue;
-      }
-      const Impl::Scan s = m.scan(p.block, p.target);
-      bool listed = s.found;
-      const uint64_t w0 = blocklist::block_word0(p.block);
-      if (__builtin_expect(
-              s.all_below && (w0 & (blocklist::kSpillFlag | blocklist::kOverflowFlag)) != 0, 0)) {
-        blocklist::MixedKey k;
-        (void)blocklist::pack_key(queries[i].id_number, queries[i].valid_from, &k);
-        listed = m.resolve_further(k, blocklist::place(k, geo), w0);
-      }
-      answers[i] = listed ? BlocklistAnswer::Listed : BlocklistAnswer::NotListed;
-    }
-  };
-  auto group_end = [&](size_t first) { return count - first < kGroup ? count : first + kGroup; };
-  if (count == 0) return;
-  issue(0, group_end(0));
-  for (size_t first = 0;;) {
-    const size_t next = group_end(first);
-    if (next < count) issue(next, group_end(next));
-    answer(first, next);
-    if (next >= count) return;
-    first = next;
-  }
+#if defined(IDR_BLOCKLIST_WIDE)
+  if (impl_->wide) return impl_->contains_many_wide(queries, count, answers);
+#endif
+  impl_->contains_many_portable(queries, count, answers);
 }
 
 uint64_t Blocklist::size() const {
@@ -401,6 +550,30 @@ uint64_t Blocklist::size() const {
 }
 BlocklistInfo Blocklist::info() const {
   return impl_->info;
+}
+
+bool BlocklistAccess::wide_path_available() {
+#if defined(IDR_BLOCKLIST_WIDE)
+  return blocklist::wide_path_available();
+#else
+  return false;
+#endif
+}
+
+bool BlocklistAccess::contains_many(const Blocklist& list, bool wide,
+                                    const BlocklistQuery* queries, size_t count,
+                                    BlocklistAnswer* answers) {
+  if (!wide) {
+    list.impl_->contains_many_portable(queries, count, answers);
+    return true;
+  }
+#if defined(IDR_BLOCKLIST_WIDE)
+  if (blocklist::wide_path_available()) {
+    list.impl_->contains_many_wide(queries, count, answers);
+    return true;
+  }
+#endif
+  return false;
 }
 
 void BlocklistAccess::for_each_key(const Blocklist& list, const std::function<bool(MixedKey)>& fn) {

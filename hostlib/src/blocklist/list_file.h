@@ -133,9 +133,17 @@ class ListWriter {
 }  // namespace idr::blocklist
 
 namespace idr {
-// Raw keys of an open list in increasing order (apply's merge); fn returns false to stop.
 struct BlocklistAccess {
+  // Raw keys of an open list in increasing order (apply's merge); fn returns false to stop.
   static void for_each_key(const Blocklist& list,
                            const std::function<bool(blocklist::MixedKey)>& fn);
+  // Whether this CPU runs the batched lookup's wide path (AVX-512 key packing and block
+  // search; contains_many uses it when it does).
+  [[nodiscard]] static bool wide_path_available();
+  // contains_many with the path chosen: the wide one (`wide`; false and nothing answered
+  // when this CPU has not got it) or the portable one (the tests compare them).
+  [[nodiscard]] static bool contains_many(const Blocklist& list, bool wide,
+                                          const BlocklistQuery* queries, size_t count,
+                                          BlocklistAnswer* answers);
 };
 }  // namespace idr

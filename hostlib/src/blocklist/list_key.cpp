@@ -23,6 +23,27 @@ __attribute__((cold, noinline)) KeyFault swar_fault(std::string_view id,
 
 }  // namespace key_detail
 
+#if defined(IDR_BLOCKLIST_WIDE)
+bool wide_path_available() {
+  static const bool available =
+      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512dq") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512vbmi") &&
+      __builtin_cpu_supports("bmi2");
+  return available;
+}
+
+IDR_TARGET_WIDE bool pack_keys_wide(const BlocklistQuery* q, MixedKey* keys) {
+  __m256i words, lows;
+  if (!pack_keys_wide(q, &words, &lows)) return false;
+  uint64_t w[4], l[4];
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(w), words);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), lows);
+  for (int k = 0; k < 4; ++k) keys[k] = MixedKey{w[k], l[k]};
+  return true;
+}
+#endif
+
 namespace {
 
 void put_digits(std::string& s, uint64_t v, int width) {

@@ -12,6 +12,28 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#include "idr/blocklist.h"
+// The batched lookup's wide path (pack_keys_wide here, the block search in blocklist.cpp):
+// compiled for these features, and run only where wide_path_available() says the CPU (and
+// the OS) has them; elsewhere, and always for single lookups, the portable path.
+#define IDR_BLOCKLIST_WIDE 1
+#define IDR_TARGET_WIDE \
+  __attribute__((target("avx2,avx512f,avx512bw,avx512dq,avx512vl,avx512vbmi,bmi2")))
+// GCC 12 reports the undefined vector that its AVX-512 intrinsics pass as the unused
+// source of their masked builtins as maybe uninitialized when they are inlined into a
+// function of another target: a false report, silenced around the wide code only.
+#if defined(__clang__)
+#define IDR_WIDE_CODE_BEGIN
+#define IDR_WIDE_CODE_END
+#else
+#define IDR_WIDE_CODE_BEGIN \
+  _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+#define IDR_WIDE_CODE_END _Pragma("GCC diagnostic pop")
+#endif
+#endif
 
 namespace idr::blocklist {
 
@@ -314,6 +336,118 @@ __attribute__((always_inline)) inline KeyFault pack_key(std::string_view id,
   return pack_key_swar(id, valid_from, out);
 #endif
 }
+
+#if defined(IDR_BLOCKLIST_WIDE)
+// Whether this CPU and OS run the IDR_TARGET_WIDE code (AVX-512 F, BW, DQ, VL and VBMI, AVX2,
+// BMI2; GCC's and Clang's checks include the OS's support for the AVX-512 registers).
+[[nodiscard]] bool wide_path_available();
+
+// Four keys of a batch packed at once (pack_key_sse2's arithmetic for four numbers in the four
+// 128-bit lanes of a 512-bit vector; the dates, the last two characters, the calendar check
+// and the permutation in the four 64-bit lanes of a 256-bit vector): true when all four are
+// keys, with key k's MixedKey in 64-bit lane k of *words and *lows; false when any is not
+// (the caller packs those one at a time: the fault, or the key of the others). The same
+// rules as pack_key_swar; the tests compare the two on hostile input.
+IDR_WIDE_CODE_BEGIN
+IDR_TARGET_WIDE inline bool pack_keys_wide(const BlocklistQuery* q, __m256i* words,
+                                           __m256i* lows) {
+  using namespace key_detail;
+  uint64_t size_bad = 0;
+  for (int k = 0; k < 4; ++k)
+    size_bad |= (q[k].id_number.size() ^ 18) | (q[k].valid_from.size() ^ 8);
+  if (size_bad != 0) return false;  // before any load: the loads below need these sizes
+  auto id = [&](int k) {
+    return _mm_loadu_si128(reinterpret_cast<const __m128i*>(q[k].id_number.data()));
+  };
+  auto from = [&](int k) { return static_cast<long long>(load8(q[k].valid_from.data())); };
+  auto last2 = [&](int k) {  // characters 16 and 17 of the number
+    uint16_t v = 0;
+    std::memcpy(&v, q[k].id_number.data() + 16, 2);
+    return static_cast<long long>(v);
+  };
+  // Digits 0..15 of each number minus '0' (lane k: key k), the dates minus '0' (64-bit
+  // lanes), characters 16 and 17 (the low 16 bits of 64-bit lanes).
+  const __m512i x = _mm512_sub_epi8(
+      _mm512_inserti32x4(
+          _mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(id(0)), id(1), 1), id(2),
+                             2),
+          id(3), 3),
+      _mm512_set1_epi8('0'));
+  const __m256i y =
+      _mm256_sub_epi8(_mm256_setr_epi64x(from(0), from(1), from(2), from(3)), _mm256_set1_epi8('0'));
+  const __m256i z = _mm256_setr_epi64x(last2(0), last2(1), last2(2), last2(3));
+  // Pairs of digits in 16-bit lanes (pack_key_sse2's px and py).
+  const __m512i px = _mm512_add_epi16(
+      _mm512_mullo_epi16(_mm512_and_si512(x, _mm512_set1_epi16(0xFF)), _mm512_set1_epi16(10)),
+      _mm512_srli_epi16(x, 8));
+  const __m256i py = _mm256_add_epi16(
+      _mm256_mullo_epi16(_mm256_and_si256(y, _mm256_set1_epi16(0xFF)), _mm256_set1_epi16(10)),
+      _mm256_srli_epi16(y, 8));
+  // The checks as mask bits: non-digits, pairs out of range (pack_key_sse2's bounds),
+  // character 16 a digit, character 17 a digit or 'X'.
+  const __m512i px_lo = _mm512_broadcast_i32x4(_mm_setr_epi16(0, 0, 0, 18, 0, 1, 1, 0));
+  const __m512i px_hi = _mm512_broadcast_i32x4(_mm_setr_epi16(99, 99, 99, 21, 99, 12, 31, 99));
+  const __m256i py_lo = _mm256_set1_epi64x(static_cast<long long>(lanes(19, 0, 1, 1)));
+  const __m256i py_hi = _mm256_set1_epi64x(static_cast<long long>(lanes(21, 99, 12, 31)));
+  const __m256i d16 = _mm256_sub_epi64(_mm256_and_si256(z, _mm256_set1_epi64x(0xFF)),
+                                       _mm256_set1_epi64x('0'));
+  const __m256i c17 = _mm256_srli_epi64(z, 8);
+  const __m256i d17 = _mm256_sub_epi64(c17, _mm256_set1_epi64x('0'));
+  const __mmask8 last_x = _mm256_cmpeq_epi64_mask(c17, _mm256_set1_epi64x('X'));
+  const __m256i nine = _mm256_set1_epi64x(9);
+  const uint64_t bad =
+      _mm512_cmpgt_epu8_mask(x, _mm512_set1_epi8(9)) |
+      _mm256_cmpgt_epu8_mask(y, _mm256_set1_epi8(9)) |
+      (_mm512_cmplt_epi16_mask(px, px_lo) | _mm512_cmpgt_epi16_mask(px, px_hi)) |
+      (_mm256_cmplt_epi16_mask(py, py_lo) | _mm256_cmpgt_epi16_mask(py, py_hi)) |
+      _mm256_cmpgt_epu64_mask(d16, nine) |
+      static_cast<unsigned>(_mm256_cmpgt_epu64_mask(d17, nine) & ~last_x);
+  // The number: pack_key_sse2's weighted sums in each 128-bit lane, the sum of each lane's
+  // two 64-bit halves gathered into 64-bit lane k, then characters 16 and 17.
+  const __m512i sx = _mm512_madd_epi16(
+      px, _mm512_broadcast_i32x4(_mm_setr_epi16(100, 1, 4, 1, 372, 31, 100, 1)));
+  const __m512i tx =
+      _mm512_add_epi64(_mm512_mul_epu32(sx, _mm512_broadcast_i32x4(_mm_setr_epi32(400, 0, 100, 0))),
+                       _mm512_srli_epi64(sx, 32));
+  const __m512i ux =
+      _mm512_mul_epu32(tx, _mm512_broadcast_i32x4(_mm_setr_epi32(37200 * 11000, 0, 110, 0)));
+  const __m256i sums = _mm512_castsi512_si256(_mm512_permutexvar_epi64(
+      _mm512_setr_epi64(0, 2, 4, 6, 0, 0, 0, 0), _mm512_add_epi64(ux, _mm512_unpackhi_epi64(ux, ux))));
+  const __m256i check = _mm256_mask_blend_epi64(last_x, d17, _mm256_set1_epi64x(10));
+  const __m256i id_part = _mm256_sub_epi64(
+      _mm256_add_epi64(sums, _mm256_add_epi64(_mm256_mullo_epi64(d16, _mm256_set1_epi64x(11)), check)),
+      _mm256_set1_epi64x(static_cast<long long>((uint64_t{1800} * 372 + 31 + 1) * 11000)));
+  // The valid-from date's number, its calendar bit (one gathered word of the table per key).
+  const __m256i sy =
+      _mm256_madd_epi16(py, _mm256_set1_epi64x(static_cast<long long>(lanes(100, 1, 31, 1))));
+  const __m256i day = _mm256_and_si256(
+      _mm256_sub_epi64(_mm256_add_epi64(_mm256_mul_epu32(sy, _mm256_set1_epi64x(372)),
+                                        _mm256_srli_epi64(sy, 32)),
+                       _mm256_set1_epi64x(1900 * 372 + 31 + 1)),
+      _mm256_set1_epi64x(static_cast<long long>(kDateMask)));
+  const __m256i date_word = _mm256_i64gather_epi64(
+      reinterpret_cast<const long long*>(kCalendarDates.words), _mm256_srli_epi64(day, 6), 8);
+  const uint64_t not_date = _mm256_testn_epi64_mask(
+      _mm256_srlv_epi64(date_word, _mm256_and_si256(day, _mm256_set1_epi64x(63))),
+      _mm256_set1_epi64x(1));
+  if (__builtin_expect((bad | not_date) != 0, 0)) return false;
+  // permute() in each 64-bit lane.
+  const __m256i hi = _mm256_srli_epi64(id_part, 64 - kDateBits);
+  __m256i lo = _mm256_mullo_epi64(_mm256_or_si256(_mm256_slli_epi64(id_part, kDateBits), day),
+                                  _mm256_set1_epi64x(static_cast<long long>(kMul1)));
+  lo = _mm256_xor_si256(lo, _mm256_srli_epi64(lo, 32));
+  lo = _mm256_mullo_epi64(
+      _mm256_xor_si256(lo, _mm256_mullo_epi64(hi, _mm256_set1_epi64x(static_cast<long long>(kTopSpread)))),
+      _mm256_set1_epi64x(static_cast<long long>(kMul2)));
+  *words = lo;
+  *lows = hi;
+  return true;
+}
+IDR_WIDE_CODE_END
+// pack_keys_wide with the keys stored as MixedKeys (the tests compare it with pack_key_swar);
+// only where wide_path_available().
+[[nodiscard]] bool pack_keys_wide(const BlocklistQuery* q, MixedKey* keys);
+#endif
 
 // pack_key with the reason in words: false with *why set when the number or date is malformed.
 [[nodiscard]] bool make_key(std::string_view id, std::string_view valid_from, MixedKey* out,
