@@ -93,8 +93,8 @@ std::vector<idr::BlocklistAnswer> answers_all_paths(const idr::Blocklist& list,
   list.contains_many(q.data(), q.size(), answers.data());
   REQUIRE(idr::BlocklistAccess::contains_many(list, false, q.data(), q.size(), other.data()));
   REQUIRE(other == answers);
-  const bool wide = idr::BlocklistAccess::contains_many(list, true, q.data(), q.size(),
-                                                        other.data());
+  const bool wide =
+      idr::BlocklistAccess::contains_many(list, true, q.data(), q.size(), other.data());
   REQUIRE(wide == idr::BlocklistAccess::wide_path_available());
   if (wide) {
     REQUIRE(other == answers);
@@ -476,9 +476,9 @@ TEST_CASE(
         for (size_t k = 0; k < 4; ++k) {
           INFO("query '" << probes[i + k].first << "' '" << probes[i + k].second << "'");
           idr::blocklist::MixedKey swar_key;
-          const bool ok = idr::blocklist::pack_key_swar(queries[i + k].id_number,
-                                                        queries[i + k].valid_from, &swar_key) ==
-                          idr::blocklist::KeyFault::None;
+          const bool ok =
+              idr::blocklist::pack_key_swar(queries[i + k].id_number, queries[i + k].valid_from,
+                                            &swar_key) == idr::blocklist::KeyFault::None;
           all_ok = all_ok && ok;
           if (packed) REQUIRE(wide[k].value() == swar_key.value());
         }

@@ -114,8 +114,8 @@ void use(const idr::Blocklist& list, idr::fuzz::Input& in) {
   // Both block searches of the batch (portable; AVX-512 where the CPU has it) answer alike.
   std::vector<idr::BlocklistAnswer> other(queries.size());
   for (const bool wide : {false, true}) {
-    const bool ran = idr::BlocklistAccess::contains_many(list, wide, queries.data(),
-                                                         queries.size(), other.data());
+    const bool ran = idr::BlocklistAccess::contains_many(list, wide, queries.data(), queries.size(),
+                                                         other.data());
     if (ran != (!wide || idr::BlocklistAccess::wide_path_available())) abort();
     if (ran && other != answers) abort();
   }

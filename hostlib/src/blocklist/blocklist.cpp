@@ -198,9 +198,7 @@ struct Blocklist::Impl {
         answers[i] = listed ? BlocklistAnswer::Listed : BlocklistAnswer::NotListed;
       }
     };
-    auto group_end = [&](size_t first) {
-      return count - first < kGroup ? count : first + kGroup;
-    };
+    auto group_end = [&](size_t first) { return count - first < kGroup ? count : first + kGroup; };
     if (count == 0) return;
     issue(0, group_end(0));
     for (size_t first = 0;;) {
@@ -251,8 +249,7 @@ struct Blocklist::Impl {
   };
   // Flattened: batch, its lambdas and the path become one loop with the geometry in
   // registers.
-  __attribute__((flatten)) void contains_many_portable(const BlocklistQuery* queries,
-                                                       size_t count,
+  __attribute__((flatten)) void contains_many_portable(const BlocklistQuery* queries, size_t count,
                                                        BlocklistAnswer* answers) const {
     PortablePath path(*this, queries);
     batch(queries, count, answers, path);
@@ -289,11 +286,13 @@ struct Blocklist::Impl {
           continue;
         }
         const __m256i lo_product = _mm256_mul_epu32(word, blocks_v);
-        const __m256i mid = _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(word, 32), blocks_v),
-                                             _mm256_srli_epi64(lo_product, 32));
+        const __m256i mid =
+            _mm256_add_epi64(_mm256_mul_epu32(_mm256_srli_epi64(word, 32), blocks_v),
+                             _mm256_srli_epi64(lo_product, 32));
         const __m256i home = _mm256_srli_epi64(mid, 32);
-        const __m256i frac = _mm256_or_si256(
-            _mm256_slli_epi64(mid, 32), _mm256_and_si256(lo_product, _mm256_set1_epi64x(0xFFFFFFFF)));
+        const __m256i frac =
+            _mm256_or_si256(_mm256_slli_epi64(mid, 32),
+                            _mm256_and_si256(lo_product, _mm256_set1_epi64x(0xFFFFFFFF)));
         const __m256i value =
             _mm256_or_si256(_mm256_slli_epi64(_mm256_srlv_epi64(frac, shift_v), 4), low);
         const size_t r = i % (2 * kGroup);
@@ -326,17 +325,16 @@ struct Blocklist::Impl {
     IDR_TARGET_WIDE bool all_below(const uint8_t* b, uint64_t w0, uint64_t target) const {
       const Slots s = slots(b, w0);
       const __m512i t = _mm512_set1_epi64(static_cast<long long>(target));
-      const uint32_t below =
-          _mm512_mask_cmplt_epu64_mask(static_cast<__mmask8>(s.used), s.s0, t) |
-          static_cast<uint32_t>(_mm512_mask_cmplt_epu64_mask(static_cast<__mmask8>(s.used >> 8),
-                                                             s.s1, t))
-              << 8;
+      const uint32_t below = _mm512_mask_cmplt_epu64_mask(static_cast<__mmask8>(s.used), s.s0, t) |
+                             static_cast<uint32_t>(_mm512_mask_cmplt_epu64_mask(
+                                 static_cast<__mmask8>(s.used >> 8), s.s1, t))
+                                 << 8;
       return below == s.used;
     }
   };
   IDR_TARGET_WIDE __attribute__((flatten)) void contains_many_wide(const BlocklistQuery* queries,
-                                                                  size_t count,
-                                                                  BlocklistAnswer* answers) const {
+                                                                   size_t count,
+                                                                   BlocklistAnswer* answers) const {
     WidePath path(*this, queries);
     batch(queries, count, answers, path);
   }
@@ -416,10 +414,12 @@ std::string Blocklist::Impl::check_payload(const uint8_t* h) {
                   ": block header out of range (a wrong writer: the checksum matched)";
       // The used slots strictly increase (the writer places keys in order): a lookup may
       // then find its target by a lower bound or by comparing it with every slot alike.
-      for (uint32_t i = 1; problem.empty() && i < count && i < geo.slots; ++i)
-        if (slot_at(block(b), i, geo) <= slot_at(block(b), i - 1, geo))
-          problem = "offset " + std::to_string(kHeaderSize + b * kBlockBytes) +
-                    ": block slots out of order (a wrong writer: the checksum matched)";
+      bool unordered = false;
+      for (uint32_t i = 1; i < count && i < geo.slots; ++i)
+        unordered |= slot(block(b), i) <= slot(block(b), i - 1);
+      if (unordered && problem.empty())
+        problem = "offset " + std::to_string(kHeaderSize + b * kBlockBytes) +
+                  ": block slots out of order (a wrong writer: the checksum matched)";
     }
   }
   if (c != info.payload_crc32)
@@ -560,9 +560,8 @@ bool BlocklistAccess::wide_path_available() {
 #endif
 }
 
-bool BlocklistAccess::contains_many(const Blocklist& list, bool wide,
-                                    const BlocklistQuery* queries, size_t count,
-                                    BlocklistAnswer* answers) {
+bool BlocklistAccess::contains_many(const Blocklist& list, bool wide, const BlocklistQuery* queries,
+                                    size_t count, BlocklistAnswer* answers) {
   if (!wide) {
     list.impl_->contains_many_portable(queries, count, answers);
     return true;

@@ -349,8 +349,7 @@ __attribute__((always_inline)) inline KeyFault pack_key(std::string_view id,
 // (the caller packs those one at a time: the fault, or the key of the others). The same
 // rules as pack_key_swar; the tests compare the two on hostile input.
 IDR_WIDE_CODE_BEGIN
-IDR_TARGET_WIDE inline bool pack_keys_wide(const BlocklistQuery* q, __m256i* words,
-                                           __m256i* lows) {
+IDR_TARGET_WIDE inline bool pack_keys_wide(const BlocklistQuery* q, __m256i* words, __m256i* lows) {
   using namespace key_detail;
   uint64_t size_bad = 0;
   for (int k = 0; k < 4; ++k)
@@ -369,12 +368,11 @@ IDR_TARGET_WIDE inline bool pack_keys_wide(const BlocklistQuery* q, __m256i* wor
   // lanes), characters 16 and 17 (the low 16 bits of 64-bit lanes).
   const __m512i x = _mm512_sub_epi8(
       _mm512_inserti32x4(
-          _mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(id(0)), id(1), 1), id(2),
-                             2),
+          _mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(id(0)), id(1), 1), id(2), 2),
           id(3), 3),
       _mm512_set1_epi8('0'));
-  const __m256i y =
-      _mm256_sub_epi8(_mm256_setr_epi64x(from(0), from(1), from(2), from(3)), _mm256_set1_epi8('0'));
+  const __m256i y = _mm256_sub_epi8(_mm256_setr_epi64x(from(0), from(1), from(2), from(3)),
+                                    _mm256_set1_epi8('0'));
   const __m256i z = _mm256_setr_epi64x(last2(0), last2(1), last2(2), last2(3));
   // Pairs of digits in 16-bit lanes (pack_key_sse2's px and py).
   const __m512i px = _mm512_add_epi16(
@@ -389,33 +387,34 @@ IDR_TARGET_WIDE inline bool pack_keys_wide(const BlocklistQuery* q, __m256i* wor
   const __m512i px_hi = _mm512_broadcast_i32x4(_mm_setr_epi16(99, 99, 99, 21, 99, 12, 31, 99));
   const __m256i py_lo = _mm256_set1_epi64x(static_cast<long long>(lanes(19, 0, 1, 1)));
   const __m256i py_hi = _mm256_set1_epi64x(static_cast<long long>(lanes(21, 99, 12, 31)));
-  const __m256i d16 = _mm256_sub_epi64(_mm256_and_si256(z, _mm256_set1_epi64x(0xFF)),
-                                       _mm256_set1_epi64x('0'));
+  const __m256i d16 =
+      _mm256_sub_epi64(_mm256_and_si256(z, _mm256_set1_epi64x(0xFF)), _mm256_set1_epi64x('0'));
   const __m256i c17 = _mm256_srli_epi64(z, 8);
   const __m256i d17 = _mm256_sub_epi64(c17, _mm256_set1_epi64x('0'));
   const __mmask8 last_x = _mm256_cmpeq_epi64_mask(c17, _mm256_set1_epi64x('X'));
   const __m256i nine = _mm256_set1_epi64x(9);
-  const uint64_t bad =
-      _mm512_cmpgt_epu8_mask(x, _mm512_set1_epi8(9)) |
-      _mm256_cmpgt_epu8_mask(y, _mm256_set1_epi8(9)) |
-      (_mm512_cmplt_epi16_mask(px, px_lo) | _mm512_cmpgt_epi16_mask(px, px_hi)) |
-      (_mm256_cmplt_epi16_mask(py, py_lo) | _mm256_cmpgt_epi16_mask(py, py_hi)) |
-      _mm256_cmpgt_epu64_mask(d16, nine) |
-      static_cast<unsigned>(_mm256_cmpgt_epu64_mask(d17, nine) & ~last_x);
+  const uint64_t bad = _mm512_cmpgt_epu8_mask(x, _mm512_set1_epi8(9)) |
+                       _mm256_cmpgt_epu8_mask(y, _mm256_set1_epi8(9)) |
+                       (_mm512_cmplt_epi16_mask(px, px_lo) | _mm512_cmpgt_epi16_mask(px, px_hi)) |
+                       (_mm256_cmplt_epi16_mask(py, py_lo) | _mm256_cmpgt_epi16_mask(py, py_hi)) |
+                       _mm256_cmpgt_epu64_mask(d16, nine) |
+                       static_cast<unsigned>(_mm256_cmpgt_epu64_mask(d17, nine) & ~last_x);
   // The number: pack_key_sse2's weighted sums in each 128-bit lane, the sum of each lane's
   // two 64-bit halves gathered into 64-bit lane k, then characters 16 and 17.
-  const __m512i sx = _mm512_madd_epi16(
-      px, _mm512_broadcast_i32x4(_mm_setr_epi16(100, 1, 4, 1, 372, 31, 100, 1)));
+  const __m512i sx =
+      _mm512_madd_epi16(px, _mm512_broadcast_i32x4(_mm_setr_epi16(100, 1, 4, 1, 372, 31, 100, 1)));
   const __m512i tx =
       _mm512_add_epi64(_mm512_mul_epu32(sx, _mm512_broadcast_i32x4(_mm_setr_epi32(400, 0, 100, 0))),
                        _mm512_srli_epi64(sx, 32));
   const __m512i ux =
       _mm512_mul_epu32(tx, _mm512_broadcast_i32x4(_mm_setr_epi32(37200 * 11000, 0, 110, 0)));
-  const __m256i sums = _mm512_castsi512_si256(_mm512_permutexvar_epi64(
-      _mm512_setr_epi64(0, 2, 4, 6, 0, 0, 0, 0), _mm512_add_epi64(ux, _mm512_unpackhi_epi64(ux, ux))));
+  const __m256i sums = _mm512_castsi512_si256(
+      _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 0, 0, 0, 0),
+                               _mm512_add_epi64(ux, _mm512_unpackhi_epi64(ux, ux))));
   const __m256i check = _mm256_mask_blend_epi64(last_x, d17, _mm256_set1_epi64x(10));
   const __m256i id_part = _mm256_sub_epi64(
-      _mm256_add_epi64(sums, _mm256_add_epi64(_mm256_mullo_epi64(d16, _mm256_set1_epi64x(11)), check)),
+      _mm256_add_epi64(sums,
+                       _mm256_add_epi64(_mm256_mullo_epi64(d16, _mm256_set1_epi64x(11)), check)),
       _mm256_set1_epi64x(static_cast<long long>((uint64_t{1800} * 372 + 31 + 1) * 11000)));
   // The valid-from date's number, its calendar bit (one gathered word of the table per key).
   const __m256i sy =
@@ -437,7 +436,8 @@ IDR_TARGET_WIDE inline bool pack_keys_wide(const BlocklistQuery* q, __m256i* wor
                                   _mm256_set1_epi64x(static_cast<long long>(kMul1)));
   lo = _mm256_xor_si256(lo, _mm256_srli_epi64(lo, 32));
   lo = _mm256_mullo_epi64(
-      _mm256_xor_si256(lo, _mm256_mullo_epi64(hi, _mm256_set1_epi64x(static_cast<long long>(kTopSpread)))),
+      _mm256_xor_si256(
+          lo, _mm256_mullo_epi64(hi, _mm256_set1_epi64x(static_cast<long long>(kTopSpread)))),
       _mm256_set1_epi64x(static_cast<long long>(kMul2)));
   *words = lo;
   *lows = hi;
