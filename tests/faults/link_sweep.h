@@ -3,13 +3,25 @@
 // the fault armed and one full signed read (its outcome tallied), then a connection without
 // fault on which the reader must read the card again within 3 reads. Shared by the byte
 // transports (host_link_faults_test.cpp) and USB (usb_link_faults_test.cpp).
+#include <chrono>
 #include <cstddef>
 #include <functional>
+#include <future>
 #include <string>
 
 #include "fault_rig.h"
 
 namespace idr::faults {
+
+// Runs `op` on a helper thread while this thread runs the firmware, for the host's blocking
+// calls that need the device to answer (usb:, pcsc:): a transfer or a transmit completes only
+// while the in-process firmware runs.
+template <typename Op>
+auto with_firmware(FaultRig& rig, Op op) -> decltype(op()) {
+  auto done = std::async(std::launch::async, std::move(op));
+  while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) rig.step();
+  return done.get();
+}
 
 // IDR_FAULTS_FULL=1 (toolchain/fuzz --faults): every point; else the suite's sample.
 [[nodiscard]] bool full_sweep();

@@ -50,15 +50,8 @@ namespace {
 constexpr uint64_t kCommandBudgetNs = 3000ull * 1'000'000;  // ReaderOptions::command_timeout
 constexpr std::chrono::milliseconds kRealBudget{600'000};
 
-// Runs `op` on a helper thread while this thread runs the firmware: a blocking call that
-// needs the device to answer, or one of MockUsbDevice's (they take its bus lock, which a
-// transaction holds until the firmware answers it).
-template <typename Op>
-auto with_firmware(FaultRig& rig, Op op) -> decltype(op()) {
-  auto done = std::async(std::launch::async, std::move(op));
-  while (done.wait_for(std::chrono::seconds(0)) != std::future_status::ready) rig.step();
-  return done.get();
-}
+// with_firmware (link_sweep.h) also for MockUsbDevice's calls: they take its bus lock, which a
+// transaction holds until the firmware answers it.
 
 // The firmware's USB controller in the rig's virtual time: an idle wait of the socket
 // controller (real time) passes the virtual time it was asked to wait.

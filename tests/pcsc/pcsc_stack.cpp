@@ -1,5 +1,7 @@
 #include "pcsc_stack.h"
 
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "idr/posix/loopback.h"
 #include "idr/proto/pcsc_envelope.h"
 
 namespace fs = std::filesystem;
@@ -60,7 +63,7 @@ std::vector<std::string> PcscStack::in_namespace(std::vector<std::string> argv) 
   return out;
 }
 
-PcscStack::PcscStack(const std::string& scenario_file) {
+void PcscStack::start_pcscd() {
   if (const long other = running_pcscd())
     throw std::runtime_error("another pcscd runs (pid " + std::to_string(other) +
                              "): one pcscd per machine, stop it first");
@@ -78,19 +81,23 @@ PcscStack::PcscStack(const std::string& scenario_file) {
       << "DEVICENAME /dev/null:0x" << std::hex << kVpcdPort << "\n"  // vpcd listens
       << "LIBPATH " << kDriver << "\n";
 
+  netns_ = std::make_unique<e2e::ChildProcess>(
+      std::vector<std::string>{"/usr/bin/unshare", "--net", "--", "/bin/sh", "-c",
+                               "ip link set lo up && echo ready && exec sleep 3600"});
+  netns_->wait_for_line("ready", kStartTimeout);
+  pcscd_ = std::make_unique<e2e::ChildProcess>(in_namespace(
+      {"sh", "-c", "exec pcscd -f -c '" + dir_ + "/conf' > '" + dir_ + "/pcscd.log' 2>&1"}));
+  const auto deadline = Clock::now() + kStartTimeout;
+  while (!pcscd_answers()) {
+    if (Clock::now() > deadline || !pcscd_->running())
+      throw std::runtime_error("pcscd did not start: " + pcscd_log());
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+PcscStack::PcscStack(const std::string& scenario_file) {
   try {
-    netns_ = std::make_unique<e2e::ChildProcess>(
-        std::vector<std::string>{"/usr/bin/unshare", "--net", "--", "/bin/sh", "-c",
-                                 "ip link set lo up && echo ready && exec sleep 3600"});
-    netns_->wait_for_line("ready", kStartTimeout);
-    pcscd_ = std::make_unique<e2e::ChildProcess>(in_namespace(
-        {"sh", "-c", "exec pcscd -f -c '" + dir_ + "/conf' > '" + dir_ + "/pcscd.log' 2>&1"}));
-    const auto deadline = Clock::now() + kStartTimeout;
-    while (!pcscd_answers()) {
-      if (Clock::now() > deadline || !pcscd_->running())
-        throw std::runtime_error("pcscd did not start: " + pcscd_log());
-      std::this_thread::sleep_for(50ms);
-    }
+    start_pcscd();
     plug(scenario_file);
     if (!wait_for_card(kStartTimeout))
       throw std::runtime_error("the reader's card did not appear in PC/SC: " + pcscd_log());
@@ -98,6 +105,29 @@ PcscStack::PcscStack(const std::string& scenario_file) {
     stop_all();  // the destructor does not run for a constructor that throws
     throw;
   }
+}
+
+PcscStack::PcscStack(CardByCaller) {
+  try {
+    start_pcscd();
+  } catch (...) {
+    stop_all();
+    throw;
+  }
+}
+
+int PcscStack::connect_vpcd() const {
+  // setns affects the calling thread only: a short-lived thread enters the namespace, and
+  // the socket it makes stays in it.
+  const std::string ns = "/proc/" + std::to_string(netns_->pid()) + "/ns/net";
+  int fd = -1;
+  std::thread([&] {
+    const int nsfd = ::open(ns.c_str(), O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0) return;
+    if (::setns(nsfd, CLONE_NEWNET) == 0) fd = posix::connect_loopback(kVpcdPort);
+    ::close(nsfd);
+  }).join();
+  return fd;
 }
 
 PcscStack::~PcscStack() {
@@ -135,22 +165,27 @@ void PcscStack::kill_reader() {
 
 void PcscStack::pull() {
   kill_reader();
-  // pcscd shows the card until vpcd's next presence poll (~400 ms): wait for that, so a
-  // later wait_for_card() sees the next insertion, not the card that was just pulled.
+  (void)wait_for_empty(5s);
+}
+
+bool PcscStack::wait_for_empty(std::chrono::milliseconds bound) const {
   SCARDCONTEXT c = 0;
-  if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &c) != SCARD_S_SUCCESS) return;
+  if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &c) != SCARD_S_SUCCESS)
+    return false;
   const std::string name = reader_name();
   SCARD_READERSTATE state{};
   state.szReader = name.c_str();
   state.dwCurrentState = SCARD_STATE_UNAWARE;
-  const auto deadline = Clock::now() + 5s;
-  while (Clock::now() < deadline) {
+  const auto deadline = Clock::now() + bound;
+  bool empty = false;
+  while (!empty && Clock::now() < deadline) {
     if (SCardGetStatusChange(c, 200, &state, 1) == SCARD_S_SUCCESS) {
-      if ((state.dwEventState & SCARD_STATE_EMPTY) != 0) break;
+      empty = (state.dwEventState & SCARD_STATE_EMPTY) != 0;
       state.dwCurrentState = state.dwEventState & ~SCARD_STATE_CHANGED;
     }
   }
   (void)SCardReleaseContext(c);
+  return empty;
 }
 
 void PcscStack::freeze_simulator() {

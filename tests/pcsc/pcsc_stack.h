@@ -20,6 +20,10 @@ class PcscStack {
   // Starts pcscd, then idr-sim (scenario) and the firmware; returns once the reader's card
   // (its ATR) is seen through PC/SC. Throws with a clear message otherwise.
   explicit PcscStack(const std::string& scenario_file);
+  // Starts pcscd only: the caller is the card side (no simulator or firmware process). It
+  // connects to vpcd with connect_vpcd() (tests/faults: the in-process firmware's link).
+  struct CardByCaller {};
+  explicit PcscStack(CardByCaller);
   ~PcscStack();
   PcscStack(const PcscStack&) = delete;
   PcscStack& operator=(const PcscStack&) = delete;
@@ -32,8 +36,16 @@ class PcscStack {
   void freeze_simulator();
   // Plugs it back: a new simulator with `scenario_file` and a new firmware.
   void plug(const std::string& scenario_file);
+  // Waits (bounded) until pcscd shows the first slot empty; false when it did not. pcscd
+  // shows a card until vpcd's next presence poll (~400 ms): a later wait_for_card() then sees
+  // the next insertion, not the card that was just removed.
+  [[nodiscard]] bool wait_for_empty(std::chrono::milliseconds bound) const;
   // Waits (bounded) until PC/SC shows our card in the first slot; false when it did not.
   bool wait_for_card(std::chrono::milliseconds bound) const;
+
+  // A socket connected to vpcd's port inside the namespace (vpcd takes it at its next
+  // presence poll: a card inserted; closing it removes the card), or -1.
+  [[nodiscard]] int connect_vpcd() const;
 
   // The reader name pcscd gives vpcd's first slot, and the pcsc: URI of it.
   static std::string reader_name();
@@ -45,6 +57,7 @@ class PcscStack {
   static constexpr std::chrono::milliseconds kStartTimeout{15'000};
 
  private:
+  void start_pcscd();
   [[nodiscard]] std::vector<std::string> in_namespace(std::vector<std::string> argv) const;
   void stop_pcscd();
   void stop_all();
