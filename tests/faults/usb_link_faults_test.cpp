@@ -54,29 +54,61 @@ constexpr std::chrono::milliseconds kRealBudget{600'000};
 // transaction holds until the firmware answers it.
 
 // The firmware's USB controller in the rig's virtual time: an idle wait of the socket
-// controller (real time) passes the virtual time it was asked to wait.
+// controller passes the virtual time it was asked to wait. The socket controller waits in
+// real time, and an idle bus is not idle: the host's pending IN transfer is NAKed again and
+// again, so an idle wait costs a few times its virtual time in real time. While the host
+// only waits for a reply (host_waiting: it sends nothing but IN tokens) and no IN packet of
+// the firmware waits to be taken, nothing the firmware waits for can come in real time: the
+// real wait is then only a look at the tokens already there plus kIdleRealShare of the
+// virtual time (so a 3 s host timeout costs well under a second; the host's side of a
+// timeout waits for its receiving thread, FirmwareRunningTransport::read). Whenever the
+// firmware has an IN packet out, or the host writes, the wait is the real one.
 class VirtualTimeController final : public core::usb::UsbController {
  public:
+  static constexpr uint32_t kIdleRealShare = 8;  // real = virtual / 8 on such waits
+
   VirtualTimeController(board::SocketUsbController& real, std::function<void(uint32_t)> pass)
       : real_(real), pass_(std::move(pass)) {}
+  bool host_waiting = false;  // set by the test's thread around its read loop
+
   Status wait_event(core::usb::UsbEvent& event, uint32_t timeout_us) override {
-    const Status s = real_.wait_event(event, timeout_us);
-    if (s == Status::Timeout) pass_(timeout_us);
+    using Kind = core::usb::UsbEvent::Kind;
+    const bool idle = host_waiting && in_pending_ == 0;
+    const Status s = real_.wait_event(event, idle ? 0 : timeout_us);
+    if (s == Status::Io || (s == Status::Ok && event.kind == Kind::BusReset)) {
+      in_pending_ = 0;  // the controller cleared every endpoint
+    } else if (s == Status::Ok && event.kind == Kind::Setup) {
+      in_pending_ &= ~1u;  // a SETUP cancels endpoint 0's data
+    } else if (s == Status::Ok && event.kind == Kind::InSent) {
+      in_pending_ &= ~bit(event.endpoint);
+    }
+    if (s == Status::Timeout) {
+      if (idle) std::this_thread::sleep_for(std::chrono::microseconds(timeout_us / kIdleRealShare));
+      pass_(timeout_us);
+    }
     return s;
   }
   Status read_out(uint8_t endpoint, uint8_t* buf, size_t max, size_t& got) override {
     return real_.read_out(endpoint, buf, max, got);
   }
   Status write_in(uint8_t endpoint, const uint8_t* data, size_t len) override {
-    return real_.write_in(endpoint, data, len);
+    const Status s = real_.write_in(endpoint, data, len);
+    if (s == Status::Ok) in_pending_ |= bit(endpoint);
+    return s;
   }
-  void set_stall(uint8_t endpoint, bool stalled) override { real_.set_stall(endpoint, stalled); }
+  void set_stall(uint8_t endpoint, bool stalled) override {
+    real_.set_stall(endpoint, stalled);
+    if (stalled) in_pending_ &= ~bit(endpoint);  // a halted IN endpoint drops its packet
+  }
   void set_address(uint8_t address) override { real_.set_address(address); }
   void set_configured(bool configured) override { real_.set_configured(configured); }
 
  private:
+  static uint32_t bit(uint8_t endpoint) { return 1u << (endpoint & 0x0F); }
+
   board::SocketUsbController& real_;
   std::function<void(uint32_t)> pass_;
+  uint32_t in_pending_ = 0;  // IN endpoints (by number) holding a packet not taken yet
 };
 
 // The host library's usb: transport as a host driver uses it: a receiving thread keeps an IN
@@ -89,8 +121,12 @@ class VirtualTimeController final : public core::usb::UsbController {
 // so the Reader gets a long one (kRealBudget) and this one applies.
 class FirmwareRunningTransport final : public Transport {
  public:
-  FirmwareRunningTransport(FaultRig& rig, std::unique_ptr<Transport> usb)
-      : rig_(rig), usb_(std::move(usb)), receiver_([this] { receive(); }) {}
+  FirmwareRunningTransport(FaultRig& rig, VirtualTimeController& controller,
+                           std::unique_ptr<Transport> usb)
+      : rig_(rig),
+        controller_(controller),
+        usb_(std::move(usb)),
+        receiver_([this] { receive(); }) {}
   ~FirmwareRunningTransport() override {
     stop_ = true;
     with_firmware(rig_, [this] {
@@ -107,6 +143,15 @@ class FirmwareRunningTransport final : public Transport {
   Result<size_t> read(uint8_t* buf, size_t max, std::chrono::milliseconds timeout) override {
     const uint64_t until = std::min(
         command_until_, rig_.now_ns() + static_cast<uint64_t>(timeout.count()) * 1'000'000);
+    // The firmware's idle waits are short while this waits (VirtualTimeController), so the
+    // budget may run out before the receiving thread has passed on what the firmware sent:
+    // a timeout needs two of its transfers to end empty after the budget ran out.
+    struct Waiting {
+      VirtualTimeController& c;
+      explicit Waiting(VirtualTimeController& controller) : c(controller) { c.host_waiting = true; }
+      ~Waiting() { c.host_waiting = false; }
+    } waiting(controller_);
+    unsigned empty_after = 0;  // the receiver's empty transfers that must end first
     for (;;) {
       {
         std::lock_guard<std::mutex> lock(m_);
@@ -123,8 +168,11 @@ class FirmwareRunningTransport final : public Transport {
         }
       }
       if (rig_.now_ns() >= until) {
-        rig_.note_timeout();
-        return Error::Timeout;
+        if (empty_after == 0) empty_after = empty_transfers_ + 2;
+        if (empty_transfers_ >= empty_after) {
+          rig_.note_timeout();
+          return Error::Timeout;
+        }
       }
       rig_.step();
     }
@@ -145,7 +193,9 @@ class FirmwareRunningTransport final : public Transport {
       std::lock_guard<std::mutex> lock(m_);
       if (got) {
         received_.insert(received_.end(), chunk, chunk + *got);
-      } else if (got.error() != Error::Timeout) {
+      } else if (got.error() == Error::Timeout) {
+        ++empty_transfers_;
+      } else {
         failed_ = got.error();  // the next read reports it (a transfer error, or unplugged)
         if (got.error() == Error::TransportClosed) return;
       }
@@ -153,24 +203,27 @@ class FirmwareRunningTransport final : public Transport {
   }
 
   FaultRig& rig_;
+  VirtualTimeController& controller_;
   std::unique_ptr<Transport> usb_;
   uint64_t command_until_ = 0;  // virtual: the host's budget for the command written last
   std::mutex m_;
   std::deque<uint8_t> received_;
   std::optional<Error> failed_;
+  std::atomic<unsigned> empty_transfers_{0};  // the receiver's transfers that ended empty
   std::atomic<bool> stop_{false};
   std::thread receiver_;
 };
 
 // The host opens the reader anew (the previous transport is closed first).
-void connect(FaultRig& rig) {
+void connect(FaultRig& rig, VirtualTimeController& controller) {
   rig.set_reader(nullptr);
   auto usb = with_firmware(rig, [] { return open_transport("usb:"); });
   REQUIRE(usb);
   ReaderOptions options;
   options.command_timeout = kRealBudget;
   rig.set_reader(std::make_unique<Reader>(Reader::over(
-      std::make_unique<FirmwareRunningTransport>(rig, std::move(usb).value()), options)));
+      std::make_unique<FirmwareRunningTransport>(rig, controller, std::move(usb).value()),
+      options)));
 }
 
 // The packet indexes to fault in one direction (see the header comment), from the packet
@@ -230,7 +283,7 @@ TEST_CASE("faults: host link packet loss, repetition and unplugging on usb: (lib
   } detach{*rig};
 
   // A clean read: the packets going each way.
-  connect(*rig);
+  connect(*rig, controller);
   with_firmware(*rig, [&] { usb->arm_bulk_fault(MockUsbDevice::BulkFault::None, false, 0); });
   const AttemptResult clean = rig->attempt();
   INFO(clean.detail);
@@ -255,7 +308,7 @@ TEST_CASE("faults: host link packet loss, repetition and unplugging on usb: (lib
              (points[i].first ? " to the host" : " to the reader");
     };
     c.arm = [&, kind](size_t i) -> std::function<bool()> {
-      connect(*rig);
+      connect(*rig, controller);
       with_firmware(*rig, [&] { usb->arm_bulk_fault(kind, points[i].first, points[i].second); });
       return [&] { return with_firmware(*rig, [&] { return usb->bulk_fault_fired(); }); };
     };
@@ -266,7 +319,7 @@ TEST_CASE("faults: host link packet loss, repetition and unplugging on usb: (lib
       }
       rig->set_reader(nullptr);
       with_firmware(*rig, [&] { usb->arm_bulk_fault(F::None, false, 0); });
-      connect(*rig);
+      connect(*rig, controller);
     };
     sweep(*rig, c);
   }
