@@ -145,7 +145,9 @@ class FirmwareRunningTransport final : public Transport {
         command_until_, rig_.now_ns() + static_cast<uint64_t>(timeout.count()) * 1'000'000);
     // The firmware's idle waits are short while this waits (VirtualTimeController), so the
     // budget may run out before the receiving thread has passed on what the firmware sent:
-    // a timeout needs two of its transfers to end empty after the budget ran out.
+    // a timeout needs two of its transfers to end empty after the budget ran out, and
+    // meanwhile the firmware's waits are real ones again (virtual time passes as slowly as
+    // before the budget ran out without the short waits).
     struct Waiting {
       VirtualTimeController& c;
       explicit Waiting(VirtualTimeController& controller) : c(controller) { c.host_waiting = true; }
@@ -168,6 +170,7 @@ class FirmwareRunningTransport final : public Transport {
         }
       }
       if (rig_.now_ns() >= until) {
+        controller_.host_waiting = false;
         if (empty_after == 0) empty_after = empty_transfers_ + 2;
         if (empty_transfers_ >= empty_after) {
           rig_.note_timeout();
