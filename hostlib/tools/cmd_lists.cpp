@@ -92,12 +92,14 @@ int follow(const ListsCommand& o) {
   f.gate = o.gate;
   f.replicas = static_cast<int>(o.replicas);
   f.max_age_s = static_cast<int64_t>(o.max_age_days) * 86400;
-  f.on_applied = [](const std::string& path, const fleet::ListManifest& m) {
+  f.on_applied = [](const std::string& path, const fleet::ListManifest& m,
+                    std::string*) -> Result<void> {
     std::printf("applied version %llu (%s, %llu entries) to %s\n",
                 static_cast<unsigned long long>(m.version),
                 m.kind == fleet::ListKind::Full ? "full" : "delta",
                 static_cast<unsigned long long>(m.list_entries), path.c_str());
     std::fflush(stdout);
+    return {};
   };
   fleet::ListFollower follower(*link, *anchor, f);
   if (o.once) {

@@ -780,6 +780,36 @@ TEST_CASE(
   CHECK(state->list_sha256 == v2.list_sha256);
 }
 
+// The version in force in --lists-dir (state and list file agreeing) cannot be loaded at
+// start: idr-ingest does not start, rather than report a version its detections do not use.
+TEST_CASE("idr-ingest --follow refuses to start when the list in force cannot be loaded") {
+  FleetFixture f;
+  Authority authority;
+  const std::string lists = f.dir.path + "/lists";
+  REQUIRE(::mkdir(lists.c_str(), 0700) == 0);
+  const std::string garbage = "not a list file, yet the state's SHA-256 names it";
+  std::ofstream(lists + "/lost-stolen.idrbl") << garbage;
+  std::ofstream(lists + "/lost-stolen.state")
+      << "version 3\nlist-sha256 " << idr::fleet::sha256_hex(garbage.data(), garbage.size())
+      << "\nmanifest-seq 0\n";
+  const std::string err = f.dir.path + "/stderr";
+  idr::tool::SpawnOptions o;
+  o.capture_stdout = true;
+  o.stderr_file = err;
+  idr::tool::ChildProcess p(
+      {IDR_INGEST_EXE, "--nats", f.engines.nats_urls(), "--pg", f.pg, "--trust", f.readers.root,
+       "--follow", "lost-stolen", "--authority", authority.public_key(), "--lists-dir", lists},
+      o);
+  const std::string out = p.read_all(kBound);
+  CHECK(out.find("idr-ingest: ready") == std::string::npos);
+  CHECK(p.wait() == 2);
+  std::ifstream in(err);
+  const std::string text(std::istreambuf_iterator<char>(in), {});
+  INFO(text);
+  CHECK(text.find("list lost-stolen: version 3 in force in " + lists + " but not loaded: ") !=
+        std::string::npos);
+}
+
 TEST_CASE(
     "a record forged with the genuine message id first does not get the genuine one dropped") {
   FleetFixture f;

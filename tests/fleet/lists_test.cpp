@@ -3,6 +3,7 @@
 // real JetStream cluster; a running gate applies them; forged, replayed, tampered and gapped
 // updates are refused with the list in force kept; an offline gate catches up.
 #include <nats/nats.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -192,10 +193,11 @@ TEST_CASE("lists: a running gate applies the authority's updates and refuses a f
   std::vector<std::string> errors;
   auto o = gate_options(gate_dir.path);
   o.replicas = 3;
-  o.on_applied = [&](const std::string&, const ListManifest& m) {
+  o.on_applied = [&](const std::string&, const ListManifest& m, std::string*) -> idr::Result<void> {
     std::lock_guard<std::mutex> lock(mutex);
     applied = m.version;
     changed.notify_all();
+    return {};
   };
   std::atomic<bool> stop{false};
   auto gate_link = link_to(e);
@@ -256,6 +258,68 @@ TEST_CASE("lists: a running gate applies the authority's updates and refuses a f
   CHECK(report.find("error version pointer of lost-stolen: signature does not verify") !=
         std::string::npos);
   (void)v1;
+}
+
+// The gate's user cannot take a version (idr-ingest: its detections' BlocklistHolder fails
+// to load it; here once, from a path that is not there): the version is refused like a bad
+// update. The list in force is put back, the state and the report keep the version the user
+// still uses, and the next sync takes the version.
+TEST_CASE("lists: a version the gate's user cannot take is refused, then taken at the next sync",
+          "[fleet][lists]") {
+  auto& e = engines(1);
+  Authority a;
+  auto link = fresh_link_to(e);
+  TempDir gate_dir("idr-lists-gate");
+  const auto v1 = publish(link, a, a.list({kA}), true);
+  idr::BlocklistHolder holder;  // what the detections look cards up in
+  bool fail_next = false;
+  auto o = gate_options(gate_dir.path);
+  o.on_applied = [&](const std::string& path, const ListManifest&,
+                     std::string* why) -> idr::Result<void> {
+    const std::string from = fail_next ? path + ".gone" : path;
+    fail_next = false;
+    return holder.reload(from, why);
+  };
+  idr::fleet::ListFollower gate(link, a.anchor, o);
+  std::string why;
+  REQUIRE(gate.sync(&why));
+  REQUIRE(gate.state().version == 1);
+  const std::string c = kC;
+  auto holds_c = [&] { return holder.contains(c.substr(0, 18), c.substr(19)).value(); };
+  const auto v2 = publish(link, a, a.delta({kC}), false);
+  fail_next = true;
+  CHECK_FALSE(gate.sync(&why));
+  INFO(why);
+  CHECK(why.find("version 2 not taken: ") != std::string::npos);
+  CHECK(why.find("; version 1 kept") != std::string::npos);
+  // The version reported is the one the user uses.
+  CHECK(holds_c() == (gate.state().version == 2));
+  CHECK(gate.state().version == 1);
+  const std::string report = report_of(link, "gate-1");
+  CHECK(report.rfind("version 1\n", 0) == 0);
+  CHECK(report.find("error version 2 not taken") != std::string::npos);
+  CHECK(idr::fleet::sha256_file_hex(gate.list_path(), &why).value() == v1.list_sha256);
+  CHECK(idr::fleet::read_gate_state(gate_dir.path, "lost-stolen", &why).value().version == 1);
+  // Retried: the next sync takes it.
+  REQUIRE(gate.sync(&why));
+  CHECK(gate.state().version == 2);
+  CHECK(holds_c());
+  CHECK(report_of(link, "gate-1").rfind("version 2\n", 0) == 0);
+  CHECK(idr::fleet::sha256_file_hex(gate.list_path(), &why).value() == v2.list_sha256);
+  // A first version not taken leaves no list at all (nothing in force, version 0).
+  TempDir fresh_dir("idr-lists-gate");
+  auto fresh_options = gate_options(fresh_dir.path);
+  fresh_options.gate = "gate-2";
+  fresh_options.on_applied = [](const std::string&, const ListManifest&,
+                                std::string* failed) -> idr::Result<void> {
+    *failed = "cannot load (test)";
+    return idr::Error::Io;
+  };
+  idr::fleet::ListFollower fresh(link, a.anchor, fresh_options);
+  CHECK_FALSE(fresh.sync(&why));
+  CHECK(fresh.state().version == 0);
+  CHECK(::access(fresh.list_path().c_str(), F_OK) != 0);
+  CHECK(report_of(link, "gate-2").rfind("version 0\n", 0) == 0);
 }
 
 TEST_CASE("lists: a replayed old version is refused (no rollback)", "[fleet][lists]") {

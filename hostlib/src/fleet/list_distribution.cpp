@@ -377,16 +377,36 @@ Result<void> ListFollower::apply(const ListManifest& m, uint64_t manifest_seq, s
                       "version " + std::to_string(m.version) +
                           ": the resulting list differs from the signed list SHA-256");
   }
+  // The list in force stays reachable (a hard link beside it) until the caller took the new
+  // one: a version it cannot take is undone and refused, so the state never names a version
+  // the caller does not use.
+  const std::string kept = list_path() + ".kept";
+  ::unlink(kept.c_str());
+  const bool had_list = ::link(list_path().c_str(), kept.c_str()) == 0;
   auto moved = rename_into_place(next, list_path(), why);
-  if (!moved) return moved;
+  if (!moved) {
+    ::unlink(kept.c_str());
+    return moved;
+  }
+  if (o_.on_applied) {
+    std::string failed;
+    auto taken = o_.on_applied(list_path(), m, &failed);
+    if (!taken) {
+      const bool restored = had_list ? ::rename(kept.c_str(), list_path().c_str()) == 0
+                                     : ::unlink(list_path().c_str()) == 0;
+      // Not restored: the list no longer matches the state, which is read again and makes the
+      // next sync fetch a full list (as after a crash between the renames).
+      if (!restored) loaded_ = false;
+      return fail<void>(why, taken.error(),
+                        "version " + std::to_string(m.version) + " not taken: " + failed);
+    }
+  }
+  ::unlink(kept.c_str());
   state_ = {m.version, m.list_sha256, manifest_seq, std::max(state_.floor, m.version)};
   std::ostringstream t;
   t << "version " << state_.version << "\nlist-sha256 " << state_.list_sha256 << "\nmanifest-seq "
     << state_.manifest_seq << "\n";
-  auto written = write_atomic(o_.dir + "/" + o_.list + ".state", t.str(), why);
-  if (!written) return written;
-  if (o_.on_applied) o_.on_applied(list_path(), m);
-  return {};
+  return write_atomic(o_.dir + "/" + o_.list + ".state", t.str(), why);
 }
 
 Result<GateListState> ListFollower::sync(std::string* why) {

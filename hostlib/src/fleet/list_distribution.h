@@ -12,7 +12,8 @@
 //
 // A gate keeps in its directory NAME.idrbl (the list in force) and NAME.state (its version,
 // the list file's SHA-256 and where it stopped reading manifests). Every new list is written
-// beside it and renamed into place, then the state is replaced the same way; a state whose
+// beside it and renamed into place (the one it replaces kept as NAME.idrbl.kept until the
+// gate's user took the new one), then the state is replaced the same way; a state whose
 // SHA-256 does not match the list file (a crash between the two renames) makes the gate
 // fetch the newest full list again.
 #include <atomic>
@@ -69,8 +70,13 @@ struct FollowOptions {
   // A pointer issued longer ago than this (seconds; 0: no limit) fails sync() with the
   // reason, in the report too, after applying it (a frozen authority or withheld updates).
   int64_t max_age_s = 7 * 86400;
-  // Called after each new version is in place (e.g. BlocklistHolder::reload).
-  std::function<void(const std::string& list_path, const ListManifest&)> on_applied;
+  // Called with each new version once its list is in place at list_path, before the state
+  // (and so the version reported) advances: it takes the list (e.g. BlocklistHolder::reload).
+  // A failure (with `why`) is a refusal: the list in force is put back, the version stays, the
+  // reason is reported and the next sync tries again; the version reported is always the one
+  // the caller took.
+  std::function<Result<void>(const std::string& list_path, const ListManifest&, std::string* why)>
+      on_applied;
 };
 
 class ListFollower {

@@ -395,23 +395,32 @@ struct Ingester::Impl {
     fo.gate = options.follow.gate;
     fo.replicas = options.replicas;
     // Each version in place goes to the detections at once (BlocklistHolder swaps it under
-    // its lock; a worker's lookup holds the list it took).
-    fo.on_applied = [this, raw = f.get()](const std::string& path, const ListManifest& m) {
-      std::string failed;
-      const bool loaded = raw->holder->reload(path, &failed).ok();
-      tell(raw->name, "version " + std::to_string(m.version) +
-                          (loaded ? " applied (" + std::to_string(m.list_entries) + " entries)"
-                                  : " applied but not loaded: " + failed));
+    // its lock; a worker's lookup holds the list it took). One the holder cannot load is
+    // refused by the follower (the list in force stays, the version reported with it, and
+    // the next sync tries again): the version reported is the one the detections use.
+    fo.on_applied = [this, raw = f.get()](const std::string& path, const ListManifest& m,
+                                          std::string* failed) -> Result<void> {
+      auto loaded = raw->holder->reload(path, failed);
+      if (loaded)
+        tell(raw->name, "version " + std::to_string(m.version) + " applied (" +
+                            std::to_string(m.list_entries) + " entries)");
+      return loaded;
     };
     f->follower = std::make_unique<ListFollower>(*f->link, *anchor, fo);
     std::string refused;
     auto st = f->follower->sync(&refused);
     if (!st || !refused.empty()) tell(name, refused);
-    if (!holder->current() && f->follower->state().version > 0) {
+    // The version in force before this start (none applied by the sync): loaded, or no start
+    // (the follower would report a version the detections do not use).
+    const uint64_t version = f->follower->state().version;
+    if (!holder->current() && version > 0) {
       std::string failed;
-      if (!holder->reload(f->follower->list_path(), &failed))
-        tell(name, "version " + std::to_string(f->follower->state().version) +
-                       " in force but not loaded: " + failed);
+      if (!holder->reload(f->follower->list_path(), &failed)) {
+        if (why)
+          *why = "list " + name + ": version " + std::to_string(version) + " in force in " +
+                 options.follow.dir + " but not loaded: " + failed;
+        return Error::Io;
+      }
     }
     followers.push_back(std::move(f));
     return {};

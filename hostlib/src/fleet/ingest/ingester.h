@@ -46,7 +46,8 @@ struct ListFile {
 // Lists the authority publishes (list distribution, DESIGN 13) that the detections follow
 // the way a gate does (ListFollower: every manifest verified with the authority's key, each
 // version applied atomically, reported in idr_list_gates as NAME.gate): each version applied
-// is reloaded into the detections at once; a refused update (forged, rollback, gap,
+// is reloaded into the detections at once, and one the detections cannot load is refused
+// like a bad update (retried at the next sync); a refused update (forged, rollback, gap,
 // tampered) leaves the list in force.
 struct FollowedLists {
   std::vector<std::string> names;  // alerts listed-NAME, as ListFile::name; none: no following
@@ -101,8 +102,9 @@ class Ingester {
   // Loads the trust roots and the detections' lists, connects to both engines, creates the
   // schema (records and detections) and the stream when missing, stores the sites and binds
   // the durable consumer. Each followed list is brought up to the published version once
-  // (a refusal is told to on_event; the version in force, if any, is loaded). InvalidArgument
-  // / Io / TransportOpen with `why`.
+  // (a refusal is told to on_event; the version in force, if any, is loaded, else Io: the
+  // version reported is always the one the detections use). InvalidArgument / Io /
+  // TransportOpen with `why`.
   [[nodiscard]] static Result<Ingester> open(const IngestOptions& options, std::string* why);
   Ingester(Ingester&&) noexcept;
   Ingester& operator=(Ingester&&) noexcept;
