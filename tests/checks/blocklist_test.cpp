@@ -599,6 +599,17 @@ TEST_CASE(
   fix_crcs(unordered);
   refused(unordered, "offset " + std::to_string(idr::blocklist::kHeaderSize + b * 64) +
                          ": block slots out of order");
+  // A bit set past a block's used slots (its last bit; the checksums made right): the wide
+  // block search compares unused slots too, so they must be empty.
+  uint64_t partial = 0;
+  while ((good[idr::blocklist::kHeaderSize + partial * 64] & idr::blocklist::kCountMask) >=
+         geo.slots)
+    ++partial;
+  auto padded = good;
+  block_bytes(padded, partial)[63] |= 0x80;
+  fix_crcs(padded);
+  refused(padded, "offset " + std::to_string(idr::blocklist::kHeaderSize + partial * 64) +
+                      ": bits set past the used slots");
 }
 
 TEST_CASE("a failed reload keeps the loaded list answering, also from other threads") {

@@ -104,6 +104,25 @@ struct Blocklist::Impl {
     }
     slot_mask = (uint64_t{2} << geo.value_bits) - 1;
   }
+  // The bits of a block from its slot `count` on (count <= geo.slots), ORed in one word;
+  // padding_mask[count] selects them in the block's words (made at open).
+  uint64_t padding_mask[16][blocklist::kBlockWords] = {};
+  void make_padding_masks() {
+    for (uint64_t count = 0; count <= geo.slots && count < 16; ++count) {
+      const uint64_t first = blocklist::kBlockHeaderBits + count * geo.slot_bits;  // <= 512
+      for (uint64_t w = 0; w < blocklist::kBlockWords; ++w)
+        padding_mask[count][w] = w < first / 64    ? 0
+                                 : w == first / 64 ? ~uint64_t{0} << (first % 64)
+                                                   : ~uint64_t{0};
+    }
+  }
+  uint64_t padding_bits(const uint8_t* b, uint64_t count) const {
+    uint64_t words[blocklist::kBlockWords];
+    std::memcpy(words, b, sizeof words);
+    uint64_t bits = 0;
+    for (uint64_t w = 0; w < blocklist::kBlockWords; ++w) bits |= words[w] & padding_mask[count][w];
+    return bits;
+  }
   bool in_overflow(u128 key) const {
     uint64_t lo = 0, hi = overflow_entries;
     while (lo < hi) {  // bounded: the range halves each round
@@ -175,17 +194,19 @@ struct Blocklist::Impl {
     const Ring& ring = path.ring;
     auto issue = [&](size_t first, size_t end) {
       path.issue(first, end);
-      for (size_t i = first; i < end; ++i)
-        __builtin_prefetch(ring.block[i % (2 * kGroup)]);  // nullptr: a no-op, never a fault
+      const uint8_t* const* const group = ring.block + first % (2 * kGroup);
+      for (size_t i = 0; i < end - first; ++i)
+        __builtin_prefetch(group[i]);  // nullptr: a no-op, never a fault
     };
     auto answer = [&](size_t first, size_t end) {
+      const size_t r0 = first % (2 * kGroup);
       for (size_t i = first; i < end; ++i) {
-        const uint8_t* const b = ring.block[i % (2 * kGroup)];
+        const uint8_t* const b = ring.block[r0 + (i - first)];
         if (b == nullptr) {
           answers[i] = BlocklistAnswer::Malformed;
           continue;
         }
-        const uint64_t target = ring.target[i % (2 * kGroup)];
+        const uint64_t target = ring.target[r0 + (i - first)];
         const uint64_t w0 = blocklist::block_word0(b);
         bool listed = path.find(b, w0, target);
         if (__builtin_expect(
@@ -263,7 +284,8 @@ struct Blocklist::Impl {
   // instructions where the lower bound takes about 60.
   struct WidePath : Placer {
     __m512i bytes0, bytes1, shift0, shift1, mask;
-    __m256i blocks_v, shift_v, homed_v, base_v;
+    __m256i blocks_v, shift_v, homed_v, base_v, low32;
+    blocklist::WideKeyConstants keys;
     IDR_TARGET_WIDE WidePath(const Impl& m, const BlocklistQuery* q)
         : Placer(m, q),
           bytes0(_mm512_loadu_si512(m.wide_bytes[0])),
@@ -274,14 +296,15 @@ struct Blocklist::Impl {
           blocks_v(_mm256_set1_epi64x(static_cast<long long>(m.geo.blocks))),
           shift_v(_mm256_set1_epi64x(m.geo.shift)),
           homed_v(_mm256_set1_epi64x(static_cast<long long>(homed_here))),
-          base_v(_mm256_set1_epi64x(reinterpret_cast<long long>(m.blocks))) {}
+          base_v(_mm256_set1_epi64x(reinterpret_cast<long long>(m.blocks))),
+          low32(_mm256_set1_epi64x(0xFFFFFFFF)) {}
     // place() in 64-bit lanes: the top 64 bits of word * blocks (blocks < 2^32, checked at
     // open) from two 32 x 32-bit products, and the low 64 bits for the value.
     IDR_TARGET_WIDE void issue(size_t first, size_t end) {
       size_t i = first;
       for (; i + 4 <= end; i += 4) {
         __m256i word, low;
-        if (!blocklist::pack_keys_wide(queries + i, &word, &low)) {
+        if (!blocklist::pack_keys_wide(keys, queries + i, &word, &low)) {
           for (size_t k = i; k < i + 4; ++k) place_one(k);
           continue;
         }
@@ -291,8 +314,7 @@ struct Blocklist::Impl {
                              _mm256_srli_epi64(lo_product, 32));
         const __m256i home = _mm256_srli_epi64(mid, 32);
         const __m256i frac =
-            _mm256_or_si256(_mm256_slli_epi64(mid, 32),
-                            _mm256_and_si256(lo_product, _mm256_set1_epi64x(0xFFFFFFFF)));
+            _mm256_or_si256(_mm256_slli_epi64(mid, 32), _mm256_and_si256(lo_product, low32));
         const __m256i value =
             _mm256_or_si256(_mm256_slli_epi64(_mm256_srlv_epi64(frac, shift_v), 4), low);
         const size_t r = i % (2 * kGroup);
@@ -315,11 +337,16 @@ struct Blocklist::Impl {
           _mm512_and_si512(_mm512_srlv_epi64(_mm512_permutexvar_epi8(bytes1, block), shift1), mask),
           _bzhi_u32(0xFFFF, static_cast<uint32_t>(w0 & blocklist::kCountMask))};
     }
-    IDR_TARGET_WIDE bool find(const uint8_t* b, uint64_t w0, uint64_t target) const {
-      const Slots s = slots(b, w0);
+    // Every slot of the block compared, used or not: the unused ones are zero (checked at
+    // open) and a target is not (it has the "homed here" bit), and the lanes past the
+    // block's slots repeat slot 0.
+    IDR_TARGET_WIDE bool find(const uint8_t* b, uint64_t, uint64_t target) const {
+      const __m512i block = _mm512_loadu_si512(b);
       const __m512i t = _mm512_set1_epi64(static_cast<long long>(target));
-      return (_mm512_mask_cmpeq_epi64_mask(static_cast<__mmask8>(s.used), s.s0, t) |
-              _mm512_mask_cmpeq_epi64_mask(static_cast<__mmask8>(s.used >> 8), s.s1, t)) != 0;
+      const __m512i s0 = _mm512_srlv_epi64(_mm512_permutexvar_epi8(bytes0, block), shift0);
+      const __m512i s1 = _mm512_srlv_epi64(_mm512_permutexvar_epi8(bytes1, block), shift1);
+      return !_kortestz_mask8_u8(_mm512_mask_cmpeq_epi64_mask(0xFF, _mm512_and_si512(s0, mask), t),
+                                 _mm512_mask_cmpeq_epi64_mask(0xFF, _mm512_and_si512(s1, mask), t));
     }
     // Every used slot below the target (scan's all_below).
     IDR_TARGET_WIDE bool all_below(const uint8_t* b, uint64_t w0, uint64_t target) const {
@@ -420,6 +447,12 @@ std::string Blocklist::Impl::check_payload(const uint8_t* h) {
       if (unordered && problem.empty())
         problem = "offset " + std::to_string(kHeaderSize + b * kBlockBytes) +
                   ": block slots out of order (a wrong writer: the checksum matched)";
+      // The bits past the used slots are zero (the writer starts from a zeroed block): the
+      // wide block search compares every slot of the block, and an empty one (zero) never
+      // equals a target (which has the "homed here" bit).
+      if (count <= geo.slots && padding_bits(block(b), count) != 0 && problem.empty())
+        problem = "offset " + std::to_string(kHeaderSize + b * kBlockBytes) +
+                  ": bits set past the used slots (a wrong writer: the checksum matched)";
     }
   }
   if (c != info.payload_crc32)
@@ -515,6 +548,7 @@ Result<Blocklist> Blocklist::open(const std::string& path, const BlocklistOpenOp
   std::string problem = impl->check_header(h, size);
   if (problem.empty()) {
     impl->make_slot_table();
+    impl->make_padding_masks();
 #if defined(IDR_BLOCKLIST_WIDE)
     impl->wide = blocklist::wide_path_available();
 #endif

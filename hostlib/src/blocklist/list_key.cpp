@@ -33,15 +33,17 @@ bool wide_path_available() {
   return available;
 }
 
+IDR_WIDE_CODE_BEGIN
 IDR_TARGET_WIDE bool pack_keys_wide(const BlocklistQuery* q, MixedKey* keys) {
   __m256i words, lows;
-  if (!pack_keys_wide(q, &words, &lows)) return false;
+  if (!pack_keys_wide(WideKeyConstants(), q, &words, &lows)) return false;
   uint64_t w[4], l[4];
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(w), words);
   _mm256_storeu_si256(reinterpret_cast<__m256i*>(l), lows);
   for (int k = 0; k < 4; ++k) keys[k] = MixedKey{w[k], l[k]};
   return true;
 }
+IDR_WIDE_CODE_END
 #endif
 
 namespace {

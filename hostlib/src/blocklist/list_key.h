@@ -23,14 +23,15 @@
 #define IDR_TARGET_WIDE \
   __attribute__((target("avx2,avx512f,avx512bw,avx512dq,avx512vl,avx512vbmi,bmi2")))
 // GCC 12 reports the undefined vector that its AVX-512 intrinsics pass as the unused
-// source of their masked builtins as maybe uninitialized when they are inlined into a
+// source of their masked builtins as (maybe) uninitialized when they are inlined into a
 // function of another target: a false report, silenced around the wide code only.
 #if defined(__clang__)
 #define IDR_WIDE_CODE_BEGIN
 #define IDR_WIDE_CODE_END
 #else
-#define IDR_WIDE_CODE_BEGIN \
-  _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"")
+#define IDR_WIDE_CODE_BEGIN                                                                  \
+  _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
+      _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")
 #define IDR_WIDE_CODE_END _Pragma("GCC diagnostic pop")
 #endif
 #endif
@@ -342,18 +343,71 @@ __attribute__((always_inline)) inline KeyFault pack_key(std::string_view id,
 // BMI2; GCC's and Clang's checks include the OS's support for the AVX-512 registers).
 [[nodiscard]] bool wide_path_available();
 
+// pack_keys_wide's constant vectors, made once per batch and kept opaque to the compiler
+// (else it rebuilds each from an immediate for every four keys: two instructions each).
+struct WideKeyConstants {
+  __m512i chars0, low_bytes, ten, nine, px_lo, px_hi, px_weights, tx_weights, ux_weights, lane0s;
+  __m256i y_chars0, y_low_bytes, y_ten, y_nine, py_lo, py_hi, py_weights, byte, digit0, letter_x,
+      nine64, ten64, eleven, id_base, days372, from_base, date_mask, bit_index, one, mul1, spread,
+      mul2;
+  IDR_TARGET_WIDE WideKeyConstants() {
+    using namespace key_detail;
+    chars0 = _mm512_set1_epi8('0');
+    low_bytes = _mm512_set1_epi16(0xFF);
+    ten = _mm512_set1_epi16(10);
+    nine = _mm512_set1_epi8(9);
+    px_lo = _mm512_broadcast_i32x4(_mm_setr_epi16(0, 0, 0, 18, 0, 1, 1, 0));
+    px_hi = _mm512_broadcast_i32x4(_mm_setr_epi16(99, 99, 99, 21, 99, 12, 31, 99));
+    px_weights = _mm512_broadcast_i32x4(_mm_setr_epi16(100, 1, 4, 1, 372, 31, 100, 1));
+    tx_weights = _mm512_broadcast_i32x4(_mm_setr_epi32(400, 0, 100, 0));
+    ux_weights = _mm512_broadcast_i32x4(_mm_setr_epi32(37200 * 11000, 0, 110, 0));
+    lane0s = _mm512_setr_epi64(0, 2, 4, 6, 0, 0, 0, 0);
+    y_chars0 = _mm256_set1_epi8('0');
+    y_low_bytes = _mm256_set1_epi16(0xFF);
+    y_ten = _mm256_set1_epi16(10);
+    y_nine = _mm256_set1_epi8(9);
+    py_lo = _mm256_set1_epi64x(static_cast<long long>(lanes(19, 0, 1, 1)));
+    py_hi = _mm256_set1_epi64x(static_cast<long long>(lanes(21, 99, 12, 31)));
+    py_weights = _mm256_set1_epi64x(static_cast<long long>(lanes(100, 1, 31, 1)));
+    byte = _mm256_set1_epi64x(0xFF);
+    digit0 = _mm256_set1_epi64x('0');
+    letter_x = _mm256_set1_epi64x('X');
+    nine64 = _mm256_set1_epi64x(9);
+    ten64 = _mm256_set1_epi64x(10);
+    eleven = _mm256_set1_epi64x(11);
+    id_base = _mm256_set1_epi64x(static_cast<long long>((uint64_t{1800} * 372 + 31 + 1) * 11000));
+    days372 = _mm256_set1_epi64x(372);
+    from_base = _mm256_set1_epi64x(1900 * 372 + 31 + 1);
+    date_mask = _mm256_set1_epi64x(static_cast<long long>(kDateMask));
+    bit_index = _mm256_set1_epi64x(63);
+    one = _mm256_set1_epi64x(1);
+    mul1 = _mm256_set1_epi64x(static_cast<long long>(kMul1));
+    spread = _mm256_set1_epi64x(static_cast<long long>(kTopSpread));
+    mul2 = _mm256_set1_epi64x(static_cast<long long>(kMul2));
+    for (__m512i* v : {&chars0, &low_bytes, &ten, &nine, &px_lo, &px_hi, &px_weights, &tx_weights,
+                       &ux_weights, &lane0s})
+      __asm__("" : "+m"(*v));
+    for (__m256i* v :
+         {&y_chars0,  &y_low_bytes, &y_ten,  &y_nine, &py_lo,  &py_hi,   &py_weights, &byte,
+          &digit0,    &letter_x,    &nine64, &ten64,  &eleven, &id_base, &days372,    &from_base,
+          &date_mask, &bit_index,   &one,    &mul1,   &spread, &mul2})
+      __asm__("" : "+m"(*v));
+  }
+};
+
 // Four keys of a batch packed at once (pack_key_sse2's arithmetic for four numbers in the four
 // 128-bit lanes of a 512-bit vector; the dates, the last two characters, the calendar check
 // and the permutation in the four 64-bit lanes of a 256-bit vector): true when all four are
 // keys, with key k's MixedKey in 64-bit lane k of *words and *lows; false when any is not
 // (the caller packs those one at a time: the fault, or the key of the others). The same
 // rules as pack_key_swar; the tests compare the two on hostile input.
-IDR_WIDE_CODE_BEGIN
-IDR_TARGET_WIDE inline bool pack_keys_wide(const BlocklistQuery* q, __m256i* words, __m256i* lows) {
+IDR_TARGET_WIDE inline bool pack_keys_wide(const WideKeyConstants& c, const BlocklistQuery* q,
+                                           __m256i* words, __m256i* lows) {
   using namespace key_detail;
-  uint64_t size_bad = 0;
-  for (int k = 0; k < 4; ++k)
-    size_bad |= (q[k].id_number.size() ^ 18) | (q[k].valid_from.size() ^ 8);
+  const uint64_t size_bad = (q[0].id_number.size() ^ 18) | (q[0].valid_from.size() ^ 8) |
+                            (q[1].id_number.size() ^ 18) | (q[1].valid_from.size() ^ 8) |
+                            (q[2].id_number.size() ^ 18) | (q[2].valid_from.size() ^ 8) |
+                            (q[3].id_number.size() ^ 18) | (q[3].valid_from.size() ^ 8);
   if (size_bad != 0) return false;  // before any load: the loads below need these sizes
   auto id = [&](int k) {
     return _mm_loadu_si128(reinterpret_cast<const __m128i*>(q[k].id_number.data()));
@@ -370,75 +424,56 @@ IDR_TARGET_WIDE inline bool pack_keys_wide(const BlocklistQuery* q, __m256i* wor
       _mm512_inserti32x4(
           _mm512_inserti32x4(_mm512_inserti32x4(_mm512_castsi128_si512(id(0)), id(1), 1), id(2), 2),
           id(3), 3),
-      _mm512_set1_epi8('0'));
-  const __m256i y = _mm256_sub_epi8(_mm256_setr_epi64x(from(0), from(1), from(2), from(3)),
-                                    _mm256_set1_epi8('0'));
+      c.chars0);
+  const __m256i y =
+      _mm256_sub_epi8(_mm256_setr_epi64x(from(0), from(1), from(2), from(3)), c.y_chars0);
   const __m256i z = _mm256_setr_epi64x(last2(0), last2(1), last2(2), last2(3));
   // Pairs of digits in 16-bit lanes (pack_key_sse2's px and py).
-  const __m512i px = _mm512_add_epi16(
-      _mm512_mullo_epi16(_mm512_and_si512(x, _mm512_set1_epi16(0xFF)), _mm512_set1_epi16(10)),
-      _mm512_srli_epi16(x, 8));
+  const __m512i px = _mm512_add_epi16(_mm512_mullo_epi16(_mm512_and_si512(x, c.low_bytes), c.ten),
+                                      _mm512_srli_epi16(x, 8));
   const __m256i py = _mm256_add_epi16(
-      _mm256_mullo_epi16(_mm256_and_si256(y, _mm256_set1_epi16(0xFF)), _mm256_set1_epi16(10)),
-      _mm256_srli_epi16(y, 8));
+      _mm256_mullo_epi16(_mm256_and_si256(y, c.y_low_bytes), c.y_ten), _mm256_srli_epi16(y, 8));
   // The checks as mask bits: non-digits, pairs out of range (pack_key_sse2's bounds),
   // character 16 a digit, character 17 a digit or 'X'.
-  const __m512i px_lo = _mm512_broadcast_i32x4(_mm_setr_epi16(0, 0, 0, 18, 0, 1, 1, 0));
-  const __m512i px_hi = _mm512_broadcast_i32x4(_mm_setr_epi16(99, 99, 99, 21, 99, 12, 31, 99));
-  const __m256i py_lo = _mm256_set1_epi64x(static_cast<long long>(lanes(19, 0, 1, 1)));
-  const __m256i py_hi = _mm256_set1_epi64x(static_cast<long long>(lanes(21, 99, 12, 31)));
-  const __m256i d16 =
-      _mm256_sub_epi64(_mm256_and_si256(z, _mm256_set1_epi64x(0xFF)), _mm256_set1_epi64x('0'));
+  const __m256i d16 = _mm256_sub_epi64(_mm256_and_si256(z, c.byte), c.digit0);
   const __m256i c17 = _mm256_srli_epi64(z, 8);
-  const __m256i d17 = _mm256_sub_epi64(c17, _mm256_set1_epi64x('0'));
-  const __mmask8 last_x = _mm256_cmpeq_epi64_mask(c17, _mm256_set1_epi64x('X'));
-  const __m256i nine = _mm256_set1_epi64x(9);
-  const uint64_t bad = _mm512_cmpgt_epu8_mask(x, _mm512_set1_epi8(9)) |
-                       _mm256_cmpgt_epu8_mask(y, _mm256_set1_epi8(9)) |
-                       (_mm512_cmplt_epi16_mask(px, px_lo) | _mm512_cmpgt_epi16_mask(px, px_hi)) |
-                       (_mm256_cmplt_epi16_mask(py, py_lo) | _mm256_cmpgt_epi16_mask(py, py_hi)) |
-                       _mm256_cmpgt_epu64_mask(d16, nine) |
-                       static_cast<unsigned>(_mm256_cmpgt_epu64_mask(d17, nine) & ~last_x);
+  const __m256i d17 = _mm256_sub_epi64(c17, c.digit0);
+  const __mmask8 last_x = _mm256_cmpeq_epi64_mask(c17, c.letter_x);
+  const uint64_t bad =
+      _mm512_cmpgt_epu8_mask(x, c.nine) | _mm256_cmpgt_epu8_mask(y, c.y_nine) |
+      (_mm512_cmplt_epi16_mask(px, c.px_lo) | _mm512_cmpgt_epi16_mask(px, c.px_hi)) |
+      (_mm256_cmplt_epi16_mask(py, c.py_lo) | _mm256_cmpgt_epi16_mask(py, c.py_hi)) |
+      _mm256_cmpgt_epu64_mask(d16, c.nine64) |
+      static_cast<unsigned>(_mm256_cmpgt_epu64_mask(d17, c.nine64) & ~last_x);
   // The number: pack_key_sse2's weighted sums in each 128-bit lane, the sum of each lane's
   // two 64-bit halves gathered into 64-bit lane k, then characters 16 and 17.
-  const __m512i sx =
-      _mm512_madd_epi16(px, _mm512_broadcast_i32x4(_mm_setr_epi16(100, 1, 4, 1, 372, 31, 100, 1)));
+  const __m512i sx = _mm512_madd_epi16(px, c.px_weights);
   const __m512i tx =
-      _mm512_add_epi64(_mm512_mul_epu32(sx, _mm512_broadcast_i32x4(_mm_setr_epi32(400, 0, 100, 0))),
-                       _mm512_srli_epi64(sx, 32));
-  const __m512i ux =
-      _mm512_mul_epu32(tx, _mm512_broadcast_i32x4(_mm_setr_epi32(37200 * 11000, 0, 110, 0)));
+      _mm512_add_epi64(_mm512_mul_epu32(sx, c.tx_weights), _mm512_srli_epi64(sx, 32));
+  const __m512i ux = _mm512_mul_epu32(tx, c.ux_weights);
   const __m256i sums = _mm512_castsi512_si256(
-      _mm512_permutexvar_epi64(_mm512_setr_epi64(0, 2, 4, 6, 0, 0, 0, 0),
-                               _mm512_add_epi64(ux, _mm512_unpackhi_epi64(ux, ux))));
-  const __m256i check = _mm256_mask_blend_epi64(last_x, d17, _mm256_set1_epi64x(10));
+      _mm512_permutexvar_epi64(c.lane0s, _mm512_add_epi64(ux, _mm512_unpackhi_epi64(ux, ux))));
+  const __m256i check = _mm256_mask_blend_epi64(last_x, d17, c.ten64);
   const __m256i id_part = _mm256_sub_epi64(
-      _mm256_add_epi64(sums,
-                       _mm256_add_epi64(_mm256_mullo_epi64(d16, _mm256_set1_epi64x(11)), check)),
-      _mm256_set1_epi64x(static_cast<long long>((uint64_t{1800} * 372 + 31 + 1) * 11000)));
+      _mm256_add_epi64(sums, _mm256_add_epi64(_mm256_mullo_epi64(d16, c.eleven), check)),
+      c.id_base);
   // The valid-from date's number, its calendar bit (one gathered word of the table per key).
-  const __m256i sy =
-      _mm256_madd_epi16(py, _mm256_set1_epi64x(static_cast<long long>(lanes(100, 1, 31, 1))));
+  const __m256i sy = _mm256_madd_epi16(py, c.py_weights);
   const __m256i day = _mm256_and_si256(
-      _mm256_sub_epi64(_mm256_add_epi64(_mm256_mul_epu32(sy, _mm256_set1_epi64x(372)),
-                                        _mm256_srli_epi64(sy, 32)),
-                       _mm256_set1_epi64x(1900 * 372 + 31 + 1)),
-      _mm256_set1_epi64x(static_cast<long long>(kDateMask)));
+      _mm256_sub_epi64(_mm256_add_epi64(_mm256_mul_epu32(sy, c.days372), _mm256_srli_epi64(sy, 32)),
+                       c.from_base),
+      c.date_mask);
   const __m256i date_word = _mm256_i64gather_epi64(
       reinterpret_cast<const long long*>(kCalendarDates.words), _mm256_srli_epi64(day, 6), 8);
   const uint64_t not_date = _mm256_testn_epi64_mask(
-      _mm256_srlv_epi64(date_word, _mm256_and_si256(day, _mm256_set1_epi64x(63))),
-      _mm256_set1_epi64x(1));
+      _mm256_srlv_epi64(date_word, _mm256_and_si256(day, c.bit_index)), c.one);
   if (__builtin_expect((bad | not_date) != 0, 0)) return false;
   // permute() in each 64-bit lane.
   const __m256i hi = _mm256_srli_epi64(id_part, 64 - kDateBits);
-  __m256i lo = _mm256_mullo_epi64(_mm256_or_si256(_mm256_slli_epi64(id_part, kDateBits), day),
-                                  _mm256_set1_epi64x(static_cast<long long>(kMul1)));
+  __m256i lo =
+      _mm256_mullo_epi64(_mm256_or_si256(_mm256_slli_epi64(id_part, kDateBits), day), c.mul1);
   lo = _mm256_xor_si256(lo, _mm256_srli_epi64(lo, 32));
-  lo = _mm256_mullo_epi64(
-      _mm256_xor_si256(
-          lo, _mm256_mullo_epi64(hi, _mm256_set1_epi64x(static_cast<long long>(kTopSpread)))),
-      _mm256_set1_epi64x(static_cast<long long>(kMul2)));
+  lo = _mm256_mullo_epi64(_mm256_xor_si256(lo, _mm256_mullo_epi64(hi, c.spread)), c.mul2);
   *words = lo;
   *lows = hi;
   return true;
