@@ -210,12 +210,8 @@ struct Blocklist::Impl {
         const uint64_t w0 = blocklist::block_word0(b);
         bool listed = path.find(b, w0, target);
         if (__builtin_expect(
-                !listed && (w0 & (blocklist::kSpillFlag | blocklist::kOverflowFlag)) != 0, 0) &&
-            path.all_below(b, w0, target)) {
-          blocklist::MixedKey k;
-          (void)blocklist::pack_key(queries[i].id_number, queries[i].valid_from, &k);
-          listed = resolve_further(k, blocklist::place(k, geo), w0);
-        }
+                !listed && (w0 & (blocklist::kSpillFlag | blocklist::kOverflowFlag)) != 0, 0))
+          listed = path.further(b, w0, target, queries[i]);
         answers[i] = listed ? BlocklistAnswer::Listed : BlocklistAnswer::NotListed;
       }
     };
@@ -234,13 +230,18 @@ struct Blocklist::Impl {
   // for the queries it does not pack four at a time). The geometry comes in locals: stores
   // into the ring would make the compiler reload members of *this for every key.
   struct Placer {
+    const Impl& m;
     const BlocklistQuery* queries;
     Ring ring;
     blocklist::Geometry g;
     uint64_t homed_here;
     const uint8_t* base;
-    explicit Placer(const Impl& m, const BlocklistQuery* q)
-        : queries(q), g(m.geo), homed_here(uint64_t{1} << m.geo.value_bits), base(m.blocks) {}
+    explicit Placer(const Impl& impl, const BlocklistQuery* q)
+        : m(impl),
+          queries(q),
+          g(impl.geo),
+          homed_here(uint64_t{1} << impl.geo.value_bits),
+          base(impl.blocks) {}
     __attribute__((always_inline)) void place_one(size_t i) {
       blocklist::MixedKey k;
       const size_t r = i % (2 * kGroup);
@@ -256,16 +257,19 @@ struct Blocklist::Impl {
   };
   // The portable path: pack_key (SSE2 on x86-64) and the lower bound of scan.
   struct PortablePath : Placer {
-    const Impl& m;
-    PortablePath(const Impl& impl, const BlocklistQuery* q) : Placer(impl, q), m(impl) {}
+    PortablePath(const Impl& impl, const BlocklistQuery* q) : Placer(impl, q) {}
     __attribute__((always_inline)) void issue(size_t first, size_t end) {
       for (size_t i = first; i < end; ++i) place_one(i);
     }
     __attribute__((always_inline)) bool find(const uint8_t* b, uint64_t, uint64_t target) const {
       return m.scan(b, target).found;
     }
-    bool all_below(const uint8_t* b, uint64_t, uint64_t target) const {
-      return m.scan(b, target).all_below;
+    // Past the home block (resolve_further), for a target not found there.
+    bool further(const uint8_t* b, uint64_t w0, uint64_t target, const BlocklistQuery& q) const {
+      if (!m.scan(b, target).all_below) return false;
+      blocklist::MixedKey k;
+      (void)blocklist::pack_key(q.id_number, q.valid_from, &k);
+      return m.resolve_further(k, blocklist::place(k, m.geo), w0);
     }
   };
   // Flattened: batch, its lambdas and the path become one loop with the geometry in
@@ -286,17 +290,17 @@ struct Blocklist::Impl {
     __m512i bytes0, bytes1, shift0, shift1, mask;
     __m256i blocks_v, shift_v, homed_v, base_v, low32;
     blocklist::WideKeyConstants keys;
-    IDR_TARGET_WIDE WidePath(const Impl& m, const BlocklistQuery* q)
-        : Placer(m, q),
-          bytes0(_mm512_loadu_si512(m.wide_bytes[0])),
-          bytes1(_mm512_loadu_si512(m.wide_bytes[1])),
-          shift0(_mm512_loadu_si512(m.wide_shift[0])),
-          shift1(_mm512_loadu_si512(m.wide_shift[1])),
-          mask(_mm512_set1_epi64(static_cast<long long>(m.slot_mask))),
-          blocks_v(_mm256_set1_epi64x(static_cast<long long>(m.geo.blocks))),
-          shift_v(_mm256_set1_epi64x(m.geo.shift)),
+    IDR_TARGET_WIDE WidePath(const Impl& impl, const BlocklistQuery* q)
+        : Placer(impl, q),
+          bytes0(_mm512_loadu_si512(impl.wide_bytes[0])),
+          bytes1(_mm512_loadu_si512(impl.wide_bytes[1])),
+          shift0(_mm512_loadu_si512(impl.wide_shift[0])),
+          shift1(_mm512_loadu_si512(impl.wide_shift[1])),
+          mask(_mm512_set1_epi64(static_cast<long long>(impl.slot_mask))),
+          blocks_v(_mm256_set1_epi64x(static_cast<long long>(impl.geo.blocks))),
+          shift_v(_mm256_set1_epi64x(impl.geo.shift)),
           homed_v(_mm256_set1_epi64x(static_cast<long long>(homed_here))),
-          base_v(_mm256_set1_epi64x(reinterpret_cast<long long>(m.blocks))),
+          base_v(_mm256_set1_epi64x(reinterpret_cast<long long>(impl.blocks))),
           low32(_mm256_set1_epi64x(0xFFFFFFFF)) {}
     // place() in 64-bit lanes: the top 64 bits of word * blocks (blocks < 2^32, checked at
     // open) from two 32 x 32-bit products, and the low 64 bits for the value.
@@ -348,15 +352,40 @@ struct Blocklist::Impl {
       return !_kortestz_mask8_u8(_mm512_mask_cmpeq_epi64_mask(0xFF, _mm512_and_si512(s0, mask), t),
                                  _mm512_mask_cmpeq_epi64_mask(0xFF, _mm512_and_si512(s1, mask), t));
     }
-    // Every used slot below the target (scan's all_below).
-    IDR_TARGET_WIDE bool all_below(const uint8_t* b, uint64_t w0, uint64_t target) const {
-      const Slots s = slots(b, w0);
-      const __m512i t = _mm512_set1_epi64(static_cast<long long>(target));
-      const uint32_t below = _mm512_mask_cmplt_epu64_mask(static_cast<__mmask8>(s.used), s.s0, t) |
-                             static_cast<uint32_t>(_mm512_mask_cmplt_epu64_mask(
-                                 static_cast<__mmask8>(s.used >> 8), s.s1, t))
-                                 << 8;
-      return below == s.used;
+    // Used slots equal to v, and below v, as bits of slot indices.
+    IDR_TARGET_WIDE static uint32_t used_equal(const Slots& s, uint64_t v) {
+      const __m512i t = _mm512_set1_epi64(static_cast<long long>(v));
+      return _mm512_mask_cmpeq_epu64_mask(static_cast<__mmask8>(s.used), s.s0, t) |
+             static_cast<uint32_t>(
+                 _mm512_mask_cmpeq_epu64_mask(static_cast<__mmask8>(s.used >> 8), s.s1, t))
+                 << 8;
+    }
+    IDR_TARGET_WIDE static uint32_t used_below(const Slots& s, uint64_t v) {
+      const __m512i t = _mm512_set1_epi64(static_cast<long long>(v));
+      return _mm512_mask_cmplt_epu64_mask(static_cast<__mmask8>(s.used), s.s0, t) |
+             static_cast<uint32_t>(
+                 _mm512_mask_cmplt_epu64_mask(static_cast<__mmask8>(s.used >> 8), s.s1, t))
+                 << 8;
+    }
+    // Past the home block, for a target not found there: resolve_further's rules with the
+    // block search above. Only when every used slot of the home is below the target, the
+    // next block's spilled slots hold the value without the "homed here" bit (used lanes
+    // only: that value may be zero), then the overflow table (the key packed again).
+    IDR_TARGET_WIDE bool further(const uint8_t* b, uint64_t w0, uint64_t target,
+                                 const BlocklistQuery& q) const {
+      const Slots home = slots(b, w0);
+      if (used_below(home, target) != home.used) return false;
+      if ((w0 & blocklist::kSpillFlag) != 0) {
+        const uint8_t* const next = b + blocklist::kBlockBytes;  // open: never past the last
+        const Slots s = slots(next, blocklist::block_word0(next));
+        const uint64_t value = target & ~homed_here;
+        if (used_equal(s, value) != 0) return true;
+        if (used_below(s, value) != s.used) return false;
+      }
+      if ((w0 & blocklist::kOverflowFlag) == 0) return false;
+      blocklist::MixedKey k;
+      (void)blocklist::pack_key(q.id_number, q.valid_from, &k);
+      return m.in_overflow(k.value());
     }
   };
   IDR_TARGET_WIDE __attribute__((flatten)) void contains_many_wide(const BlocklistQuery* queries,
