@@ -72,7 +72,8 @@ CLI::Option* add_assessment_options(CLI::App& app, AssessmentOptions& o) {
           ""));
   app.add_option_function<std::string>(
          "--blocklist", [&o](const std::string& path) { o.blocklist_path = path; },
-         "check the card against a lost/stolen list (idr blocklist build)")
+         "check the card against a lost/stolen list (idr blocklist build), opened at start\n"
+         "(idr serve: also at each reader reconnect); a newer FILE is not taken while running")
       ->type_name("FILE");
   app.add_option_function<std::string>(
          "--photo", [&o](const std::string& path) { o.photo_path = path; },
