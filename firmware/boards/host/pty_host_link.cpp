@@ -8,6 +8,8 @@
 
 #include <cerrno>
 
+#include "idr/posix/poll_wait.h"
+
 namespace idr::board {
 
 namespace {
@@ -21,23 +23,6 @@ constexpr BaudEntry kBauds[] = {
     {9600, B9600},     {19200, B19200},   {38400, B38400},   {57600, B57600},
     {115200, B115200}, {230400, B230400}, {460800, B460800}, {921600, B921600},
 };
-
-int wait_ms(uint32_t timeout_us) {
-  const uint32_t ms = (timeout_us + 999) / 1000;
-  return ms < static_cast<uint32_t>(PtyHostLink::kMaxRealWaitMs) ? static_cast<int>(ms)
-                                                                 : PtyHostLink::kMaxRealWaitMs;
-}
-
-int poll_one(int fd, short events, int ms) {
-  pollfd p{fd, events, 0};
-  for (int i = 0; i < 100; ++i) {  // bounded: EINTR only repeats on signals
-    const int r = ::poll(&p, 1, ms);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return 0;
-    return p.revents;
-  }
-  return 0;
-}
 
 }  // namespace
 
@@ -82,7 +67,7 @@ bool PtyHostLink::set_baud(uint32_t baud) {
 Status PtyHostLink::read(uint8_t* buf, size_t max, size_t& got, uint32_t timeout_us) {
   got = 0;
   if (master_ < 0) return Status::Io;
-  const int ev = poll_one(master_, POLLIN, wait_ms(timeout_us));
+  const int ev = posix::poll_one(master_, POLLIN, posix::wait_ms(timeout_us, kMaxRealWaitMs));
   if ((ev & POLLIN) == 0) return Status::Timeout;
   const ssize_t r = ::read(master_, buf, max);
   if (r > 0) {
@@ -104,7 +89,7 @@ Status PtyHostLink::write(const uint8_t* data, size_t len) {
       continue;
     }
     if (n < 0 && errno != EAGAIN && errno != EINTR) return Status::Io;
-    if ((poll_one(master_, POLLOUT, kWriteTimeoutMs) & POLLOUT) == 0) return Status::Io;
+    if ((posix::poll_one(master_, POLLOUT, kWriteTimeoutMs) & POLLOUT) == 0) return Status::Io;
   }
   return done == len ? Status::Ok : Status::Io;
 }

@@ -1,33 +1,11 @@
 #include "idr/board/socket_usb_controller.h"
 
-#include <poll.h>
 #include <unistd.h>
 
-#include <cerrno>
-
 #include "idr/posix/loopback.h"
+#include "idr/posix/poll_wait.h"
 
 namespace idr::board {
-
-namespace {
-
-bool readable(int fd, int ms) {
-  pollfd p{fd, POLLIN, 0};
-  for (;;) {
-    const int r = ::poll(&p, 1, ms);
-    if (r < 0 && errno == EINTR) continue;
-    return r > 0;
-  }
-}
-
-int wait_ms(uint32_t timeout_us) {
-  const uint32_t ms = (timeout_us + 999) / 1000;
-  return ms < static_cast<uint32_t>(SocketUsbController::kMaxRealWaitMs)
-             ? static_cast<int>(ms)
-             : SocketUsbController::kMaxRealWaitMs;
-}
-
-}  // namespace
 
 SocketUsbController::~SocketUsbController() {
   drop_host();
@@ -166,14 +144,14 @@ Status SocketUsbController::transaction(core::usb::UsbEvent& event) {
 Status SocketUsbController::wait_event(core::usb::UsbEvent& event, uint32_t timeout_us) {
   event = core::usb::UsbEvent{};
   if (listen_ < 0) return Status::Io;
-  const int ms = wait_ms(timeout_us);
+  const int ms = posix::wait_ms(timeout_us, kMaxRealWaitMs);
   if (host_ < 0) {
-    if (!readable(listen_, ms)) return Status::Timeout;
+    if (!posix::readable(listen_, ms)) return Status::Timeout;
     host_ = posix::accept_client(listen_);  // attached; the host starts with a bus reset
     if (host_ < 0) return Status::Timeout;
   }
   for (int i = 0; i < kMaxTransactionsPerWait; ++i) {
-    if (!readable(host_, ms)) return Status::Timeout;
+    if (!posix::readable(host_, ms)) return Status::Timeout;
     const Status s = transaction(event);
     if (s == Status::Io) {
       drop_host();  // detached

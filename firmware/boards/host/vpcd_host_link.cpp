@@ -7,6 +7,7 @@
 #include <cerrno>
 
 #include "idr/posix/loopback.h"
+#include "idr/posix/poll_wait.h"
 
 namespace idr::board {
 
@@ -14,22 +15,6 @@ namespace pcsc = ::idr::proto::pcsc;
 namespace hl = ::idr::hostlink;
 
 namespace {
-
-int wait_ms(uint32_t timeout_us) {
-  const uint32_t ms = (timeout_us + 999) / 1000;
-  return ms < static_cast<uint32_t>(VpcdHostLink::kMaxRealWaitMs) ? static_cast<int>(ms)
-                                                                  : VpcdHostLink::kMaxRealWaitMs;
-}
-
-bool readable(int fd, int ms) {
-  pollfd p{fd, POLLIN, 0};
-  for (int tries = 0; tries < 100; ++tries) {  // bounded: EINTR only repeats
-    const int r = ::poll(&p, 1, ms);
-    if (r < 0 && errno == EINTR) continue;
-    return r > 0;
-  }
-  return false;
-}
 
 int64_t now_ms() {
   timespec t{};
@@ -43,7 +28,7 @@ bool read_within(int fd, uint8_t* buf, size_t n, int timeout_ms) {
   size_t have = 0;
   while (have < n) {  // bounded by the deadline
     const int64_t left = deadline - now_ms();
-    if (left <= 0 || !readable(fd, static_cast<int>(left))) return false;
+    if (left <= 0 || !posix::readable(fd, static_cast<int>(left))) return false;
     const ssize_t r = ::read(fd, buf + have, n - have);
     if (r < 0 && (errno == EINTR || errno == EAGAIN)) continue;
     if (r <= 0) return false;
@@ -91,7 +76,7 @@ VpcdHostLink::Message VpcdHostLink::receive_message(int ms) {
     if (conn_ < 0 && ms > 0) (void)::poll(nullptr, 0, ms);
     return Message::None;
   }
-  if (!readable(conn_, ms)) return Message::None;
+  if (!posix::readable(conn_, ms)) return Message::None;
   uint8_t len_bytes[2];
   if (!read_within(conn_, len_bytes, 2, kMessageTimeoutMs)) {
     drop_connection();  // vpcd went: the card is removed
@@ -151,7 +136,7 @@ VpcdHostLink::Message VpcdHostLink::receive_message(int ms) {
 Status VpcdHostLink::read(uint8_t* buf, size_t max, size_t& got, uint32_t timeout_us) {
   got = 0;
   if (port_ == 0) return Status::Io;
-  const int ms = wait_ms(timeout_us);
+  const int ms = posix::wait_ms(timeout_us, kMaxRealWaitMs);
   if (!awaiting_reply_) {
     switch (receive_message(ms)) {
       case Message::Gone:

@@ -1,6 +1,7 @@
 // C API for the checks (idr_checks.h).
 #include <new>
 
+#include "../core/c_boundary.h"
 #include "idr/checks.h"
 #include "idr/idr_checks.h"
 
@@ -28,13 +29,11 @@ extern "C" {
 int idr_checks_text(const uint8_t* text, size_t len, const char* today, idr_check_report** out) {
   if (!text || len != 256 || !today || !out) return IDR_E_INVALID_ARGUMENT;
   *out = nullptr;
-  try {
+  return idr::detail::guarded([&]() -> int {
     auto card = idr::decode_text(text);
-    if (!card) return static_cast<int>(card.error());
+    if (!card) return idr::detail::code(card.error());
     return give(idr::check_card(*card, idr::CheckClock{today}), out);
-  } catch (const std::bad_alloc&) {
-    return IDR_E_NO_MEMORY;
-  }
+  });
 }
 
 int idr_checks_card(const idr_card* card, const char* today, idr_check_report** out) {
@@ -49,11 +48,8 @@ int idr_checks_card(const idr_card* card, const char* today, idr_check_report** 
 int idr_checks_id_number(const char* id_number, const char* today, idr_check_report** out) {
   if (!id_number || !today || !out) return IDR_E_INVALID_ARGUMENT;
   *out = nullptr;
-  try {
-    return give(idr::check_id_number(id_number, idr::CheckClock{today}), out);
-  } catch (const std::bad_alloc&) {
-    return IDR_E_NO_MEMORY;
-  }
+  return idr::detail::guarded(
+      [&]() -> int { return give(idr::check_id_number(id_number, idr::CheckClock{today}), out); });
 }
 
 void idr_check_report_free(idr_check_report* report) {

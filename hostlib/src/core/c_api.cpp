@@ -3,8 +3,8 @@
 #include "idr/idr.h"
 
 #include <cstring>
-#include <new>
 
+#include "c_boundary.h"
 #include "c_handles.h"
 #include "idr/reader.h"
 
@@ -25,21 +25,8 @@ static_assert(int{IDR_FIELDS_ALL} == int{idr::kAll} && int{IDR_FIELDS_BASE} == i
               "C and C++ fields");
 static_assert(int{IDR_CARD_FOREIGN_Y} == static_cast<int>(idr::CardType::ForeignY), "card types");
 
-int code(idr::Error e) {
-  return static_cast<int>(e);
-}
-
-// Runs f, turning any exception into an error code.
-template <typename F>
-int guarded(F&& f) noexcept {
-  try {
-    return f();
-  } catch (const std::bad_alloc&) {
-    return IDR_E_NO_MEMORY;
-  } catch (...) {
-    return IDR_E_IO;
-  }
-}
+using idr::detail::code;
+using idr::detail::guarded;
 
 int deliver(idr::Result<idr::CardData> r, idr_card** out) {
   if (!r) return code(r.error());

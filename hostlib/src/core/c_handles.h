@@ -1,6 +1,6 @@
 #pragma once
 // The C API's opaque handles (idr.h), defined once for every C API source file of the
-// library (c_api.cpp, verify/c_signed.cpp, ...). Library-internal: not installed.
+// library (c_api.cpp, session/c_session.cpp). Library-internal: not installed.
 #include <utility>
 
 #include "idr/card.h"

@@ -1,7 +1,7 @@
 // C API for the read journal (idr_checks.h).
 #include <cstring>
-#include <new>
 
+#include "../core/c_boundary.h"
 #include "idr/idr_checks.h"
 #include "idr/journal.h"
 
@@ -17,17 +17,15 @@ int idr_journal_open(const char* path, int id_policy, const uint8_t* key, size_t
       (key_len && !key))
     return IDR_E_INVALID_ARGUMENT;
   *out = nullptr;
-  try {
+  return idr::detail::guarded([&]() -> int {
     idr::JournalOptions options;
     options.id_policy = static_cast<idr::JournalIdPolicy>(id_policy);
     if (key_len) options.key.assign(key, key + key_len);
     auto j = idr::Journal::open(path, std::move(options));
-    if (!j) return static_cast<int>(j.error());
+    if (!j) return idr::detail::code(j.error());
     *out = new idr_journal{std::move(j).value()};
     return IDR_OK;
-  } catch (const std::bad_alloc&) {
-    return IDR_E_NO_MEMORY;
-  }
+  });
 }
 
 int idr_journal_append_record(idr_journal* journal, const char* time_utc, const uint8_t* record,
@@ -35,16 +33,14 @@ int idr_journal_append_record(idr_journal* journal, const char* time_utc, const 
                               const char* verdict_summary, int64_t* row) {
   if (!journal || !time_utc || !record || !record_len || !id_number || !verdict_summary)
     return IDR_E_INVALID_ARGUMENT;
-  try {
+  return idr::detail::guarded([&]() -> int {
     idr::JournalEntry e{time_utc, std::vector<uint8_t>(record, record + record_len),
                         static_cast<idr::CardType>(card_type), id_number, verdict_summary};
     auto r = journal->journal.append(e);
-    if (!r) return static_cast<int>(r.error());
+    if (!r) return idr::detail::code(r.error());
     if (row) *row = *r;
     return IDR_OK;
-  } catch (const std::bad_alloc&) {
-    return IDR_E_NO_MEMORY;
-  }
+  });
 }
 
 void idr_journal_close(idr_journal* journal) {
@@ -54,7 +50,7 @@ void idr_journal_close(idr_journal* journal) {
 int idr_journal_verify_keyed(const char* path, const uint8_t* key, size_t key_len,
                              int64_t* first_bad_row, char* msg, size_t msg_cap) {
   if (!path || (key_len && !key)) return IDR_E_INVALID_ARGUMENT;
-  try {
+  return idr::detail::guarded([&]() -> int {
     std::string why;
     auto r =
         idr::verify_journal(path, std::vector<uint8_t>(key, key + key_len), std::nullopt, &why);
@@ -64,12 +60,10 @@ int idr_journal_verify_keyed(const char* path, const uint8_t* key, size_t key_le
       std::memcpy(msg, text.data(), n);
       msg[n] = '\0';
     }
-    if (!r) return static_cast<int>(r.error());
+    if (!r) return idr::detail::code(r.error());
     if (first_bad_row) *first_bad_row = r->first_bad_row;
     return r->ok ? IDR_OK : IDR_E_INVALID_ARGUMENT;
-  } catch (const std::bad_alloc&) {
-    return IDR_E_NO_MEMORY;
-  }
+  });
 }
 
 }  // extern "C"

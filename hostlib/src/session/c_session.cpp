@@ -3,10 +3,10 @@
 // is made only from Decision::card(), which is null unless the record verified.
 #include <cstring>
 #include <fstream>
-#include <new>
 #include <sstream>
 
 #include "../core/bounded_file.h"
+#include "../core/c_boundary.h"
 #include "../core/c_handles.h"
 #include "idr/idr_signed.h"
 #include "idr/session.h"
@@ -26,20 +26,8 @@ bool is_v2(const idr_verify_config* config) {
   return config != nullptr && config->struct_size == sizeof(idr_verify_config);
 }
 
-template <typename F>
-int guarded(F&& f) noexcept {
-  try {
-    return f();
-  } catch (const std::bad_alloc&) {
-    return IDR_E_NO_MEMORY;
-  } catch (...) {
-    return IDR_E_IO;
-  }
-}
-
-int code(idr::Error e) {
-  return static_cast<int>(e);
-}
+using idr::detail::code;
+using idr::detail::guarded;
 
 // The Policy a config names (Policy::load); InvalidArgument when a file is refused.
 idr::Result<idr::Policy> policy_of(const idr_verify_config* config) {
