@@ -47,7 +47,7 @@
 #include "idr/fleet.h"
 #include "idr/testing/fleet_engines.h"
 #include "ingester.h"
-#include "nats_link.h"
+#include "jetstream.h"
 #include "test_signer.h"
 
 namespace {
@@ -231,7 +231,7 @@ class AsyncPublisher {
     jo.PublishAsync.ErrHandler = &AsyncPublisher::failed;
     jo.PublishAsync.ErrHandlerClosure = this;
     if (natsConnection_JetStream(&js_, nc, &jo) != NATS_OK)
-      throw std::runtime_error("JetStream context: " + idr::fleet::nats_error(NATS_ERR));
+      throw std::runtime_error(idr::fleet::js_error("JetStream context", NATS_ERR));
   }
   ~AsyncPublisher() { jsCtx_Destroy(js_); }
   AsyncPublisher(const AsyncPublisher&) = delete;
@@ -255,7 +255,7 @@ class AsyncPublisher {
       if (s == NATS_OK) return;
     }
     natsMsg_Destroy(msg);
-    throw std::runtime_error("publish " + msg_id + ": " + idr::fleet::nats_error(s));
+    throw std::runtime_error(idr::fleet::js_error(("publish " + msg_id).c_str(), s));
   }
 
   void complete() {
@@ -264,8 +264,7 @@ class AsyncPublisher {
     done.MaxWait = 120000;
     const natsStatus s = js_PublishAsyncComplete(js_, &done);
     if (s != NATS_OK)
-      throw std::runtime_error("publishes not acknowledged within 120 s: " +
-                               idr::fleet::nats_error(s));
+      throw std::runtime_error(idr::fleet::js_error("publishes not acknowledged within 120 s", s));
     const std::lock_guard<std::mutex> lock(mutex_);
     if (failures_ > 0)
       throw std::runtime_error(std::to_string(failures_) +
@@ -277,7 +276,7 @@ class AsyncPublisher {
     auto* self = static_cast<AsyncPublisher*>(closure);
     const std::lock_guard<std::mutex> lock(self->mutex_);
     if (self->failures_++ == 0)
-      self->first_failure_ = idr::fleet::nats_error(pae->Err, pae->ErrCode) +
+      self->first_failure_ = idr::fleet::js_error("publish", pae->Err, pae->ErrCode) +
                              (pae->ErrText ? std::string(" ") + pae->ErrText : "");
   }
 
@@ -413,10 +412,12 @@ int main(int argc, char** argv) {
     if (!preload) start_ingester();
 
     auto cpu_before = cpu_by_command();
-    auto link = idr::fleet::NatsLink::connect(*servers, false, 10s, &why);
+    idr::fleet::NatsConnect how;
+    how.timeout_ms = how.api_wait_ms = 10000;
+    auto link = idr::fleet::JetStream::connect(*servers, how, &why);
     if (!link) throw std::runtime_error(why);
-    const std::string publisher_on = connected_node((*link)->connection(), engines);
-    AsyncPublisher publisher((*link)->connection());
+    const std::string publisher_on = connected_node(link->nc(), engines);
+    AsyncPublisher publisher(link->nc());
     const int64_t first_publish = now_ns();
     for (int i = 0; i < records; ++i) {
       const std::string ns = std::to_string(now_ns());
@@ -449,7 +450,7 @@ int main(int argc, char** argv) {
       std::this_thread::sleep_for(10ms);
     }
     const std::string cpu = cpu_since(cpu_before, records);
-    const auto leaders = stream_and_consumer_leaders((*link)->js());
+    const auto leaders = stream_and_consumer_leaders(link->js());
     running.stop();
     if (!running.why().empty()) throw std::runtime_error("the ingester failed: " + running.why());
     const auto s = ingester->stats();

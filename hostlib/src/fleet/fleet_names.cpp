@@ -5,7 +5,7 @@
 
 #include "../core/hex.h"
 #include "idr/fleet.h"
-#include "nats_link.h"
+#include "jetstream.h"
 
 namespace idr::fleet {
 
@@ -63,15 +63,17 @@ Result<void> ensure_record_stream(const std::vector<std::string>& servers, int r
     if (why) *why = "replicas must be 1..5";
     return Error::InvalidArgument;
   }
-  auto link = NatsLink::connect(servers, false, wait, why);
+  NatsConnect how;
+  how.api_wait_ms = wait.count();
+  auto link = JetStream::connect(servers, how, why);
   if (!link) return link.error();
   jsStreamInfo* si = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&si, (*link)->js(), kRecordStream, nullptr, &jerr);
+  natsStatus s = js_GetStreamInfo(&si, link->js(), kRecordStream, nullptr, &jerr);
   jsStreamInfo_Destroy(si);
   if (s == NATS_OK) return {};
   if (s != NATS_NOT_FOUND && jerr != JSStreamNotFoundErr) {
-    if (why) *why = "stream info: " + nats_error(s, jerr);
+    if (why) *why = js_error("stream info", s, jerr);
     return Error::Io;
   }
   jsStreamConfig sc;
@@ -86,11 +88,11 @@ Result<void> ensure_record_stream(const std::vector<std::string>& servers, int r
   sc.Duplicates = static_cast<int64_t>(10) * 60 * 1'000'000'000;  // ns: a drain retried later
   si = nullptr;
   jerr = static_cast<jsErrCode>(0);
-  s = js_AddStream(&si, (*link)->js(), &sc, nullptr, &jerr);
+  s = js_AddStream(&si, link->js(), &sc, nullptr, &jerr);
   jsStreamInfo_Destroy(si);
   if (s != NATS_OK && jerr != JSStreamNameExistErr) {  // another creator won the race: fine
     if (why)
-      *why = "cannot create stream " + std::string(kRecordStream) + ": " + nats_error(s, jerr);
+      *why = js_error(("cannot create stream " + std::string(kRecordStream)).c_str(), s, jerr);
     return Error::Io;
   }
   return {};

@@ -1,14 +1,34 @@
-// JetStream (jetstream.h): libnats 3.4 connection, JetStream context, streams and buckets.
+// JetStream (jetstream.h): the fleet layer's libnats 3.4 connection, JetStream context,
+// streams and buckets.
 #include "jetstream.h"
 #include "fleet_fail.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 
 namespace idr::fleet {
 
-std::string js_error(const char* what, natsStatus s) {
+namespace {
+void close_nats_library() {
+  (void)nats_CloseAndWait(5000);
+}
+}  // namespace
+
+void open_nats_library() {
+  static std::mutex mutex;
+  static bool opened = false;
+  const std::lock_guard<std::mutex> lock(mutex);
+  if (opened) return;
+  if (nats_Open(-1) != NATS_OK) return;  // connect() then fails and says why
+  std::atexit(close_nats_library);
+  opened = true;
+}
+
+std::string js_error(const char* what, natsStatus s, jsErrCode jerr) {
   std::string text = std::string(what) + ": " + natsStatus_GetText(s);
+  if (jerr != 0) text += " (JetStream error " + std::to_string(static_cast<int>(jerr)) + ")";
   natsStatus last = NATS_OK;
   const char* detail = nats_GetLastError(&last);
   if (detail != nullptr && *detail != '\0' && std::strstr(detail, natsStatus_GetText(s)) == nullptr)
@@ -18,33 +38,55 @@ std::string js_error(const char* what, natsStatus s) {
 
 Result<JetStream> JetStream::connect(const std::string& servers, int64_t timeout_ms,
                                      std::string* why) {
-  // libnats 3.4.1 refuses a comma-separated list in natsOptions_SetURL ("no server
-  // available" while each URL alone connects): the list goes to SetServers.
   std::vector<std::string> urls;
   for (size_t at = 0; at <= servers.size();) {
     const size_t comma = std::min(servers.find(',', at), servers.size());
     if (comma > at) urls.push_back(servers.substr(at, comma - at));
     at = comma + 1;
   }
+  NatsConnect how;
+  how.timeout_ms = timeout_ms;
+  return connect(urls, how, why);
+}
+
+Result<JetStream> JetStream::connect(const std::vector<std::string>& servers,
+                                     const NatsConnect& how, std::string* why) {
+  open_nats_library();
+  // libnats 3.4.1 refuses a comma-separated list in natsOptions_SetURL ("no server
+  // available" while each URL alone connects): the list goes to SetServers.
   std::vector<const char*> list;
-  for (const auto& u : urls) list.push_back(u.c_str());
-  if (list.empty()) return fail<JetStream>(why, Error::InvalidArgument, "no NATS server URL");
+  for (const auto& u : servers) list.push_back(u.c_str());
+  if (list.empty()) return fail<JetStream>(why, Error::InvalidArgument, "no NATS server given");
   natsOptions* opts = nullptr;
   natsStatus s = natsOptions_Create(&opts);
   if (s == NATS_OK) s = natsOptions_SetServers(opts, list.data(), static_cast<int>(list.size()));
-  if (s == NATS_OK) s = natsOptions_SetTimeout(opts, timeout_ms);
+  if (s == NATS_OK) s = natsOptions_SetTimeout(opts, how.timeout_ms);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 250);
+  if (s == NATS_OK && how.keep_trying)
+    s = natsOptions_SetRetryOnFailedConnect(opts, true, nullptr, nullptr);
   JetStream link;
-  if (s == NATS_OK) s = natsConnection_Connect(&link.nc_, opts);
+  if (s == NATS_OK) {
+    s = natsConnection_Connect(&link.nc_, opts);
+    if (s == NATS_NOT_YET_CONNECTED) s = NATS_OK;  // keep_trying: connects in the background
+  }
   natsOptions_Destroy(opts);
-  if (s != NATS_OK) return fail<JetStream>(why, Error::TransportOpen, js_error(servers.c_str(), s));
+  if (s != NATS_OK) {
+    std::string urls;
+    for (const auto& u : servers) urls += (urls.empty() ? "" : ",") + u;
+    return fail<JetStream>(why, Error::TransportOpen,
+                           js_error(("cannot connect to NATS at " + urls).c_str(), s));
+  }
   jsOptions jo;
   jsOptions_Init(&jo);
-  jo.Wait = 5000;
+  jo.Wait = how.api_wait_ms;
   s = natsConnection_JetStream(&link.js_, link.nc_, &jo);
   if (s != NATS_OK) return fail<JetStream>(why, Error::TransportOpen, js_error("JetStream", s));
   return link;
+}
+
+bool JetStream::connected() const {
+  return nc_ != nullptr && natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED;
 }
 
 JetStream::JetStream(JetStream&& o) noexcept : nc_(o.nc_), js_(o.js_), kvs_(std::move(o.kvs_)) {

@@ -1,8 +1,11 @@
 #pragma once
-// One connection to the NATS cluster with its JetStream context (libnats 3.4), RAII. Used by
-// list distribution and alert publishing (DESIGN 13). Not thread-safe as an object: each
-// thread that publishes or follows opens its own (libnats' connection is thread-safe, this
-// wrapper's last-error text is not).
+// The fleet layer's one wrapper of libnats 3.4 (DESIGN 10, 13): a NATS connection with its
+// JetStream context (RAII), stream and bucket creation, publish with Nats-Msg-Id, direct
+// get; used by the gate's publisher, the record stream's creation, idr-ingest (consumer,
+// alerts, list following), list distribution and the idr tool. Not thread-safe as an
+// object: each thread that publishes or follows opens its own, except that libnats'
+// connection and context may be shared for calls libnats makes thread-safe (the ingester's
+// fetch loop and its workers' acknowledgements).
 #include <nats/nats.h>
 
 #include <cstdint>
@@ -15,6 +18,10 @@
 
 namespace idr::fleet {
 
+// nats_Open once per process; nats_CloseAndWait at exit, after the library's threads let go
+// of everything (its connections are freed asynchronously). connect() calls it.
+void open_nats_library();
+
 // RAII owners of libnats objects.
 struct NatsMsgFree {
   void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
@@ -25,10 +32,24 @@ struct KvEntryFree {
 };
 using KvEntry = std::unique_ptr<kvEntry, KvEntryFree>;
 
+// How connect() connects.
+struct NatsConnect {
+  // TransportOpen when no server answers within this, unless keep_trying.
+  int64_t timeout_ms = 2000;
+  // Connected even while no server answers: libnats retries in the background (a gate that
+  // starts while the cluster is away, an ingester started before it).
+  bool keep_trying = false;
+  int64_t api_wait_ms = 5000;  // JetStream API calls' (and synchronous publishes') timeout
+};
+
 class JetStream {
  public:
-  // `servers`: comma-separated nats:// URLs of the cluster. Reconnects forever, 250 ms apart.
-  // TransportOpen when no server answers within `timeout_ms`.
+  // `servers`: the cluster's nats:// URLs. After a loss it reconnects forever, 250 ms apart.
+  // InvalidArgument when none is given; TransportOpen when none answers (see NatsConnect).
+  [[nodiscard]] static Result<JetStream> connect(const std::vector<std::string>& servers,
+                                                 const NatsConnect& how,
+                                                 std::string* why = nullptr);
+  // The same from comma-separated URLs, waiting `timeout_ms` for an answer.
   [[nodiscard]] static Result<JetStream> connect(const std::string& servers, int64_t timeout_ms,
                                                  std::string* why = nullptr);
   JetStream(JetStream&&) noexcept;
@@ -37,6 +58,7 @@ class JetStream {
 
   [[nodiscard]] natsConnection* nc() const { return nc_; }
   [[nodiscard]] jsCtx* js() const { return js_; }
+  [[nodiscard]] bool connected() const;
 
   // Creates the stream when it does not exist (file storage, direct get allowed).
   [[nodiscard]] Result<void> ensure_stream(const std::string& name, const std::string& subjects,
@@ -81,7 +103,9 @@ natsStatus retry_transient(F call, int64_t bound_ms = 30000) {
   }
 }
 
-// "what: <libnats status text> (<last error>)".
-[[nodiscard]] std::string js_error(const char* what, natsStatus s);
+// "what: <libnats status text> (JetStream error N) (<last error>)", the parts in
+// parentheses when there is something to say.
+[[nodiscard]] std::string js_error(const char* what, natsStatus s,
+                                   jsErrCode jerr = static_cast<jsErrCode>(0));
 
 }  // namespace idr::fleet

@@ -8,7 +8,7 @@
 #include <thread>
 
 #include "idr/fleet.h"
-#include "nats_link.h"
+#include "jetstream.h"
 
 namespace idr::fleet {
 
@@ -47,7 +47,7 @@ struct Publisher::Impl {
   sqlite3* db = nullptr;
   std::mutex db_mutex;     // the spool connection
   std::mutex drain_mutex;  // one drain at a time keeps the order
-  std::unique_ptr<NatsLink> link;
+  std::unique_ptr<JetStream> link;
   std::atomic<uint64_t> sent{0};
   uint64_t spooled = 0;  // under db_mutex
 
@@ -236,9 +236,12 @@ Result<Publisher> Publisher::open(const PublisherOptions& options, std::string* 
     if (st.s && sqlite3_step(st.s) == SQLITE_ROW)
       impl->spooled = static_cast<uint64_t>(sqlite3_column_int64(st.s, 0));
   }
-  auto link = NatsLink::connect(options.servers, true, options.ack_wait, why);
+  NatsConnect how;
+  how.keep_trying = true;
+  how.api_wait_ms = options.ack_wait.count();
+  auto link = JetStream::connect(options.servers, how, why);
   if (!link) return link.error();
-  impl->link = std::move(*link);
+  impl->link = std::make_unique<JetStream>(std::move(*link));
   impl->pending = impl->spooled > 0;
   Impl* raw = impl.get();
   impl->drainer = std::thread([raw] { raw->drain_loop(); });

@@ -17,7 +17,7 @@
 #include <thread>
 
 #include "idr/testing/temp_dir.h"
-#include "nats_link.h"
+#include "jetstream.h"
 #include "process.h"
 
 namespace idr::testing {

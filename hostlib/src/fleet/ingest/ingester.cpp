@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 
 #include "../../core/hex.h"
-#include "../nats_link.h"
 #include "detect.h"
 #include "idr/blocklist.h"
 #include "idr/fleet.h"
@@ -322,7 +321,7 @@ std::string create_schema(PGconn* conn) {
 struct Ingester::Impl {
   IngestOptions options;
   Policy policy;
-  std::unique_ptr<NatsLink> link;
+  std::unique_ptr<JetStream> link;
   natsSubscription* sub = nullptr;
 
   struct Worker {
@@ -933,9 +932,11 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
   }
   auto stream = ensure_record_stream(options.servers, options.replicas, 10s, why);
   if (!stream) return stream.error();
-  auto link = NatsLink::connect(options.servers, true, 5s, why);
+  NatsConnect how;
+  how.keep_trying = true;
+  auto link = JetStream::connect(options.servers, how, why);
   if (!link) return link.error();
-  impl->link = std::move(*link);
+  impl->link = std::make_unique<JetStream>(std::move(*link));
   if (!options.follow.names.empty()) {
     auto anchor = ListKey::load(options.follow.authority, why);
     if (!anchor) {
@@ -964,7 +965,7 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
   const natsStatus s = js_PullSubscribe(&impl->sub, impl->link->js(), all.c_str(),
                                         options.durable.c_str(), nullptr, &so, &jerr);
   if (s != NATS_OK) {
-    if (why) *why = "cannot bind the durable consumer: " + nats_error(s, jerr);
+    if (why) *why = js_error("cannot bind the durable consumer", s, jerr);
     return Error::Io;
   }
   return Ingester(std::move(impl));
@@ -1027,7 +1028,7 @@ Result<void> Ingester::run(std::string* why) {
   }
   m.stop_following();
   // Acknowledgements are sent asynchronously: flush them before the connection goes.
-  (void)natsConnection_FlushTimeout(m.link->connection(), 5000);
+  (void)natsConnection_FlushTimeout(m.link->nc(), 5000);
   // Alerts a failed publish left behind: one more try (else the next ingester sends them).
   if (m.alerts_pending.load() && !m.workers.empty()) {
     const size_t n = m.publish_alerts(*m.workers[0], false);
