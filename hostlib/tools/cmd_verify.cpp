@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "../src/core/hex.h"
 #include "cli.h"
 #include "commands.h"
 #include "idr/photo.h"
@@ -24,17 +25,10 @@ struct VerifyCommand {
   std::optional<int64_t> now;
 };
 
+// --nonce: exactly 32 hex digits, either case.
 std::optional<ReadNonce> parse_nonce(const std::string& hex) {
   ReadNonce nonce{};
-  if (hex.size() != 2 * nonce.size()) return std::nullopt;
-  for (size_t i = 0; i < nonce.size(); ++i) {
-    unsigned v = 0;
-    if (!std::isxdigit(static_cast<unsigned char>(hex[2 * i])) ||
-        !std::isxdigit(static_cast<unsigned char>(hex[2 * i + 1])) ||
-        std::sscanf(hex.c_str() + 2 * i, "%2x", &v) != 1)
-      return std::nullopt;
-    nonce[i] = static_cast<uint8_t>(v);
-  }
+  if (!detail::from_hex(hex, nonce.data(), nonce.size())) return std::nullopt;
   return nonce;
 }
 

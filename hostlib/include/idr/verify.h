@@ -130,11 +130,12 @@ struct RevocationKeys {
 //   spki <64 hex>                              SHA-256 of the SubjectPublicKeyInfo DER
 //   reader <serial>                            a reader serial (payload "serial", cert CN)
 //   cert <64 hex>                              SHA-256 of a certificate's DER
-// Blank lines and lines starting with '#' are ignored; anything else is refused with its line
-// number. A file without the version line is the version 1 list (one SHA-256 fingerprint of
-// a certificate's DER a line, colons and case ignored): loaded as `cert` entries, which is
-// sound because only strict, canonical, low-s certificates are accepted (one encoding each).
-// Chain verdicts are cached in the store (DESIGN 11): each distinct x5chain (by SHA-256 of
+// Hex is two digits a byte, either case (an odd number of digits or any other character is
+// refused). Blank lines and lines starting with '#' are ignored; anything else is refused
+// with its line number. A file without the version line is the version 1 list (one SHA-256
+// fingerprint of a certificate's DER a line, colons and case ignored): loaded as `cert` entries,
+// which is sound because only strict, canonical, low-s certificates are accepted (one encoding
+// each). Chain verdicts are cached in the store (DESIGN 11): each distinct x5chain (by SHA-256 of
 // its bytes) is judged against the roots once, at most 4096 kept, least recently used
 // dropped; adding a root empties the cache. The time (VerifyOptions::now) and the
 // revocation list are checked on every record, never cached.

@@ -24,29 +24,9 @@ bool ends_with(const std::string& s, const char* suffix) {
   return s.size() >= x.size() && s.compare(s.size() - x.size(), x.size(), x) == 0;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-bool parse_hex(const std::string& hex, Bytes& out) {
-  if (hex.empty() || hex.size() % 2 != 0) return false;
-  out.clear();
-  for (size_t i = 0; i < hex.size(); i += 2) {
-    const int hi = hex_value(hex[i]), lo = hex_value(hex[i + 1]);
-    if (hi < 0 || lo < 0) return false;
-    out.push_back(static_cast<uint8_t>(hi * 16 + lo));
-  }
-  return true;
-}
-
+// A SHA-256 as 64 hex digits (either case).
 bool parse_hash(const std::string& hex, std::array<uint8_t, 32>& out) {
-  Bytes b;
-  if (hex.size() != 64 || !parse_hex(hex, b)) return false;
-  std::copy(b.begin(), b.end(), out.begin());
-  return true;
+  return detail::from_hex(hex, out.data(), out.size());
 }
 
 }  // namespace
@@ -225,10 +205,10 @@ Result<void> TrustStore::load_revoked_text(const std::string& text, const std::s
     }
     std::array<uint8_t, 32> h{};
     if (w[0] == "issuer-serial" && w.size() == 3 && parse_hash(w[1], h)) {
-      Bytes serial;
-      if (!parse_hex(w[2], serial) || serial.size() > kMaxListedSerial)
+      const std::optional<Bytes> serial = detail::from_hex(w[2]);
+      if (!serial || serial->empty() || serial->size() > kMaxListedSerial)
         return fail("issuer-serial: the serial is not hex (at most 32 bytes)");
-      parsed.revoked_issuer_serial.emplace(h, serial);
+      parsed.revoked_issuer_serial.emplace(h, *serial);
     } else if (w[0] == "spki" && w.size() == 2 && parse_hash(w[1], h)) {
       parsed.revoked_spki.insert(h);
     } else if (w[0] == "cert" && w.size() == 2 && parse_hash(w[1], h)) {
