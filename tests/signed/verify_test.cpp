@@ -85,7 +85,6 @@ TEST_CASE("a genuine record verifies and yields the card", "[signed]") {
     CHECK(r->outcome == CheckStatus::Succeeded);
   }
   CHECK(v.verdict().find(Check::FieldDigest, "address")->outcome == CheckStatus::Succeeded);
-  CHECK(v.verdict().find(Check::FieldValidity)->outcome == CheckStatus::NotChecked);
   CHECK(v.verified_fields().size() == 10);
   CHECK(*f.counters.last(f.key.serial()).value() == 5);
 }
@@ -307,27 +306,4 @@ TEST_CASE("a chain whose device certificate names another reader fails the chain
   const VerifiedRecord v =
       f.verify(make_record(f.key, {*cert, pki().intermediate.cert_der}, f.spec).file);
   CHECK(failures(v) == Strings{"chain:serial_mismatch"});
-}
-
-TEST_CASE("DESIGN 7 hooks run on verified data and are required when given", "[signed]") {
-  Fixture f;
-  VerifyOptions o = f.options();
-  o.field_validity = [](const CardData& c) {
-    return RecordCheckResult{
-        Check::FieldValidity,
-        {},
-        c.validity.to == "20400101" ? CheckStatus::Succeeded : CheckStatus::Failed,
-        Reason::Ok,
-        "validity checked",
-        true};
-  };
-  o.lost_stolen = [](const CardData&) {
-    return RecordCheckResult{Check::LostStolen, {},  CheckStatus::Failed, Reason::HookFailed,
-                             "on the list",     true};
-  };
-  const VerifiedRecord v = verify_record(make_record(f.key, f.chain, f.spec).file, o);
-  CHECK(failures(v) == Strings{"lost_stolen:hook_failed"});
-  CHECK(v.verdict().find(Check::FieldValidity)->outcome == CheckStatus::Succeeded);
-  CHECK(v.card() == nullptr);
-  CHECK_FALSE(f.counters.last(f.key.serial()).value().has_value());
 }

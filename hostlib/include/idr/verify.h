@@ -26,18 +26,19 @@
 namespace idr {
 
 enum class Check : int {
-  Decode = 0,         // the record's CBOR/COSE shape (extension.h)
-  Signature = 1,      // ES256 over the Sig_structure with the device certificate's key
-  Chain = 2,          // x5chain (strict DER, profile, at most 4) up to a trusted root, validity
-                      // at `now`, subject CN = serial
-  Revocation = 3,     // no certificate of the path, nor the reader serial, on the list
-  Nonce = 4,          // the payload nonce equals the one the host sent
-  Counter = 5,        // strictly above the last counter seen from this reader
-  SamVerdict = 6,     // the reader's SAM verified the issuer MACs ("sam_ok"): over the
-                      // text fields, photo and fingerprint only (covered_by_issuer_mac)
-  FieldDigest = 7,    // one per digest or disclosure: SHA-256(salt || value) == digest
-  FieldValidity = 8,  // DESIGN 7 checks (hook)
-  LostStolen = 9,     // DESIGN 7 lost/stolen list (hook)
+  Decode = 0,       // the record's CBOR/COSE shape (extension.h)
+  Signature = 1,    // ES256 over the Sig_structure with the device certificate's key
+  Chain = 2,        // x5chain (strict DER, profile, at most 4) up to a trusted root, validity
+                    // at `now`, subject CN = serial
+  Revocation = 3,   // no certificate of the path, nor the reader serial, on the list
+  Nonce = 4,        // the payload nonce equals the one the host sent
+  Counter = 5,      // strictly above the last counter seen from this reader
+  SamVerdict = 6,   // the reader's SAM verified the issuer MACs ("sam_ok"): over the
+                    // text fields, photo and fingerprint only (covered_by_issuer_mac)
+  FieldDigest = 7,  // one per digest or disclosure: SHA-256(salt || value) == digest
+  // 8 and 9 are not used (never reused): the DESIGN 7 checks on the card data and the
+  // lost/stolen list are not record checks; a Decision runs them (session.h,
+  // check_card_data).
 };
 [[nodiscard]] const char* to_string(Check c) noexcept;
 
@@ -50,30 +51,28 @@ enum class Check : int {
 // Why a check came out as it did (stable codes for applications and the C API).
 enum class Reason : int {
   Ok = 0,
-  Malformed = 1,             // Decode: not a record (the message says what)
-  BadSignature = 2,          // Signature: does not verify
-  NoChain = 3,               // Signature/Chain: no x5chain, no key to verify with
-  BadCertificate = 4,        // Chain: a certificate does not parse or has no P-256 key
-  UntrustedRoot = 5,         // Chain: does not chain to a configured root
-  Expired = 6,               // Chain: a certificate is expired at `now`
-  NotYetValid = 7,           // Chain: a certificate is not yet valid at `now`
-  SerialMismatch = 8,        // Chain: device certificate CN != payload serial
-  NoTrustStore = 9,          // Chain/Revocation: no trust store given
-  Revoked = 10,              // Revocation: a certificate is on the list
-  NonceMismatch = 11,        // Nonce
-  NoExpectedNonce = 12,      // Nonce: the caller gave none (NotChecked)
-  Replay = 13,               // Counter: equal to the last seen (a replayed record)
-  Regression = 14,           // Counter: lower than the last seen (possible clone)
-  NoCounterStore = 15,       // Counter: the caller gave none (NotChecked)
-  CounterStoreError = 16,    // Counter: the store failed
-  Skipped = 17,              // FieldValidity/LostStolen: not run, an earlier check failed
+  Malformed = 1,           // Decode: not a record (the message says what)
+  BadSignature = 2,        // Signature: does not verify
+  NoChain = 3,             // Signature/Chain: no x5chain, no key to verify with
+  BadCertificate = 4,      // Chain: a certificate does not parse or has no P-256 key
+  UntrustedRoot = 5,       // Chain: does not chain to a configured root
+  Expired = 6,             // Chain: a certificate is expired at `now`
+  NotYetValid = 7,         // Chain: a certificate is not yet valid at `now`
+  SerialMismatch = 8,      // Chain: device certificate CN != payload serial
+  NoTrustStore = 9,        // Chain/Revocation: no trust store given
+  Revoked = 10,            // Revocation: a certificate is on the list
+  NonceMismatch = 11,      // Nonce
+  NoExpectedNonce = 12,    // Nonce: the caller gave none (NotChecked)
+  Replay = 13,             // Counter: equal to the last seen (a replayed record)
+  Regression = 14,         // Counter: lower than the last seen (possible clone)
+  NoCounterStore = 15,     // Counter: the caller gave none (NotChecked)
+  CounterStoreError = 16,  // Counter: the store failed
+  // 17, 23 and 24 are not used (never reused): they were the card data hooks' reasons.
   SamRejected = 18,          // SamVerdict: sam_ok is false
   DigestMismatch = 19,       // FieldDigest
   NoDigest = 20,             // FieldDigest: a disclosure for a field the payload has no digest for
   DuplicateDisclosure = 21,  // FieldDigest: two disclosures for one field
   NotDisclosed = 22,         // FieldDigest: digest present, value withheld (NotChecked, fine)
-  NoHook = 23,               // FieldValidity/LostStolen: no hook given (NotChecked)
-  HookFailed = 24,           // FieldValidity/LostStolen: the hook said no
   UnsupportedPayload = 25,   // Decode: version or alg this library does not know
   Undecodable = 26,          // FieldDigest: verified bytes that do not decode as card text
   NoRevocationList = 27,     // Revocation: no list configured (NotChecked)
@@ -217,9 +216,9 @@ struct VerifyOptions {
   // Without a revocation list (TrustStore::has_revocation_list) the Revocation check is
   // NOT_CHECKED; required unless this is false.
   bool require_revocation = true;
-  // Card data checks, run on the verified card data only; required when set.
-  std::function<RecordCheckResult(const CardData&)> field_validity;
-  std::function<RecordCheckResult(const CardData&)> lost_stolen;
+  // The DESIGN 7 checks on the card data and the lost/stolen list are not options here: a
+  // Decision (session.h) runs them on VerifiedRecord::card(), and check_card_data runs them
+  // on any card data with a Policy.
 };
 
 // The outcome of verify_record: the verdict, and the card data only when verified.
@@ -258,8 +257,7 @@ class VerifiedRecord {
 // Many records at once on `threads` threads (0: one per core); result i is what
 // verify_record(records[i], options) gives. For offline verification (ingest of forwarded
 // records, require_nonce = false). Thread-safety contract: every thread reads `options`;
-// the TrustStore must not be loaded meanwhile; field_validity and lost_stolen are called
-// from several threads at once and must be thread-safe; with a CounterStore, two records of
+// the TrustStore must not be loaded meanwhile; with a CounterStore, two records of
 // one reader in one batch race (the lower counter can come out as a regression): give a
 // batch at most one record per reader, or no CounterStore (require_counter = false).
 // An allocation failure in any thread is rethrown here after all threads stopped; so is a

@@ -89,9 +89,7 @@ Decision Decision::Access::decide(Bytes record_file, const std::optional<ReadNon
 
   Decision d;
   d.verified_ = v.verified();
-  for (const RecordCheckResult& r : v.verdict().results())
-    if (r.reason != Reason::NoHook)  // verify_record's hooks: the checks below replace them
-      d.verdicts_.push_back(from_record(r));
+  for (const RecordCheckResult& r : v.verdict().results()) d.verdicts_.push_back(from_record(r));
   if (const SignedRecord* r = v.record()) {
     d.serial_ = r->payload.serial;
     d.counter_ = r->payload.counter;

@@ -37,10 +37,6 @@ const char* to_string(Check c) noexcept {
       return "sam";
     case Check::FieldDigest:
       return "digest";
-    case Check::FieldValidity:
-      return "validity";
-    case Check::LostStolen:
-      return "lost_stolen";
   }
   return "?";
 }
@@ -85,8 +81,6 @@ const char* to_string(Reason r) noexcept {
       return "no_counter_store";
     case Reason::CounterStoreError:
       return "counter_store_error";
-    case Reason::Skipped:
-      return "skipped";
     case Reason::SamRejected:
       return "sam_rejected";
     case Reason::DigestMismatch:
@@ -97,10 +91,6 @@ const char* to_string(Reason r) noexcept {
       return "duplicate_disclosure";
     case Reason::NotDisclosed:
       return "not_disclosed";
-    case Reason::NoHook:
-      return "no_hook";
-    case Reason::HookFailed:
-      return "hook_failed";
     case Reason::UnsupportedPayload:
       return "unsupported_payload";
     case Reason::Undecodable:
@@ -423,23 +413,6 @@ VerifiedRecord verify_record(const uint8_t* data, size_t size, const VerifyOptio
       v.add(failed(Check::FieldDigest, Reason::Undecodable, card_why, "text"));
     }
   }
-
-  // Card data checks on the verified data, only when everything so far succeeded.
-  const bool so_far = v.verified();
-  auto hook = [&](Check c, const std::function<RecordCheckResult(const CardData&)>& f) {
-    if (!f) {
-      v.add(not_checked(c, Reason::NoHook, "not configured", false));
-    } else if (!so_far || !card) {
-      v.add(not_checked(c, Reason::Skipped, "not run: an earlier check failed", true));
-    } else {
-      RecordCheckResult res = f(*card);
-      res.check = c;
-      res.required = true;
-      v.add(std::move(res));
-    }
-  };
-  hook(Check::FieldValidity, o.field_validity);
-  hook(Check::LostStolen, o.lost_stolen);
 
   // Counter: compared always, recorded only when every other check succeeded.
   if (o.counters == nullptr) {
