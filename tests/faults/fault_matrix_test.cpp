@@ -37,10 +37,6 @@ unsigned stride() {
   return full_sweep() ? 1 : kSuiteStride;
 }
 
-sim::Scenario scenario(const std::string& name) {
-  return sim::load_scenario(std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/" + name + ".json");
-}
-
 // The checks every faulted read gets besides its class's tally.
 void check_bounded(const AttemptResult& r, bool firmware_must_answer) {
   INFO(r.detail);
@@ -89,14 +85,6 @@ void fault_point(FaultRig& rig, ClassTally& t, unsigned& armed, unsigned& fired,
   }
   check_bounded(r, true);
   check_reads_again(rig, t);
-}
-
-std::unique_ptr<FaultRig> provisioned(const sim::Scenario& s, FieldFactory field = {},
-                                      const std::function<void(sim::FlashModel&)>& prep = {}) {
-  auto rig = std::make_unique<FaultRig>(s, std::move(field));
-  rig->boot(prep);
-  rig->provision();
-  return rig;
 }
 
 // Every reader frame of a full signed read, in both directions, for one kind of RF fault.

@@ -307,4 +307,16 @@ std::string ClassTally::line() const {
   return s.str();
 }
 
+sim::Scenario scenario(const std::string& name) {
+  return sim::load_scenario(std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/" + name + ".json");
+}
+
+std::unique_ptr<FaultRig> provisioned(const sim::Scenario& s, FieldFactory field,
+                                      const std::function<void(sim::FlashModel&)>& before_boot) {
+  auto rig = std::make_unique<FaultRig>(s, std::move(field));
+  rig->boot(before_boot);
+  rig->provision();
+  return rig;
+}
+
 }  // namespace idr::faults

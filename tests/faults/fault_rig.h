@@ -145,4 +145,24 @@ struct ClassTally {
   [[nodiscard]] std::string line() const;
 };
 
+// The scenario hw-sim/scenarios/<name>.json.
+[[nodiscard]] sim::Scenario scenario(const std::string& name);
+// A rig booted (`before_boot` may prepare the flash first) and provisioned.
+[[nodiscard]] std::unique_ptr<FaultRig> provisioned(
+    const sim::Scenario& s, FieldFactory field = {},
+    const std::function<void(sim::FlashModel&)>& before_boot = {});
+
+// For a test that puts a transport of its own between the host and the firmware's host link
+// (rig.pipe().through): on the way out, also when a check throws, the host's reader goes
+// first while the firmware still answers, then the firmware stops using that link.
+struct HostLinkDetach {
+  FaultRig& rig;
+  HostLinkDetach(const HostLinkDetach&) = delete;
+  HostLinkDetach& operator=(const HostLinkDetach&) = delete;
+  ~HostLinkDetach() {
+    rig.set_reader(nullptr);
+    rig.pipe().through = nullptr;
+  }
+};
+
 }  // namespace idr::faults

@@ -244,10 +244,7 @@ struct Recorder {
 };
 
 void transport_class(const char* name, WireMaker make) {
-  auto rig = std::make_unique<FaultRig>(sim::load_scenario(
-      std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/resident-longterm-address.json"));
-  rig->boot();
-  rig->provision();
+  auto rig = provisioned(scenario("resident-longterm-address"));
 
   // A clean read over this transport: the frames going each way, as the firmware received
   // and sent them.

@@ -304,10 +304,7 @@ void connect(FaultRig& rig, const PcscStack& stack) {
 
 TEST_CASE("faults: host link APDU loss, repetition and card removal on pcsc: (pcscd, vpcd)",
           "[faults][pcsc]") {
-  auto rig = std::make_unique<FaultRig>(sim::load_scenario(
-      std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/resident-longterm-address.json"));
-  rig->boot();
-  rig->provision();  // over the in-memory link
+  auto rig = provisioned(scenario("resident-longterm-address"));  // over the in-memory link
 
   // From here the firmware's host link is its vpcd link, connected to ApduFaultLink, which
   // connects to vpcd in pcscd.
@@ -319,13 +316,7 @@ TEST_CASE("faults: host link APDU loss, repetition and card removal on pcsc: (pc
   rig->pipe().through = &link;
   // Also when a check throws: the host's transport goes while the card still answers, and
   // the firmware stops using the link before it goes.
-  struct Detach {
-    FaultRig& rig;
-    ~Detach() {
-      rig.set_reader(nullptr);
-      rig.pipe().through = nullptr;
-    }
-  } detach{*rig};
+  const HostLinkDetach detach{*rig};
 
   // A clean read: its APDUs.
   connect(*rig, stack);

@@ -261,10 +261,7 @@ std::vector<uint64_t> points_of(const std::vector<size_t>& packets) {
 
 TEST_CASE("faults: host link packet loss, repetition and unplugging on usb: (libusb, umockdev)",
           "[faults][usb]") {
-  auto rig = std::make_unique<FaultRig>(sim::load_scenario(
-      std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/resident-longterm-address.json"));
-  rig->boot();
-  rig->provision();  // over the in-memory link
+  auto rig = provisioned(scenario("resident-longterm-address"));  // over the in-memory link
 
   // From here the firmware's host link is its USB device layer on the bus MockUsbDevice
   // drives for libusb.
@@ -277,13 +274,7 @@ TEST_CASE("faults: host link packet loss, repetition and unplugging on usb: (lib
       with_firmware(*rig, [&] { return std::make_unique<MockUsbDevice>(socket.port()); });
   // Also when a check throws: the host's transport goes while the device still answers, and
   // the firmware stops using the USB device before it goes.
-  struct Detach {
-    FaultRig& rig;
-    ~Detach() {
-      rig.set_reader(nullptr);
-      rig.pipe().through = nullptr;
-    }
-  } detach{*rig};
+  const HostLinkDetach detach{*rig};
 
   // A clean read: the packets going each way.
   connect(*rig, controller);
