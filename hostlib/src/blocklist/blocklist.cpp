@@ -352,20 +352,21 @@ struct Blocklist::Impl {
       return !_kortestz_mask8_u8(_mm512_mask_cmpeq_epi64_mask(0xFF, _mm512_and_si512(s0, mask), t),
                                  _mm512_mask_cmpeq_epi64_mask(0xFF, _mm512_and_si512(s1, mask), t));
     }
-    // Used slots equal to v, and below v, as bits of slot indices.
-    IDR_TARGET_WIDE static uint32_t used_equal(const Slots& s, uint64_t v) {
+    // Used slots that compare to v as kCompare says (_MM_CMPINT_EQ, _MM_CMPINT_LT), as bits
+    // of slot indices.
+    template <int kCompare>
+    IDR_TARGET_WIDE static uint32_t used_where(const Slots& s, uint64_t v) {
       const __m512i t = _mm512_set1_epi64(static_cast<long long>(v));
-      return _mm512_mask_cmpeq_epu64_mask(static_cast<__mmask8>(s.used), s.s0, t) |
+      return _mm512_mask_cmp_epu64_mask(static_cast<__mmask8>(s.used), s.s0, t, kCompare) |
              static_cast<uint32_t>(
-                 _mm512_mask_cmpeq_epu64_mask(static_cast<__mmask8>(s.used >> 8), s.s1, t))
+                 _mm512_mask_cmp_epu64_mask(static_cast<__mmask8>(s.used >> 8), s.s1, t, kCompare))
                  << 8;
     }
+    IDR_TARGET_WIDE static uint32_t used_equal(const Slots& s, uint64_t v) {
+      return used_where<_MM_CMPINT_EQ>(s, v);
+    }
     IDR_TARGET_WIDE static uint32_t used_below(const Slots& s, uint64_t v) {
-      const __m512i t = _mm512_set1_epi64(static_cast<long long>(v));
-      return _mm512_mask_cmplt_epu64_mask(static_cast<__mmask8>(s.used), s.s0, t) |
-             static_cast<uint32_t>(
-                 _mm512_mask_cmplt_epu64_mask(static_cast<__mmask8>(s.used >> 8), s.s1, t))
-                 << 8;
+      return used_where<_MM_CMPINT_LT>(s, v);
     }
     // Past the home block, for a target not found there: resolve_further's rules with the
     // block search above. Only when every used slot of the home is below the target, the
