@@ -315,3 +315,48 @@ TEST_CASE("signed read: a power cut discards the precomputed nonces and no r is 
   CHECK(cuts == 3);
   CHECK(rs.size() == 3 * 4);
 }
+
+// A board whose TRNG starts the same stream again at every power-up (or sticks): READ_SIGNED
+// records are public, and two of them signed with one k give the reader's private key away.
+// The precomputed k is hedged with the key and the counter (ReaderIdentity::precompute_nonce),
+// so no two records share r however the TRNG repeats itself.
+TEST_CASE(
+    "signed read: a TRNG that repeats itself after each restart signs no two records "
+    "with one k") {
+  sim::FlashModel model(4096, 8);
+  ModelFlash flash(model);
+  FakeCard card;
+  StillClock clock;
+  TestCa& ca = TestCa::instance();
+  const Bytes ca_pub = ca.public_key();
+  Bytes pub;
+  {
+    SeededRng factory(30);  // the key is made while the TRNG still works
+    Firmware fw(flash, factory, card, clock);
+    const auto key = fw.call(ext::Op::ProvisionKey, Bytes(16, 3));
+    REQUIRE(key.first == hostlink::sw3::kOk);
+    pub.assign(key.second.begin(), key.second.begin() + 65);
+    const Bytes chain = chain_cbor(
+        {ca.certify(pub.data(), "CN=IDR-REPLAY"), ca.certify(ca_pub.data(), "CN=idr test CA", 1)});
+    REQUIRE(fw.call(ext::Op::ProvisionCerts, chain).first == hostlink::sw3::kOk);
+  }
+  std::set<Bytes> rs;
+  uint8_t seed = 0;
+  for (int boot = 0; boot < 3; ++boot) {
+    INFO("power-up " << boot);
+    SeededRng replayed(31);  // the same bytes after every power-up
+    Firmware fw(flash, replayed, card, clock);
+    for (int i = 0; i < 2; ++i) {
+      bool computed = false;
+      REQUIRE(fw.identity.precompute_nonce(computed) == Status::Ok);
+      REQUIRE(computed);
+      const auto r = fw.call(ext::Op::ReadSigned, read_request(++seed, 0x01));
+      REQUIRE(r.first == hostlink::sw3::kOk);
+      const SignedRecord rec = parse_signed_reply(r.second);
+      CHECK(verify(rec, pub).all_ok());
+      REQUIRE(rec.signature.size() == 64);
+      CHECK(rs.insert(Bytes(rec.signature.begin(), rec.signature.begin() + 32)).second);
+    }
+  }
+  CHECK(rs.size() == 6);
+}

@@ -38,6 +38,8 @@ constexpr uint8_t kPublicU[65] = {0x04, 0x60, 0xFE, 0xD4, 0xBA, 0x25, 0x5A, 0x9D
                                   0x79, 0x03, 0xFE, 0x10, 0x08, 0xB8, 0xBC, 0x99, 0xA4, 0x1A, 0xE9,
                                   0xE9, 0x56, 0x28, 0xBC, 0x64, 0xF2, 0xF1, 0xB2, 0x0C, 0x2D, 0x7E,
                                   0x9F, 0x51, 0x77, 0xA3, 0xC2, 0x94, 0xD4, 0x46, 0x22, 0x99};
+// A nonce hedge of the size the firmware passes (KeyStore::nonce_hedge: one SHA-256).
+constexpr uint8_t kNonceHedge[32] = {};
 constexpr uint8_t kSampleSignature[64] = {
     // r
     0xEF, 0xD4, 0x8B, 0x2A, 0xAC, 0xB6, 0xA8, 0xFD, 0x11, 0x40, 0xDD, 0x9C, 0xD4, 0x5E, 0x81, 0xD6,
@@ -123,7 +125,9 @@ void append(char* line, size_t size, const char* name, uint64_t value) {
   crypto::wipe(private_key, sizeof(private_key));
   crypto::NoncePair pair{};
   const bool nonce_ok =
-      ok && crypto::precompute_nonce(group, rng, pair) == Status::Ok &&
+      ok &&
+      crypto::precompute_nonce(group, rng, {kNonceHedge, sizeof(kNonceHedge)}, pair) ==
+          Status::Ok &&
       crypto::sign_digest(group, kPrivateX, digest, pair, signature) == Status::Ok &&
       crypto::verify_digest(group, kPublicU, digest, signature) == Status::Ok;
   crypto::wipe(&pair, sizeof(pair));
@@ -199,7 +203,8 @@ extern "C" void idr_firmware_main() {
   // signed read, DESIGN 9): it verifies, and its r is the pair's.
   crypto::NoncePair pair{};
   start = timer.ticks();
-  check(crypto::precompute_nonce(group, rng, pair) == Status::Ok);
+  check(crypto::precompute_nonce(group, rng, {kNonceHedge, sizeof(kNonceHedge)}, pair) ==
+        Status::Ok);
   const uint64_t nonce = instructions_since(start);
   check(digest_of("sample", digest) == Status::Ok);
   start = timer.ticks();

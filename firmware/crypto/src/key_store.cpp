@@ -387,6 +387,25 @@ Status KeyStore::sign_in(uint32_t page, const uint8_t (&expected)[kPublicKeySize
   return sign_digest(group, priv, digest, *blinding, signature);
 }
 
+Status KeyStore::nonce_hedge(ByteView context, uint8_t (&out)[kSha256Size]) {
+  wipe(out, sizeof(out));
+  if (state_ == State::Fault) return Status::StorageFault;
+  if (!has_key()) return Status::NoSuchContent;
+  uint8_t rec[kKeyRecordSize];
+  WipeOnExit<kKeyRecordSize> guard(rec);
+  const Status s = flash_.read(address(pages_[active_]), rec, sizeof(rec));
+  if (s != Status::Ok) return s;
+  if (!key_record_valid(rec) || !equal_ct(rec + kPublicAt, public_key_, kPublicKeySize)) {
+    state_ = State::Fault;  // it verified at load: the record went bad since
+    return Status::StorageFault;
+  }
+  static const char kLabel[] = "idr-nonce-hedge";
+  const ByteView parts[3] = {{reinterpret_cast<const uint8_t*>(kLabel), sizeof(kLabel) - 1},
+                             {rec + kPrivateAt, kPrivateKeySize},
+                             context};
+  return sha256(parts, 3, out);
+}
+
 Status KeyStore::store_chain(ByteView cbor_chain, bool authorized) {
   if (state_ == State::Fault) return Status::StorageFault;
   if (state_ == State::Factory) return Status::NoSuchContent;

@@ -4,18 +4,21 @@
 
 namespace idr::crypto {
 
-Status NoncePool::refill_one(P256Group& group, hal::Rng& rng) {
+Status NoncePool::refill_one(P256Group& group, hal::Rng& rng, ByteView hedge, uint64_t made_at) {
   if (full()) return Status::Ok;
-  NoncePair& slot = slots_[(first_ + count_) % kCapacity];
-  const Status s = precompute_nonce(group, rng, slot);  // wipes the slot on failure
-  if (s == Status::Ok) ++count_;
+  const size_t at = (first_ + count_) % kCapacity;
+  const Status s = precompute_nonce(group, rng, hedge, slots_[at]);  // wipes it on failure
+  if (s != Status::Ok) return s;
+  made_at_[at] = made_at;
+  ++count_;
   return s;
 }
 
-bool NoncePool::take(NoncePair& out) {
+bool NoncePool::take(NoncePair& out, uint64_t& made_at) {
   if (count_ == 0) return false;
   NoncePair& slot = slots_[first_];
   std::memcpy(&out, &slot, sizeof(out));
+  made_at = made_at_[first_];
   wipe(&slot, sizeof(slot));
   first_ = (first_ + 1) % kCapacity;
   --count_;

@@ -19,17 +19,25 @@ int rng_entropy(void* ctx, unsigned char* out, size_t len) {
   return static_cast<hal::Rng*>(ctx)->fill(out, len) == Status::Ok ? 0 : -1;
 }
 
-// An HMAC-DRBG seeded from the board RNG; wiped on scope exit.
+// An HMAC-DRBG seeded from the board RNG; wiped on scope exit. `extra` (at most
+// kMaxNonceHedge bytes) goes into the seed after the personalisation string, beside the
+// RNG's entropy (mbedtls_hmac_drbg_seed: entropy || nonce || personalisation).
 class Drbg {
  public:
-  explicit Drbg(hal::Rng& rng, const char* personal = "idr-reader-drbg") {
+  explicit Drbg(hal::Rng& rng, const char* personal = "idr-reader-drbg", ByteView extra = {}) {
     mbedtls_hmac_drbg_init(&ctx_);
     const mbedtls_md_info_t* md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    unsigned char custom[32 + kMaxNonceHedge];
     size_t len = 0;
-    while (personal[len] != '\0' && len < 32) ++len;
-    ok_ = md != nullptr &&
-          mbedtls_hmac_drbg_seed(&ctx_, md, rng_entropy, &rng,
-                                 reinterpret_cast<const unsigned char*>(personal), len) == 0;
+    while (personal[len] != '\0' && len < 32) {
+      custom[len] = static_cast<unsigned char>(personal[len]);
+      ++len;
+    }
+    if (extra.size > kMaxNonceHedge || (extra.data == nullptr && extra.size != 0)) return;
+    for (size_t i = 0; i < extra.size; ++i) custom[len + i] = extra.data[i];
+    len += extra.size;
+    ok_ = md != nullptr && mbedtls_hmac_drbg_seed(&ctx_, md, rng_entropy, &rng, custom, len) == 0;
+    mbedtls_platform_zeroize(custom, sizeof(custom));  // `extra` may be secret
   }
   ~Drbg() { mbedtls_hmac_drbg_free(&ctx_); }  // zeroizes the state
   Drbg(const Drbg&) = delete;
@@ -208,9 +216,11 @@ Status sign_digest(P256Group& group, const uint8_t (&private_key)[kPrivateKeySiz
   return ok ? Status::Ok : Status::Unsupported;
 }
 
-Status precompute_nonce(P256Group& group, hal::Rng& rng, NoncePair& pair) {
+Status precompute_nonce(P256Group& group, hal::Rng& rng, ByteView hedge, NoncePair& pair) {
   wipe(&pair, sizeof(pair));
-  Drbg drbg(rng, "idr-nonce-drbg");
+  if (hedge.size > kMaxNonceHedge || (hedge.data == nullptr && hedge.size != 0))
+    return Status::InvalidArgument;
+  Drbg drbg(rng, "idr-nonce-drbg", hedge);
   if (!drbg.ok()) return Status::Io;
   mbedtls_ecp_group* grp = P256GroupAccess::loaded(group);
   if (grp == nullptr) return Status::Unsupported;

@@ -188,10 +188,15 @@ Status ReaderIdentity::sign_digest(const uint8_t (&digest)[kSha256Size],
   Status s = ensure_loaded();
   if (s != Status::Ok) return s;
   NoncePair nonce;
-  if (nonces_.take(nonce)) {
+  uint64_t made_at = 0;
+  if (nonces_.take(nonce, made_at)) {
     // The pair left the pool (its slot wiped) before it is used: it can serve no other
-    // signature, whatever happens below.
-    s = keys_->sign(group_, digest, nonce, signature);
+    // signature, whatever happens below. It signs only when the counter was reserved past
+    // the value it was made at (reserve_counter first, as READ_SIGNED does): that durable
+    // step keeps every later pair's hedge, in this run or after any restart, from being
+    // this one's (precompute_nonce). Else it is dropped and the signature made the slow way.
+    s = made_at < last_counter() ? keys_->sign(group_, digest, nonce, signature)
+                                 : Status::Unsupported;
     wipe(&nonce, sizeof(nonce));
     if (s == Status::Ok) {
       if (path != nullptr) *path = SignPath::Precomputed;
@@ -213,8 +218,21 @@ Status ReaderIdentity::sign_payload(ByteView payload, uint8_t (&signature)[kSign
 
 Status ReaderIdentity::precompute_nonce(bool& computed) {
   computed = false;
-  if (nonces_.full() || (loaded_ && state() == IdentityState::Fault)) return Status::Ok;
-  const Status s = nonces_.refill_one(group_, rng_);
+  // A key to hedge with (Keyed or Provisioned; nothing in Factory or Fault).
+  if (nonces_.full() || !loaded_ || !provisioned()) return Status::Ok;
+  // The hedge: secret (the key) and never the same for two pairs that sign: the counter
+  // value now and the pair's number in this run. A pair signs only once the counter moved
+  // past the value it was made at (sign_digest), and the counter is durable, so no later
+  // run makes a pair with that value again.
+  const uint64_t made_at = last_counter();
+  uint8_t context[16];
+  put_be64(context, made_at);
+  put_be64(context + 8, nonces_made_++);
+  uint8_t hedge[kSha256Size];
+  Status s = keys_->nonce_hedge(ByteView{context, sizeof(context)}, hedge);
+  if (s == Status::Ok)
+    s = nonces_.refill_one(group_, rng_, ByteView{hedge, sizeof(hedge)}, made_at);
+  wipe(hedge, sizeof(hedge));
   computed = s == Status::Ok;
   return s;
 }

@@ -3,7 +3,9 @@
 // independent implementation); 10,000 of them have 10,000 different r; a pair is never
 // used twice (taken out of the pool before use, burnt even when the signature fails); an
 // empty pool signs the slow way (RFC 6979); a pair with any field out of [1, n-1] is
-// refused; the blinding value b cancels out of s; a restart (RAM lost) starts with no pairs.
+// refused; the blinding value b cancels out of s; a restart (RAM lost) starts with no pairs;
+// a TRNG that sticks, or repeats its stream after each restart, still gives every
+// signature its own k (the hedge), and a pair signs only after the counter moved past it.
 #include <catch2/catch.hpp>
 
 #include <openssl/bn.h>
@@ -101,6 +103,18 @@ Sig r_of(const uint8_t (&sig)[crypto::kSignatureSize]) {
   return Sig(sig, sig + 32);
 }
 
+// How READ_SIGNED signs: the counter reserved (durably) first, then the signature; a pair
+// signs only after that step (ReaderIdentity::sign_digest).
+Status reserve_and_sign(crypto::ReaderIdentity& identity,
+                        const uint8_t (&digest)[crypto::kSha256Size],
+                        uint8_t (&sig)[crypto::kSignatureSize],
+                        crypto::ReaderIdentity::SignPath* path = nullptr) {
+  uint64_t counter = 0;
+  const Status s = identity.reserve_counter(counter);
+  if (s != Status::Ok) return s;
+  return identity.sign_digest(digest, sig, path);
+}
+
 // A reader identity over a flash model, with its key generated (Keyed: it signs).
 struct Reader {
   explicit Reader(uint64_t seed) : model(4096, 8), flash(model), rng(seed), identity(flash, rng) {
@@ -136,7 +150,7 @@ TEST_CASE("nonce pairs: signatures made from them verify with mbedTLS and OpenSS
     digest_of(i, digest);
     uint8_t sig[crypto::kSignatureSize];
     crypto::ReaderIdentity::SignPath path = crypto::ReaderIdentity::SignPath::Full;
-    REQUIRE(reader.identity.sign_digest(digest, sig, &path) == Status::Ok);
+    REQUIRE(reserve_and_sign(reader.identity, digest, sig, &path) == Status::Ok);
     CHECK(path == crypto::ReaderIdentity::SignPath::Precomputed);
     CHECK(crypto::verify_digest(group, reader.identity.public_key(), digest, sig) == Status::Ok);
     CHECK(openssl.accepts(digest, sig));
@@ -167,7 +181,7 @@ TEST_CASE("nonce pairs: 10000 signatures have 10000 different r and every one ve
     digest_of(static_cast<uint64_t>(i), digest);
     uint8_t sig[crypto::kSignatureSize];
     crypto::ReaderIdentity::SignPath path = crypto::ReaderIdentity::SignPath::Full;
-    REQUIRE(reader.identity.sign_digest(digest, sig, &path) == Status::Ok);
+    REQUIRE(reserve_and_sign(reader.identity, digest, sig, &path) == Status::Ok);
     if (path == crypto::ReaderIdentity::SignPath::Precomputed) ++precomputed;
     rs.insert(r_of(sig));
     if (crypto::verify_digest(group, reader.identity.public_key(), digest, sig) == Status::Ok)
@@ -186,24 +200,25 @@ TEST_CASE("nonce pool: a pair is handed out once and oldest first") {
   crypto::NoncePool pool;
   CHECK(pool.ready() == 0);
   crypto::NoncePair out{};
-  CHECK_FALSE(pool.take(out));
+  uint64_t made_at = 0;
+  CHECK_FALSE(pool.take(out, made_at));
   for (size_t i = 0; i < crypto::NoncePool::kCapacity; ++i)
-    REQUIRE(pool.refill_one(group, rng) == Status::Ok);
+    REQUIRE(pool.refill_one(group, rng, {}, 0) == Status::Ok);
   CHECK(pool.full());
   // Full: a refill does nothing (no pair is overwritten, none computed).
-  REQUIRE(pool.refill_one(group, rng) == Status::Ok);
+  REQUIRE(pool.refill_one(group, rng, {}, 0) == Status::Ok);
   CHECK(pool.ready() == crypto::NoncePool::kCapacity);
   std::set<Sig> rs;
   for (size_t i = 0; i < crypto::NoncePool::kCapacity; ++i) {
-    REQUIRE(pool.take(out));
+    REQUIRE(pool.take(out, made_at));
     rs.insert(Sig(out.r, out.r + 32));
     CHECK(pool.ready() == crypto::NoncePool::kCapacity - 1 - i);
   }
   CHECK(rs.size() == crypto::NoncePool::kCapacity);
-  CHECK_FALSE(pool.take(out));
+  CHECK_FALSE(pool.take(out, made_at));
   // A refilled pool hands out new pairs, never one taken before.
-  REQUIRE(pool.refill_one(group, rng) == Status::Ok);
-  REQUIRE(pool.take(out));
+  REQUIRE(pool.refill_one(group, rng, {}, 0) == Status::Ok);
+  REQUIRE(pool.take(out, made_at));
   CHECK(rs.count(Sig(out.r, out.r + 32)) == 0);
 }
 
@@ -218,7 +233,7 @@ TEST_CASE("nonce pairs: never used twice and an empty pool signs the slow way (R
   for (size_t i = 0; i < crypto::NoncePool::kCapacity; ++i) {
     uint8_t sig[crypto::kSignatureSize];
     Path path = Path::Full;
-    REQUIRE(reader.identity.sign_digest(digest, sig, &path) == Status::Ok);
+    REQUIRE(reserve_and_sign(reader.identity, digest, sig, &path) == Status::Ok);
     CHECK(path == Path::Precomputed);
     CHECK(rs.insert(r_of(sig)).second);
   }
@@ -238,21 +253,54 @@ TEST_CASE("nonce pairs: never used twice and an empty pool signs the slow way (R
 }
 
 TEST_CASE("nonce pairs: a signature that fails still burns its pair") {
-  // Factory state: no key, so signing fails, after the pair left the pool.
-  idr::sim::FlashModel model(4096, 8);
-  ModelFlash flash(model);
-  SeededRng rng(14);
-  crypto::ReaderIdentity identity(flash, rng);
-  REQUIRE(identity.load() == Status::Ok);
+  Reader reader(14);
   bool computed = false;
-  REQUIRE(identity.precompute_nonce(computed) == Status::Ok);
+  REQUIRE(reader.identity.precompute_nonce(computed) == Status::Ok);
   REQUIRE(computed);
-  REQUIRE(identity.nonces_ready() == 1);
+  REQUIRE(reader.identity.nonces_ready() == 1);
+  // The key record goes bad after the pair was made: signing fails, after the pair left the
+  // pool. (Bit rot: NOR clears bits without an erase; slot A holds the key.)
+  const crypto::FlashLayout layout = crypto::FlashLayout::top(reader.model.page_count());
+  const uint32_t at = layout.slot_a * reader.model.page_size() + 20;
+  uint8_t byte = 0;
+  REQUIRE(reader.model.read(at, &byte, 1) == Status::Ok);
+  REQUIRE(byte != 0);
+  const uint8_t cleared = static_cast<uint8_t>(byte & (byte - 1));
+  REQUIRE(reader.model.program(at, &cleared, 1) == Status::Ok);
   uint8_t digest[crypto::kSha256Size];
   digest_of(1, digest);
   uint8_t sig[crypto::kSignatureSize];
-  CHECK(identity.sign_digest(digest, sig) == Status::NoSuchContent);
-  CHECK(identity.nonces_ready() == 0);
+  CHECK(reserve_and_sign(reader.identity, digest, sig) == Status::StorageFault);
+  CHECK(reader.identity.nonces_ready() == 0);
+}
+
+TEST_CASE("nonce pairs: none without a key, and a pair signs only after the counter moved") {
+  // Factory state: no key to hedge a pair with, so none is made.
+  idr::sim::FlashModel model(4096, 8);
+  ModelFlash flash(model);
+  SeededRng rng(24);
+  crypto::ReaderIdentity factory(flash, rng);
+  REQUIRE(factory.load() == Status::Ok);
+  bool computed = true;
+  REQUIRE(factory.precompute_nonce(computed) == Status::Ok);
+  CHECK_FALSE(computed);
+  CHECK(factory.nonces_ready() == 0);
+  // A pair signs only once the counter was reserved past the value it was made at; asked
+  // to sign before, the pair is dropped and the signature made the slow way.
+  Reader reader(25);
+  REQUIRE(reader.identity.precompute_nonce(computed) == Status::Ok);
+  REQUIRE(computed);
+  uint8_t digest[crypto::kSha256Size];
+  digest_of(9, digest);
+  uint8_t sig[crypto::kSignatureSize];
+  using Path = crypto::ReaderIdentity::SignPath;
+  Path path = Path::Precomputed;
+  REQUIRE(reader.identity.sign_digest(digest, sig, &path) == Status::Ok);
+  CHECK(path == Path::Full);
+  CHECK(reader.identity.nonces_ready() == 0);
+  REQUIRE(reader.identity.precompute_nonce(computed) == Status::Ok);
+  REQUIRE(reserve_and_sign(reader.identity, digest, sig, &path) == Status::Ok);
+  CHECK(path == Path::Precomputed);
 }
 
 TEST_CASE("nonce pairs: a wiped or out-of-range pair is refused") {
@@ -273,7 +321,7 @@ TEST_CASE("nonce pairs: a wiped or out-of-range pair is refused") {
   // And a genuine pair signs, and the signature verifies under the key.
   SeededRng rng(15);
   crypto::NoncePair pair{};
-  REQUIRE(crypto::precompute_nonce(group, rng, pair) == Status::Ok);
+  REQUIRE(crypto::precompute_nonce(group, rng, {}, pair) == Status::Ok);
   REQUIRE(crypto::sign_digest(group, priv, digest, pair, sig) == Status::Ok);
   uint8_t pub[crypto::kPublicKeySize];
   REQUIRE(crypto::public_key_of(group, priv, pub) == Status::Ok);
@@ -290,7 +338,7 @@ TEST_CASE("nonce pairs: a blinding value of 0 or >= n is refused") {
   crypto::P256Group group;
   SeededRng rng(17);
   crypto::NoncePair genuine{};
-  REQUIRE(crypto::precompute_nonce(group, rng, genuine) == Status::Ok);
+  REQUIRE(crypto::precompute_nonce(group, rng, {}, genuine) == Status::Ok);
   // n, the order of P-256 (SEC 2 2.4.2), and n + 1: just out of range.
   const auto n = from_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
   const auto n_plus_1 =
@@ -330,12 +378,13 @@ TEST_CASE("nonce pairs: two pools seeded alike sign the same digest, both signat
   SeededRng rng_b(18);
   crypto::NoncePool pool_a;
   crypto::NoncePool pool_b;
-  REQUIRE(pool_a.refill_one(group, rng_a) == Status::Ok);
-  REQUIRE(pool_b.refill_one(group, rng_b) == Status::Ok);
+  REQUIRE(pool_a.refill_one(group, rng_a, {}, 0) == Status::Ok);
+  REQUIRE(pool_b.refill_one(group, rng_b, {}, 0) == Status::Ok);
   crypto::NoncePair pair_a{};
   crypto::NoncePair pair_b{};
-  REQUIRE(pool_a.take(pair_a));
-  REQUIRE(pool_b.take(pair_b));
+  uint64_t made_at = 0;
+  REQUIRE(pool_a.take(pair_a, made_at));
+  REQUIRE(pool_b.take(pair_b, made_at));
   uint8_t sig_a[crypto::kSignatureSize];
   uint8_t sig_b[crypto::kSignatureSize];
   REQUIRE(crypto::sign_digest(group, priv, digest, pair_a, sig_a) == Status::Ok);
@@ -359,7 +408,7 @@ TEST_CASE("nonce pairs: the blinding value cancels out of s") {
   crypto::P256Group group;
   SeededRng rng(19);
   crypto::NoncePair pair{};
-  REQUIRE(crypto::precompute_nonce(group, rng, pair) == Status::Ok);
+  REQUIRE(crypto::precompute_nonce(group, rng, {}, pair) == Status::Ok);
   const auto n_hex = from_hex("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551");
   BN_CTX* ctx = BN_CTX_new();
   REQUIRE(ctx != nullptr);
@@ -410,7 +459,7 @@ TEST_CASE("nonce pairs: a restarted reader (RAM lost) has none and repeats no r"
     for (int i = 0; i < 4; ++i) {
       REQUIRE(identity.precompute_nonce(computed) == Status::Ok);
       uint8_t sig[crypto::kSignatureSize];
-      REQUIRE(identity.sign_digest(digest, sig) == Status::Ok);
+      REQUIRE(reserve_and_sign(identity, digest, sig) == Status::Ok);
       CHECK(rs.insert(r_of(sig)).second);
     }
     REQUIRE(identity.precompute_nonce(computed) == Status::Ok);
@@ -429,8 +478,98 @@ TEST_CASE("nonce pairs: a restarted reader (RAM lost) has none and repeats no r"
     bool computed = false;
     REQUIRE(restarted.precompute_nonce(computed) == Status::Ok);
     uint8_t sig[crypto::kSignatureSize];
-    REQUIRE(restarted.sign_digest(digest, sig, &path) == Status::Ok);
+    REQUIRE(reserve_and_sign(restarted, digest, sig, &path) == Status::Ok);
     CHECK(path == Path::Precomputed);
     CHECK(rs.insert(r_of(sig)).second);
+  }
+}
+
+namespace {
+
+// A TRNG that fails without saying so: every fill() succeeds, and once `stuck` is set every
+// byte is the same (a dead entropy source, or one an attacker holds still by glitching or
+// cooling the part). The key was made earlier, while it still worked.
+class FailingRng final : public idr::hal::Rng {
+ public:
+  explicit FailingRng(uint64_t seed) : good_(seed) {}
+  Status fill(uint8_t* buf, size_t len) override {
+    if (!stuck) return good_.fill(buf, len);
+    std::memset(buf, 0x5A, len);
+    return Status::Ok;
+  }
+  bool stuck = false;
+
+ private:
+  SeededRng good_;
+};
+
+// A signed read's signature of digest i (reserve_and_sign), verified; its r.
+Sig sign_reserved(crypto::ReaderIdentity& identity, uint64_t i,
+                  crypto::ReaderIdentity::SignPath& path) {
+  uint8_t digest[crypto::kSha256Size];
+  digest_of(i, digest);
+  uint8_t sig[crypto::kSignatureSize];
+  REQUIRE(reserve_and_sign(identity, digest, sig, &path) == Status::Ok);
+  crypto::P256Group group;
+  CHECK(crypto::verify_digest(group, identity.public_key(), digest, sig) == Status::Ok);
+  return r_of(sig);
+}
+
+}  // namespace
+
+// Two signatures with one k and two digests give the private key away to whoever holds the
+// two records (d = (s2 e1 - s1 e2) / (r (s1 - s2)) mod n). A precomputed k must therefore
+// not depend on the TRNG alone (RFC 6979 3.6: the key and a value that never repeats go
+// into its generator too), or a TRNG that stops working hands out the reader's key.
+TEST_CASE("nonce pairs: a TRNG stuck on one value still gives every signature its own k") {
+  idr::sim::FlashModel model(4096, 8);
+  ModelFlash flash(model);
+  FailingRng rng(21);
+  crypto::ReaderIdentity identity(flash, rng);
+  REQUIRE(identity.load() == Status::Ok);
+  uint8_t challenge[crypto::kChallengeSize] = {};
+  uint8_t proof[crypto::kSignatureSize];
+  REQUIRE(identity.provision(challenge, proof) == Status::Ok);
+  rng.stuck = true;
+  std::set<Sig> rs;
+  using Path = crypto::ReaderIdentity::SignPath;
+  for (uint64_t i = 0; i < 6; ++i) {
+    bool computed = false;
+    REQUIRE(identity.precompute_nonce(computed) == Status::Ok);
+    REQUIRE(computed);
+    Path path = Path::Full;
+    const Sig r = sign_reserved(identity, i, path);
+    CHECK(path == Path::Precomputed);
+    CHECK(rs.insert(r).second);
+  }
+}
+
+TEST_CASE("nonce pairs: a TRNG that starts its stream again at every restart repeats no k") {
+  idr::sim::FlashModel model(4096, 8);
+  ModelFlash flash(model);
+  {
+    SeededRng factory(22);
+    crypto::ReaderIdentity identity(flash, factory);
+    REQUIRE(identity.load() == Status::Ok);
+    uint8_t challenge[crypto::kChallengeSize] = {};
+    uint8_t proof[crypto::kSignatureSize];
+    REQUIRE(identity.provision(challenge, proof) == Status::Ok);
+  }
+  std::set<Sig> rs;
+  using Path = crypto::ReaderIdentity::SignPath;
+  for (uint64_t boot = 0; boot < 4; ++boot) {
+    INFO("restart " << boot);
+    SeededRng replayed(23);  // the same stream after every power-up
+    crypto::ReaderIdentity identity(flash, replayed);
+    REQUIRE(identity.load() == Status::Ok);
+    for (uint64_t i = 0; i < 2; ++i) {
+      bool computed = false;
+      REQUIRE(identity.precompute_nonce(computed) == Status::Ok);
+      REQUIRE(computed);
+      Path path = Path::Full;
+      const Sig r = sign_reserved(identity, boot * 10 + i, path);
+      CHECK(path == Path::Precomputed);
+      CHECK(rs.insert(r).second);
+    }
   }
 }

@@ -30,17 +30,21 @@ class NoncePool {
   [[nodiscard]] bool full() const { return count_ == kCapacity; }
 
   // Computes one pair into a free slot (precompute_nonce: a fresh k from an HMAC-DRBG seeded
-  // by `rng`). Ok and nothing done when full; on failure the slot stays free and wiped.
-  [[nodiscard]] Status refill_one(P256Group& group, hal::Rng& rng);
+  // by `rng` and `hedge`) and keeps `made_at` with it (ReaderIdentity: the counter value at
+  // that time). Ok and nothing done when full; on failure the slot stays free and wiped.
+  [[nodiscard]] Status refill_one(P256Group& group, hal::Rng& rng, ByteView hedge,
+                                  uint64_t made_at);
 
-  // Moves the oldest pair into `out` and wipes its slot; false (out untouched) when empty.
-  [[nodiscard]] bool take(NoncePair& out);
+  // Moves the oldest pair into `out` (its `made_at` too) and wipes its slot; false (out
+  // untouched) when empty.
+  [[nodiscard]] bool take(NoncePair& out, uint64_t& made_at);
 
   // Wipes every pair.
   void clear();
 
  private:
   NoncePair slots_[kCapacity] = {};
+  uint64_t made_at_[kCapacity] = {};
   size_t first_ = 0;  // oldest ready slot
   size_t count_ = 0;  // ready slots: first_, first_ + 1, ... (mod kCapacity)
 };

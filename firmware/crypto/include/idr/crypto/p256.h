@@ -119,11 +119,20 @@ struct NoncePair {
 };
 
 // One pair from a fresh k: an HMAC-DRBG (SHA-256) seeded with 48 bytes from `rng` (the
-// board's TRNG) draws k and then b, each in [1, n-1] (mbedtls_ecp_gen_privkey), and blinds
-// kG; w = (k b)^-1 mod n. The DRBG state and k are wiped before return. About one
-// signature's worth of work (kG on the kept group's table): meant for idle time. On failure
-// `pair` is wiped.
-[[nodiscard]] Status precompute_nonce(P256Group& group, hal::Rng& rng, NoncePair& pair);
+// board's TRNG) and with `hedge` draws k and then b, each in [1, n-1]
+// (mbedtls_ecp_gen_privkey), and blinds kG; w = (k b)^-1 mod n. The DRBG state and k are
+// wiped before return. About one signature's worth of work (kG on the kept group's table):
+// meant for idle time. On failure `pair` is wiped.
+// `hedge` (at most kMaxNonceHedge bytes; InvalidArgument beyond) is what keeps k unique and
+// secret when the TRNG is not: secret bytes that differ for every pair ever used, as RFC 6979
+// 3.6 feeds the key and extra data into its generator. A TRNG that sticks or repeats its
+// stream then still gives every pair its own k, where the TRNG alone would give two
+// signatures one k, and with it the private key to whoever holds the two signatures.
+// ReaderIdentity derives it from the key, the counter and the pair's number
+// (KeyStore::nonce_hedge); an empty hedge leaves k to the TRNG alone.
+inline constexpr size_t kMaxNonceHedge = 64;
+[[nodiscard]] Status precompute_nonce(P256Group& group, hal::Rng& rng, ByteView hedge,
+                                      NoncePair& pair);
 
 // ECDSA over a SHA-256 digest with a precomputed pair: s = w (b e + (b r) d) mod n
 // (= k^-1 (e + r d)), four modular multiplications. The signature is r || s.

@@ -123,8 +123,9 @@ class ReaderIdentity {
   enum class SignPath : uint8_t { Precomputed, Full };
 
   // Signs a SHA-256 digest with the identity's key (ES256): with the oldest precomputed
-  // nonce pair when one is ready (taken out of the pool and wiped, whatever the outcome),
-  // else the slow way. `path` (optional) says which.
+  // nonce pair when one is ready (taken out of the pool and wiped, whatever the outcome)
+  // and the counter was reserved past the value it was made at (reserve_counter first, as
+  // READ_SIGNED does), else the slow way. `path` (optional) says which.
   [[nodiscard]] Status sign_digest(const uint8_t (&digest)[kSha256Size],
                                    uint8_t (&signature)[kSignatureSize], SignPath* path = nullptr);
   // Signs a COSE_Sign1 payload (its Sig_structure digest, then sign_digest).
@@ -132,8 +133,11 @@ class ReaderIdentity {
                                     SignPath* path = nullptr);
 
   // Idle work (DESIGN 9): computes one nonce pair when the pool has room (about one
-  // signature's worth of instructions). `computed` says whether it did; nothing is done in
-  // Fault. Pairs live in RAM only: a reset or power cut discards them.
+  // signature's worth of instructions). `computed` says whether it did; nothing is done
+  // without a key (Factory, Fault, storage not loaded). Its k comes from the TRNG hedged
+  // with the key, the counter value and the pair's number in this run
+  // (KeyStore::nonce_hedge), so a TRNG that sticks or repeats after a restart never gives
+  // two signatures one k. Pairs live in RAM only: a reset or power cut discards them.
   [[nodiscard]] Status precompute_nonce(bool& computed);
   [[nodiscard]] size_t nonces_ready() const { return nonces_.ready(); }
   [[nodiscard]] bool nonces_full() const { return nonces_.full(); }
@@ -157,6 +161,7 @@ class ReaderIdentity {
   std::optional<CounterStore> counter_;
   P256Group group_;   // kept loaded for our lifetime: every signature after the first is cheaper
   NoncePool nonces_;  // precomputed nonce pairs, RAM only (nonce_pool.h)
+  uint64_t nonces_made_ = 0;  // pairs computed in this run: part of each pair's hedge
   uint8_t public_key_[kPublicKeySize] = {};
   char serial_[kSerialSize + 1] = {};
   size_t serial_size_ = 0;

@@ -34,9 +34,10 @@ inline constexpr uint32_t kEcdsaPrepare = 12'475'240;
 inline constexpr uint32_t kEcdsaSign = 6'142'400;
 inline constexpr uint32_t kEcdsaKeygen = 5'400'960;
 // Precomputed nonces (p256.h), self-test image 2026-12-05: one pair in idle time
-// (nonce=5958880: kG on the kept table, a blinding b, (k b)^-1) and a signature from a pair
-// (sign_precomputed=89560: s = w (b e + (b r) d) mod n, four modular multiplications).
-inline constexpr uint32_t kEcdsaNonce = 5'958'880;
+// (nonce=5975920 with its 32-byte hedge in the DRBG seed, 5958880 before the hedge: kG on the
+// kept table, a blinding b, (k b)^-1) and a signature from a pair (sign_precomputed=89560:
+// s = w (b e + (b r) d) mod n, four modular multiplications).
+inline constexpr uint32_t kEcdsaNonce = 5'975'920;
 inline constexpr uint32_t kEcdsaSignPrecomputed = 89'560;
 inline constexpr uint32_t kSha256PerBlock = 2'665;  // 64-byte block (unrolled rounds)
 inline constexpr uint32_t kCborPerByte = 7;
