@@ -208,9 +208,9 @@ struct VerifyOptions {
   CounterStore* counters = nullptr;   // advanced only when every other check succeeded
   std::optional<ReadNonce> nonce;     // the nonce the host sent with READ_SIGNED
   int64_t now = 0;                    // Unix seconds for certificate validity (the caller's clock)
-  // Offline verification of a forwarded record: no nonce / counter to compare. When false
-  // (the default) a missing nonce or counter store leaves a required check NotChecked, so
-  // the record is not verified.
+  // True by default: a missing nonce or counter store leaves a required check NotChecked,
+  // so the record is not verified. False for the offline verification of a forwarded
+  // record (no nonce / counter to compare): the check is NotChecked and not required.
   bool require_nonce = true;
   bool require_counter = true;
   // Without a revocation list (TrustStore::has_revocation_list) the Revocation check is

@@ -11,9 +11,9 @@
 //
 // Size bounds (chosen here, DESIGN 4 leaves them open):
 //   requests: at most kMaxRequestFrame = 4096 bytes on the wire. The legacy commands carry
-//     at most one data byte (61 FF 50); the extension commands to come (provisioning,
-//     certificate upload, READ_SIGNED with a nonce and a field selection) stay within a
-//     few KB, so 4 KiB keeps the firmware's receive buffer small and still leaves room.
+//     at most one data byte (61 FF 50); the extension commands (extension.h: provisioning
+//     with its certificate upload, READ_SIGNED with a nonce and a field selection) stay
+//     within a few KB, so 4 KiB keeps the firmware's receive buffer small and leaves room.
 //   replies: at most kMaxReplyFrame = 8192 bytes. The largest legacy reply is 30 10 with
 //     2321 bytes; a signed read with fingerprint plus a certificate chain must also fit.
 #include <cstddef>
@@ -53,10 +53,10 @@ inline constexpr uint8_t kCard = 0x20;           // PARA 01 find, 02 select
 inline constexpr uint8_t kRead = 0x30;           // PARA 01 base, 03 address, 10 base + fp
 inline constexpr uint8_t kSetBaud = 0x60;        // PARA = baud code (kBaudByCode)
 inline constexpr uint8_t kSetMaxRfFrame = 0x61;  // PARA FF, DATA 1 byte (e.g. 50)
-// Reserved for the extension commands of DESIGN 4 (device info, certificate chain,
-// READ_SIGNED, set time, provisioning, counter, self-test, card-presence events); PARA
-// selects the operation. No legacy client sends it. Until those exist every PARA under
-// it answers SW3 kCommandError.
+// The extension commands of DESIGN 4 (extension.h: device info, certificate chain,
+// READ_SIGNED, set time, counter, self-test, provisioning); PARA selects the operation. No
+// legacy client sends it. A PARA extension.h does not define, and every PARA on a reader
+// built without the extension handler, answers SW3 kCommandError.
 inline constexpr uint8_t kExtension = 0xE0;
 }  // namespace cmd
 
