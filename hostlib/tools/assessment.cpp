@@ -13,15 +13,6 @@ namespace idr::tool {
 
 namespace {
 
-std::string local_today() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  std::ostringstream s;
-  s << std::put_time(&tm, "%Y%m%d");
-  return s.str();
-}
-
 std::string utc_now_iso() {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -62,7 +53,7 @@ CLI::Option* add_assessment_options(CLI::App& app, AssessmentOptions& o) {
   app.add_flag(
       "--no-checks", [&o](int64_t) { o.checks = false; },
       "skip the checks on the card data (DESIGN 7)");
-  o.today = local_today();
+  o.today = CheckClock::local().today;
   app.add_option("--today", o.today, "the date the checks take as today (default: the local date)")
       ->type_name("YYYYMMDD")
       ->check(CLI::Validator(

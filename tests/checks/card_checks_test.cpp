@@ -1,6 +1,10 @@
 // Card-level checks: code tables, validity, each layout (DESIGN 7, 8), and the C API over a
 // text block personalised by the simulator (so layout and checks agree with hw-sim).
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <ctime>
+#include <string>
+#include <utility>
 
 #include "idr/checks.h"
 #include "idr/idr_checks.h"
@@ -28,7 +32,40 @@ CheckStatus status_of(const idr::CheckReport& r, const char* name) {
   return v->status;
 }
 
+// YYYYMMDD of the UTC calendar day that holds `t`.
+std::string utc_date(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char out[16];
+  return std::string(out, std::strftime(out, sizeof out, "%Y%m%d", &tm));
+}
+
 }  // namespace
+
+TEST_CASE("CheckClock::local is today's date in the local time zone (TZ)") {
+  const char* tz_before = std::getenv("TZ");
+  const std::string saved = tz_before ? tz_before : "";
+  // POSIX TZ strings (no zoneinfo needed): UTC, UTC+14 and UTC-12. The last two are 26 hours
+  // apart, so their dates always differ: a clock that ignored TZ fails one of them.
+  const std::pair<const char*, std::time_t> zones[] = {
+      {"UTC0", 0}, {"IDR-14", 14 * 3600}, {"IDR+12", -12 * 3600}};
+  for (const auto& [tz, offset] : zones) {
+    INFO("TZ=" << tz);
+    REQUIRE(::setenv("TZ", tz, 1) == 0);
+    ::tzset();
+    const std::time_t before = std::time(nullptr);
+    const std::string today = idr::CheckClock::local().today;
+    const std::time_t after = std::time(nullptr);
+    CHECK(idr::is_calendar_date(today));
+    // The day may turn between the two readings: either side's date is right.
+    CHECK((today == utc_date(before + offset) || today == utc_date(after + offset)));
+  }
+  if (tz_before)
+    ::setenv("TZ", saved.c_str(), 1);
+  else
+    ::unsetenv("TZ");
+  ::tzset();
+}
 
 TEST_CASE("GB 3304 ethnicity codes: 01..56, 97, 98") {
   CHECK(std::string(idr::ethnicity_name("01")) == "汉族");

@@ -28,9 +28,13 @@ struct CheckReport {
 };
 
 // The caller's notion of today (local date at the counter), "YYYYMMDD". Checks never read
-// the system clock themselves, so tests and replays are deterministic.
+// the system clock themselves, so tests and replays are deterministic; a caller that wants
+// the date now asks local().
 struct CheckClock {
   std::string today;
+  // Today's date in the local time zone (localtime_r), for callers without a date of their
+  // own: the Session when Policy::today is empty, `idr read`/`idr watch` without --today.
+  [[nodiscard]] static CheckClock local();
 };
 
 // GB/T 2260 region codes at county level, retired codes kept (hostlib/data/gbt2260.tsv,

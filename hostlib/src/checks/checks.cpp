@@ -1,6 +1,7 @@
 // Card data checks (DESIGN 7). Each function returns one verdict; check_card picks the ones
 // that apply to the card's layout (DESIGN 8).
 #include <array>
+#include <ctime>
 #include <string>
 
 #include "idr/checks.h"
@@ -95,6 +96,14 @@ char id_check_char(std::string_view first17) noexcept {
   int sum = 0;
   for (size_t i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
   return kChars[sum % 11];
+}
+
+CheckClock CheckClock::local() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char date[16];
+  return CheckClock{std::string(date, std::strftime(date, sizeof date, "%Y%m%d", &tm))};
 }
 
 bool is_calendar_date(std::string_view d) noexcept {

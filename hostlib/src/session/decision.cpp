@@ -2,23 +2,12 @@
 // lost/stolen list, as one list of Verdicts (verdict.h). Nothing runs on, and nothing
 // exposes, the data of a record that did not verify.
 #include <ctime>
-#include <iomanip>
-#include <sstream>
 
 #include "decide.h"
 
 namespace idr {
 
 namespace {
-
-std::string local_today() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  std::ostringstream s;
-  s << std::put_time(&tm, "%Y%m%d");
-  return s.str();
-}
 
 Verdict from_record(const RecordCheckResult& r) {
   Verdict v;
@@ -106,7 +95,7 @@ Decision Decision::Access::decide(Bytes record_file, const std::optional<ReadNon
 std::vector<Verdict> check_card_data(const CardData& card, const Policy& policy) {
   std::vector<Verdict> out;
   if (policy.checks && (card.fields_read & kText) != 0) {
-    const CheckClock clock{policy.today.empty() ? local_today() : policy.today};
+    const CheckClock clock = policy.today.empty() ? CheckClock::local() : CheckClock{policy.today};
     out = check_card(card, clock).verdicts;
   }
   if (policy.lost_stolen) out.push_back(lost_stolen(*policy.lost_stolen, card));
