@@ -10,13 +10,12 @@
 
 using namespace idr::sim;
 using namespace idr::sim::rc663;
+using idr::sim::test::kAtqb;
+using idr::sim::test::kReqb;
 using idr::sim::test::Rig;
 using idr::sim::test::with_crc_b;
 
 namespace {
-const std::vector<uint8_t> kReqb = {0x05, 0x00, 0x00};
-const std::vector<uint8_t> kAtqb = {0x50, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                    0x00, 0x00, 0x00, 0x00, 0x80, 0x80};
 
 bool any_error_contains(const Rig& r, const std::string& text) {
   for (const auto& e : r.chip.model_errors())
@@ -52,6 +51,21 @@ void check_reply_not_decoded(Rig& r, const std::string& why) {
   CHECK(any_error_contains(r, why));
   CHECK(any_error_contains(r, "reply is not decoded"));
 }
+
+// The same two checks on a Rig of its own: a driver's Type B set-up, then `value` written to
+// the register `reg`.
+void check_card_silent(uint8_t reg, uint8_t value, const std::string& why) {
+  Rig r;
+  r.setup_type_b();
+  r.write(reg, value);
+  check_card_silent(r, why);
+}
+void check_reply_not_decoded(uint8_t reg, uint8_t value, const std::string& why) {
+  Rig r;
+  r.setup_type_b();
+  r.write(reg, value);
+  check_reply_not_decoded(r, why);
+}
 }  // namespace
 
 TEST_CASE("Table 282 (ISO/IEC 14443-B 106 preset) gives 11.7 % ASK and decodes the card",
@@ -66,10 +80,7 @@ TEST_CASE("Table 282 (ISO/IEC 14443-B 106 preset) gives 11.7 % ASK and decodes t
 
 TEST_CASE("100 % ASK (TxClkMode 110b, the Type A driver mode of Table 278): card silent",
           "[clrc663][analog]") {
-  Rig r;
-  r.setup_type_b();
-  r.write(kDrvMode, 0x8E);
-  check_card_silent(r, "100 % ASK");
+  check_card_silent(kDrvMode, 0x8E, "100 % ASK");
 }
 
 TEST_CASE("wrong TxClkMode: no carrier (000b), open drain low side (101b), 011b unsupported",
@@ -82,16 +93,10 @@ TEST_CASE("wrong TxClkMode: no carrier (000b), open drain low side (101b), 011b 
     check_card_silent(r, "no 13.56 MHz carrier");
   }
   SECTION("101b: open drain, Type B needs 111b (Table 30)") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kDrvMode, 0x8D);
-    check_card_silent(r, "TxClkMode 101b");
+    check_card_silent(kDrvMode, 0x8D, "TxClkMode 101b");
   }
   SECTION("011b: not supported (Table 132)") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kDrvMode, 0x8B);
-    check_card_silent(r, "011b is not supported");
+    check_card_silent(kDrvMode, 0x8B, "011b is not supported");
   }
 }
 
@@ -101,10 +106,7 @@ TEST_CASE("modulation index outside ISO/IEC 14443-2's 8 %..14 % (Table 31): card
       GENERATE(table<uint8_t, std::string>({{0x15, "17.6 %"},  // the reset value (Table 43)
                                             {0x05, "5.8 %"},   //
                                             {0x13, "14.9 %"}}));
-  Rig r;
-  r.setup_type_b();
-  r.write(kTxAmp, tx_amp);
-  check_card_silent(r, "modulation index " + index);
+  check_card_silent(kTxAmp, tx_amp, "modulation index " + index);
 }
 
 TEST_CASE("modulation index inside 8 %..14 % with any CW amplitude passes (Figure 25 note)",
@@ -122,59 +124,35 @@ TEST_CASE("modulation index inside 8 %..14 % with any CW amplitude passes (Figur
 TEST_CASE("TxCon (DrvCon) not modulating by the envelope: card silent (Table 136)",
           "[clrc663][analog]") {
   SECTION("TxSel 00b: no modulation") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kDrvCon, 0x08);
-    check_card_silent(r, "TxSel");
+    check_card_silent(kDrvCon, 0x08, "TxSel");
   }
   SECTION("TxInv: inverted modulation") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kDrvCon, 0x0D);
-    check_card_silent(r, "TxInv");
+    check_card_silent(kDrvCon, 0x0D, "TxInv");
   }
 }
 
 TEST_CASE("TxDataMod, TxBitMod and TxSymFreq other than Tables 263..266: card silent",
           "[clrc663][analog]") {
   SECTION("TxDataMod without DInvert") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kTxDataMod, 0x00);
-    check_card_silent(r, "TxDataMod");
+    check_card_silent(kTxDataMod, 0x00, "TxDataMod");
   }
   SECTION("TxBitMod MSB first") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kTxBitMod, 0x89);
-    check_card_silent(r, "TxBitMod");
+    check_card_silent(kTxBitMod, 0x89, "TxBitMod");
   }
   SECTION("SOF/EOF at 212 kbit/s around 106 kbit/s data") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kTxSymFreq, 0x05);
-    check_card_silent(r, "S10BFreq");
+    check_card_silent(kTxSymFreq, 0x05, "S10BFreq");
   }
 }
 
 TEST_CASE("receiver threshold out of range: reply not decoded (Table 164)", "[clrc663][analog]") {
   SECTION("MinLevel above the card's signal") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kRxThreshold, 0xFF);
-    check_reply_not_decoded(r, "above the card's signal");
+    check_reply_not_decoded(kRxThreshold, 0xFF, "above the card's signal");
   }
   SECTION("MinLevel not above the noise") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kRxThreshold, 0x0F);
-    check_reply_not_decoded(r, "noise level");
+    check_reply_not_decoded(kRxThreshold, 0x0F, "noise level");
   }
   SECTION("receiver gain too low for MinLevel 6 (RxAna rcv_gain 0: 35 dB, Table 169)") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kRxAna, 0x00);
-    check_reply_not_decoded(r, "receiver gain");
+    check_reply_not_decoded(kRxAna, 0x00, "receiver gain");
   }
   SECTION("the card level is a property of the simulated antenna: a weak card is not heard") {
     // Table 282 MinLevel 6 > card 5: the same registers that decode the default card fail.
@@ -191,31 +169,19 @@ TEST_CASE("receiver threshold out of range: reply not decoded (Table 164)", "[cl
 TEST_CASE("wrong RxCtrl baud rate: the 106 kbit/s reply is not decoded (Table 160)",
           "[clrc663][analog]") {
   const uint8_t rx_ctrl = GENERATE(uint8_t{0x35}, uint8_t{0x36}, uint8_t{0x37});
-  Rig r;
-  r.setup_type_b();
-  r.write(kRxCtrl, rx_ctrl);
-  check_reply_not_decoded(r, "Baudrate");
+  check_reply_not_decoded(kRxCtrl, rx_ctrl, "Baudrate");
 }
 
 TEST_CASE("receiver input not from the analog block: reply not decoded (Tables 166, 168)",
           "[clrc663][analog]") {
   SECTION("Rcv.SigInSel idle") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kRcv, 0x02);
-    check_reply_not_decoded(r, "SigInSel");
+    check_reply_not_decoded(kRcv, 0x02, "SigInSel");
   }
   SECTION("Rcv.Rx_ADCmode LPCD") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kRcv, 0x52);
-    check_reply_not_decoded(r, "LPCD");
+    check_reply_not_decoded(kRcv, 0x52, "LPCD");
   }
   SECTION("RxAna.VMid_r_sel not 0") {
-    Rig r;
-    r.setup_type_b();
-    r.write(kRxAna, 0x43);
-    check_reply_not_decoded(r, "VMid_r_sel");
+    check_reply_not_decoded(kRxAna, 0x43, "VMid_r_sel");
   }
 }
 

@@ -57,6 +57,12 @@ class FakeAir : public Air {
   EventQueue& q_;
 };
 
+// REQB (AFI 00, one slot) without its CRC_B, as the driver writes it to the FIFO.
+inline const std::vector<uint8_t> kReqb = {0x05, 0x00, 0x00};
+// DESIGN 6: ATQB of the ID card (PUPI 0, AppData 0, ProtInfo 00 80 80... as observed).
+inline const std::vector<uint8_t> kAtqb = {0x50, 0x00, 0x00, 0x00, 0x00, 0x00,
+                                           0x00, 0x00, 0x00, 0x00, 0x80, 0x80};
+
 // A byte string with its CRC_B appended, as a card sends it.
 inline std::vector<uint8_t> with_crc_b(std::vector<uint8_t> v) {
   uint8_t c[2];

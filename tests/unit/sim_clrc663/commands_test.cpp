@@ -6,16 +6,14 @@
 
 using namespace idr::sim;
 using namespace idr::sim::rc663;
+using idr::sim::test::kAtqb;
+using idr::sim::test::kReqb;
 using idr::sim::test::Rig;
 using idr::sim::test::with_crc_b;
 
 namespace {
 constexpr uint8_t kT0ReloadHi = 0x10;
 constexpr uint8_t kTimer0Irq = 0x01;
-const std::vector<uint8_t> kReqb = {0x05, 0x00, 0x00};
-// DESIGN 6: ATQB of the ID card (PUPI 0, AppData 0, ProtInfo 00 80 80... as observed).
-const std::vector<uint8_t> kAtqb = {0x50, 0x00, 0x00, 0x00, 0x00, 0x00,
-                                    0x00, 0x00, 0x00, 0x00, 0x80, 0x80};
 // One etu at 106 kbit/s: the closing logic-1 bit of Table 263's 11-bit EOF symbol (Sym1Len
 // Ah), which the transmission sends after the EOF proper (ISO/IEC 14443-3 7.1.5).
 const Time kEtu = fc_cycles(128);

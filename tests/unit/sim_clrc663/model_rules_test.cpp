@@ -7,11 +7,11 @@
 
 using namespace idr::sim;
 using namespace idr::sim::rc663;
+using idr::sim::test::kReqb;
 using idr::sim::test::Rig;
 using idr::sim::test::with_crc_b;
 
 namespace {
-const std::vector<uint8_t> kReqb = {0x05, 0x00, 0x00};
 // n etu at 106 kbit/s (128 / fc each), rounded once like the model's times.
 Time etus(uint64_t n) {
   return fc_cycles(128 * n);
