@@ -81,11 +81,7 @@ struct SignedRig {
     // Proof of possession: "idr-provision" || serial || challenge || pubkey.
     const Node info = decode(ext(ext::Op::DeviceInfo).data);
     const std::string serial = info.at("serial").text();
-    Bytes msg{'i', 'd', 'r', '-', 'p', 'r', 'o', 'v', 'i', 's', 'i', 'o', 'n'};
-    msg.insert(msg.end(), serial.begin(), serial.end());
-    msg.insert(msg.end(), challenge.begin(), challenge.end());
-    msg.insert(msg.end(), pub.begin(), pub.end());
-    CHECK(es256_verify(pub, msg, sig));
+    CHECK(es256_verify(pub, provision_message(serial, challenge, pub), sig));
     const Bytes ca_pub = ca.public_key();
     device_cert = ca.certify(pub.data(), "CN=" + serial + ",O=idr");
     ca_cert = ca.certify(ca_pub.data(), "CN=idr test CA,O=idr", 1);
@@ -564,11 +560,10 @@ TEST_CASE("provisioning: a provisioned reader refuses changes without the CA's a
   uint8_t fresh_point[65];
   std::memcpy(fresh_point, fresh.data(), 65);
   REQUIRE(crypto::serial_of(fresh_point, fresh_serial) == Status::Ok);
-  Bytes pop{'i', 'd', 'r', '-', 'p', 'r', 'o', 'v', 'i', 's', 'i', 'o', 'n'};
-  pop.insert(pop.end(), fresh_serial, fresh_serial + crypto::kSerialSize);
-  pop.insert(pop.end(), pop_challenge.begin(), pop_challenge.end());
-  pop.insert(pop.end(), fresh.begin(), fresh.end());
-  CHECK(es256_verify(fresh, pop, Bytes(key.data.begin() + 65, key.data.end())));
+  CHECK(es256_verify(
+      fresh,
+      provision_message(std::string(fresh_serial, crypto::kSerialSize), pop_challenge, fresh),
+      Bytes(key.data.begin() + 65, key.data.end())));
   unchanged();
   const Answer old_signs = s.read_signed(nonce_of(2), ext::kText);
   REQUIRE(old_signs.sw3 == hostlink::sw3::kOk);

@@ -79,11 +79,7 @@ TEST_CASE("qemu signed read: provisioning, then a COSE_Sign1 record that verifie
   REQUIRE(info.at("provisioned").boolean);
   CHECK(info.at("pubkey").bytes == pub);
   const std::string serial = info.at("serial").text();
-  Bytes msg{'i', 'd', 'r', '-', 'p', 'r', 'o', 'v', 'i', 's', 'i', 'o', 'n'};
-  msg.insert(msg.end(), serial.begin(), serial.end());
-  msg.insert(msg.end(), challenge.begin(), challenge.end());
-  msg.insert(msg.end(), pub.begin(), pub.end());
-  CHECK(testing::es256_verify(pub, msg, pop));
+  CHECK(testing::es256_verify(pub, testing::provision_message(serial, challenge, pub), pop));
 
   testing::TestCa ca;
   const Bytes ca_pub = ca.public_key();

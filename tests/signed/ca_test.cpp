@@ -1,5 +1,4 @@
 // The CA: proof of possession, certificate contents, CA directory round trip.
-#include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 #include <stdlib.h>
 
@@ -15,29 +14,10 @@
 using namespace idr;
 using namespace idr::test;
 
-namespace {
-
-// A ProvisionKey answer as the firmware makes it (extension.h).
-ProvisionedKey provision(const DeviceKey& key, const ReadNonce& challenge) {
-  Bytes msg = {'i', 'd', 'r', '-', 'p', 'r', 'o', 'v', 'i', 's', 'i', 'o', 'n'};
-  const std::string serial = key.serial();
-  msg.insert(msg.end(), serial.begin(), serial.end());
-  msg.insert(msg.end(), challenge.begin(), challenge.end());
-  msg.insert(msg.end(), key.public_key().begin(), key.public_key().end());
-  uint8_t digest[32];
-  mbedtls_sha256_ret(msg.data(), msg.size(), digest, 0);
-  ProvisionedKey k;
-  k.public_key = key.public_key();
-  k.signature = key.sign(digest);
-  return k;
-}
-
-}  // namespace
-
 TEST_CASE("proof of possession verifies only for the challenge and key signed", "[signed]") {
   DeviceKey key;
   ReadNonce challenge = ca::random_nonce().value();
-  const ProvisionedKey good = provision(key, challenge);
+  const ProvisionedKey good = key.provision(challenge);
   CHECK(ca::check_proof_of_possession(good, challenge).value() == key.serial());
   CHECK(key.serial().size() == 20);
   ReadNonce other = challenge;
@@ -67,11 +47,11 @@ TEST_CASE("CA directory: init, issue a reader certificate, verify a record, revo
 
   DeviceKey key;
   const ReadNonce challenge = ca::random_nonce().value();
-  ProvisionedKey forged = provision(key, challenge);
+  ProvisionedKey forged = key.provision(challenge);
   forged.signature[0] ^= 1;
   CHECK_FALSE(reopened->issue_reader(forged, challenge, kNow, 2, &why));
   const auto chain =
-      reopened->issue_reader(provision(key, challenge), challenge, kNow, 2, &why).value();
+      reopened->issue_reader(key.provision(challenge), challenge, kNow, 2, &why).value();
   REQUIRE(chain.size() == 2);
 
   mbedtls_x509_crt crt;

@@ -1,6 +1,5 @@
 // `idr verify` / `idr disclose` / `idr ca` exit codes (hostlib/tools/exit_codes.h), run as
 // processes.
-#include <mbedtls/sha256.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 
@@ -51,15 +50,7 @@ TEST_CASE("idr verify, disclose and ca exit codes", "[signed]") {
   auto ca = ca::CaDirectory::open(dir + "/ca").value();
   DeviceKey key;
   const ReadNonce challenge = ca::random_nonce().value();
-  Bytes msg = {'i', 'd', 'r', '-', 'p', 'r', 'o', 'v', 'i', 's', 'i', 'o', 'n'};
-  const std::string serial = key.serial();
-  msg.insert(msg.end(), serial.begin(), serial.end());
-  msg.insert(msg.end(), challenge.begin(), challenge.end());
-  msg.insert(msg.end(), key.public_key().begin(), key.public_key().end());
-  uint8_t digest[32];
-  mbedtls_sha256_ret(msg.data(), msg.size(), digest, 0);
-  ProvisionedKey pk{key.public_key(), key.sign(digest)};
-  const auto chain = ca.issue_reader(pk, challenge, time(nullptr), 1).value();
+  const auto chain = ca.issue_reader(key.provision(challenge), challenge, time(nullptr), 1).value();
 
   RecordSpec spec;
   spec.nonce.fill(0x33);

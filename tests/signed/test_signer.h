@@ -25,6 +25,9 @@ class DeviceKey {
   [[nodiscard]] const std::array<uint8_t, 65>& public_key() const { return pub_; }
   [[nodiscard]] std::string serial() const { return reader_serial_for(pub_.data()); }
   [[nodiscard]] std::array<uint8_t, 64> sign(const uint8_t (&digest)[32]) const;
+  // Its ProvisionKey answer to `challenge` as the firmware makes it (extension.h): the public
+  // key and its signature over SHA-256("idr-provision" || serial || challenge || key).
+  [[nodiscard]] ProvisionedKey provision(const ReadNonce& challenge) const;
 
  private:
   struct Impl;
