@@ -14,7 +14,7 @@ namespace idr::arch {
 std::vector<Rule> project_rules() {
   return {
       {"hw-sim", {"drivers", "firmware"}},
-      {"hostlib", {"firmware"}},
+      {"hostlib", {"drivers", "firmware"}},
       {"protocol", {"drivers", "firmware", "hostlib", "hw-sim"}},
   };
 }

@@ -15,7 +15,7 @@ struct Rule {
   std::vector<std::string> forbidden;
 };
 
-// hw-sim: nothing from drivers/ or firmware/; hostlib: nothing from firmware/; protocol:
+// hw-sim and hostlib: nothing from drivers/ or firmware/; protocol:
 // nothing from any other part.
 [[nodiscard]] std::vector<Rule> project_rules();
 

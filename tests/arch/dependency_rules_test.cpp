@@ -81,8 +81,14 @@ TEST_CASE("arch: the checker finds forbidden includes and links", "[arch]") {
   SECTION("hostlib includes a firmware file by a relative path") {
     t.write("hostlib/src/reader.cpp", "#include \"../../firmware/core/idr/core/app.h\"\n");
   }
+  SECTION("hostlib includes a driver header (DESIGN 2: protocol only)") {
+    t.write("hostlib/src/reader.cpp", "#include <idr/hal/hal.h>\n");
+  }
   SECTION("protocol includes the HAL") {
     t.write("protocol/include/idr/proto/wire.h", "#pragma once\n#include \"idr/hal/hal.h\"\n");
+  }
+  SECTION("hostlib links a driver library") {
+    t.write("hostlib/CMakeLists.txt", "target_link_libraries(idr PRIVATE idr_proto idr_hal)\n");
   }
   SECTION("hw-sim links a firmware library") {
     t.write("hw-sim/CMakeLists.txt",
@@ -91,7 +97,7 @@ TEST_CASE("arch: the checker finds forbidden includes and links", "[arch]") {
             "                              PRIVATE idr_core)\n");
   }
   SECTION("hostlib links a firmware library") {
-    t.write("hostlib/CMakeLists.txt", "target_link_libraries(idr PRIVATE idr_hal idr_core)\n");
+    t.write("hostlib/CMakeLists.txt", "target_link_libraries(idr PRIVATE idr_proto idr_core)\n");
   }
   const idr::arch::Report r = check(t.root(), project_rules());
   for (const std::string& v : r.violations) UNSCOPED_INFO(v);
