@@ -1,5 +1,5 @@
 #pragma once
-// High-water marks by painting (DESIGN 10 footprint): at start-up the free stack below the
+// High-water marks by painting (DESIGN 9 footprint): at start-up the free stack below the
 // reset handler's frame and the mbedTLS pool (after mbedTLS set it up) are filled with
 // kPaintWord. Whatever the firmware later writes there is no longer paint, so reading the
 // memory back under QEMU (tests/qemu: the monitor's `xp`) shows how deep the stack went and

@@ -127,7 +127,7 @@ class SimWireClient {
   CpuMeter& cpu_;
   // One buffer for the request and then its response (SimLink allows it): a request is
   // always complete and sent before its response arrives, and a response is read before the
-  // next request begins (DESIGN 10 footprint: one sim-wire message in RAM, not two).
+  // next request begins (DESIGN 9 footprint: one sim-wire message in RAM, not two).
   uint8_t msg_[simwire::kMaxMessage] = {};
   simwire::Writer writer_{msg_, sizeof msg_};
   uint8_t type_ = 0;

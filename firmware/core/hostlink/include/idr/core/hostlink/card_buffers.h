@@ -1,7 +1,7 @@
 #pragma once
 // The card's files as one read holds them. The LegacyServer owns the only copy and lends it
 // to the command it runs (the legacy reads 30 01 / 30 10 / 30 03 and READ_SIGNED), so the
-// firmware keeps one set of card buffers, not one per command set (DESIGN 10 footprint).
+// firmware keeps one set of card buffers, not one per command set (DESIGN 9 footprint).
 // Valid for the duration of one command.
 #include <cstdint>
 

@@ -22,7 +22,7 @@
 // reserve the counter (durable before it is used), then the payload -- never held whole: it
 // is encoded three times through a small window (its size; its Sig_structure hash, ES256 over
 // that digest; the reply), and the reply [COSE_Sign1, disclosures] is streamed to the host
-// link with the certificate chain copied from flash in pieces (DESIGN 10 footprint). The
+// link with the certificate chain copied from flash in pieces (DESIGN 9 footprint). The
 // wire format is the single reply frame of before.
 // "sam_ok" is the SAM's verdict on the issuer MACs of the base file and the fingerprint
 // (IdCardReader::issuer_macs_rejected after a DataCheckFailed read, id_card_reader.h): false when

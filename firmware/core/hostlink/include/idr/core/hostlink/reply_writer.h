@@ -1,6 +1,6 @@
 #pragma once
 // Sends one reply frame (DESIGN 4) to the host link in pieces, so that no reply needs a
-// buffer of its whole size (DESIGN 10 footprint): the caller declares the DATA size first
+// buffer of its whole size (DESIGN 9 footprint): the caller declares the DATA size first
 // (LEN goes out in the header), DATA passes through a small staging buffer, CHK is
 // accumulated on the way. The wire format is unchanged: one request, one frame.
 // A small reply is built whole in buffer() (the staging buffer) and sent with send_built().
