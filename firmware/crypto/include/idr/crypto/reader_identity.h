@@ -68,8 +68,9 @@ class ReaderIdentity {
   ReaderIdentity& operator=(const ReaderIdentity&) = delete;
 
   // Reads the key, chain and counter from flash and prepares the P-256 group (its comb
-  // table: about 12.7 M instructions on Cortex-M4, paid here once instead of by the first
-  // signature). Call at start-up; the commands below load on demand when it failed.
+  // table: about 12.5 M instructions on Cortex-M4, cpu_calibration.h; paid here once
+  // instead of by the first signature). Call at start-up; the commands below load on
+  // demand when it failed.
   [[nodiscard]] Status load();
   [[nodiscard]] bool loaded() const { return loaded_; }
   // The P-256 group's comb table is built (load() builds it once; signing reuses it).
