@@ -356,7 +356,16 @@ int signed_read(const sim::Scenario& scenario) {
 
 }  // namespace
 
+const char kUsage[] =
+    "usage: idr-bench-read [SCENARIO.json]\n"
+    "  read latency in virtual time of the legacy read and of the signed read to a verified\n"
+    "  record, with the breakdown per resource and the DESIGN 9 floor (default scenario:\n"
+    "  hw-sim/scenarios/resident-fingerprint.json of the source tree)\n";
+
 int main(int argc, char** argv) {
+  if (argc > 2) return std::fputs(kUsage, stderr), 2;
+  if (argc == 2 && (std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h"))
+    return std::fputs(kUsage, stdout), 0;
   const std::string path =
       argc > 1 ? argv[1]
                : std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/resident-fingerprint.json";

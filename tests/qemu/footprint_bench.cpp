@@ -240,15 +240,33 @@ void print_profile(const std::string& elf, const std::string& exec_log, size_t c
 
 }  // namespace
 
+const char kUsage[] =
+    "usage: idr-bench-footprint [--elf IMAGE] [--profile N [--exec-log FILE]] [SCENARIO.json]\n"
+    "  flash, RAM and its breakdown, stack and mbedTLS pool high-water marks, instructions per\n"
+    "  ECDSA operation and per full read (30 10) and full signed read, under QEMU\n"
+    "  --elf IMAGE      the Cortex-M4 image (default: the one this build "
+    "made, " IDR_QEMU_FIRMWARE_ELF
+    ")\n"
+    "  --profile N      instead: one signed read under QEMU's exec log, the N functions that\n"
+    "                   execute the most instructions in it\n"
+    "  --exec-log FILE  with --profile: keep the exec log in FILE (one line per instruction)\n"
+    "  SCENARIO.json    default: hw-sim/scenarios/resident-fingerprint.json of the source tree\n";
+
 int main(int argc, char** argv) {
   std::string elf = IDR_QEMU_FIRMWARE_ELF;
   std::string scenario =
       std::string(IDR_SOURCE_DIR) + "/hw-sim/scenarios/resident-fingerprint.json";
   size_t profile = 0;
   std::string exec_log;
+  bool have_scenario = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--elf" && i + 1 < argc)
+    if (a == "--help" || a == "-h") return std::fputs(kUsage, stdout), 0;
+    if ((a == "--elf" || a == "--exec-log" || a == "--profile") && i + 1 >= argc) {
+      std::fprintf(stderr, "idr-bench-footprint: %s needs a value\n%s", a.c_str(), kUsage);
+      return 2;
+    }
+    if (a == "--elf")
       elf = argv[++i];
     else if (a == "--exec-log" && i + 1 < argc)
       exec_log = argv[++i];
@@ -259,8 +277,17 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "idr-bench-footprint: --profile takes a positive count\n");
         return 2;
       }
-    } else
+    } else if (a.rfind("-", 0) == 0 || have_scenario) {
+      std::fprintf(stderr, "idr-bench-footprint: unexpected argument '%s'\n%s", a.c_str(), kUsage);
+      return 2;
+    } else {
       scenario = a;
+      have_scenario = true;
+    }
+  }
+  if (!exec_log.empty() && profile == 0) {
+    std::fprintf(stderr, "idr-bench-footprint: --exec-log needs --profile\n%s", kUsage);
+    return 2;
   }
   try {
     if (profile > 0) {
