@@ -20,12 +20,12 @@
 
 namespace {
 
-void usage() {
-  std::cerr
-      << "usage: idr-sim --scenario FILE [--listen 127.0.0.1:PORT | --connect 127.0.0.1:PORT]\n"
+void usage(std::ostream& out) {
+  out << "usage: idr-sim --scenario FILE [--listen 127.0.0.1:PORT | --connect 127.0.0.1:PORT]\n"
          "  --listen: serve boards one at a time (PORT 0 = any free port; the default)\n"
          "  --connect: connect to one board (e.g. QEMU's UART1 socket), retrying while it\n"
-         "             is not listening yet, serve it, exit when it goes\n";
+         "             is not listening yet, serve it, exit when it goes\n"
+         "exit status: 0 clean, 1 stream or start-up error, 2 usage, 3 model error\n";
 }
 
 // How long --connect keeps retrying: QEMU opens its UART1 socket only after its UART0
@@ -60,6 +60,10 @@ int main(int argc, char** argv) {
   uint16_t connect_port = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      usage(std::cout);
+      return 0;
+    }
     if (a == "--scenario" && i + 1 < argc) {
       scenario_path = argv[++i];
     } else if (a == "--listen" && i + 1 < argc) {
@@ -74,12 +78,12 @@ int main(int argc, char** argv) {
         return 2;
       }
     } else {
-      usage();
+      usage(std::cerr);
       return 2;
     }
   }
   if (scenario_path.empty()) {
-    usage();
+    usage(std::cerr);
     return 2;
   }
   try {

@@ -26,10 +26,18 @@
 
 namespace {
 
-void usage() {
-  std::cerr << "usage: idr-firmware --sim 127.0.0.1:PORT [--listen 127.0.0.1:PORT "
-               "| --pty | --usb 127.0.0.1:PORT [--usb-serial S] | --vpcd 127.0.0.1:PORT]\n"
-               "       [--front-end-standby]\n";
+void usage(std::ostream& out) {
+  out << "usage: idr-firmware --sim 127.0.0.1:PORT [--listen 127.0.0.1:PORT "
+         "| --pty | --usb 127.0.0.1:PORT [--usb-serial S] | --vpcd 127.0.0.1:PORT]\n"
+         "       [--front-end-standby]\n"
+         "  --sim                the simulator (idr-sim) to run against, over the sim wire\n"
+         "  --listen             host link on TCP (PORT 0, the default, = a free port)\n"
+         "  --pty                host link on a pseudo-terminal (a serial line)\n"
+         "  --usb, --usb-serial  the reader's USB device on a socket USB controller, its\n"
+         "                       serial number string (default IDR-SIM-0001)\n"
+         "  --vpcd               a virtual card for pcscd's vpcd driver\n"
+         "  --front-end-standby  CLRC663 in standby while the field is off (not modelled by\n"
+         "                       the simulator: ends the run with a model error)\n";
 }
 
 // Set baud (60 PP) on the pty link changes its termios speed (pty_host_link.h).
@@ -50,6 +58,10 @@ int main(int argc, char** argv) {
   std::string vpcd_address;  // --vpcd: a virtual card for pcscd's vpcd (vpcd_host_mode.h)
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      usage(std::cout);
+      return 0;
+    }
     if (a == "--sim" && i + 1 < argc) {
       sim_address = argv[++i];
       if (!idr::posix::parse_loopback_address(sim_address, sim_port) || sim_port == 0) {
@@ -72,12 +84,12 @@ int main(int argc, char** argv) {
     } else if (a == "--vpcd" && i + 1 < argc) {
       vpcd_address = argv[++i];
     } else {
-      usage();
+      usage(std::cerr);
       return 2;
     }
   }
   if (sim_address.empty()) {
-    usage();
+    usage(std::cerr);
     return 2;
   }
 
