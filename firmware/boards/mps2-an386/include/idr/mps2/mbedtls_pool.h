@@ -14,8 +14,8 @@ namespace idr::mps2 {
 // It runs them as the firmware does: on one kept P256Group (crypto/p256.h) prepared first,
 // so the comb table of G (8 points, window 4) stays in the pool throughout.
 // This is pool_min rounded up to 512 bytes plus kMbedtlsPoolHeadroom; the self-test fails
-// when the headroom is gone.
-inline constexpr size_t kMbedtlsPoolSize = 7168;  // measured pool_min 6464 (peak 3880 B), 2026-12-05
+// when the headroom is gone. Measured 2026-12-05: pool_min 6464 (peak 3880 B).
+inline constexpr size_t kMbedtlsPoolSize = 7168;
 inline constexpr size_t kMbedtlsPoolHeadroom = 512;
 
 // Hands the pool to mbedTLS. Call once at start-up, before any mbedTLS function.
