@@ -79,9 +79,12 @@ TEST_CASE("idr: a missing required option or argument exits 1 and names it", "[e
   check_usage_error({"journal", "list"}, "journal list", "DB is required");
   check_usage_error({"blocklist"}, "blocklist", "subcommand");
   check_usage_error({"blocklist", "build", "list.csv"}, "blocklist build", "OUT is required");
-  // idr serve shows verified reads only and writes no card data (DESIGN 12).
-  check_usage_error({"serve", "--legacy"}, "serve", "verified reads only");
-  check_usage_error({"serve", "--photo", "p.png"}, "serve", "no card data");
+  // idr serve shows verified reads only and writes no card data (DESIGN 12): it has no
+  // option for an unverified read or for card data on disk.
+  for (const char* option : {"--legacy", "--show-unverified", "--journal-records"})
+    check_usage_error({"serve", option}, "serve", option);
+  check_usage_error({"serve", "--photo", "p.png"}, "serve", "--photo");
+  check_usage_error({"serve", "--journal", "j.db"}, "serve", "--journal");
   check_usage_error({"serve", "--listen", "0.0.0.0:8080"}, "serve", "loopback");
   check_usage_error({"serve", "--keep", "0"}, "serve", "--keep");
 }
@@ -128,6 +131,11 @@ TEST_CASE("idr: --help of every command exits 0 and ends with the exit codes", "
     CHECK(r.out.find("130  interrupted") != std::string::npos);
     CHECK(r.err.empty());
   }
+  // serve's --help lists only options it takes (it refuses the ones for card data on disk).
+  const Run serve = run_idr({"serve", "--help"});
+  CHECK(serve.out.find("--trust") != std::string::npos);
+  for (const char* option : {"--legacy", "--show-unverified", "--photo", "--journal"})
+    CHECK(serve.out.find(option) == std::string::npos);
   const Run top = run_idr({"--help"});
   CHECK(top.status == 0);
   CHECK(top.out.find("2    reader unreachable") != std::string::npos);
