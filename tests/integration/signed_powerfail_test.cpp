@@ -319,10 +319,11 @@ TEST_CASE("signed read: a power cut discards the precomputed nonces and no r is 
 // A board whose TRNG starts the same stream again at every power-up (or sticks): READ_SIGNED
 // records are public, and two of them signed with one k give the reader's private key away.
 // The precomputed k is hedged with the key and the counter (ReaderIdentity::precompute_nonce),
-// so no two records share r however the TRNG repeats itself.
+// so no two records share r however the TRNG repeats itself; the salts likewise
+// (ReaderIdentity::salts).
 TEST_CASE(
     "signed read: a TRNG that repeats itself after each restart signs no two records "
-    "with one k") {
+    "with one k or one salt") {
   sim::FlashModel model(4096, 8);
   ModelFlash flash(model);
   FakeCard card;
@@ -341,6 +342,8 @@ TEST_CASE(
     REQUIRE(fw.call(ext::Op::ProvisionCerts, chain).first == hostlink::sw3::kOk);
   }
   std::set<Bytes> rs;
+  std::set<Bytes> salts;  // and no salt twice (a field left out stays hidden)
+  size_t disclosed = 0;
   uint8_t seed = 0;
   for (int boot = 0; boot < 3; ++boot) {
     INFO("power-up " << boot);
@@ -356,7 +359,73 @@ TEST_CASE(
       CHECK(verify(rec, pub).all_ok());
       REQUIRE(rec.signature.size() == 64);
       CHECK(rs.insert(Bytes(rec.signature.begin(), rec.signature.begin() + 32)).second);
+      for (const auto& d : rec.disclosures) {
+        CHECK(salts.insert(d.salt).second);
+        ++disclosed;
+      }
     }
   }
   CHECK(rs.size() == 6);
+  CHECK(salts.size() == disclosed);
+}
+
+namespace {
+
+// A TRNG that keeps answering Ok with the same bytes once `stuck` is set (a dead source, or one
+// an attacker holds still); the key was made while it still worked.
+class StickingRng final : public hal::Rng {
+ public:
+  explicit StickingRng(uint64_t seed) : good_(seed) {}
+  Status fill(uint8_t* buf, size_t len) override {
+    if (!stuck) return good_.fill(buf, len);
+    std::memset(buf, 0x5A, len);
+    return Status::Ok;
+  }
+  bool stuck = false;
+
+ private:
+  SeededRng good_;
+};
+
+}  // namespace
+
+// Selective disclosure (DESIGN 5) rests on the salts: a field left out of a forwarded record
+// stays hidden only while its salt cannot be guessed, else SHA-256(salt || value) is tried
+// against every gender, birth date or ID number. Salts made from the TRNG alone are known to
+// anyone once it sticks; hedged with the key and the counter they stay secret and differ
+// from record to record and from field to field.
+TEST_CASE("signed read: a TRNG stuck on one value leaves no salt guessable or repeated") {
+  sim::FlashModel model(4096, 8);
+  ModelFlash flash(model);
+  FakeCard card;
+  StillClock clock;
+  TestCa& ca = TestCa::instance();
+  const Bytes ca_pub = ca.public_key();
+  StickingRng rng(32);
+  Firmware fw(flash, rng, card, clock);
+  const auto key = fw.call(ext::Op::ProvisionKey, Bytes(16, 3));
+  REQUIRE(key.first == hostlink::sw3::kOk);
+  const Bytes pub(key.second.begin(), key.second.begin() + 65);
+  const Bytes chain = chain_cbor(
+      {ca.certify(pub.data(), "CN=IDR-SALTS"), ca.certify(ca_pub.data(), "CN=idr test CA", 1)});
+  REQUIRE(fw.call(ext::Op::ProvisionCerts, chain).first == hostlink::sw3::kOk);
+  rng.stuck = true;
+  Bytes stuck_bytes(ext::kSaltSize);
+  REQUIRE(rng.fill(stuck_bytes.data(), stuck_bytes.size()) == Status::Ok);
+  std::set<Bytes> salts;
+  size_t disclosed = 0;
+  for (uint8_t read = 1; read <= 3; ++read) {
+    const auto r = fw.call(ext::Op::ReadSigned, read_request(read, 0x0F));
+    REQUIRE(r.first == hostlink::sw3::kOk);
+    const SignedRecord rec = parse_signed_reply(r.second);
+    CHECK(verify(rec, pub).all_ok());
+    for (const auto& d : rec.disclosures) {
+      INFO("read " << int{read} << ", field " << d.name);
+      CHECK(d.salt != stuck_bytes);
+      CHECK(salts.insert(d.salt).second);
+      ++disclosed;
+    }
+  }
+  CHECK(disclosed > 3 * 10);
+  CHECK(salts.size() == disclosed);
 }

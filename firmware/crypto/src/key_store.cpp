@@ -387,7 +387,7 @@ Status KeyStore::sign_in(uint32_t page, const uint8_t (&expected)[kPublicKeySize
   return sign_digest(group, priv, digest, *blinding, signature);
 }
 
-Status KeyStore::nonce_hedge(ByteView context, uint8_t (&out)[kSha256Size]) {
+Status KeyStore::hedge(ByteView context, uint8_t (&out)[kSha256Size]) {
   wipe(out, sizeof(out));
   if (state_ == State::Fault) return Status::StorageFault;
   if (!has_key()) return Status::NoSuchContent;
@@ -399,7 +399,7 @@ Status KeyStore::nonce_hedge(ByteView context, uint8_t (&out)[kSha256Size]) {
     state_ = State::Fault;  // it verified at load: the record went bad since
     return Status::StorageFault;
   }
-  static const char kLabel[] = "idr-nonce-hedge";
+  static const char kLabel[] = "idr-hedge";
   const ByteView parts[3] = {{reinterpret_cast<const uint8_t*>(kLabel), sizeof(kLabel) - 1},
                              {rec + kPrivateAt, kPrivateKeySize},
                              context};

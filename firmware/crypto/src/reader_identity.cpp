@@ -221,19 +221,50 @@ Status ReaderIdentity::precompute_nonce(bool& computed) {
   // A key to hedge with (Keyed or Provisioned; nothing in Factory or Fault).
   if (nonces_.full() || !loaded_ || !provisioned()) return Status::Ok;
   // The hedge: secret (the key) and never the same for two pairs that sign: the counter
-  // value now and the pair's number in this run. A pair signs only once the counter moved
-  // past the value it was made at (sign_digest), and the counter is durable, so no later
-  // run makes a pair with that value again.
-  const uint64_t made_at = last_counter();
-  uint8_t context[16];
-  put_be64(context, made_at);
-  put_be64(context + 8, nonces_made_++);
+  // value now and the draw's number in this run (hedge_for). A pair signs only once the counter
+  // moved past the value it was made at (sign_digest), and the counter is durable, so no later run
+  // makes a pair with that value again.
+  uint64_t made_at = 0;
   uint8_t hedge[kSha256Size];
-  Status s = keys_->nonce_hedge(ByteView{context, sizeof(context)}, hedge);
+  Status s = hedge_for(kHedgeNonce, made_at, hedge);
   if (s == Status::Ok)
     s = nonces_.refill_one(group_, rng_, ByteView{hedge, sizeof(hedge)}, made_at);
   wipe(hedge, sizeof(hedge));
   computed = s == Status::Ok;
+  return s;
+}
+
+Status ReaderIdentity::hedge_for(uint8_t use, uint64_t& at, uint8_t (&out)[kSha256Size]) {
+  at = last_counter();
+  uint8_t context[kHedgeContextSize];
+  context[0] = use;
+  put_be64(context + 1, at);
+  put_be64(context + 9, hedges_made_++);
+  return keys_->hedge(ByteView{context, sizeof(context)}, out);
+}
+
+Status ReaderIdentity::salts(uint8_t* out, size_t count) {
+  if (out == nullptr && count != 0) return Status::InvalidArgument;
+  Status s = ensure_loaded();
+  if (s != Status::Ok) return s;
+  // Secret (the key) and never the same for two records: the counter value now (a signed
+  // read reserves the next one before the salts leave the reader) and the draw's number.
+  uint64_t at = 0;
+  uint8_t hedge[kSha256Size];
+  s = hedge_for(kHedgeSalts, at, hedge);
+  if (s == Status::Ok) s = rng_.fill(out, count * kSaltSize);
+  for (size_t i = 0; s == Status::Ok && i < count; ++i) {
+    // salt i = SHA-256(hedge || i || the TRNG's 16 bytes), the first 16 bytes.
+    uint8_t* salt = out + i * kSaltSize;
+    const uint8_t index = static_cast<uint8_t>(i);
+    const ByteView parts[3] = {{hedge, sizeof(hedge)}, {&index, 1}, {salt, kSaltSize}};
+    uint8_t mixed[kSha256Size];
+    s = sha256(parts, 3, mixed);
+    std::memcpy(salt, mixed, kSaltSize);
+    wipe(mixed, sizeof(mixed));
+  }
+  wipe(hedge, sizeof(hedge));
+  if (s != Status::Ok && out != nullptr) wipe(out, count * kSaltSize);
   return s;
 }
 

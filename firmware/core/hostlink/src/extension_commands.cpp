@@ -379,8 +379,15 @@ size_t ExtensionCommands::read_signed(const hostlink::Request& req, ReplyWriter&
   const uint8_t read = read_card(fields, cards, head.card_type, count);
   if (read != sw3::kOk) return bare(read, out, cap);
 
-  if (count != 0 && identity_.random(&salts_[0][0], count * ext::kSaltSize) != Status::Ok)
-    return bare(sw3::kRandomFailed, out, cap);
+  // Salts no one without the key can guess, whatever the TRNG does (ReaderIdentity::salts).
+  static_assert(crypto::ReaderIdentity::kSaltSize == ext::kSaltSize);
+  if (count != 0) {
+    if (identity_.salts(&salts_[0][0], count) != Status::Ok)
+      return bare(sw3::kRandomFailed, out, cap);
+    did(hal::CpuWork::Op::Sha256Bytes, crypto::ReaderIdentity::kHedgeMessageSize);
+    for (size_t i = 0; i < count; ++i)
+      did(hal::CpuWork::Op::Sha256Bytes, crypto::ReaderIdentity::kSaltMixSize);
+  }
   for (size_t i = 0; i < count; ++i) {
     const ByteView parts[2] = {{salts_[i], ext::kSaltSize},
                                {disclosed_[i].value, disclosed_[i].size}};

@@ -100,11 +100,13 @@ class KeyStore {
   [[nodiscard]] Status sign(P256Group& group, const uint8_t (&digest)[kSha256Size],
                             const NoncePair& nonce, uint8_t (&signature)[kSignatureSize]);
 
-  // SHA-256("idr-nonce-hedge" || the identity's private key || context): secret input for a
-  // precomputed nonce (p256.h precompute_nonce's hedge), so the key itself never leaves
-  // this class. NoSuchContent in Factory, StorageFault in Fault (or when the key record went
-  // bad since load, as for sign). The caller wipes `out`.
-  [[nodiscard]] Status nonce_hedge(ByteView context, uint8_t (&out)[kSha256Size]);
+  // SHA-256("idr-hedge" || the identity's private key || context): secret input that
+  // hedges what the TRNG draws for a signature (ReaderIdentity: a precomputed nonce, p256.h
+  // precompute_nonce, and a signed read's salts), so the key itself never leaves this class.
+  // `context` names the use and makes the input unique. NoSuchContent in Factory,
+  // StorageFault in Fault (or when the key record went bad since load, as for sign). The
+  // caller wipes `out`.
+  [[nodiscard]] Status hedge(ByteView context, uint8_t (&out)[kSha256Size]);
 
   // Validates and commits the chain: a CBOR array of 2..8 non-empty byte strings, nothing
   // after it, at most kMaxChainSize bytes; the first certificate's key must be ours (Keyed)

@@ -128,8 +128,8 @@ struct NoncePair {
 // 3.6 feeds the key and extra data into its generator. A TRNG that sticks or repeats its
 // stream then still gives every pair its own k, where the TRNG alone would give two
 // signatures one k, and with it the private key to whoever holds the two signatures.
-// ReaderIdentity derives it from the key, the counter and the pair's number
-// (KeyStore::nonce_hedge); an empty hedge leaves k to the TRNG alone.
+// ReaderIdentity derives it from the key, the counter and the draw's number
+// (KeyStore::hedge); an empty hedge leaves k to the TRNG alone.
 inline constexpr size_t kMaxNonceHedge = 64;
 [[nodiscard]] Status precompute_nonce(P256Group& group, hal::Rng& rng, ByteView hedge,
                                       NoncePair& pair);

@@ -136,14 +136,25 @@ class ReaderIdentity {
   // Idle work (DESIGN 9): computes one nonce pair when the pool has room (about one
   // signature's worth of instructions). `computed` says whether it did; nothing is done
   // without a key (Factory, Fault, storage not loaded). Its k comes from the TRNG hedged
-  // with the key, the counter value and the pair's number in this run
-  // (KeyStore::nonce_hedge), so a TRNG that sticks or repeats after a restart never gives
-  // two signatures one k. Pairs live in RAM only: a reset or power cut discards them.
+  // with the key, the counter value and the draw's number in this run (KeyStore::hedge), so
+  // a TRNG that sticks or repeats after a restart never gives two signatures one k. Pairs
+  // live in RAM only: a reset or power cut discards them.
   [[nodiscard]] Status precompute_nonce(bool& computed);
   [[nodiscard]] size_t nonces_ready() const { return nonces_.ready(); }
   [[nodiscard]] bool nonces_full() const { return nonces_.full(); }
-  // Random bytes from the board RNG (salts).
-  [[nodiscard]] Status random(uint8_t* out, size_t len) { return rng_.fill(out, len); }
+  // `count` salts of kSaltSize bytes into `out` for a signed read's field digests: salt i =
+  // SHA-256(hedge || i || 16 TRNG bytes), first kSaltSize bytes, the hedge from the key, the
+  // counter value and the draw's number (KeyStore::hedge; a key is needed: NoSuchContent in
+  // Factory, StorageFault in Fault). A field left out of a forwarded record is hidden only
+  // while its salt cannot be guessed: a TRNG that sticks or repeats still gives salts no one
+  // without the key can compute, different for every record (the caller reserves the
+  // counter before the salts leave the reader, as READ_SIGNED does). SHA-256 work:
+  // kHedgeMessageSize bytes once, then kSaltMixSize bytes per salt.
+  static constexpr size_t kSaltSize = 16;
+  static constexpr size_t kHedgeContextSize = 1 + 8 + 8;  // use || counter || draw number
+  static constexpr size_t kHedgeMessageSize = 9 + kPrivateKeySize + kHedgeContextSize;
+  static constexpr size_t kSaltMixSize = kSha256Size + 1 + kSaltSize;
+  [[nodiscard]] Status salts(uint8_t* out, size_t count);
 
   // Storage loaded and, when provisioned, a test signature verifies under our public key.
   [[nodiscard]] Status self_test();
@@ -162,7 +173,12 @@ class ReaderIdentity {
   std::optional<CounterStore> counter_;
   P256Group group_;   // kept loaded for our lifetime: every signature after the first is cheaper
   NoncePool nonces_;  // precomputed nonce pairs, RAM only (nonce_pool.h)
-  uint64_t nonces_made_ = 0;  // pairs computed in this run: part of each pair's hedge
+  // KeyStore::hedge for one draw of the TRNG: `use`, the counter value now (`at`) and the
+  // draw's number in this run, so no two draws hedge alike.
+  static constexpr uint8_t kHedgeNonce = 1;
+  static constexpr uint8_t kHedgeSalts = 2;
+  [[nodiscard]] Status hedge_for(uint8_t use, uint64_t& at, uint8_t (&out)[kSha256Size]);
+  uint64_t hedges_made_ = 0;  // draws hedged in this run
   uint8_t public_key_[kPublicKeySize] = {};
   char serial_[kSerialSize + 1] = {};
   size_t serial_size_ = 0;

@@ -18,7 +18,8 @@
 //   CertChain when none is stored: OK with an empty array (0x80)
 //
 // READ_SIGNED: select (uid), read base (+ fingerprint) (+ addresses) into the lent
-// CardBuffers, SAM id, one salt per field from the RNG, digests SHA-256(salt || value),
+// CardBuffers, SAM id, one salt per field (ReaderIdentity::salts: the TRNG hedged with the
+// key and the counter), digests SHA-256(salt || value),
 // reserve the counter (durable before it is used), then the payload -- never held whole: it
 // is encoded three times through a small window (its size; its Sig_structure hash, ES256 over
 // that digest; the reply), and the reply [COSE_Sign1, disclosures] is streamed to the host
