@@ -205,6 +205,17 @@ size_t ExtensionCommands::provision_key(const uint8_t* data, size_t len, bool au
   if (s != Status::Ok) return bare(sw3_for_identity(s), out, cap);
   if (authorized || !had_key) did(hal::CpuWork::Op::EcdsaKeygen, 1);
   did(hal::CpuWork::Op::EcdsaSign, 1);  // the proof of possession
+  // The reader's first key: its nonce pool, which needs a key to hedge with
+  // (ReaderIdentity::precompute_nonce), is filled now, as start-up fills it for a reader that
+  // has one, so the first signed read signs from a pair.
+  if (!authorized && !had_key) {
+    size_t pairs = 0;
+    bool computed = true;
+    while (computed && pairs < crypto::NoncePool::kCapacity &&
+           identity_.precompute_nonce(computed) == Status::Ok)
+      pairs += computed ? 1 : 0;
+    did(hal::CpuWork::Op::EcdsaNonce, pairs);
+  }
   std::memcpy(reply, authorized ? public_key : identity_.public_key(), crypto::kPublicKeySize);
   std::memcpy(reply + crypto::kPublicKeySize, signature, sizeof(signature));
   return hostlink::build_reply(sw3::kOk, reply, sizeof(reply), out, cap);

@@ -109,7 +109,7 @@ class CpuWork {
   enum class Op : uint8_t {
     EcdsaPrepare,          // the P-256 group's comb table built, once after boot (count: 1)
     EcdsaSign,             // one ECDSA P-256 signature, the table built (count: signatures)
-    EcdsaNonce,            // one nonce pair precomputed in idle time (r, b, (k b)^-1; count: pairs)
+    EcdsaNonce,            // one nonce pair precomputed (r, b, (k b)^-1; count: pairs)
     EcdsaSignPrecomputed,  // one signature from a precomputed pair: s only (count: signatures)
     EcdsaKeygen,           // one P-256 key pair generated (count: keys)
     Sha256Bytes,           // SHA-256 over count bytes (one call; padding is the table's business)

@@ -17,6 +17,9 @@
 //   counter journal / flash / signing failure                                  24
 //   CertChain when none is stored: OK with an empty array (0x80)
 //
+// ProvisionKey that makes the reader's first key also fills the ECDSA nonce pool (which
+// needs a key: ReaderIdentity::precompute_nonce), as start-up does for a reader with a key.
+//
 // READ_SIGNED: select (uid), read base (+ fingerprint) (+ addresses) into the lent
 // CardBuffers, SAM id, one salt per field (ReaderIdentity::salts: the TRNG hedged with the
 // key and the counter), digests SHA-256(salt || value),
