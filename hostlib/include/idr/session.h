@@ -19,10 +19,15 @@
 //   commands are serialised by its Reader (reader.h), verification reads the Policy only
 //   (TrustStore const use and Blocklist lookups are thread-safe; the CounterStore's advance
 //   is atomic, so one record is accepted once).
+// - The lost/stolen list is the one thing that may change while the Session is in use
+//   (during watch, read_verified, read_found, on any thread): a new list is loaded into the
+//   BlocklistHolder that policy().lost_stolen points to (BlocklistHolder::reload, from any
+//   thread; e.g. a gate's list follower, DESIGN 13). Each decision takes the holder's list
+//   once: a decision in progress keeps the list it took, the next one uses the new list.
 // - cancel() and canceller() as Reader's: from any thread; a Canceller also after the
 //   Session is gone.
-// - Destroying or moving a Session, and changing its policy(), must not overlap any other
-//   call on it.
+// - Destroying or moving a Session, and any other change of its policy() (including pointing
+//   lost_stolen at another holder), must not overlap any other call on it.
 // No exceptions leave these functions except std::bad_alloc.
 #include <chrono>
 #include <cstdint>
@@ -49,8 +54,11 @@ struct Policy {
   // The last counter per reader: a live read needs it (a replayed record is refused by it);
   // without it the counter check is NOT_CHECKED and nothing verifies.
   std::optional<CounterStore> counters;
-  // The lost/stolen list (DESIGN 7); null: no list check (no "lost_stolen" verdict).
-  std::shared_ptr<const Blocklist> lost_stolen;
+  // The lost/stolen list (DESIGN 7) in force; null: no list check (no "lost_stolen"
+  // verdict). A holder, so the list can be replaced while reads go on (reload(); thread
+  // safety below); a holder with no list loaded yet decides "lost_stolen" NOT_CHECKED
+  // (no_list), which rejects the card.
+  std::shared_ptr<BlocklistHolder> lost_stolen;
   bool checks = true;  // the DESIGN 7 checks on the verified card data
   // The checks' today ("YYYYMMDD"); empty: the local date at each read.
   std::string today;

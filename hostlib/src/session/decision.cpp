@@ -22,19 +22,26 @@ Verdict from_record(const RecordCheckResult& r) {
 }
 
 // "lost_stolen": required once the policy has a list, so a card it cannot look up is not
-// accepted.
-Verdict lost_stolen(const Blocklist& list, const CardData& card) {
+// accepted. `list` is the holder's list taken once for this decision (null: none loaded
+// yet), so a reload during it changes nothing here.
+Verdict lost_stolen(const Blocklist* list, const CardData& card) {
   Verdict v;
   v.name = "lost_stolen";
   v.required = true;
   v.source = CheckSource::LostStolen;
+  if (list == nullptr) {
+    v.status = CheckStatus::NotChecked;
+    v.reason = "no_list";
+    v.message = "no lost/stolen list is loaded yet: the card cannot be checked";
+    return v;
+  }
   if ((card.fields_read & kText) == 0 || card.id_number.empty()) {
     v.status = CheckStatus::NotChecked;
     v.reason = "no_id_number";
     v.message = "the ID number was not read or not disclosed: the list cannot be checked";
     return v;
   }
-  const Result<bool> listed = list.contains(card.id_number, card.validity.from);
+  const Result<bool> listed = list->contains(card.id_number, card.validity.from);
   if (!listed) {  // a key the list cannot even hold is not "not listed"
     v.status = CheckStatus::Failed;
     v.reason = "malformed_key";
@@ -98,7 +105,10 @@ std::vector<Verdict> check_card_data(const CardData& card, const Policy& policy)
     const CheckClock clock = policy.today.empty() ? CheckClock::local() : CheckClock{policy.today};
     out = check_card(card, clock).verdicts;
   }
-  if (policy.lost_stolen) out.push_back(lost_stolen(*policy.lost_stolen, card));
+  if (policy.lost_stolen) {
+    const std::shared_ptr<const Blocklist> list = policy.lost_stolen->current();
+    out.push_back(lost_stolen(list.get(), card));
+  }
   return out;
 }
 

@@ -42,11 +42,12 @@ Result<Policy> Policy::load(const Files& files, std::string* why) {
     p.counters.emplace(std::move(store).value());
   }
   if (!files.lost_stolen.empty()) {
-    Result<Blocklist> list = Blocklist::open(files.lost_stolen, &detail);
-    if (!list)
+    auto holder = std::make_shared<BlocklistHolder>();
+    const Result<void> loaded = holder->reload(files.lost_stolen, &detail);
+    if (!loaded)
       return refuse(why, "lost/stolen list " + files.lost_stolen,
-                    detail.empty() ? message(list.error()) : detail, list.error());
-    p.lost_stolen = std::make_shared<const Blocklist>(std::move(list).value());
+                    detail.empty() ? message(loaded.error()) : detail, loaded.error());
+    p.lost_stolen = std::move(holder);
   }
   return p;
 }
