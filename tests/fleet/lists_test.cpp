@@ -107,6 +107,34 @@ TEST_CASE("lists: manifest signs and verifies and refuses every alteration", "[f
     REQUIRE(!idr::fleet::verify_manifest(std::string(5000, 'x') + "\n", key, &why));
     CHECK(why.find("4096") != std::string::npos);
   }
+  SECTION("hex: lowercase only, whole bytes, hex digits only") {
+    // The signature is outside what it signs: another spelling of it must not verify either.
+    const size_t at = text->find("signature ") + 10;
+    const size_t end = text->find('\n', at);
+    const std::string sig = text->substr(at, end - at);
+    const size_t letter = sig.find_first_of("abcdef");
+    REQUIRE(letter != std::string::npos);
+    std::string t = *text;
+    t[at + letter] = static_cast<char>(t[at + letter] - 'a' + 'A');
+    REQUIRE(!idr::fleet::verify_manifest(t, key, &why));
+    CHECK(why == "malformed manifest: signature is not hex DER");
+    t = *text;
+    t.erase(end - 1, 1);  // an odd number of digits
+    REQUIRE(!idr::fleet::verify_manifest(t, key, &why));
+    CHECK(why == "malformed manifest: signature is not hex DER");
+    t = *text;
+    t[at] = 'g';
+    REQUIRE(!idr::fleet::verify_manifest(t, key, &why));
+    CHECK(why == "malformed manifest: signature is not hex DER");
+    // A SHA-256 in capitals: refused before the signature is checked.
+    t = *text;
+    const size_t sha = t.find("list-sha256 ") + 12;
+    const size_t digit = t.find_first_of("abcdef", sha);
+    REQUIRE(digit < sha + 64);
+    t[digit] = static_cast<char>(t[digit] - 'a' + 'A');
+    REQUIRE(!idr::fleet::verify_manifest(t, key, &why));
+    CHECK(why == "malformed manifest: bad SHA-256 hex");
+  }
   SECTION("signing refuses inconsistent fields and a public key") {
     ListManifest bad = sample_manifest();
     bad.base = 5;  // a delta must continue version - 1

@@ -9,6 +9,7 @@
 #include <openssl/pem.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -36,23 +37,14 @@ std::string openssl_error() {
   return buf;
 }
 
+// Lowercase hex digits only (the manifest is strict text: one spelling of each value), at
+// least one byte, decoded by the library's one decoder.
 bool unhex(const std::string& s, std::vector<unsigned char>& out) {
-  if (s.empty() || s.size() % 2 != 0) return false;
-  out.clear();
-  for (size_t i = 0; i < s.size(); i += 2) {
-    int v = 0;
-    for (size_t j = i; j < i + 2; ++j) {
-      const char c = s[j];
-      v <<= 4;
-      if (c >= '0' && c <= '9')
-        v |= c - '0';
-      else if (c >= 'a' && c <= 'f')
-        v |= c - 'a' + 10;
-      else
-        return false;
-    }
-    out.push_back(static_cast<unsigned char>(v));
-  }
+  if (s.empty() || std::any_of(s.begin(), s.end(), [](char c) { return c >= 'A' && c <= 'F'; }))
+    return false;
+  auto bytes = detail::from_hex(s);
+  if (!bytes) return false;
+  out.assign(bytes->begin(), bytes->end());
   return true;
 }
 
