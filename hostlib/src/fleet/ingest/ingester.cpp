@@ -24,6 +24,7 @@
 #include "idr/verify.h"
 #include "jetstream.h"
 #include "list_distribution.h"
+#include "list_follow.h"
 #include "list_manifest.h"
 #include "pg_array.h"
 #include "pg_errors.h"
@@ -337,21 +338,13 @@ struct Ingester::Impl {
   };
   std::vector<std::unique_ptr<Worker>> workers;
 
-  std::vector<std::unique_ptr<BlocklistHolder>> lists;  // the detector's lists point here
+  std::vector<std::shared_ptr<BlocklistHolder>> lists;  // the detector's lists point here
   std::unique_ptr<Detector> detector;
 
-  // A followed list (FollowedLists): its follower on a NATS connection of its own, the
-  // holder the detections read, the thread that follows while run() runs.
-  struct Follower {
-    std::string name;
-    BlocklistHolder* holder = nullptr;
-    std::unique_ptr<JetStream> link;
-    std::unique_ptr<ListFollower> follower;
-    std::thread thread;
-  };
+  // The followed lists (FollowedLists), each feeding its holder in `lists` from a thread of
+  // its own while run() runs (list_follow.h: the same follower a gate runs).
   std::unique_ptr<ListKey> anchor;  // the authority's public key, the followers' trust anchor
-  std::vector<std::unique_ptr<Follower>> followers;
-  std::atomic<bool> followers_stop{false};
+  std::vector<std::unique_ptr<FollowedList>> followers;
   // Committed alerts may be unpublished (a crash after COMMIT, NATS away): publish first thing.
   std::atomic<bool> alerts_pending{true};
 
@@ -381,74 +374,29 @@ struct Ingester::Impl {
 
   // Sets up the follower of list `name` feeding `holder`, brings the list up to the
   // published version once and loads the version in force.
-  Result<void> follow(const std::string& name, BlocklistHolder* holder, std::string* why) {
-    auto f = std::make_unique<Follower>();
-    f->name = name;
-    f->holder = holder;
-    auto js = JetStream::connect(server_list(options.servers), 5000, why);
-    if (!js) return js.error();
-    f->link = std::make_unique<JetStream>(std::move(*js));
-    FollowOptions fo;
+  Result<void> follow(const std::string& name, std::shared_ptr<BlocklistHolder> holder,
+                      std::string* why) {
+    FollowedListOptions fo;
+    fo.servers = options.servers;
+    fo.connect.timeout_ms = 5000;
     fo.list = name;
     fo.dir = options.follow.dir;
     fo.gate = options.follow.gate;
     fo.replicas = options.replicas;
-    // Each version in place goes to the detections at once (BlocklistHolder swaps it under
-    // its lock; a worker's lookup holds the list it took). One the holder cannot load is
-    // refused by the follower (the list in force stays, the version reported with it, and
-    // the next sync tries again): the version reported is the one the detections use.
-    fo.on_applied = [this, raw = f.get()](const std::string& path, const ListManifest& m,
-                                          std::string* failed) -> Result<void> {
-      auto loaded = raw->holder->reload(path, failed);
-      if (loaded)
-        tell(raw->name, "version " + std::to_string(m.version) + " applied (" +
-                            std::to_string(m.list_entries) + " entries)");
-      return loaded;
-    };
-    f->follower = std::make_unique<ListFollower>(*f->link, *anchor, fo);
-    std::string refused;
-    auto st = f->follower->sync(&refused);
-    if (!st || !refused.empty()) tell(name, refused);
-    // The version in force before this start (none applied by the sync): loaded, or no start
-    // (the follower would report a version the detections do not use).
-    const uint64_t version = f->follower->state().version;
-    if (!holder->current() && version > 0) {
-      std::string failed;
-      if (!holder->reload(f->follower->list_path(), &failed)) {
-        if (why)
-          *why = "list " + name + ": version " + std::to_string(version) + " in force in " +
-                 options.follow.dir + " but not loaded: " + failed;
-        return Error::Io;
-      }
-    }
-    followers.push_back(std::move(f));
+    fo.poll_ms = options.follow.poll_ms;
+    fo.on_event = [this, name](const std::string& what) { tell(name, what); };
+    auto f = FollowedList::open(*anchor, fo, std::move(holder), why);
+    if (!f) return f.error();
+    followers.push_back(std::move(*f));
     return {};
   }
 
-  // Each follower on its thread until stop_following(); a follower that fails (the cluster
-  // away) starts again after the poll interval.
   void start_following() {
-    for (auto& f : followers) {
-      Follower* raw = f.get();
-      f->thread = std::thread([this, raw] {
-        const int64_t poll = options.follow.poll_ms;
-        while (!followers_stop.load()) {
-          std::string failed;
-          auto r = raw->follower->run(
-              followers_stop, poll, [&](const std::string& e) { tell(raw->name, e); }, &failed);
-          if (r) continue;
-          tell(raw->name, failed);
-          for (int64_t slept = 0; slept < poll && !followers_stop.load(); slept += 50)
-            std::this_thread::sleep_for(50ms);
-        }
-      });
-    }
+    for (auto& f : followers) f->start();
   }
 
   void stop_following() {
-    followers_stop = true;
-    for (auto& f : followers)
-      if (f->thread.joinable()) f->thread.join();
+    for (auto& f : followers) f->stop();
   }
 
   Result<PGconn*> connect_pg(std::string* why) const {
@@ -891,7 +839,7 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
   DetectConfig detect_config;
   detect_config.max_kmh = options.max_kmh;
   for (const auto& l : options.lists) {
-    impl->lists.push_back(std::make_unique<BlocklistHolder>());
+    impl->lists.push_back(std::make_shared<BlocklistHolder>());
     std::string failed;
     if (!impl->lists.back()->reload(l.path, &failed)) {
       if (why) *why = "list " + l.name + " (" + l.path + "): " + failed;
@@ -900,7 +848,7 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
     detect_config.lists.emplace_back(l.name, impl->lists.back().get());
   }
   for (const auto& name : options.follow.names) {  // loaded below, once followed
-    impl->lists.push_back(std::make_unique<BlocklistHolder>());
+    impl->lists.push_back(std::make_shared<BlocklistHolder>());
     detect_config.lists.emplace_back(name, impl->lists.back().get());
   }
   impl->detector = std::make_unique<Detector>(std::move(detect_config));
@@ -946,7 +894,7 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
     impl->anchor = std::make_unique<ListKey>(std::move(*anchor));
     const size_t first = impl->lists.size() - options.follow.names.size();
     for (size_t i = 0; i < options.follow.names.size(); ++i) {
-      auto followed = impl->follow(options.follow.names[i], impl->lists[first + i].get(), why);
+      auto followed = impl->follow(options.follow.names[i], impl->lists[first + i], why);
       if (!followed) return followed.error();
     }
   }
