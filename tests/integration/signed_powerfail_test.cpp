@@ -429,3 +429,34 @@ TEST_CASE("signed read: a TRNG stuck on one value leaves no salt guessable or re
   CHECK(disclosed > 3 * 10);
   CHECK(salts.size() == disclosed);
 }
+
+// What no hedge can save: a key made from a TRNG stuck on one output is the same for every
+// reader it happens to (anyone can make it too), and a challenge drawn from one repeats, so an
+// Authorized command seen once is good again. The reader refuses both (SW3 24) rather than go
+// on: its TRNG answers two draws alike.
+TEST_CASE("provisioning: a TRNG stuck on one value makes no key and no challenge") {
+  sim::FlashModel model(4096, 8);
+  ModelFlash flash(model);
+  FakeCard card;
+  StillClock clock;
+  {
+    StickingRng stuck(33);
+    stuck.stuck = true;
+    Firmware fw(flash, stuck, card, clock);
+    CHECK(fw.call(ext::Op::ProvisionKey, Bytes(16, 3)).first == hostlink::sw3::kUnrecognizedError);
+    CHECK(fw.identity.state() == crypto::IdentityState::Factory);
+  }
+  StickingRng rng(34);
+  Firmware fw(flash, rng, card, clock);
+  const auto key = fw.call(ext::Op::ProvisionKey, Bytes(16, 3));
+  REQUIRE(key.first == hostlink::sw3::kOk);
+  TestCa& ca = TestCa::instance();
+  const Bytes ca_pub = ca.public_key();
+  const Bytes chain = chain_cbor({ca.certify(key.second.data(), "CN=IDR-STUCK"),
+                                  ca.certify(ca_pub.data(), "CN=idr test CA", 1)});
+  REQUIRE(fw.call(ext::Op::ProvisionCerts, chain).first == hostlink::sw3::kOk);
+  REQUIRE(fw.call(ext::Op::AuthChallenge, {}).first == hostlink::sw3::kOk);
+  rng.stuck = true;
+  CHECK(fw.call(ext::Op::AuthChallenge, {}).first == hostlink::sw3::kUnrecognizedError);
+  CHECK(fw.call(ext::Op::AuthChallenge, {}).first == hostlink::sw3::kUnrecognizedError);
+}

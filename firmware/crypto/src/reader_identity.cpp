@@ -71,10 +71,27 @@ Status ReaderIdentity::proof_of_possession(const uint8_t (&public_key)[kPublicKe
   return sha256(parts, 4, digest);
 }
 
+Status ReaderIdentity::trng_alive() {
+  uint8_t a[16];
+  uint8_t b[16];
+  Status s = rng_.fill(a, sizeof(a));
+  if (s == Status::Ok) s = rng_.fill(b, sizeof(b));
+  const bool same = s == Status::Ok && equal_ct(a, b, sizeof(a));
+  wipe(a, sizeof(a));
+  wipe(b, sizeof(b));
+  if (s != Status::Ok) return s;
+  return same ? Status::Io : Status::Ok;
+}
+
 Status ReaderIdentity::provision(const uint8_t (&challenge)[kChallengeSize],
                                  uint8_t (&signature)[kSignatureSize]) {
   Status s = ensure_loaded();
   if (s != Status::Ok) return s;
+  // A key is made only in Factory: never from a TRNG stuck on one output.
+  if (keys_->state() == IdentityState::Factory) {
+    s = trng_alive();
+    if (s != Status::Ok) return s;
+  }
   s = keys_->provision(group_, rng_);
   if (s != Status::Ok) {
     if (s != Status::Unauthorized && s != Status::StorageFault)
@@ -93,6 +110,10 @@ Status ReaderIdentity::provision_new_key(const uint8_t (&challenge)[kChallengeSi
                                          uint8_t (&signature)[kSignatureSize]) {
   Status s = ensure_loaded();
   if (s != Status::Ok) return s;
+  if (keys_->state() == IdentityState::Provisioned) {
+    s = trng_alive();  // never a new key from a TRNG stuck on one output
+    if (s != Status::Ok) return s;
+  }
   s = keys_->rekey(group_, rng_);
   if (s != Status::Ok) {
     if (s != Status::Unauthorized && s != Status::StorageFault) loaded_ = false;
@@ -120,7 +141,9 @@ Status ReaderIdentity::new_challenge(uint8_t (&challenge)[kChallengeSize]) {
   if (s != Status::Ok) return s;
   if (state() == IdentityState::Fault) return Status::StorageFault;
   if (state() != IdentityState::Provisioned) return Status::Unauthorized;
-  if (rng_.fill(challenge_, kChallengeSize) != Status::Ok) {
+  // A challenge from a TRNG stuck on one output would repeat, and an authorisation seen once
+  // would be good again.
+  if (trng_alive() != Status::Ok || rng_.fill(challenge_, kChallengeSize) != Status::Ok) {
     drop_challenge();
     return Status::Io;
   }

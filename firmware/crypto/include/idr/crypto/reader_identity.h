@@ -89,11 +89,12 @@ class ReaderIdentity {
 
   // ProvisionKey (unauthorised): Factory generates the key, Keyed keeps it; then signs
   // SHA-256("idr-provision" || serial || challenge || public key). Unauthorized once
-  // Provisioned, StorageFault in Fault.
+  // Provisioned, StorageFault in Fault, Io when the TRNG is stuck (trng_alive) in Factory.
   [[nodiscard]] Status provision(const uint8_t (&challenge)[kChallengeSize],
                                  uint8_t (&signature)[kSignatureSize]);
   // ProvisionKey after authorize(): a new key waits in the other slot; `public_key` and the
-  // proof of possession are the new key's (signed by it, over the serial it will have).
+  // proof of possession are the new key's (signed by it, over the serial it will have). Io
+  // when the TRNG is stuck (trng_alive).
   [[nodiscard]] Status provision_new_key(const uint8_t (&challenge)[kChallengeSize],
                                          uint8_t (&public_key)[kPublicKeySize],
                                          uint8_t (&signature)[kSignatureSize]);
@@ -101,7 +102,7 @@ class ReaderIdentity {
   [[nodiscard]] Status store_chain(ByteView cbor_chain, bool authorized);
 
   // A fresh authorisation challenge (Provisioned only; Unauthorized before, StorageFault in
-  // Fault). Replaces any earlier one.
+  // Fault, Io when the TRNG fails or is stuck: trng_alive). Replaces any earlier one.
   [[nodiscard]] Status new_challenge(uint8_t (&challenge)[kChallengeSize]);
   // Checks the CA's signature over the outstanding challenge for `op` with `data` (the
   // command's DATA). The challenge is consumed whatever the outcome. Ok or Unauthorized.
@@ -161,6 +162,11 @@ class ReaderIdentity {
 
  private:
   [[nodiscard]] Status ensure_loaded();
+  // Io when two 16-byte TRNG draws are equal (probability 2^-128 for a working TRNG): a TRNG
+  // stuck on one output. Checked before a key or a challenge is drawn, which no hedge can
+  // protect (a key from it is anyone's; a challenge from it repeats). It does not catch a
+  // TRNG that repeats a whole stream after a restart.
+  [[nodiscard]] Status trng_alive();
   void derive_serial();
   [[nodiscard]] Status proof_of_possession(const uint8_t (&public_key)[kPublicKeySize],
                                            const uint8_t (&challenge)[kChallengeSize],

@@ -15,6 +15,8 @@
 //   SAM id unreadable, self-test failed                                        60
 //   RNG failed (salts)                                                         47
 //   counter journal / flash / signing failure                                  24
+//   a TRNG that answers two draws alike: ProvisionKey making a key,
+//   AuthChallenge (ReaderIdentity::trng_alive)                                24
 //   CertChain when none is stored: OK with an empty array (0x80)
 //
 // ProvisionKey that makes the reader's first key also fills the ECDSA nonce pool (which
