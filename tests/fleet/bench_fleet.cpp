@@ -466,7 +466,7 @@ int main(int argc, char** argv) {
         "%d distinct cards\n",
         records, readers, bytes / files.size(), make_s, cards);
     std::printf(
-        "cluster: 3 nats-server nodes, stream R3 file storage (leader %s), consumer R3 (leader "
+        "cluster: 3 nats-server nodes, stream R3 file storage (leader %s), consumer R1 memory (on "
         "%s), the publisher on %s; PostgreSQL 15 local\n",
         leaders.first.c_str(), leaders.second.c_str(), publisher_on.c_str());
     std::printf("ingester: %d workers, batch %d; verify_record on each worker\n", workers, batch);

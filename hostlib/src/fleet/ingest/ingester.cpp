@@ -10,6 +10,7 @@
 #include <ctime>
 #include <deque>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -146,6 +147,13 @@ const char* const kStoreBatch =
     "$5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
 constexpr int kStoreBatchParams = 16;
 
+// A worker's claim, in its batch's transaction (DESIGN 13): every stream sequence up to $3 is
+// committed by an ingester on durable $1. Claims only rise.
+const char* const kClaim =
+    "INSERT INTO ingest_progress(durable, worker, low_seq) VALUES($1, $2, $3)"
+    " ON CONFLICT (durable, worker) DO UPDATE SET low_seq = excluded.low_seq"
+    " WHERE ingest_progress.low_seq < excluded.low_seq";
+
 // The detections' options (ingester.h): list names unique, of [a-z0-9-] (they name alert
 // subjects), a followed list's a published list's (1..32), with the authority's key, a
 // directory and a gate name; speed limit positive, sites PROVINCE.SITE with coordinates in
@@ -212,6 +220,11 @@ std::string create_schema(PGconn* conn) {
       "  counter_advanced boolean NOT NULL, stream_seq bigint NOT NULL, signed bytea NOT NULL,"
       "  PRIMARY KEY(day, id)) PARTITION BY RANGE (day);"
       "CREATE INDEX IF NOT EXISTS records_id_number ON records(id_number);"
+      // The consumer's progress (DESIGN 13): each worker's last claim that every stream
+      // sequence up to low_seq was committed by an ingester on this durable, written in the
+      // transaction that made it true; the durable's watermark is the highest claim.
+      "CREATE TABLE IF NOT EXISTS ingest_progress(durable text NOT NULL, worker int NOT NULL,"
+      "  low_seq bigint NOT NULL, PRIMARY KEY(durable, worker));"
       "CREATE INDEX IF NOT EXISTS records_chip_uid ON records(chip_uid);"
       // A rejected message is kept once: its bytes' SHA-256 is unique (a redelivery or a
       // republication of the same bytes adds no row).
@@ -330,6 +343,7 @@ struct Ingester::Impl {
     std::condition_variable cv;
     std::deque<Item> queue;
     std::vector<Item*> taken;  // the batch in process(), until its Ack or Nak (under mutex)
+    int index = 0;             // its row of ingest_progress
     PGconn* conn = nullptr;
     std::set<std::string> days;  // partitions known to exist
     std::thread thread;
@@ -347,6 +361,18 @@ struct Ingester::Impl {
   std::vector<std::unique_ptr<FollowedList>> followers;
   // Committed alerts may be unpublished (a crash after COMMIT, NATS away): publish first thing.
   std::atomic<bool> alerts_pending{true};
+
+  // The consumer's progress (DESIGN 13). Under progress_mutex: the stream sequences taken and
+  // not committed yet (a message delivered twice counts twice) and the highest sequence the
+  // consumers this ingester made delivered; every sequence up to it that is not taken was
+  // committed, because each consumer starts above it and its deliveries are checked to
+  // arrive without a gap (next_delivery, the fetch loop's).
+  std::mutex progress_mutex;
+  std::map<uint64_t, int> outstanding;
+  uint64_t max_delivered = 0;
+  uint64_t next_delivery = 1;
+  // Holds the durable's advisory lock (one ingester per durable) and writes the last claim.
+  PGconn* lock_conn = nullptr;
 
   std::atomic<bool> stop{false};
   std::atomic<bool> workers_stop{false};
@@ -366,6 +392,7 @@ struct Ingester::Impl {
     link.reset();
     for (auto& w : workers)
       if (w->conn) PQfinish(w->conn);
+    if (lock_conn) PQfinish(lock_conn);
   }
 
   void tell(const std::string& list, const std::string& what) const {
@@ -415,9 +442,89 @@ struct Ingester::Impl {
                                           kTexts, kTexts,  kTexts, kTexts,  kInt8s, kInt8s,
                                           kInt8s, kByteas, kTexts, kTexts};
     PgResult r(PQprepare(c, "store_batch", kStoreBatch, kStoreBatchParams, types));
+    PgResult claim(r.status() == PGRES_COMMAND_OK ? PQprepare(c, "claim", kClaim, 3, nullptr)
+                                                  : nullptr);
+    if (claim.r && claim.status() == PGRES_COMMAND_OK) return true;
+    if (why) *why = PQerrorMessage(c);
+    return false;
+  }
+
+  // The highest W such that every stream sequence up to W is committed or among the `n`
+  // messages of `batch` (committed with the claim): just below the first sequence taken and
+  // not among them, else every sequence delivered.
+  uint64_t watermark(const Item* batch, size_t n) {
+    std::vector<uint64_t> mine;
+    mine.reserve(n);
+    for (size_t i = 0; i < n; ++i) mine.push_back(batch[i].stream_seq);
+    std::sort(mine.begin(), mine.end());
+    const std::lock_guard<std::mutex> lock(progress_mutex);
+    for (const auto& [seq, count] : outstanding) {
+      const auto in_batch = std::equal_range(mine.begin(), mine.end(), seq);
+      if (count > in_batch.second - in_batch.first) return seq - 1;
+    }
+    return max_delivered;
+  }
+
+  // Writes `low` as worker `index`'s claim on `c` (in its open transaction, if any).
+  bool claim(PGconn* c, int index, uint64_t low, std::string* why) const {
+    const std::string worker = std::to_string(index), seq = std::to_string(low);
+    const char* values[3] = {options.durable.c_str(), worker.c_str(), seq.c_str()};
+    PgResult r(PQexecPrepared(c, "claim", 3, values, nullptr, nullptr, 0));
     if (r.status() == PGRES_COMMAND_OK) return true;
     if (why) *why = PQerrorMessage(c);
     return false;
+  }
+
+  // The `n` messages of `batch` committed: no longer taken.
+  void settle(const Item* batch, size_t n) {
+    const std::lock_guard<std::mutex> lock(progress_mutex);
+    for (size_t i = 0; i < n; ++i) {
+      const auto at = outstanding.find(batch[i].stream_seq);
+      if (at != outstanding.end() && --at->second == 0) outstanding.erase(at);
+    }
+  }
+
+  // The consumer's configuration (DESIGN 13): a durable pull consumer of every record subject
+  // from stream sequence `start`, explicit acknowledgements, in memory with one replica.
+  void consumer_config(jsConsumerConfig& cc, const std::string& all, uint64_t start) const {
+    jsConsumerConfig_Init(&cc);
+    cc.Durable = options.durable.c_str();
+    cc.FilterSubject = all.c_str();
+    cc.AckPolicy = js_AckExplicit;
+    cc.AckWait = std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_wait).count();
+    cc.MaxAckPending = static_cast<int64_t>(max_in_flight) * 2;
+    cc.MaxDeliver = -1;
+    cc.DeliverPolicy = js_DeliverByStartSequence;
+    cc.OptStartSeq = start;
+    cc.Replicas = 1;
+    cc.MemoryStorage = true;
+  }
+
+  // The consumer (DESIGN 13), made again: deleted (whatever is left of it) and created in
+  // memory with one replica, delivering from just above the highest sequence delivered so
+  // far. Its state is disposable: what it knew is in PostgreSQL (the claims) and in this
+  // ingester (what is taken). Fetch loop only (and open).
+  bool renew_consumer(std::string* why) {
+    uint64_t start = 1;
+    {
+      const std::lock_guard<std::mutex> lock(progress_mutex);
+      start = max_delivered + 1;
+    }
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    (void)js_DeleteConsumer(link->js(), kRecordStream, options.durable.c_str(), nullptr, &jerr);
+    const std::string all = std::string(kRecordSubjectPrefix) + ">";
+    jsConsumerConfig cc;
+    consumer_config(cc, all, start);
+    jsConsumerInfo* ci = nullptr;
+    jerr = static_cast<jsErrCode>(0);
+    const natsStatus s = js_AddConsumer(&ci, link->js(), kRecordStream, &cc, nullptr, &jerr);
+    jsConsumerInfo_Destroy(ci);
+    if (s != NATS_OK) {
+      if (why) *why = js_error("cannot create the consumer", s, jerr);
+      return false;
+    }
+    next_delivery = 1;
+    return true;
   }
 
   bool ensure_partition(Worker& w, const std::string& day, std::string* why) {
@@ -614,12 +721,17 @@ struct Ingester::Impl {
     Tally tally;
     w.alerts.clear();
     Stored done = store(w, batch, n, day, tally, why);
+    // The claim commits with the batch: whatever crashes after, PostgreSQL says where to
+    // resume (DESIGN 13).
+    if (done == Stored::Committed && !claim(w.conn, w.index, watermark(batch, n), why))
+      done = Stored::Failed;
     if (done == Stored::Committed && !commit_ok(w.conn, why)) done = Stored::Failed;
     if (done != Stored::Committed) {
       (void)exec_ok(w.conn, "ROLLBACK", nullptr);
       if (done == Stored::NoPartition) w.days.clear();  // ensure_partition makes it again
       return done;
     }
+    settle(batch, n);
     const int64_t committed = now_ns();
     detector->committed(w.alerts);
     raised = raised || !w.alerts.empty();
@@ -780,15 +892,14 @@ struct Ingester::Impl {
     }
   }
 
-  void route(natsMsg* msg) {
+  // Queues a message for its reader's worker; the fetch loop counted it taken.
+  void route(natsMsg* msg, uint64_t stream_seq) {
     Item it;
     it.msg = msg;
     it.held_since = std::chrono::steady_clock::now();
     const auto* data = reinterpret_cast<const uint8_t*>(natsMsg_GetData(msg));
     it.file.assign(data, data + natsMsg_GetDataLength(msg));
-    jsMsgMetaData* meta = nullptr;
-    if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) it.stream_seq = meta->Sequence.Stream;
-    jsMsgMetaData_Destroy(meta);
+    it.stream_seq = stream_seq;
     const char* published = nullptr;
     if (natsMsgHeader_Get(msg, kPublishedHeader, &published) == NATS_OK && published) {
       char* end = nullptr;
@@ -870,11 +981,44 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
       return Error::Io;
     }
   }
+  // One ingester per durable (DESIGN 13: the claims describe what this process took): a
+  // session advisory lock on the durable's name, held by a connection of its own until the
+  // ingester ends (a killed ingester's is released when PostgreSQL sees its connection go).
+  {
+    auto c = impl->connect_pg(why);
+    if (!c) return c.error();
+    impl->lock_conn = *c;
+    const char* values[1] = {options.durable.c_str()};
+    bool locked = false;
+    for (int tries = 0; !locked && tries < 40; ++tries) {
+      if (tries > 0) std::this_thread::sleep_for(250ms);
+      PgResult r(PQexecParams(*c, "SELECT pg_try_advisory_lock(7414, hashtext($1))", 1, nullptr,
+                              values, nullptr, nullptr, 0));
+      if (r.status() != PGRES_TUPLES_OK) {
+        if (why) *why = std::string("PostgreSQL: ") + PQerrorMessage(*c);
+        return Error::Io;
+      }
+      locked = std::strcmp(PQgetvalue(r.r, 0, 0), "t") == 0;
+    }
+    if (!locked) {
+      if (why)
+        *why = "durable " + options.durable +
+               " is in use by another idr-ingest (its PostgreSQL advisory lock was held for 10 s)";
+      return Error::Io;
+    }
+    // The last claim (run()'s end) goes through this connection.
+    PgResult r(PQprepare(*c, "claim", kClaim, 3, nullptr));
+    if (r.status() != PGRES_COMMAND_OK) {
+      if (why) *why = std::string("PostgreSQL: ") + PQerrorMessage(*c);
+      return Error::Io;
+    }
+  }
   for (int i = 0; i < options.workers; ++i) {
     auto w = std::make_unique<Impl::Worker>();
     auto c = impl->connect_pg(why);
     if (!c) return c.error();
     w->conn = *c;
+    w->index = i;
     if (!impl->prepare(w->conn, why)) return Error::Io;
     impl->workers.push_back(std::move(w));
   }
@@ -899,21 +1043,46 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
     }
   }
   impl->max_in_flight = static_cast<size_t>(options.workers) * options.batch * 4;
+  // Where to resume (DESIGN 13): the highest claim in PostgreSQL, or the consumer's own
+  // acknowledgement floor when it says more (acknowledgements follow commits; a consumer an
+  // older idr-ingest made has no claims beside it). The consumer is then made again from
+  // there: anything a previous ingester took and did not commit comes again at once.
+  uint64_t resume = 0;
+  {
+    const char* values[1] = {options.durable.c_str()};
+    PgResult r(PQexecParams(impl->lock_conn,
+                            "SELECT coalesce(max(low_seq), 0) FROM ingest_progress"
+                            " WHERE durable = $1",
+                            1, nullptr, values, nullptr, nullptr, 0));
+    if (r.status() != PGRES_TUPLES_OK) {
+      if (why) *why = std::string("PostgreSQL: ") + PQerrorMessage(impl->lock_conn);
+      return Error::Io;
+    }
+    resume = std::strtoull(PQgetvalue(r.r, 0, 0), nullptr, 10);
+  }
+  jsConsumerInfo* old = nullptr;
+  if (js_GetConsumerInfo(&old, impl->link->js(), kRecordStream, options.durable.c_str(), nullptr,
+                         nullptr) == NATS_OK)
+    resume = std::max(resume, old->AckFloor.Stream);
+  jsConsumerInfo_Destroy(old);
+  impl->max_delivered = resume;
+  std::string failed;
+  if (retry_transient([&] { return impl->renew_consumer(&failed) ? NATS_OK : NATS_TIMEOUT; },
+                      10000) != NATS_OK) {
+    if (why) *why = failed;
+    return Error::Io;
+  }
   jsSubOptions so;
   jsSubOptions_Init(&so);
   so.Stream = kRecordStream;
-  so.Config.Durable = options.durable.c_str();
-  so.Config.AckPolicy = js_AckExplicit;
-  so.Config.AckWait =
-      std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_wait).count();
-  so.Config.MaxAckPending = static_cast<int64_t>(impl->max_in_flight) * 2;
-  so.Config.MaxDeliver = -1;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
+  so.Consumer = options.durable.c_str();
   const std::string all = std::string(kRecordSubjectPrefix) + ">";
+  impl->consumer_config(so.Config, all, impl->max_delivered + 1);  // libnats compares them
+  jsErrCode jerr = static_cast<jsErrCode>(0);
   const natsStatus s = js_PullSubscribe(&impl->sub, impl->link->js(), all.c_str(),
                                         options.durable.c_str(), nullptr, &so, &jerr);
   if (s != NATS_OK) {
-    if (why) *why = js_error("cannot bind the durable consumer", s, jerr);
+    if (why) *why = js_error("cannot bind the consumer", s, jerr);
     return Error::Io;
   }
   return Ingester(std::move(impl));
@@ -930,6 +1099,8 @@ Result<void> Ingester::run(std::string* why) {
   // message is told at the latest half-way through its ack wait.
   const auto keep_older = m.options.ack_wait / 3;
   auto kept = std::chrono::steady_clock::now();
+  const auto never = std::chrono::steady_clock::time_point::min();
+  auto quiet_since = never, checked = never;
   while (!m.stop.load()) {
     if (std::chrono::steady_clock::now() - kept >= keep_older / 2) {
       m.keep_held(keep_older);
@@ -956,15 +1127,49 @@ Result<void> Ingester::run(std::string* why) {
     const natsStatus s = natsSubscription_Fetch(&list, m.sub, fetch, 500, &jerr);
     if (s != NATS_OK) {
       natsMsgList_Destroy(&list);
+      // Nothing for a while: the consumer may be gone (its node down or restarted, the
+      // cluster restarted; DESIGN 13). Asked every 2 s, and made again when it does not answer.
+      const auto now = std::chrono::steady_clock::now();
+      if (quiet_since == never) quiet_since = now;
+      if (now - quiet_since >= 2s && now - checked >= 2s) {
+        checked = now;
+        jsConsumerInfo* ci = nullptr;
+        const natsStatus info = js_GetConsumerInfo(&ci, m.link->js(), kRecordStream,
+                                                   m.options.durable.c_str(), nullptr, nullptr);
+        jsConsumerInfo_Destroy(ci);
+        if (info != NATS_OK) (void)m.renew_consumer(nullptr);
+      }
       if (s != NATS_TIMEOUT) std::this_thread::sleep_for(200ms);  // a node away: reconnecting
       continue;
     }
-    {
-      const std::lock_guard<std::mutex> lock(m.flow_mutex);
-      m.in_flight += static_cast<size_t>(list.Count);
-    }
+    quiet_since = never;
     for (int i = 0; i < list.Count; ++i) {
-      m.route(list.Msgs[i]);
+      natsMsg* msg = list.Msgs[i];
+      jsMsgMetaData* meta = nullptr;
+      uint64_t delivery = 0, seq = 0;
+      if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
+        delivery = meta->Sequence.Consumer;
+        seq = meta->Sequence.Stream;
+      }
+      jsMsgMetaData_Destroy(meta);
+      if (delivery != m.next_delivery || seq == 0) {
+        // A delivery missed (lost on a reconnection, a consumer that restarted empty or was
+        // replaced): what follows is dropped unacknowledged and the consumer made again above
+        // the last sequence received, so nothing is skipped (DESIGN 13).
+        (void)m.renew_consumer(nullptr);
+        break;
+      }
+      ++m.next_delivery;
+      {
+        const std::lock_guard<std::mutex> lock(m.progress_mutex);
+        ++m.outstanding[seq];
+        m.max_delivered = std::max(m.max_delivered, seq);
+      }
+      {
+        const std::lock_guard<std::mutex> lock(m.flow_mutex);
+        ++m.in_flight;
+      }
+      m.route(msg, seq);
       list.Msgs[i] = nullptr;  // the worker owns it now
     }
     natsMsgList_Destroy(&list);
@@ -977,6 +1182,8 @@ Result<void> Ingester::run(std::string* why) {
   m.stop_following();
   // Acknowledgements are sent asynchronously: flush them before the connection goes.
   (void)natsConnection_FlushTimeout(m.link->nc(), 5000);
+  // The last claim: what the workers committed last (a next start resumes there).
+  (void)m.claim(m.lock_conn, 0, m.watermark(nullptr, 0), nullptr);
   // Alerts a failed publish left behind: one more try (else the next ingester sends them).
   if (m.alerts_pending.load() && !m.workers.empty()) {
     const size_t n = m.publish_alerts(*m.workers[0], false);
