@@ -457,6 +457,8 @@ int main(int argc, char** argv) {
     const int64_t rows = pg_count(pg, "SELECT count(*) FROM records");
     const int64_t keys_stored =
         pg_count(pg, "SELECT count(DISTINCT (reader_serial, counter)) FROM records");
+    // The transactions that stored them (each row's inserting transaction id).
+    const int64_t commits = pg_count(pg, "SELECT count(DISTINCT xmin::text) FROM records");
     const double seconds = static_cast<double>(last_commit - ingest_start) / 1e9;
     const double rate = records / seconds;
     size_t bytes = 0;
@@ -484,11 +486,12 @@ int main(int argc, char** argv) {
                 preload ? "ingester's start" : "first publish", cpu.c_str());
     std::printf("publish-to-commit latency: p50 %.1f ms, p99 %.1f ms (includes the backlog)\n",
                 s.p50_ms, s.p99_ms);
-    std::printf("stored %llu, duplicates %llu, rejected %llu; rows %lld, distinct keys %lld\n",
-                static_cast<unsigned long long>(s.stored),
-                static_cast<unsigned long long>(s.duplicates),
-                static_cast<unsigned long long>(s.rejected), static_cast<long long>(rows),
-                static_cast<long long>(keys_stored));
+    std::printf(
+        "stored %llu, duplicates %llu, rejected %llu; rows %lld, distinct keys %lld, in %lld "
+        "transactions\n",
+        static_cast<unsigned long long>(s.stored), static_cast<unsigned long long>(s.duplicates),
+        static_cast<unsigned long long>(s.rejected), static_cast<long long>(rows),
+        static_cast<long long>(keys_stored), static_cast<long long>(commits));
     std::vector<int64_t> to_alert = ingester->read_to_alert_us();
     std::sort(to_alert.begin(), to_alert.end());
     auto pct = [&](size_t p) {

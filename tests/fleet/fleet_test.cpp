@@ -636,6 +636,61 @@ TEST_CASE("records held past the ack wait while the store is blocked are not del
   CHECK(ingest.stop().rfind("stored 3; duplicates 0; rejected 0;", 0) == 0);
 }
 
+// The consumer's state is disposable (DESIGN 13): where to resume is the claims committed in
+// PostgreSQL with the records. A consumer deleted under the running ingester is made again
+// above what it delivered; a restarted ingester makes it again from the claims; a second
+// ingester on the same durable is refused while the first holds it.
+TEST_CASE("the ingester's consumer is made again from PostgreSQL's claims and nothing is lost") {
+  FleetFixture f;
+  const std::string& pg = f.pg;
+  const std::string subject = "idr.rec.hebei.gate-3";
+  auto publish = [&](uint64_t from, uint64_t to) {
+    for (uint64_t counter = from; counter <= to; ++counter)
+      publish_raw(f.engines, subject, f.readers.sign_named(1, counter, u"张三丰"),
+                  "c" + std::to_string(counter));
+  };
+  auto rows = [&] { return pg_count(pg, "SELECT count(*) FROM records"); };
+  auto claim = [&] {
+    return pg_value(pg, "SELECT max(low_seq) FROM ingest_progress WHERE durable = 'idr-ingest'");
+  };
+  auto ingest = std::make_unique<Ingest>(f.engines, std::vector<std::string>{f.readers.root});
+  publish(1, 3);
+  wait_until([&] { return rows() == 3 && all_acknowledged(f.engines); }, "the first records");
+  CHECK(claim() == "3");
+
+  // Another ingester on the durable: refused, saying why.
+  TempDir dir("idr-fleet-test");
+  const std::string err = dir.path + "/stderr";
+  idr::tool::SpawnOptions o;
+  o.stderr_file = err;
+  idr::tool::ChildProcess second(
+      {IDR_INGEST_EXE, "--nats", f.engines.nats_urls(), "--pg", pg, "--trust", f.readers.root}, o);
+  CHECK(second.wait() == 2);
+  std::ifstream in(err);
+  const std::string said((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(said.find("durable idr-ingest is in use by another idr-ingest") != std::string::npos);
+
+  // The consumer deleted under the running ingester: made again, the next records arrive.
+  {
+    auto link = idr::fleet::JetStream::connect(servers(f.engines), idr::fleet::NatsConnect{});
+    REQUIRE(link);
+    REQUIRE(js_DeleteConsumer(link->js(), idr::fleet::kRecordStream, "idr-ingest", nullptr,
+                              nullptr) == NATS_OK);
+  }
+  publish(4, 6);
+  wait_until([&] { return rows() == 6 && all_acknowledged(f.engines); }, "records after deletion");
+  CHECK(ingest->stop().rfind("stored 6; duplicates 0; rejected 0;", 0) == 0);
+  CHECK(claim() == "6");
+
+  // Published while no ingester runs: the next one resumes above the claim.
+  publish(7, 8);
+  ingest = std::make_unique<Ingest>(f.engines, std::vector<std::string>{f.readers.root});
+  wait_until([&] { return rows() == 8 && all_acknowledged(f.engines); }, "records after restart");
+  CHECK(ingest->stop().rfind("stored 2; duplicates 0; rejected 0;", 0) == 0);
+  CHECK(claim() == "8");
+  CHECK(pg_count(pg, "SELECT count(DISTINCT counter) FROM records") == 8);
+}
+
 TEST_CASE("idr-ingest raises each detection's alert once with its record and publishes it") {
   FleetFixture f;
   const std::string& pg = f.pg;

@@ -370,6 +370,14 @@ struct Ingester::Impl {
   std::mutex progress_mutex;
   std::map<uint64_t, int> outstanding;
   uint64_t max_delivered = 0;
+  // Messages committed and not yet acknowledged, by stream sequence, with when they were last
+  // told in progress: the consumer acknowledges all (AckAll), so one acknowledgement of the
+  // highest at or below the watermark covers every one below it.
+  struct Unacked {
+    natsMsg* msg;
+    std::chrono::steady_clock::time_point held_since;
+  };
+  std::map<uint64_t, Unacked> unacked;
   uint64_t next_delivery = 1;
   // Holds the durable's advisory lock (one ingester per durable) and writes the last claim.
   PGconn* lock_conn = nullptr;
@@ -393,6 +401,7 @@ struct Ingester::Impl {
     for (auto& w : workers)
       if (w->conn) PQfinish(w->conn);
     if (lock_conn) PQfinish(lock_conn);
+    for (auto& u : unacked) natsMsg_Destroy(u.second.msg);
   }
 
   void tell(const std::string& list, const std::string& what) const {
@@ -458,6 +467,9 @@ struct Ingester::Impl {
     for (size_t i = 0; i < n; ++i) mine.push_back(batch[i].stream_seq);
     std::sort(mine.begin(), mine.end());
     const std::lock_guard<std::mutex> lock(progress_mutex);
+    return watermark_locked(mine);
+  }
+  uint64_t watermark_locked(const std::vector<uint64_t>& mine) const {
     for (const auto& [seq, count] : outstanding) {
       const auto in_batch = std::equal_range(mine.begin(), mine.end(), seq);
       if (count > in_batch.second - in_batch.first) return seq - 1;
@@ -490,7 +502,7 @@ struct Ingester::Impl {
     jsConsumerConfig_Init(&cc);
     cc.Durable = options.durable.c_str();
     cc.FilterSubject = all.c_str();
-    cc.AckPolicy = js_AckExplicit;
+    cc.AckPolicy = js_AckAll;
     cc.AckWait = std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_wait).count();
     cc.MaxAckPending = static_cast<int64_t>(max_in_flight) * 2;
     cc.MaxDeliver = -1;
@@ -808,7 +820,7 @@ struct Ingester::Impl {
       }
       if (next < batch.size()) continue;
       release(w);
-      for (auto& it : batch) (void)natsMsg_Ack(it.msg, nullptr);
+      acknowledge(batch);
       const size_t published = publish_alerts(w, raised);
       const std::lock_guard<std::mutex> lock(stats_mutex);
       counts.alerts_published += published;
@@ -835,16 +847,43 @@ struct Ingester::Impl {
   // rejected twice). Messages held a short time cost nothing.
   void keep_held(std::chrono::steady_clock::duration older) {
     const auto now = std::chrono::steady_clock::now();
-    const auto keep = [&](Item& it) {
-      if (now - it.held_since < older) return;
-      (void)natsMsg_InProgress(it.msg, nullptr);
-      it.held_since = now;
+    const auto keep = [&](natsMsg* msg, std::chrono::steady_clock::time_point& held_since) {
+      if (now - held_since < older) return;
+      (void)natsMsg_InProgress(msg, nullptr);
+      held_since = now;
     };
     for (auto& w : workers) {
       const std::lock_guard<std::mutex> lock(w->mutex);
-      for (auto& it : w->queue) keep(it);
-      for (Item* it : w->taken) keep(*it);
+      for (auto& it : w->queue) keep(it.msg, it.held_since);
+      for (Item* it : w->taken) keep(it->msg, it->held_since);
     }
+    const std::lock_guard<std::mutex> lock(progress_mutex);
+    for (auto& u : unacked) keep(u.second.msg, u.second.held_since);
+  }
+
+  // A committed batch's messages join those waiting for their acknowledgement; the highest
+  // at or below the watermark is acknowledged (AckAll: every message below it too, all of them
+  // committed), and those it covered are let go. What is above waits for the commits below it.
+  void acknowledge(std::vector<Item>& batch) {
+    std::vector<natsMsg*> done;
+    natsMsg* ack = nullptr;
+    {
+      const std::lock_guard<std::mutex> lock(progress_mutex);
+      for (auto& it : batch) {
+        // A second delivery of a sequence already waiting is let go: one is enough.
+        if (!unacked.emplace(it.stream_seq, Unacked{it.msg, it.held_since}).second)
+          done.push_back(it.msg);
+        it.msg = nullptr;
+      }
+      const auto end = unacked.upper_bound(watermark_locked({}));
+      if (end != unacked.begin()) {
+        ack = std::prev(end)->second.msg;
+        for (auto u = unacked.begin(); u != end; ++u) done.push_back(u->second.msg);
+        unacked.erase(unacked.begin(), end);
+      }
+    }
+    if (ack) (void)natsMsg_Ack(ack, nullptr);
+    for (natsMsg* m : done) natsMsg_Destroy(m);
   }
 
   // After a COMMIT that raised alerts (or while earlier ones wait): publishes every committed,
@@ -1099,8 +1138,8 @@ Result<void> Ingester::run(std::string* why) {
   // message is told at the latest half-way through its ack wait.
   const auto keep_older = m.options.ack_wait / 3;
   auto kept = std::chrono::steady_clock::now();
-  const auto never = std::chrono::steady_clock::time_point::min();
-  auto quiet_since = never, checked = never;
+  bool quiet = false;  // since quiet_since, no message
+  auto quiet_since = kept, checked = kept;
   while (!m.stop.load()) {
     if (std::chrono::steady_clock::now() - kept >= keep_older / 2) {
       m.keep_held(keep_older);
@@ -1130,7 +1169,8 @@ Result<void> Ingester::run(std::string* why) {
       // Nothing for a while: the consumer may be gone (its node down or restarted, the
       // cluster restarted; DESIGN 13). Asked every 2 s, and made again when it does not answer.
       const auto now = std::chrono::steady_clock::now();
-      if (quiet_since == never) quiet_since = now;
+      if (!quiet) quiet_since = now;
+      quiet = true;
       if (now - quiet_since >= 2s && now - checked >= 2s) {
         checked = now;
         jsConsumerInfo* ci = nullptr;
@@ -1142,7 +1182,7 @@ Result<void> Ingester::run(std::string* why) {
       if (s != NATS_TIMEOUT) std::this_thread::sleep_for(200ms);  // a node away: reconnecting
       continue;
     }
-    quiet_since = never;
+    quiet = false;
     for (int i = 0; i < list.Count; ++i) {
       natsMsg* msg = list.Msgs[i];
       jsMsgMetaData* meta = nullptr;
