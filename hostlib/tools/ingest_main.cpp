@@ -1,7 +1,7 @@
 // idr-ingest: the fleet layer's ingester service (DESIGN 13). Takes signed reads from the
-// JetStream record stream (durable pull consumer), verifies each again and stores it in
-// PostgreSQL, acknowledging only after the commit; runs until SIGTERM or SIGINT, then
-// finishes what it took and prints its figures.
+// JetStream record stream (pull consumer resumed from its progress in PostgreSQL), verifies each
+// again and stores it in PostgreSQL, acknowledging only after the commit; runs until SIGTERM or
+// SIGINT, then finishes what it took and prints its figures.
 #include <signal.h>
 
 #include <CLI/CLI.hpp>
@@ -71,7 +71,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_option("--batch", o.batch, "records per fetch and per transaction")
       ->check(CLI::Range(1, 1024));
-  app.add_option("--durable", o.durable, "the durable consumer's name");
+  app.add_option("--durable", o.durable,
+                 "the consumer's name, and its progress's in PostgreSQL (one idr-ingest per "
+                 "name: another waits 10 s for it, then exits 2)");
   app.add_option("--replicas", o.replicas, "the stream's copies when this creates it")
       ->check(CLI::Range(1, 5));
   app.add_option("--ack-wait-ms", ack_wait_ms, "redelivery after this without acknowledgement")

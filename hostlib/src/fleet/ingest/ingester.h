@@ -1,6 +1,12 @@
 #pragma once
-// idr-ingest's core (DESIGN 13): a durable pull consumer on the record stream, N workers that
-// verify every record again and store it in PostgreSQL, acknowledging only after the commit.
+// idr-ingest's core (DESIGN 13): a pull consumer on the record stream, N workers that verify
+// every record again and store it in PostgreSQL, acknowledging only after the commit.
+//
+// Progress: the consumer's state is disposable (in memory, one replica). Each batch's
+// transaction writes a claim in ingest_progress (every stream sequence up to it committed);
+// the consumer is made again from the highest claim at every start and whenever it is lost
+// (its node down, deliveries with a gap), so nothing is lost with it. One ingester per
+// durable name (a PostgreSQL advisory lock).
 //
 // Exactly once: a record's key (reader serial, counter) is the primary key of record_keys,
 // inserted in the transaction that stores the record, so a record delivered again (a crash
@@ -100,10 +106,11 @@ struct IngestStats {
 class Ingester {
  public:
   // Loads the trust roots and the detections' lists, connects to both engines, creates the
-  // schema (records and detections) and the stream when missing, stores the sites and binds
-  // the durable consumer. Each followed list is brought up to the published version once
-  // (a refusal is told to on_event; the version in force, if any, is loaded, else Io: the
-  // version reported is always the one the detections use). InvalidArgument / Io /
+  // schema (records and detections) and the stream when missing, stores the sites, takes the
+  // durable's lock (waiting up to 10 s for another ingester on it, then Io) and makes the
+  // consumer again from the highest claim. Each followed list is brought up to the published
+  // version once (a refusal is told to on_event; the version in force, if any, is loaded, else Io:
+  // the version reported is always the one the detections use). InvalidArgument / Io /
   // TransportOpen with `why`.
   [[nodiscard]] static Result<Ingester> open(const IngestOptions& options, std::string* why);
   Ingester(Ingester&&) noexcept;
@@ -126,7 +133,8 @@ class Ingester {
 };
 
 // The schema (idempotent): reader_counters, record_keys, records (partitioned by day),
-// rejected_records (unique by the SHA-256 of the message's bytes). Empty on success, else
+// rejected_records (unique by the SHA-256 of the message's bytes), ingest_progress (the
+// claims). Empty on success, else
 // PostgreSQL's message.
 [[nodiscard]] std::string create_schema(PGconn* conn);
 
