@@ -158,4 +158,9 @@ int report(const char* command, const std::string& what, Error e) {
   return exit_code_for(e);
 }
 
+int fail(const std::string& command, const std::string& why, int code) {
+  std::cerr << "idr " << command << ": " << why << "\n";
+  return code;
+}
+
 }  // namespace idr::tool

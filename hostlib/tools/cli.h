@@ -51,5 +51,8 @@ CLI::Option* add_seconds_option(CLI::App& app, const std::string& name,
 
 // Prints "idr <command>: <what>: <library message>" to stderr; returns exit_code_for(e).
 int report(const char* command, const std::string& what, Error e);
+// Prints "idr <command>: <why>" to stderr (command with its subcommand, e.g. "ca init");
+// returns `code`.
+int fail(const std::string& command, const std::string& why, int code = kExitError);
 
 }  // namespace idr::tool

@@ -22,26 +22,21 @@ struct AlertsCommand {
   std::chrono::milliseconds wait{0};  // 0: wait forever for the next alert
 };
 
-int fail(const std::string& why, int code) {
-  std::fprintf(stderr, "idr alerts: %s\n", why.c_str());
-  return code;
-}
-
 int run_alerts(const AlertsCommand& o) {
   if (!o.kind.empty() && o.kind.find_first_of(".*> \t") != std::string::npos)
     throw UsageError("--kind: one kind, e.g. cloned-reader (no '.', '*', '>' or spaces)");
   std::string why;
   auto link = fleet::JetStream::connect(o.servers, 10000, &why);
-  if (!link) return fail(why, kExitUnreachable);
+  if (!link) return fail("alerts", why, kExitUnreachable);
   auto stream = link->ensure_stream(fleet::kAlertStream, "alerts.>", 1, &why);
-  if (!stream) return fail(why, kExitUnreachable);
+  if (!stream) return fail("alerts", why, kExitUnreachable);
   uint64_t seq = 1;
   if (!o.from_start) {  // only alerts from now on
     jsStreamInfo* si = nullptr;
     jsErrCode jerr = static_cast<jsErrCode>(0);
     const natsStatus s = fleet::retry_transient(
         [&] { return js_GetStreamInfo(&si, link->js(), fleet::kAlertStream, nullptr, &jerr); });
-    if (s != NATS_OK) return fail(fleet::js_error("alerts stream", s), kExitUnreachable);
+    if (s != NATS_OK) return fail("alerts", fleet::js_error("alerts stream", s), kExitUnreachable);
     seq = si->State.LastSeq + 1;
     jsStreamInfo_Destroy(si);
   }
@@ -52,14 +47,14 @@ int run_alerts(const AlertsCommand& o) {
   while (!interrupt.interrupted() && (o.count == 0 || printed < o.count)) {
     auto msg = link->next_on_subject(fleet::kAlertStream, subject, seq, &why);
     if (!msg) {
-      if (msg.error() != Error::Unsupported) return fail(why, kExitUnreachable);
+      if (msg.error() != Error::Unsupported) return fail("alerts", why, kExitUnreachable);
       if (o.wait.count() > 0 && std::chrono::steady_clock::now() - idle_since >= o.wait) break;
       interrupt.sleep_for(std::chrono::milliseconds(200));
       continue;
     }
     const char* at = nullptr;
     if (natsMsgHeader_Get(msg->get(), "Nats-Sequence", &at) != NATS_OK || at == nullptr)
-      return fail("an alert without its stream sequence", kExitMalformed);
+      return fail("alerts", "an alert without its stream sequence", kExitMalformed);
     seq = std::strtoull(at, nullptr, 10) + 1;
     std::fwrite(natsMsg_GetData(msg->get()), 1,
                 static_cast<size_t>(natsMsg_GetDataLength(msg->get())), stdout);

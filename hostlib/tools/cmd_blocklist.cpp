@@ -28,11 +28,6 @@ void print_info(const BlocklistInfo& i) {
       static_cast<unsigned long long>(i.overflow_entries), i.payload_crc32);
 }
 
-int fail(const char* sub, const std::string& why) {
-  std::fprintf(stderr, "idr blocklist %s: %s\n", sub, why.c_str());
-  return kExitError;
-}
-
 int build(const BlocklistCommand& o) {
   std::string why;
   const auto start = std::chrono::steady_clock::now();
@@ -50,7 +45,7 @@ int build(const BlocklistCommand& o) {
       });
   if (!r) {
     std::fprintf(stderr, "\n");
-    return fail("build", why);
+    return fail("blocklist build", why);
   }
   print_info(*r);
   std::printf("build seconds %.2f\n",
@@ -61,7 +56,7 @@ int build(const BlocklistCommand& o) {
 int apply(const BlocklistCommand& o) {
   std::string why;
   auto r = apply_blocklist_delta(o.list, o.delta, o.out, &why);
-  if (!r) return fail("apply", why + " (nothing written)");
+  if (!r) return fail("blocklist apply", why + " (nothing written)");
   std::printf("added %llu\nremoved %llu\nalready present %llu\nnot present %llu\n",
               static_cast<unsigned long long>(r->added),
               static_cast<unsigned long long>(r->removed),
@@ -74,7 +69,7 @@ int apply(const BlocklistCommand& o) {
 int run_blocklist(const BlocklistCommand& o) {
   if (*o.build) return build(o);
   if (*o.apply) return apply(o);
-  const char* sub = *o.info ? "info" : "check";
+  const char* sub = *o.info ? "blocklist info" : "blocklist check";
   std::string why;
   auto list = Blocklist::open(o.list, &why);
   if (!list) return fail(sub, why);

@@ -18,11 +18,6 @@ namespace {
 
 constexpr uint64_t kMaxYears = 50;
 
-int fail(const char* command, const std::string& what, int code) {
-  std::cerr << "idr " << command << ": " << what << "\n";
-  return code;
-}
-
 int64_t now() {
   return static_cast<int64_t>(std::time(nullptr));
 }

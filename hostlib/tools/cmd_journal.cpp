@@ -51,11 +51,6 @@ CLI::Option* add_row_option(CLI::App& app, const std::string& name, std::optiona
           ""));
 }
 
-int fail(const char* sub, const std::string& why) {
-  std::fprintf(stderr, "idr journal %s: %s\n", sub, why.c_str());
-  return kExitError;
-}
-
 const JournalRow* find_row(const std::vector<JournalRow>& rows, int64_t n) {
   for (const auto& r : rows)
     if (r.row == n) return &r;
@@ -65,9 +60,9 @@ const JournalRow* find_row(const std::vector<JournalRow>& rows, int64_t n) {
 int verify(const JournalCommand& o) {
   std::string why;
   const auto key = journal_key_from_env(&why);
-  if (!key) return fail("verify", why);
+  if (!key) return fail("journal verify", why);
   auto r = verify_journal(o.db, *key, o.anchor, &why);
-  if (!r) return fail("verify", why);
+  if (!r) return fail("journal verify", why);
   if (!r->ok) {
     std::printf("FAILED at row %lld: %s\n", static_cast<long long>(r->first_bad_row),
                 r->problem.c_str());
@@ -76,9 +71,9 @@ int verify(const JournalCommand& o) {
   if (o.check) {
     const auto& [n, path] = *o.check;
     const Result<Bytes> bytes = read_record_file(path, &why);
-    if (!bytes) return fail("verify", why);  // why names the file
+    if (!bytes) return fail("journal verify", why);  // why names the file
     auto rows = list_journal(o.db, &why);
-    if (!rows) return fail("verify", why);
+    if (!rows) return fail("journal verify", why);
     const JournalRow* row = find_row(*rows, n);
     if (!row) {
       std::printf("FAILED: no row %lld\n", static_cast<long long>(n));
@@ -99,7 +94,7 @@ int verify(const JournalCommand& o) {
 
 int run_journal(const JournalCommand& o) {
   if (*o.verify) return verify(o);
-  const char* sub = *o.list ? "list" : *o.head ? "head" : "record";
+  const char* sub = *o.list ? "journal list" : *o.head ? "journal head" : "journal record";
   std::string why;
   auto rows = list_journal(o.db, &why);
   if (!rows) return fail(sub, why);

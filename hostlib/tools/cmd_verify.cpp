@@ -32,11 +32,6 @@ std::optional<ReadNonce> parse_nonce(const std::string& hex) {
   return nonce;
 }
 
-int fail(const char* command, const std::string& what, int code) {
-  std::cerr << "idr " << command << ": " << what << "\n";
-  return code;
-}
-
 int run_verify(const VerifyCommand& o) {
   std::string why;
   const Result<Bytes> file = read_record_file(o.file, &why);

@@ -186,6 +186,7 @@ TEST_CASE("idr journal: exit codes (7 no key or not its key, 6 not verified, 1 u
   std::ofstream(other, std::ios::binary) << "not a record";
   Run r = run_idr({"journal", "verify", db});  // no $IDR_JOURNAL_KEY
   CHECK(r.status == 7);
+  CHECK(r.err.find("idr journal verify: ") != std::string::npos);  // command and subcommand
   CHECK(r.err.find("IDR_JOURNAL_KEY") != std::string::npos);
   {
     JournalKey key(kForgerKey);
@@ -204,7 +205,7 @@ TEST_CASE("idr journal: exit codes (7 no key or not its key, 6 not verified, 1 u
   CHECK(r.out.rfind("2:", 0) == 0);
   r = run_idr({"journal", "record", db, "1", dir.path + "/row1.cose"});
   CHECK(r.status == 7);  // written without --journal-records
-  CHECK(r.err.find("keeps no record") != std::string::npos);
+  CHECK(r.err.find("idr journal record: row 1 keeps no record") != std::string::npos);
   CHECK(run_idr({"journal", "record", db, "9", dir.path + "/row9.cose"}).status == 7);
   CHECK(run_idr({"journal", "list", dir.path + "/missing.db"}).status == 7);
 }
