@@ -43,17 +43,7 @@ CardData decode(const sim::CardSpec& spec) {
 }  // namespace
 
 TEST_CASE("hostlib decode: resident card, every field (DESIGN 8 resident layout)") {
-  sim::CardSpec s;
-  s.type = sim::CardType::Resident;
-  s.text = {{"name", "张伟"},
-            {"gender", "1"},
-            {"ethnicity", "01"},
-            {"birth", "19900307"},
-            {"address", "北京市东城区景山前街4号"},
-            {"id_number", "110101199003071233"},
-            {"authority", "北京市公安局东城分局"},
-            {"valid_from", "20160310"},
-            {"valid_to", "20360310"}};
+  const sim::CardSpec s = test::resident_spec();
   const CardData c = decode(s);
   test::check_text_fields(c, s);
   CHECK(c.name == "张伟");  // literal too: the right padding (spaces) is gone

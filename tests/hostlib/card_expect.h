@@ -10,6 +10,23 @@
 
 namespace idr::test {
 
+// The resident card the hostlib tests personalise (every text field of the DESIGN 8 resident
+// layout, valid 2016-2036); tests add photo, fingerprint or addresses as they need.
+inline sim::CardSpec resident_spec() {
+  sim::CardSpec s;
+  s.type = sim::CardType::Resident;
+  s.text = {{"name", "张伟"},
+            {"gender", "1"},
+            {"ethnicity", "01"},
+            {"birth", "19900307"},
+            {"address", "北京市东城区景山前街4号"},
+            {"id_number", "110101199003071233"},
+            {"authority", "北京市公安局东城分局"},
+            {"valid_from", "20160310"},
+            {"valid_to", "20360310"}};
+  return s;
+}
+
 inline std::string spec_text(const sim::CardSpec& spec, const std::string& key) {
   const auto it = spec.text.find(key);
   return it == spec.text.end() ? std::string() : it->second;

@@ -41,17 +41,8 @@ void reseal(Bytes& f) {
 
 // The sample card of the fuzz: resident with fingerprint and two appended addresses.
 sim::CardSpec sample_spec() {
-  sim::CardSpec s;
+  sim::CardSpec s = test::resident_spec();
   s.label = "fuzz";
-  s.text = {{"name", "张伟"},
-            {"gender", "1"},
-            {"ethnicity", "01"},
-            {"birth", "19900307"},
-            {"address", "北京市东城区景山前街4号"},
-            {"id_number", "110101199003071233"},
-            {"authority", "北京市公安局东城分局"},
-            {"valid_from", "20160310"},
-            {"valid_to", "20360310"}};
   s.fingerprint_size = 1024;
   s.addresses = {"北京市海淀区中关村大街1号", "上海市徐汇区漕溪北路88号1202室"};
   return s;
