@@ -65,6 +65,22 @@ void write_all(int fd, const Bytes& b) {
   }
 }
 
+// cancel() from another thread wakes a read blocked on `tr` at once; the cancel stays set
+// (the caller resets it).
+void check_cancel_wakes_read(Transport& tr) {
+  uint8_t buf[64];
+  std::promise<void> reading;
+  auto result = std::async(std::launch::async, [&] {
+    reading.set_value();
+    return tr.read(buf, sizeof(buf), 30'000ms).error();
+  });
+  reading.get_future().wait();
+  const auto cancelled_at = Clock::now();
+  tr.cancel();
+  CHECK(result.get() == Error::Cancelled);
+  CHECK(Clock::now() - cancelled_at < 100ms);
+}
+
 struct Pty {
   Pty() { REQUIRE(::openpty(&master, &slave, name, nullptr, nullptr) == 0); }
   ~Pty() {
@@ -86,7 +102,7 @@ TEST_CASE("hostlib transport: URIs: malformed, unsupported, unreachable") {
   CHECK(open_transport("tcp://127.0.0.1:12x").error() == Error::InvalidArgument);
   CHECK(open_transport("tcp://[::1]5000").error() == Error::InvalidArgument);
   CHECK(open_transport("nonsense").error() == Error::InvalidArgument);
-  CHECK(open_transport("nosuch:1209:0001").error() == Error::Unsupported);  // usb: exists now
+  CHECK(open_transport("nosuch:1209:0001").error() == Error::Unsupported);   // usb: exists now
   CHECK(open_transport("usb:1209:0001").error() == Error::InvalidArgument);  // bus > 255
   CHECK(open_transport("serial:/dev/null?baud=12345").error() == Error::InvalidArgument);
   CHECK(open_transport("serial:/dev/null?speed=9600").error() == Error::InvalidArgument);
@@ -141,17 +157,7 @@ TEST_CASE("hostlib transport: tcp reads, times out, sees the peer close, and can
   tr.discard_input();
   CHECK(tr.read(buf, sizeof(buf), 20ms).error() == Error::Timeout);
 
-  // cancel() from another thread wakes a blocked read at once.
-  std::promise<void> reading;
-  auto result = std::async(std::launch::async, [&] {
-    reading.set_value();
-    return tr.read(buf, sizeof(buf), 30'000ms).error();
-  });
-  reading.get_future().wait();
-  const auto cancelled_at = Clock::now();
-  tr.cancel();
-  CHECK(result.get() == Error::Cancelled);
-  CHECK(Clock::now() - cancelled_at < 100ms);
+  check_cancel_wakes_read(tr);
   CHECK(tr.read(buf, sizeof(buf), 10ms).error() == Error::Cancelled);  // sticky
   CHECK(tr.write(buf, 1).error() == Error::Cancelled);
   tr.reset_cancel();
@@ -227,16 +233,7 @@ TEST_CASE("hostlib transport: serial passes every byte value both ways and sees 
 
   // Timeout with a silent peer; cancel wakes a read; the master closing is a hang-up.
   CHECK(tr.read(buf, sizeof(buf), 20ms).error() == Error::Timeout);
-  std::promise<void> reading;
-  auto result = std::async(std::launch::async, [&] {
-    reading.set_value();
-    return tr.read(buf, sizeof(buf), 30'000ms).error();
-  });
-  reading.get_future().wait();
-  const auto cancelled_at = Clock::now();
-  tr.cancel();
-  CHECK(result.get() == Error::Cancelled);
-  CHECK(Clock::now() - cancelled_at < 100ms);
+  check_cancel_wakes_read(tr);
   tr.reset_cancel();
 
   ::close(pty.slave);
