@@ -1,8 +1,10 @@
 #pragma once
-// Shared by the hostlib e2e tests: the sample scenarios and a transport wrapper that tells
-// the test when the reader has sent a command (synchronisation without sleeps).
+// Shared by the hostlib e2e tests: the sample scenarios, a transport that forwards to
+// another (the base of test wrappers) and a wrapper that tells the test when the reader has
+// sent a command (synchronisation without sleeps).
 #include <condition_variable>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -24,24 +26,11 @@ inline std::vector<std::string> sample_scenarios() {
   return out;
 }
 
-// Forwards to a real transport and counts writes (commands sent).
-class CountingTransport final : public Transport {
+// Forwards every call to a real transport; a test's wrapper overrides what it watches.
+class ForwardingTransport : public Transport {
  public:
-  explicit CountingTransport(std::unique_ptr<Transport> inner) : inner_(std::move(inner)) {}
-  Result<void> write(const uint8_t* d, size_t n) override {
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      ++started_;
-    }
-    cv_.notify_all();
-    auto r = inner_->write(d, n);
-    {
-      std::lock_guard<std::mutex> lock(m_);
-      ++writes_;
-    }
-    cv_.notify_all();
-    return r;
-  }
+  explicit ForwardingTransport(std::unique_ptr<Transport> inner) : inner_(std::move(inner)) {}
+  Result<void> write(const uint8_t* d, size_t n) override { return inner_->write(d, n); }
   Result<size_t> read(uint8_t* b, size_t m, std::chrono::milliseconds t) override {
     return inner_->read(b, m, t);
   }
@@ -49,6 +38,29 @@ class CountingTransport final : public Transport {
   void cancel() override { inner_->cancel(); }
   void reset_cancel() override { inner_->reset_cancel(); }
   [[nodiscard]] std::string describe() const override { return inner_->describe(); }
+
+ private:
+  std::unique_ptr<Transport> inner_;
+};
+
+// Forwards to a real transport and counts writes (commands sent).
+class CountingTransport final : public ForwardingTransport {
+ public:
+  using ForwardingTransport::ForwardingTransport;
+  Result<void> write(const uint8_t* d, size_t n) override {
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      ++started_;
+    }
+    cv_.notify_all();
+    auto r = ForwardingTransport::write(d, n);
+    {
+      std::lock_guard<std::mutex> lock(m_);
+      ++writes_;
+    }
+    cv_.notify_all();
+    return r;
+  }
 
   // Blocks until at least n commands were sent (or the bound passes: returns false).
   bool wait_for_writes(size_t n, std::chrono::milliseconds bound) {
@@ -67,7 +79,6 @@ class CountingTransport final : public Transport {
   }
 
  private:
-  std::unique_ptr<Transport> inner_;
   std::mutex m_;
   std::condition_variable cv_;
   size_t writes_ = 0;

@@ -29,26 +29,18 @@ std::string scenario(const char* name) {
 
 // Runs `pull` right after the n-th write from arm(n) on has gone out: "pulling the
 // device" while that command's reply is due.
-class PullingTransport final : public Transport {
+class PullingTransport final : public test::ForwardingTransport {
  public:
   PullingTransport(std::unique_ptr<Transport> inner, std::function<void()> pull)
-      : inner_(std::move(inner)), pull_(std::move(pull)) {}
+      : ForwardingTransport(std::move(inner)), pull_(std::move(pull)) {}
   void arm(size_t n) { left_ = n; }
   Result<void> write(const uint8_t* d, size_t len) override {
-    auto r = inner_->write(d, len);
+    auto r = ForwardingTransport::write(d, len);
     if (left_ != 0 && --left_ == 0) pull_();
     return r;
   }
-  Result<size_t> read(uint8_t* b, size_t m, std::chrono::milliseconds t) override {
-    return inner_->read(b, m, t);
-  }
-  void discard_input() override { inner_->discard_input(); }
-  void cancel() override { inner_->cancel(); }
-  void reset_cancel() override { inner_->reset_cancel(); }
-  [[nodiscard]] std::string describe() const override { return inner_->describe(); }
 
  private:
-  std::unique_ptr<Transport> inner_;
   std::function<void()> pull_;
   size_t left_ = 0;
 };
