@@ -18,6 +18,28 @@ Status call_flash(SimWireClient& wire, simwire::Reader& r) {
   const auto result = static_cast<Status>(r.u8());
   return r.ok() ? result : Status::Io;
 }
+
+// Copies the rest of the response `r` to `out`: Io unless it is exactly `n` bytes.
+Status take_exactly(simwire::Reader& r, uint8_t* out, size_t n) {
+  size_t got = 0;
+  const uint8_t* data = r.rest(got);
+  if (got != n) return Status::Io;
+  std::memcpy(out, data, n);
+  return Status::Ok;
+}
+
+// Runs `piece(offset, n)` over [0, len) in order, n at most kMaxData (one request each), and
+// stops at the first status that is not Ok.
+template <typename Piece>
+Status in_pieces(size_t len, Piece&& piece) {
+  for (size_t off = 0; off < len;) {
+    const size_t n = len - off < kMaxData ? len - off : kMaxData;
+    const Status s = piece(off, n);
+    if (s != Status::Ok) return s;
+    off += n;
+  }
+  return Status::Ok;
+}
 }  // namespace
 
 Status SimSpi::transfer(const uint8_t* tx, uint8_t* rx, size_t len) {
@@ -26,12 +48,7 @@ Status SimSpi::transfer(const uint8_t* tx, uint8_t* rx, size_t len) {
   wire_.begin(Type::SpiTransfer).bytes(tx, len);
   simwire::Reader r(nullptr, 0);
   const Status s = wire_.call(r);
-  if (s != Status::Ok) return s;
-  size_t n = 0;
-  const uint8_t* miso = r.rest(n);
-  if (n != len) return Status::Io;
-  std::memcpy(rx, miso, len);
-  return Status::Ok;
+  return s != Status::Ok ? s : take_exactly(r, rx, len);
 }
 
 Status SimIrqLine::wait_asserted(uint32_t timeout_us) {
@@ -65,17 +82,13 @@ void SimClock::delay_us(uint32_t us) {
 Status SimUart::write(const uint8_t* data, size_t len) {
   wire_.charge(len);
   // A byte stream: long writes go out in several requests, in order.
-  for (size_t off = 0; off < len;) {
-    const size_t n = len - off < kMaxData ? len - off : kMaxData;
+  return in_pieces(len, [&](size_t off, size_t n) {
     simwire::Writer& w = wire_.begin(Type::UartWrite);
     w.u8(port_);
     w.bytes(data + off, n);
     simwire::Reader r(nullptr, 0);
-    const Status s = wire_.call(r);
-    if (s != Status::Ok) return s;
-    off += n;
-  }
-  return Status::Ok;
+    return wire_.call(r);
+  });
 }
 
 Status SimUart::read(uint8_t* buf, size_t max, size_t& got, uint32_t timeout_us) {
@@ -140,36 +153,25 @@ uint32_t SimFlash::page_count() const {
 Status SimFlash::read(uint32_t addr, uint8_t* buf, size_t len) {
   wire_.charge(len);
   // Long reads in chunks of one message; each chunk carries the model's status.
-  for (size_t off = 0; off < len;) {
-    const size_t n = len - off < kMaxData ? len - off : kMaxData;
+  return in_pieces(len, [&](size_t off, size_t n) {
     simwire::Writer& w = wire_.begin(Type::FlashRead);
     w.u32(static_cast<uint32_t>(addr + off));
     w.u16(static_cast<uint16_t>(n));
     simwire::Reader r(nullptr, 0);
     const Status s = call_flash(wire_, r);
-    if (s != Status::Ok) return s;
-    size_t got = 0;
-    const uint8_t* data = r.rest(got);
-    if (got != n) return Status::Io;
-    std::memcpy(buf + off, data, n);
-    off += n;
-  }
-  return Status::Ok;
+    return s != Status::Ok ? s : take_exactly(r, buf + off, n);
+  });
 }
 
 Status SimFlash::program(uint32_t addr, const uint8_t* data, size_t len) {
   wire_.charge(len);
-  for (size_t off = 0; off < len;) {
-    const size_t n = len - off < kMaxData ? len - off : kMaxData;
+  return in_pieces(len, [&](size_t off, size_t n) {
     simwire::Writer& w = wire_.begin(Type::FlashProgram);
     w.u32(static_cast<uint32_t>(addr + off));
     w.bytes(data + off, n);
     simwire::Reader r(nullptr, 0);
-    const Status s = call_flash(wire_, r);
-    if (s != Status::Ok) return s;
-    off += n;
-  }
-  return Status::Ok;
+    return call_flash(wire_, r);
+  });
 }
 
 Status SimFlash::erase_page(uint32_t page) {
@@ -181,19 +183,12 @@ Status SimFlash::erase_page(uint32_t page) {
 
 Status SimRng::fill(uint8_t* buf, size_t len) {
   wire_.charge(len);
-  for (size_t off = 0; off < len;) {
-    const size_t n = len - off < kMaxData ? len - off : kMaxData;
+  return in_pieces(len, [&](size_t off, size_t n) {
     wire_.begin(Type::Rng).u16(static_cast<uint16_t>(n));
     simwire::Reader r(nullptr, 0);
     const Status s = wire_.call(r);
-    if (s != Status::Ok) return s;
-    size_t got = 0;
-    const uint8_t* data = r.rest(got);
-    if (got != n) return Status::Io;
-    std::memcpy(buf + off, data, n);
-    off += n;
-  }
-  return Status::Ok;
+    return s != Status::Ok ? s : take_exactly(r, buf + off, n);
+  });
 }
 
 void SimLog::write(const char* message) {
