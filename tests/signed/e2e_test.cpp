@@ -21,6 +21,7 @@
 #include "idr/testing/provision.h"
 #include "idr/testing/temp_dir.h"
 #include "idr/verify.h"
+#include "libcbor_view.h"
 #include "process.h"
 #include "reader_processes.h"
 
@@ -75,30 +76,10 @@ Bytes read_file(const std::string& path) {
   return Bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
 }
 
-// --- libcbor, independent of the library's decoder ---------------------------------------
-struct Item {
-  cbor_item_t* p = nullptr;
-  explicit Item(cbor_item_t* i) : p(i) {}
-  ~Item() {
-    if (p) cbor_decref(&p);
-  }
-};
-
-Bytes bstr(const cbor_item_t* i) {
-  REQUIRE(cbor_isa_bytestring(i));
-  REQUIRE(cbor_bytestring_is_definite(i));
-  return Bytes(cbor_bytestring_handle(i), cbor_bytestring_handle(i) + cbor_bytestring_length(i));
-}
-
-const cbor_item_t* map_get_text(const cbor_item_t* map, const std::string& key) {
-  for (size_t i = 0; i < cbor_map_size(map); ++i) {
-    const cbor_item_t* k = cbor_map_handle(map)[i].key;
-    if (cbor_isa_string(k) && std::string(reinterpret_cast<const char*>(cbor_string_handle(k)),
-                                          cbor_string_length(k)) == key)
-      return cbor_map_handle(map)[i].value;
-  }
-  return nullptr;
-}
+// --- libcbor, independent of the library's decoder (libcbor_view.h) ---------------------
+using test::bstr;
+using test::find_text_key;
+using test::Item;
 
 // The record file [COSE_Sign1, disclosures] field by field (extension.h, RFC 9052 4.2:
 // COSE_Sign1 = tag 18 [protected bstr, unprotected map, payload bstr, signature bstr]).
@@ -144,14 +125,14 @@ void check_record_with_libcbor(const Bytes& file, const std::string& expected_se
   Item payload(cbor_load(payload_bytes.data(), payload_bytes.size(), &res));
   REQUIRE(payload.p != nullptr);
   REQUIRE(cbor_isa_map(payload.p));
-  const cbor_item_t* serial = map_get_text(payload.p, "serial");
+  const cbor_item_t* serial = find_text_key(payload.p, "serial");
   REQUIRE(serial != nullptr);
   CHECK(std::string(reinterpret_cast<const char*>(cbor_string_handle(serial)),
                     cbor_string_length(serial)) == expected_serial);
-  const cbor_item_t* ctr = map_get_text(payload.p, "ctr");
+  const cbor_item_t* ctr = find_text_key(payload.p, "ctr");
   REQUIRE(ctr != nullptr);
   CHECK(cbor_get_int(ctr) == expected_counter);
-  const cbor_item_t* nonce = map_get_text(payload.p, "nonce");
+  const cbor_item_t* nonce = find_text_key(payload.p, "nonce");
   REQUIRE(nonce != nullptr);
   CHECK(bstr(nonce).size() == 16);
   CHECK(bstr(parts[3]).size() == 64);  // r || s of P-256

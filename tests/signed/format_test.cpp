@@ -11,6 +11,7 @@
 #include <set>
 
 #include "idr/signed.h"
+#include "libcbor_view.h"
 #include "test_signer.h"
 
 using namespace idr;
@@ -18,29 +19,11 @@ using namespace idr::test;
 
 namespace {
 
-struct Item {
-  cbor_item_t* p;
-  explicit Item(cbor_item_t* i) : p(i) {}
-  ~Item() {
-    if (p) cbor_decref(&p);
-  }
-};
-
-Bytes bstr(const cbor_item_t* i) {
-  REQUIRE(cbor_isa_bytestring(i));
-  REQUIRE(cbor_bytestring_is_definite(i));
-  return Bytes(cbor_bytestring_handle(i), cbor_bytestring_handle(i) + cbor_bytestring_length(i));
-}
-std::string tstr(const cbor_item_t* i) {
-  REQUIRE(cbor_isa_string(i));
-  return std::string(reinterpret_cast<const char*>(cbor_string_handle(i)), cbor_string_length(i));
-}
+// The value under `key`; the test fails without it.
 const cbor_item_t* lookup(const cbor_item_t* map, const std::string& key) {
-  for (size_t i = 0; i < cbor_map_size(map); ++i)
-    if (cbor_isa_string(cbor_map_handle(map)[i].key) && tstr(cbor_map_handle(map)[i].key) == key)
-      return cbor_map_handle(map)[i].value;
-  FAIL("no key " << key);
-  return nullptr;
+  const cbor_item_t* value = find_text_key(map, key);
+  if (value == nullptr) FAIL("no key " << key);
+  return value;
 }
 
 }  // namespace
