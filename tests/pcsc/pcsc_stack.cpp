@@ -50,6 +50,32 @@ bool pcscd_answers() {
   return true;
 }
 
+// Polls `reader` (SCardGetStatusChange) until `reached(state)` holds or `bound` passes; an
+// error other than a timeout (the reader not there yet) is asked again after 100 ms.
+template <typename Reached>
+bool wait_for_state(const std::string& reader, std::chrono::milliseconds bound, Reached reached) {
+  SCARDCONTEXT c = 0;
+  if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &c) != SCARD_S_SUCCESS)
+    return false;
+  SCARD_READERSTATE state{};
+  state.szReader = reader.c_str();
+  state.dwCurrentState = SCARD_STATE_UNAWARE;
+  const auto deadline = Clock::now() + bound;
+  bool done = false;
+  while (!done && Clock::now() < deadline) {
+    const LONG rv = SCardGetStatusChange(c, 200, &state, 1);
+    if (rv == SCARD_S_SUCCESS) {
+      done = reached(state);
+      state.dwCurrentState = state.dwEventState & ~SCARD_STATE_CHANGED;
+    } else if (rv != SCARD_E_TIMEOUT) {
+      std::this_thread::sleep_for(100ms);
+      state.dwCurrentState = SCARD_STATE_UNAWARE;
+    }
+  }
+  (void)SCardReleaseContext(c);
+  return done;
+}
+
 }  // namespace
 
 std::string PcscStack::reader_name() {
@@ -169,23 +195,9 @@ void PcscStack::pull() {
 }
 
 bool PcscStack::wait_for_empty(std::chrono::milliseconds bound) const {
-  SCARDCONTEXT c = 0;
-  if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &c) != SCARD_S_SUCCESS)
-    return false;
-  const std::string name = reader_name();
-  SCARD_READERSTATE state{};
-  state.szReader = name.c_str();
-  state.dwCurrentState = SCARD_STATE_UNAWARE;
-  const auto deadline = Clock::now() + bound;
-  bool empty = false;
-  while (!empty && Clock::now() < deadline) {
-    if (SCardGetStatusChange(c, 200, &state, 1) == SCARD_S_SUCCESS) {
-      empty = (state.dwEventState & SCARD_STATE_EMPTY) != 0;
-      state.dwCurrentState = state.dwEventState & ~SCARD_STATE_CHANGED;
-    }
-  }
-  (void)SCardReleaseContext(c);
-  return empty;
+  return wait_for_state(reader_name(), bound, [](const SCARD_READERSTATE& state) {
+    return (state.dwEventState & SCARD_STATE_EMPTY) != 0;
+  });
 }
 
 void PcscStack::freeze_simulator() {
@@ -205,29 +217,11 @@ void PcscStack::plug(const std::string& scenario_file) {
 }
 
 bool PcscStack::wait_for_card(std::chrono::milliseconds bound) const {
-  SCARDCONTEXT c = 0;
-  if (SCardEstablishContext(SCARD_SCOPE_SYSTEM, nullptr, nullptr, &c) != SCARD_S_SUCCESS)
-    return false;
-  const std::string name = reader_name();
-  SCARD_READERSTATE state{};
-  state.szReader = name.c_str();
-  state.dwCurrentState = SCARD_STATE_UNAWARE;
-  const auto deadline = Clock::now() + bound;
-  bool ours = false;
-  while (!ours && Clock::now() < deadline) {
-    const LONG rv = SCardGetStatusChange(c, 200, &state, 1);
-    if (rv == SCARD_S_SUCCESS) {
-      ours = (state.dwEventState & SCARD_STATE_PRESENT) != 0 &&
-             state.cbAtr == proto::pcsc::kAtrSize &&
-             std::memcmp(state.rgbAtr, proto::pcsc::kAtr.bytes, state.cbAtr) == 0;
-      state.dwCurrentState = state.dwEventState;
-    } else if (rv != SCARD_E_TIMEOUT) {
-      std::this_thread::sleep_for(100ms);  // reader not there yet
-      state.dwCurrentState = SCARD_STATE_UNAWARE;
-    }
-  }
-  (void)SCardReleaseContext(c);
-  return ours;
+  return wait_for_state(reader_name(), bound, [](const SCARD_READERSTATE& state) {
+    return (state.dwEventState & SCARD_STATE_PRESENT) != 0 &&
+           state.cbAtr == proto::pcsc::kAtrSize &&
+           std::memcmp(state.rgbAtr, proto::pcsc::kAtr.bytes, state.cbAtr) == 0;
+  });
 }
 
 std::string PcscStack::pcscd_log() const {

@@ -71,6 +71,18 @@ DWORD next_state(SCARDCONTEXT c, DWORD known, std::chrono::milliseconds bound) {
   return rv == SCARD_S_SUCCESS ? s.dwEventState : 0;
 }
 
+// Plugged back with the card: a new open reads it whole (fingerprint included).
+void plug_and_read_again(test::PcscStack& stack) {
+  stack.plug(kCard);
+  REQUIRE(stack.wait_for_card(10s));
+  auto again = Reader::open(stack.uri());
+  REQUIRE(again.ok());
+  auto card = again->wait_for_card(10s, kAll);
+  INFO(message(card.error()));
+  REQUIRE(card.ok());
+  CHECK(card->fingerprint.size() == 1024);
+}
+
 }  // namespace
 
 TEST_CASE("pcsc: pcsc_scan lists the simulated reader with the reader application's ATR") {
@@ -220,14 +232,7 @@ TEST_CASE("pcsc: pulling the device while commands flow gives TransportClosed, t
   CHECK(reader.status().error() == Error::TransportClosed);  // sticky on this transport
 
   // Plugged back with a card: a new open reads it.
-  stack.plug(kCard);
-  REQUIRE(stack.wait_for_card(10s));
-  auto again = Reader::open(stack.uri());
-  REQUIRE(again.ok());
-  auto card = again->wait_for_card(10s, kAll);
-  INFO(message(card.error()));
-  REQUIRE(card.ok());
-  CHECK(card->fingerprint.size() == 1024);
+  plug_and_read_again(stack);
 }
 
 TEST_CASE("pcsc: pulling the device mid-read gives TransportClosed in time, then reopen works") {
@@ -256,12 +261,5 @@ TEST_CASE("pcsc: pulling the device mid-read gives TransportClosed in time, then
   CHECK(error == Error::TransportClosed);
   CHECK(returned_at - pulled_at < 3s);  // the legacy command budget (DESIGN 8: 3 s)
 
-  stack.plug(kCard);
-  REQUIRE(stack.wait_for_card(10s));
-  auto again = Reader::open(stack.uri());
-  REQUIRE(again.ok());
-  auto card = again->wait_for_card(10s, kAll);
-  INFO(message(card.error()));
-  REQUIRE(card.ok());
-  CHECK(card->fingerprint.size() == 1024);
+  plug_and_read_again(stack);
 }
