@@ -10,10 +10,7 @@
 
 using namespace idr::sim;
 using namespace idr::sim::rc663;
-using idr::sim::test::kAtqb;
-using idr::sim::test::kReqb;
-using idr::sim::test::Rig;
-using idr::sim::test::with_crc_b;
+using namespace idr::sim::test;
 
 namespace {
 

@@ -7,9 +7,7 @@
 
 using namespace idr::sim;
 using namespace idr::sim::rc663;
-using idr::sim::test::kReqb;
-using idr::sim::test::Rig;
-using idr::sim::test::with_crc_b;
+using namespace idr::sim::test;
 
 namespace {
 // n etu at 106 kbit/s (128 / fc each), rounded once like the model's times.
