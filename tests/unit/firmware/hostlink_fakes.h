@@ -215,21 +215,25 @@ inline uint8_t xor_of(const Bytes& b, size_t from, size_t to) {
   return x;
 }
 
-// AA AA AA 96 69 | LEN | body | CHK, assembled by hand.
+// AA AA AA 96 69 | LEN, assembled by hand: a frame's preamble and length field, LEN as given
+// (the parser tests give lengths no frame may have).
+inline Bytes frame_head(uint16_t len) {
+  return {0xAA,
+          0xAA,
+          0xAA,
+          0x96,
+          0x69,
+          static_cast<uint8_t>(len >> 8),
+          static_cast<uint8_t>(len & 0xFF)};
+}
+
+// frame_head | body | CHK.
 inline Bytes frame_of(const Bytes& body) {
-  const size_t len = body.size() + 1;
+  const Bytes head = frame_head(static_cast<uint16_t>(body.size() + 1));
   // Sized once and filled by copy: GCC 12 at -O2 reports a false -Warray-bounds when a
   // vector built from a 7-byte list grows by insert.
-  Bytes f(7 + body.size() + 1);
-  const uint8_t head[7] = {0xAA,
-                           0xAA,
-                           0xAA,
-                           0x96,
-                           0x69,
-                           static_cast<uint8_t>(len >> 8),
-                           static_cast<uint8_t>(len & 0xFF)};
-  std::copy(head, head + 7, f.begin());
-  std::copy(body.begin(), body.end(), f.begin() + 7);
+  Bytes f(head.size() + body.size() + 1);
+  std::copy(body.begin(), body.end(), std::copy(head.begin(), head.end(), f.begin()));
   f.back() = xor_of(f, 5, f.size() - 1);
   return f;
 }

@@ -163,15 +163,8 @@ TEST_CASE("parser rejects LEN outside its bounds at once", "[hostlink][parser]")
   for (uint16_t len : {uint16_t{0}, uint16_t{1}, uint16_t{2},
                        static_cast<uint16_t>(hl::kMaxRequestLen + 1), uint16_t{0xFFFF}}) {
     INFO("LEN " << len);
-    Bytes stream{0xAA,
-                 0xAA,
-                 0xAA,
-                 0x96,
-                 0x69,
-                 static_cast<uint8_t>(len >> 8),
-                 static_cast<uint8_t>(len & 0xFF)};
     hl::RequestParser p;
-    Events e = feed(p, stream);
+    Events e = feed(p, idr::test::frame_head(len));
     REQUIRE(e.kinds == std::vector<hl::ParseEvent>{hl::ParseEvent::kBadLength});
     CHECK(p.len() == len);
     CHECK_FALSE(p.mid_frame());
