@@ -12,7 +12,6 @@
 
 using namespace idr;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -75,7 +74,7 @@ TEST_CASE("hostlib e2e: SAM id of the scenario, and status/sam_id from several t
   for (auto& w : workers) CHECK(w.get() == kCalls);
 }
 
-TEST_CASE("hostlib e2e: cancel() stops wait_for_card with no card within 100 ms", "[concurrency]") {
+TEST_CASE("hostlib e2e: cancel() stops wait_for_card with no card", "[concurrency]") {
   const auto procs = test::start_e2e_reader(std::string(IDR_SOURCE_DIR) +
                                             "/tests/hostlib/scenarios/empty-field.json");
   auto t = open_transport(procs->uri());
@@ -84,18 +83,16 @@ TEST_CASE("hostlib e2e: cancel() stops wait_for_card with no card within 100 ms"
   test::CountingTransport& spy = *counting;
   Reader reader = Reader::over(std::move(counting));
 
+  // The wait's own limit is far beyond the case's ctest timeout, so only cancel() ends it:
+  // a cancel that does not stop it leaves it polling until ctest fails the case, and any
+  // other end gives another error than Cancelled; no wall-clock bound (DESIGN 9).
   auto waiting = std::async(std::launch::async, [&] {
-    auto r = reader.wait_for_card(60s, kAll);
-    return std::make_pair(r.error(), Clock::now());
+    return reader.wait_for_card(std::chrono::hours(1), kAll).error();
   });
   // Wait (bounded) until the reader is really polling: a few finds went out.
   REQUIRE(spy.wait_for_writes(3, 10s));
-  const auto cancelled_at = Clock::now();
   reader.cancel();
-  REQUIRE(waiting.wait_for(5s) == std::future_status::ready);
-  const auto [error, returned_at] = waiting.get();
-  CHECK(error == Error::Cancelled);
-  CHECK(returned_at - cancelled_at < 100ms);
+  CHECK(waiting.get() == Error::Cancelled);
 
   // Sticky until reset; then the reader works again.
   CHECK(reader.status().error() == Error::Cancelled);

@@ -25,6 +25,9 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// A read limit no case outlives (ctest ends every case long before an hour).
+constexpr std::chrono::milliseconds kNeverMs = std::chrono::hours(1);
+
 const Bytes kStatusRequest = {0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x03, 0x11, 0xFF, 0xED};
 const Bytes kStatusOk = {0xAA, 0xAA, 0xAA, 0x96, 0x69, 0x00, 0x04, 0x00, 0x00, 0x90, 0x94};
 
@@ -65,20 +68,20 @@ void write_all(int fd, const Bytes& b) {
   }
 }
 
-// cancel() from another thread wakes a read blocked on `tr` at once; the cancel stays set
-// (the caller resets it).
+// cancel() from another thread wakes a read blocked on `tr`; the cancel stays set (the
+// caller resets it). The read's own limit is far beyond the case's ctest timeout, so only
+// cancel() can end it: a cancel that does not wake the read leaves it blocked until ctest
+// fails the case. No wall-clock bound (DESIGN 9).
 void check_cancel_wakes_read(Transport& tr) {
   uint8_t buf[64];
   std::promise<void> reading;
   auto result = std::async(std::launch::async, [&] {
     reading.set_value();
-    return tr.read(buf, sizeof(buf), 30'000ms).error();
+    return tr.read(buf, sizeof(buf), kNeverMs).error();
   });
   reading.get_future().wait();
-  const auto cancelled_at = Clock::now();
   tr.cancel();
   CHECK(result.get() == Error::Cancelled);
-  CHECK(Clock::now() - cancelled_at < 100ms);
 }
 
 struct Pty {
