@@ -19,12 +19,19 @@
 
 using namespace idr;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 using Bytes = std::vector<uint8_t>;
 
 namespace {
 
 const std::string kCard = test::sample_dir() + "resident-fingerprint.json";
+
+// Reader options under which no command gives up within a case's ctest timeout (300 s):
+// only the transport seeing the device gone ends a command (the pull cases).
+const ReaderOptions kPatient = [] {
+  ReaderOptions o;
+  o.command_timeout = std::chrono::hours(1);
+  return o;
+}();
 
 std::string run(const std::string& command) {
   std::string out;
@@ -138,18 +145,16 @@ TEST_CASE("pcsc: card removal and re-insertion are seen through SCardGetStatusCh
   DWORD state = next_state(c, SCARD_STATE_UNAWARE, 2s);
   REQUIRE((state & SCARD_STATE_PRESENT) != 0);
 
+  // Each change is waited for with no deadline of its own: one PC/SC never reports leaves
+  // the loop waiting until ctest fails the case (TIMEOUT 300). No wall-clock bound (DESIGN 9).
   stack.pull();  // the vpcd socket closes: vpcd's next presence poll (~400 ms) sees no card
-  const auto removed_by = Clock::now() + 5s;
-  while ((state & SCARD_STATE_EMPTY) == 0 && Clock::now() < removed_by)
+  while ((state & SCARD_STATE_EMPTY) == 0)
     state = next_state(c, state & ~SCARD_STATE_CHANGED, 1s) | (state & SCARD_STATE_EMPTY);
-  CHECK((state & SCARD_STATE_EMPTY) != 0);
 
   stack.plug(kCard);  // the firmware connects again: inserted, with our ATR
-  const auto inserted_by = Clock::now() + 5s;
-  while ((state & SCARD_STATE_PRESENT) == 0 && Clock::now() < inserted_by)
+  while ((state & SCARD_STATE_PRESENT) == 0)
     state = next_state(c, state & ~SCARD_STATE_CHANGED, 1s);
-  CHECK((state & SCARD_STATE_PRESENT) != 0);
-  CHECK(stack.wait_for_card(2s));
+  CHECK(stack.wait_for_card(std::chrono::hours(1)));
   (void)SCardReleaseContext(c);
 
   // And the application answers through the new connection.
@@ -216,32 +221,31 @@ TEST_CASE("pcsc: pulling the device while commands flow gives TransportClosed, t
   REQUIRE(t.ok());
   auto counting = std::make_unique<test::CountingTransport>(std::move(t).value());
   test::CountingTransport& spy = *counting;
-  Reader reader = Reader::over(std::move(counting));
+  // The command budget and the wait are far beyond the case's ctest timeout, so only the
+  // transport seeing the device gone ends the wait: a pull it does not see leaves the
+  // reader polling or waiting until ctest fails the case. No wall-clock bound (DESIGN 9).
+  Reader reader = Reader::over(std::move(counting), kPatient);
   // Polls find (no card in the field) until the device goes.
   auto waiting = std::async(std::launch::async, [&] {
-    auto r = reader.wait_for_card(30s, kAll);
-    return std::make_pair(r.error(), Clock::now());
+    return reader.wait_for_card(std::chrono::hours(1), kAll).error();
   });
   REQUIRE(spy.wait_for_writes(3, 10s));
-  const auto pulled_at = Clock::now();
   stack.pull();
-  REQUIRE(waiting.wait_for(10s) == std::future_status::ready);
-  const auto [error, returned_at] = waiting.get();
-  CHECK(error == Error::TransportClosed);
-  CHECK(returned_at - pulled_at < 3s);  // the legacy command budget (DESIGN 8: 3 s)
+  CHECK(waiting.get() == Error::TransportClosed);
   CHECK(reader.status().error() == Error::TransportClosed);  // sticky on this transport
 
   // Plugged back with a card: a new open reads it.
   plug_and_read_again(stack);
 }
 
-TEST_CASE("pcsc: pulling the device mid-read gives TransportClosed in time, then reopen works") {
+TEST_CASE("pcsc: pulling the device mid-read gives TransportClosed, then reopen works") {
   test::PcscStack stack(kCard);
   auto t = open_transport(stack.uri());
   REQUIRE(t.ok());
   auto counting = std::make_unique<test::CountingTransport>(std::move(t).value());
   test::CountingTransport& spy = *counting;
-  Reader reader = Reader::over(std::move(counting));
+  // Only the pull can end the read below (see the case above).
+  Reader reader = Reader::over(std::move(counting), kPatient);
   auto found = reader.find_card();
   REQUIRE(found.ok());
   REQUIRE(*found);
@@ -249,17 +253,10 @@ TEST_CASE("pcsc: pulling the device mid-read gives TransportClosed in time, then
   // so the pull below lands in the middle of read_card, not between commands.
   const size_t before = spy.started();
   stack.freeze_simulator();
-  auto reading = std::async(std::launch::async, [&] {
-    auto r = reader.read_card(kAll);
-    return std::make_pair(r.error(), Clock::now());
-  });
+  auto reading = std::async(std::launch::async, [&] { return reader.read_card(kAll).error(); });
   REQUIRE(spy.wait_for_started(before + 1, 10s));  // the select of read_card is on its way
-  const auto pulled_at = Clock::now();
   stack.pull();
-  REQUIRE(reading.wait_for(10s) == std::future_status::ready);
-  const auto [error, returned_at] = reading.get();
-  CHECK(error == Error::TransportClosed);
-  CHECK(returned_at - pulled_at < 3s);  // the legacy command budget (DESIGN 8: 3 s)
+  CHECK(reading.get() == Error::TransportClosed);
 
   plug_and_read_again(stack);
 }

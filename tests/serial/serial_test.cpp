@@ -19,7 +19,6 @@
 
 using namespace idr;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
@@ -135,8 +134,7 @@ TEST_CASE("serial: set baud (60 PP) changes the pty's line speed and the link ke
   CHECK(status->sw3 == 0x90);
 }
 
-TEST_CASE(
-    "serial: pulling the device mid-read gives TransportClosed in time and the next open works") {
+TEST_CASE("serial: pulling the device mid-read gives TransportClosed and the next open works") {
   const std::string file = scenario("resident-fingerprint.json");
   test::PtyReaderProcesses procs(file);
   auto t = open_transport(procs.uri());
@@ -144,7 +142,12 @@ TEST_CASE(
   auto pulling = std::make_unique<PullingTransport>(std::move(t).value(),
                                                     [&procs] { procs.firmware->kill(); });
   PullingTransport& spy = *pulling;
-  Reader reader = Reader::over(std::move(pulling));
+  // A command budget far beyond the case's ctest timeout: only the transport seeing the
+  // hang-up ends the read below; one it does not see leaves it waiting until ctest fails
+  // the case. No wall-clock bound (DESIGN 9).
+  ReaderOptions patient;
+  patient.command_timeout = std::chrono::hours(1);
+  Reader reader = Reader::over(std::move(pulling), patient);
   bool present = false;
   for (int i = 0; i < 200 && !present; ++i) {
     auto f = reader.find_card();
@@ -156,11 +159,8 @@ TEST_CASE(
   // read_card sends select then 30 10: the firmware dies (SIGKILL, reaped: the pty master
   // is closed) right after the read command went out, while its reply is due.
   spy.arm(2);
-  const auto started = Clock::now();
   auto card = reader.read_card(kText | kPhoto | kFingerprint);
-  const auto took = Clock::now() - started;
   CHECK(card.error() == Error::TransportClosed);
-  CHECK(took < ReaderOptions{}.command_timeout);  // seen at once, not by the deadline
   CHECK(reader.status().error() == Error::TransportClosed);
 
   // The next open (the device plugged back in: a new pty) works and reads the card.

@@ -14,7 +14,6 @@
 
 using namespace idr;
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 const std::string kSerial = "IDR-USB-TEST-7";
@@ -92,29 +91,26 @@ TEST_CASE("usb: idr list --json lists the reader found by VID/PID enumeration, a
   CHECK(reader->status().ok());
 }
 
-TEST_CASE(
-    "usb: pulling the device mid-read gives TransportClosed in time and the next open works") {
+TEST_CASE("usb: pulling the device mid-read gives TransportClosed and the next open works") {
   test::UsbReaderProcesses procs(scenario(), kSerial);
   auto t = open_transport("usb:");
   REQUIRE(t.ok());
   auto counting = std::make_unique<test::CountingTransport>(std::move(t).value());
   test::CountingTransport& spy = *counting;
-  Reader reader = Reader::over(std::move(counting));
+  // The command budget and the wait are far beyond the case's ctest timeout, so only the
+  // transport seeing the device gone ends the read: a pull it does not see leaves the read
+  // waiting until ctest fails the case. No wall-clock bound (DESIGN 9).
+  ReaderOptions patient;
+  patient.command_timeout = std::chrono::hours(1);
+  Reader reader = Reader::over(std::move(counting), patient);
 
-  const auto started = Clock::now();
   auto reading = std::async(std::launch::async, [&] {
-    auto r = reader.wait_for_card(20s, kAll);
-    return std::make_pair(r.error(), Clock::now());
+    return reader.wait_for_card(std::chrono::hours(1), kAll).error();
   });
   // find (answered 9F), select, then the read command: pull while it is being served.
   REQUIRE(spy.wait_for_writes(3, 15s));
-  const auto pulled_at = Clock::now();
   procs.device->pull();
-  REQUIRE(reading.wait_for(10s) == std::future_status::ready);
-  const auto [error, returned_at] = reading.get();
-  CHECK(error == Error::TransportClosed);
-  CHECK(returned_at - pulled_at < 2s);  // well inside the 20 s the caller allowed
-  CHECK(returned_at - started < 20s);
+  CHECK(reading.get() == Error::TransportClosed);
   // Still closed for the old handle.
   CHECK(reader.status().error() == Error::TransportClosed);
 
