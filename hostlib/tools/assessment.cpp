@@ -64,7 +64,8 @@ CLI::Option* add_assessment_options(CLI::App& app, AssessmentOptions& o) {
   app.add_option_function<std::string>(
          "--blocklist", [&o](const std::string& path) { o.blocklist_path = path; },
          "check the card against a lost/stolen list (idr blocklist build), opened at start\n"
-         "(idr serve: also at each reader reconnect); a newer FILE is not taken while running")
+         "(idr serve: also at each reader reconnect); a newer FILE is not taken while running\n"
+         "(watch and serve: --follow takes each version the authority publishes)")
       ->type_name("FILE");
   app.add_option_function<std::string>(
          "--photo", [&o](const std::string& path) { o.photo_path = path; },

@@ -6,6 +6,7 @@
 #include "assessment.h"
 #include "cli.h"
 #include "commands.h"
+#include "gate_follow.h"
 #include "interrupt.h"
 #include "serve/feed.h"
 #include "serve/reader_loop.h"
@@ -33,7 +34,11 @@ const char kDescription[] =
     "field's digest); the page shows a card's data only when every required check\n"
     "SUCCEEDED. Without --revoked, the revocation list is revoked.txt beside each trust path\n"
     "(in the directory, or next to the file); with none the revocation check is NOT_CHECKED\n"
-    "and no read verifies. Bad trust, revocation, counter or list files: exit 7 at start.\n";
+    "and no read verifies. Bad trust, revocation, counter or list files: exit 7 at start.\n"
+    "\n"
+    "--blocklist FILE is opened at start and at each reader reconnect; with --follow the\n"
+    "counter follows the list the authority publishes and checks each new version from the\n"
+    "next read on, without a restart (DESIGN 13).\n";
 
 struct ServeOptions {
   std::string reader;
@@ -47,6 +52,7 @@ struct ServeOptions {
   unsigned clear_after = 60;
   unsigned fields = kBase;
   serve::ReaderLoop::Config loop;
+  GateFollowOptions follow;  // --follow (DESIGN 13)
 };
 
 int run_serve(ServeOptions o) {
@@ -70,6 +76,14 @@ int run_serve(ServeOptions o) {
   if (!Policy::load(o.loop.files, &why)) {
     std::cerr << "idr serve: " << why << "\n";
     return kExitError;
+  }
+  // --follow: every Session checks the holder the follower loads each version into.
+  std::unique_ptr<GateListFollower> follower;
+  if (!o.follow.list.empty()) {
+    o.loop.lost_stolen = std::make_shared<BlocklistHolder>();
+    int code = kExitOk;
+    follower = GateListFollower::start("serve", o.follow, o.loop.lost_stolen, code);
+    if (!follower) return code;
   }
   InterruptWatcher interrupt;
   serve::Feed feed(o.keep, o.clear_after);
@@ -123,6 +137,8 @@ Command add_serve(CLI::App& idr) {
   for (const char* f :
        {"--legacy", "--show-unverified", "--photo", "--journal-records", "--journal"})
     app->remove_option(app->get_option(f));
+  // Both name the list the Sessions check.
+  add_gate_follow_options(*app, o->follow)->excludes(app->get_option("--blocklist"));
   return {app, [o, app](const std::optional<Words>&) {
             o->today_given = app->get_option("--today")->count() > 0;
             return run_serve(*o);

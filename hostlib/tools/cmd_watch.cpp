@@ -6,6 +6,7 @@
 #include "assessment.h"
 #include "cli.h"
 #include "commands.h"
+#include "gate_follow.h"
 #include "idr/fleet.h"
 #include "output.h"
 #include "reader_session.h"
@@ -25,6 +26,8 @@ struct WatchOptions {
   AssessmentOptions assessment;
   // --publish (DESIGN 13): the cluster, where this gate is, its spool, what leaves it.
   std::string publish, site, spool, disclose;
+  // --follow (DESIGN 13): the lost/stolen list followed in this process.
+  GateFollowOptions follow;
 };
 
 // The fleet publisher of --publish; nullopt without it. Exit code in `code` when refused.
@@ -132,6 +135,13 @@ int run_watch(WatchOptions o) {
   Policy policy;
   code = load_policy("watch", signed_options, assessment, policy);
   if (code != kExitOk) return code;
+  // --follow: the Session checks the holder the follower loads each version into.
+  std::unique_ptr<GateListFollower> follower;
+  if (!o.follow.list.empty()) {
+    policy.lost_stolen = std::make_shared<BlocklistHolder>();
+    follower = GateListFollower::start("watch", o.follow, policy.lost_stolen, code);
+    if (!follower) return code;
+  }
   std::optional<fleet::Publisher> publisher = open_publisher(o, code);
   if (code != kExitOk) return code;
   if (publisher && signed_options.legacy) {
@@ -190,8 +200,11 @@ Command add_watch(CLI::App& idr) {
       "a reader SW3 error, malformed data) is reported on stderr and watching goes on; a\n"
       "transport error ends it (exit 2).\n"
       "\n"
-      "Each card is also checked (DESIGN 7) and, with --blocklist, looked up in the lost/stolen\n"
-      "list: the line ends with 'accepted' or 'REJECTED' (JSON: \"accepted\", \"checks\").\n"
+      "Each card is also checked (DESIGN 7) and, with --blocklist or --follow, looked up in the\n"
+      "lost/stolen list: the line ends with 'accepted' or 'REJECTED' (JSON: \"accepted\",\n"
+      "\"checks\", \"lost_stolen_listed\"). --blocklist FILE is opened once, at start; with\n"
+      "--follow the gate follows the list the authority publishes and checks each new version\n"
+      "from the next read on, without a restart (DESIGN 13).\n"
       "Each read is signed and verified first (below): a card whose record is not verified is\n"
       "printed as 'NOT VERIFIED (check: why)  REJECTED' without its data.\n"
       "\n" +
@@ -217,6 +230,8 @@ Command add_watch(CLI::App& idr) {
   CLI::Option* legacy = add_signed_read_options(*app, o->signed_read);
   CLI::Option* journal = add_assessment_options(*app, o->assessment);
   legacy->excludes(journal);
+  // Both name the list the Session checks.
+  add_gate_follow_options(*app, o->follow)->excludes(app->get_option("--blocklist"));
   return {app, [o](const std::optional<Words>&) { return run_watch(*o); }};
 }
 

@@ -41,6 +41,7 @@ void ReaderLoop::run() {
     if (!policy) {
       failure = "policy: " + (why.empty() ? message(policy.error()) : why);
     } else {
+      if (config_.lost_stolen) policy->lost_stolen = config_.lost_stolen;
       policy->checks = config_.checks;
       policy->today = config_.today;
       policy->now = config_.now;

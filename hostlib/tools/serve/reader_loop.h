@@ -5,6 +5,7 @@
 // broke is shown as an error and opened again after a pause, until stop().
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,9 +20,13 @@ class ReaderLoop {
  public:
   // `files`, `checks`, `today`, `now`: the Policy of each Session (loaded again on each
   // reconnect; the caller loaded it once before to refuse bad files up front).
+  // `lost_stolen`: a list the caller keeps current (--follow, DESIGN 13), checked by every
+  // Session instead of files.lost_stolen; each version it loads is checked from the next
+  // read on, across reconnects.
   struct Config {
     std::string uri;
     Policy::Files files;
+    std::shared_ptr<BlocklistHolder> lost_stolen;
     bool checks = true;
     std::string today;
     std::optional<int64_t> now;
