@@ -187,8 +187,12 @@ void add_assessment_json(nlohmann::json& card, const std::vector<Verdict>& verdi
                       {"message", v.message}});
     card["checks"] = {{"overall", to_string(CheckReport{checks}.overall())}, {"verdicts", list}};
   }
-  if (const Verdict* l = list_verdict(verdicts))
-    card["lost_stolen_listed"] = l->status != CheckStatus::Succeeded;
+  if (const Verdict* l = list_verdict(verdicts)) {
+    card["lost_stolen_listed"] = l->status != CheckStatus::Succeeded;  // not cleared: rejected
+    // Why: listed, not_listed, no_list (a followed list with no version yet), no_id_number,
+    // malformed_key.
+    card["lost_stolen_reason"] = l->reason;
+  }
   if (journal_row) card["journal_row"] = *journal_row;
   card["accepted"] = accepted;
 }

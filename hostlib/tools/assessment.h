@@ -63,7 +63,8 @@ class Assessor {
 // "Verdict: accepted | REJECTED".
 void print_assessment(std::ostream& out, const std::vector<Verdict>& verdicts, bool accepted,
                       const std::optional<int64_t>& journal_row);
-// "checks" {"overall", "verdicts"}, "lost_stolen_listed", "journal_row", "accepted".
+// "checks" {"overall", "verdicts"}, "lost_stolen_listed" (true unless the list check
+// succeeded) and "lost_stolen_reason", "journal_row", "accepted".
 void add_assessment_json(nlohmann::json& card, const std::vector<Verdict>& verdicts, bool accepted,
                          const std::optional<int64_t>& journal_row);
 

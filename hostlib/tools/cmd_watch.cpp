@@ -202,9 +202,9 @@ Command add_watch(CLI::App& idr) {
       "\n"
       "Each card is also checked (DESIGN 7) and, with --blocklist or --follow, looked up in the\n"
       "lost/stolen list: the line ends with 'accepted' or 'REJECTED' (JSON: \"accepted\",\n"
-      "\"checks\", \"lost_stolen_listed\"). --blocklist FILE is opened once, at start; with\n"
-      "--follow the gate follows the list the authority publishes and checks each new version\n"
-      "from the next read on, without a restart (DESIGN 13).\n"
+      "\"checks\", \"lost_stolen_listed\", \"lost_stolen_reason\"). --blocklist FILE is opened\n"
+      "once, at start; with --follow the gate follows the list the authority publishes and\n"
+      "checks each new version from the next read on, without a restart (DESIGN 13).\n"
       "Each read is signed and verified first (below): a card whose record is not verified is\n"
       "printed as 'NOT VERIFIED (check: why)  REJECTED' without its data.\n"
       "\n" +

@@ -97,7 +97,7 @@ std::unique_ptr<GateListFollower> GateListFollower::start(const char* command,
   auto impl = std::make_unique<Impl>(Impl{std::move(*anchor), nullptr});
   fleet::FollowedListOptions f;
   f.servers = *servers;
-  f.connect.keep_trying = true;  // a gate starts, and checks the version in force, offline
+  f.connect.timeout_ms = 5000;  // as idr-ingest --follow: the cluster must answer at start
   f.list = o.list;
   f.dir = o.dir;
   f.gate = gate;

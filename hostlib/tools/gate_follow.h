@@ -31,11 +31,12 @@ class GateListFollower {
  public:
   // Checks the options (a usage error, UsageError, when the list name, the directory or the
   // gate name is not valid or --authority is missing), loads the authority's key, connects
-  // (libnats keeps trying in the background while the cluster is away), brings the list up
-  // to the published version once and loads the version in force into `holder`, then follows
-  // on a thread of its own; each version applied and each refusal is printed on stderr as
-  // "idr COMMAND: list NAME: ...". Null with `code` set (after a message on stderr) when the
-  // key cannot be loaded or the version in force cannot be loaded.
+  // (no server answering within 5 s: the start fails; once connected, libnats reconnects by
+  // itself), brings the list up to the published version once and loads the version in
+  // force into `holder`, then follows on a thread of its own; each version applied and each
+  // refusal is printed on stderr as "idr COMMAND: list NAME: ...". Null with `code` set
+  // (after a message on stderr) when the key cannot be loaded (7), the cluster cannot be
+  // reached (2) or the version in force cannot be loaded (7).
   static std::unique_ptr<GateListFollower> start(const char* command, const GateFollowOptions& o,
                                                  std::shared_ptr<BlocklistHolder> holder,
                                                  int& code);

@@ -70,11 +70,13 @@ TEST_CASE("idr read --blocklist: a listed card is reported and exits 6, others p
   json j = read_json({"--blocklist", listed}, status);
   CHECK(status == 6);
   CHECK(j.at("lost_stolen_listed") == true);
+  CHECK(j.at("lost_stolen_reason") == "listed");
   CHECK(j.at("accepted") == false);
 
   j = read_json({"--blocklist", replacement}, status);
   CHECK(status == 0);
   CHECK(j.at("lost_stolen_listed") == false);
+  CHECK(j.at("lost_stolen_reason") == "not_listed");
   CHECK(j.at("accepted") == true);
 }
 

@@ -27,7 +27,7 @@ using idr::testing::TempDir;
 // One card line of `idr watch --json`.
 struct Read {
   std::string id_number;
-  bool verified = false, accepted = false, listed = false;
+  bool verified = false, accepted = false, listed = false;  // listed: on the list in force
 };
 
 // The gate's card lines so far (stdout lines starting with '{').
@@ -40,7 +40,7 @@ std::vector<Read> reads(idr::tool::ChildProcess& gate) {
     r.id_number = j["id_number"].get<std::string>();
     r.verified = j.value("verified", false);
     r.accepted = j.value("accepted", false);
-    r.listed = j.value("lost_stolen_listed", false);
+    r.listed = j.value("lost_stolen_reason", "") == "listed";
     out.push_back(r);
   }
   return out;
@@ -247,5 +247,11 @@ TEST_CASE("idr watch and idr serve refuse bad --follow options, saying which") {
     CHECK(status == 7);
     CHECK(text.find("idr " + std::string(command) + ": --authority " + dir.path + "/junk.pem: ") !=
           std::string::npos);
+    // No server answers: the start fails, unreachable (2), as idr-ingest's.
+    const auto [away, away_text] =
+        run(command, with({"--gate", "g", "--servers", "nats://127.0.0.1:1"}));
+    INFO(away_text);
+    CHECK(away == 2);
+    CHECK(away_text.find("idr " + std::string(command) + ": ") != std::string::npos);
   }
 }
