@@ -88,8 +88,9 @@ TEST_CASE("the lost/stolen list swapped under concurrent decisions: each uses th
 
   SECTION("reloads while threads decide") {
     REQUIRE(policy.lost_stolen->reload(other));
-    // Generation g: the g-th reload returned (odd: `listing` in force, even: `other`).
-    std::atomic<int> generation{0};
+    // Generation g: the g-th reload returned (odd: `listing` in force, even: `other`);
+    // started: the last reload begun.
+    std::atomic<int> generation{0}, started{0};
     std::atomic<bool> done{false};
     std::atomic<int> wrong{0}, listed{0}, not_listed{0};
     constexpr int kThreads = 4, kReloads = 24;
@@ -102,14 +103,15 @@ TEST_CASE("the lost/stolen list swapped under concurrent decisions: each uses th
         while (!done.load()) {
           const int before = generation.load();
           const std::string reason = list_reason(decide_record(record, policy));
-          const int after = generation.load();
+          const int after = started.load();
           if (reason == "listed")
             ++listed;
           else if (reason == "not_listed")
             ++not_listed;
           else
-            ++wrong;                      // never malformed, never without a list
-          if (before != after) continue;  // a reload during it: either list is right
+            ++wrong;  // never malformed, never without a list
+          // A reload begun since `before` returned (under way, or done): either list is right.
+          if (before != after) continue;
           if (reason != (before % 2 == 1 ? "listed" : "not_listed")) ++wrong;
           seen[t] = before;
         }
@@ -120,6 +122,7 @@ TEST_CASE("the lost/stolen list swapped under concurrent decisions: each uses th
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(5);
     bool stuck = false;
     for (int g = 1; g <= kReloads && !stuck; ++g) {
+      started = g;
       REQUIRE(policy.lost_stolen->reload(g % 2 == 1 ? listing : other));
       generation = g;
       for (int t = 0; t < kThreads; ++t)
