@@ -691,6 +691,48 @@ TEST_CASE("the ingester's consumer is made again from PostgreSQL's claims and no
   CHECK(pg_count(pg, "SELECT count(DISTINCT counter) FROM records") == 8);
 }
 
+// The consumer lives in memory on one node: killed with that node, it is made again on
+// another from what the ingester holds, and the node's return loses nothing and stores
+// nothing twice (DESIGN 13; a record delivered again then is recognised).
+TEST_CASE("the ingester's consumer lost with its node is made again on another") {
+  FleetFixture f;
+  const std::string& pg = f.pg;
+  auto publish = [&](uint64_t from, uint64_t to) {
+    for (uint64_t counter = from; counter <= to; ++counter)
+      publish_raw(f.engines, "idr.rec.hebei.gate-3", f.readers.sign_named(1, counter, u"张三丰"),
+                  "c" + std::to_string(counter));
+  };
+  auto rows = [&] { return pg_count(pg, "SELECT count(*) FROM records"); };
+  Ingest ingest(f.engines, {f.readers.root});
+  publish(1, 3);
+  wait_until([&] { return rows() == 3 && all_acknowledged(f.engines); }, "the first records");
+  int node = -1;  // the consumer's (its one replica's) node: n1..n3
+  {
+    auto link = idr::fleet::JetStream::connect(servers(f.engines), idr::fleet::NatsConnect{});
+    REQUIRE(link);
+    jsConsumerInfo* ci = nullptr;
+    REQUIRE(js_GetConsumerInfo(&ci, link->js(), idr::fleet::kRecordStream, "idr-ingest", nullptr,
+                               nullptr) == NATS_OK);
+    if (ci->Cluster && ci->Cluster->Leader && ci->Cluster->Leader[0] == 'n')
+      node = std::atoi(ci->Cluster->Leader + 1) - 1;
+    jsConsumerInfo_Destroy(ci);
+  }
+  REQUIRE(node >= 0);
+  REQUIRE(node < f.engines.nats_nodes());
+  f.engines.kill_nats(node);
+  publish(4, 6);
+  wait_until([&] { return rows() == 6; }, "records with the consumer's node down");
+  f.engines.restart_nats(node);
+  publish(7, 8);
+  wait_until([&] { return rows() == 8 && all_acknowledged(f.engines); },
+             "records after its return");
+  const std::string figures = ingest.stop();
+  INFO(figures);
+  CHECK(figures.rfind("stored 8; duplicates ", 0) == 0);
+  CHECK(figures.find("; rejected 0;") != std::string::npos);
+  CHECK(pg_count(pg, "SELECT count(DISTINCT counter) FROM records") == 8);
+}
+
 TEST_CASE("idr-ingest raises each detection's alert once with its record and publishes it") {
   FleetFixture f;
   const std::string& pg = f.pg;

@@ -379,6 +379,7 @@ struct Ingester::Impl {
   };
   std::map<uint64_t, Unacked> unacked;
   uint64_t next_delivery = 1;
+  uint64_t consumer_start = 1;  // the stream sequence the current consumer starts at
   // Holds the durable's advisory lock (one ingester per durable) and writes the last claim.
   PGconn* lock_conn = nullptr;
 
@@ -536,6 +537,7 @@ struct Ingester::Impl {
       return false;
     }
     next_delivery = 1;
+    consumer_start = start;
     return true;
   }
 
@@ -1186,16 +1188,19 @@ Result<void> Ingester::run(std::string* why) {
     for (int i = 0; i < list.Count; ++i) {
       natsMsg* msg = list.Msgs[i];
       jsMsgMetaData* meta = nullptr;
-      uint64_t delivery = 0, seq = 0;
+      uint64_t delivery = 0, seq = 0, count = 0;
       if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
         delivery = meta->Sequence.Consumer;
         seq = meta->Sequence.Stream;
+        count = meta->NumDelivered;
       }
       jsMsgMetaData_Destroy(meta);
-      if (delivery != m.next_delivery || seq == 0) {
+      if (delivery != m.next_delivery || seq == 0 || (count == 1 && seq < m.consumer_start)) {
         // A delivery missed (lost on a reconnection, a consumer that restarted empty or was
-        // replaced): what follows is dropped unacknowledged and the consumer made again above
-        // the last sequence received, so nothing is skipped (DESIGN 13).
+        // replaced), or a first delivery below where this consumer starts (not this
+        // consumer's: one a restarted node ran again before it learned of its replacement):
+        // what follows is dropped unacknowledged and the consumer made again above the last
+        // sequence received, so nothing is skipped (DESIGN 13).
         (void)m.renew_consumer(nullptr);
         break;
       }
