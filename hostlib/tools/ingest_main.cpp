@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch", o.batch, "records per fetch and per transaction")
       ->check(CLI::Range(1, 1024));
   app.add_option("--durable", o.durable,
-                 "the consumer's name, and its progress's in PostgreSQL (one idr-ingest per "
-                 "name: another waits 10 s for it, then exits 2)");
+                 "the name of its progress in PostgreSQL, and of its consumers (NAME-<16 hex>); "
+                 "one idr-ingest per name: another waits 10 s for it, then exits 2");
   app.add_option("--replicas", o.replicas, "the stream's copies when this creates it")
       ->check(CLI::Range(1, 5));
   app.add_option("--ack-wait-ms", ack_wait_ms, "redelivery after this without acknowledgement")

@@ -160,8 +160,14 @@ std::pair<std::string, std::string> stream_and_consumer_leaders(jsCtx* js) {
       si->Cluster && si->Cluster->Leader)
     out.first = si->Cluster->Leader;
   jsStreamInfo_Destroy(si);
+  std::string consumer;
+  jsConsumerNamesList* names = nullptr;
+  if (js_ConsumerNames(&names, js, idr::fleet::kRecordStream, nullptr, nullptr) == NATS_OK)
+    for (int i = 0; i < names->Count; ++i)
+      if (idr::fleet::is_ingest_consumer("idr-ingest", names->List[i])) consumer = names->List[i];
+  jsConsumerNamesList_Destroy(names);
   jsConsumerInfo* ci = nullptr;
-  if (js_GetConsumerInfo(&ci, js, idr::fleet::kRecordStream, "idr-ingest", nullptr, nullptr) ==
+  if (js_GetConsumerInfo(&ci, js, idr::fleet::kRecordStream, consumer.c_str(), nullptr, nullptr) ==
           NATS_OK &&
       ci->Cluster && ci->Cluster->Leader)
     out.second = ci->Cluster->Leader;

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "idr/fleet.h"
+#include "jetstream.h"
 
 namespace idr::fleet_test {
 
@@ -232,12 +233,24 @@ void publish_raw(const idr::testing::FleetEngines& engines, const std::string& s
   jsPubAck_Destroy(ack);
 }
 
+std::string ingest_consumer(const idr::testing::FleetEngines& engines, const std::string& durable) {
+  RawJetStream link(engines);
+  std::string found;
+  jsConsumerNamesList* names = nullptr;
+  if (js_ConsumerNames(&names, link.js, fleet::kRecordStream, nullptr, nullptr) == NATS_OK)
+    for (int i = 0; i < names->Count; ++i)
+      if (fleet::is_ingest_consumer(durable, names->List[i])) found = names->List[i];
+  jsConsumerNamesList_Destroy(names);
+  return found;
+}
+
 bool all_acknowledged(const idr::testing::FleetEngines& engines, const std::string& durable) {
+  const std::string consumer = ingest_consumer(engines, durable);
   RawJetStream link(engines);
   jsConsumerInfo* info = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  if (js_GetConsumerInfo(&info, link.js, fleet::kRecordStream, durable.c_str(), nullptr, &jerr) !=
-      NATS_OK)
+  if (consumer.empty() || js_GetConsumerInfo(&info, link.js, fleet::kRecordStream, consumer.c_str(),
+                                             nullptr, &jerr) != NATS_OK)
     return false;
   const bool done = info->NumPending == 0 && info->NumAckPending == 0;
   jsConsumerInfo_Destroy(info);

@@ -90,7 +90,12 @@ std::vector<std::string> servers(const idr::testing::FleetEngines& engines);
 void publish_raw(const idr::testing::FleetEngines& engines, const std::string& subject,
                  const Bytes& file, const std::string& id);
 
-// True once the ingester's durable consumer (`durable`) has been delivered every message of
+// The name of the consumer the ingester on `durable` made last (is_ingest_consumer), or
+// empty.
+std::string ingest_consumer(const idr::testing::FleetEngines& engines,
+                            const std::string& durable = "idr-ingest");
+
+// True once the ingester's consumer (on `durable`) has been delivered every message of
 // the record stream and has every delivery acknowledged: all it was sent is committed.
 bool all_acknowledged(const idr::testing::FleetEngines& engines,
                       const std::string& durable = "idr-ingest");

@@ -674,8 +674,8 @@ TEST_CASE("the ingester's consumer is made again from PostgreSQL's claims and no
   {
     auto link = idr::fleet::JetStream::connect(servers(f.engines), idr::fleet::NatsConnect{});
     REQUIRE(link);
-    REQUIRE(js_DeleteConsumer(link->js(), idr::fleet::kRecordStream, "idr-ingest", nullptr,
-                              nullptr) == NATS_OK);
+    REQUIRE(js_DeleteConsumer(link->js(), idr::fleet::kRecordStream,
+                              ingest_consumer(f.engines).c_str(), nullptr, nullptr) == NATS_OK);
   }
   publish(4, 6);
   wait_until([&] { return rows() == 6 && all_acknowledged(f.engines); }, "records after deletion");
@@ -710,9 +710,10 @@ TEST_CASE("the ingester's consumer lost with its node is made again on another")
   {
     auto link = idr::fleet::JetStream::connect(servers(f.engines), idr::fleet::NatsConnect{});
     REQUIRE(link);
+    const std::string consumer = ingest_consumer(f.engines);
     jsConsumerInfo* ci = nullptr;
-    REQUIRE(js_GetConsumerInfo(&ci, link->js(), idr::fleet::kRecordStream, "idr-ingest", nullptr,
-                               nullptr) == NATS_OK);
+    REQUIRE(js_GetConsumerInfo(&ci, link->js(), idr::fleet::kRecordStream, consumer.c_str(),
+                               nullptr, nullptr) == NATS_OK);
     if (ci->Cluster && ci->Cluster->Leader && ci->Cluster->Leader[0] == 'n')
       node = std::atoi(ci->Cluster->Leader + 1) - 1;
     jsConsumerInfo_Destroy(ci);

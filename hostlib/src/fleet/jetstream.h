@@ -90,6 +90,15 @@ class JetStream {
   std::map<std::string, kvStore*> kvs_;
 };
 
+// idr-ingest's consumer names (DESIGN 13): each consumer it makes is named DURABLE-<16 hex
+// digits>, a new name each time, so a consumer left behind (one a restarted node runs again
+// for a moment) never answers the pull requests of the one that replaced it.
+inline bool is_ingest_consumer(const std::string& durable, const std::string& name) {
+  return name.size() == durable.size() + 17 && name.compare(0, durable.size(), durable) == 0 &&
+         name[durable.size()] == '-' &&
+         name.find_first_not_of("0123456789abcdef", durable.size() + 1) == std::string::npos;
+}
+
 // Runs `call` again while it fails with a transient status (timeout, no responders: a
 // leader election, a node restarting, a loaded machine) until `bound_ms` has passed; returns
 // the last status. Only for calls that are safe to repeat.

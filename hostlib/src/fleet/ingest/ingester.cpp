@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <random>
 #include <set>
 #include <thread>
 
@@ -380,6 +381,7 @@ struct Ingester::Impl {
   std::map<uint64_t, Unacked> unacked;
   uint64_t next_delivery = 1;
   uint64_t consumer_start = 1;  // the stream sequence the current consumer starts at
+  std::string consumer;         // its name (is_ingest_consumer)
   // Holds the durable's advisory lock (one ingester per durable) and writes the last claim.
   PGconn* lock_conn = nullptr;
 
@@ -497,11 +499,12 @@ struct Ingester::Impl {
     }
   }
 
-  // The consumer's configuration (DESIGN 13): a durable pull consumer of every record subject
-  // from stream sequence `start`, explicit acknowledgements, in memory with one replica.
-  void consumer_config(jsConsumerConfig& cc, const std::string& all, uint64_t start) const {
+  // The consumer's configuration (DESIGN 13): a durable pull consumer `name` of every record
+  // subject from stream sequence `start`, acknowledge-all, in memory with one replica.
+  void consumer_config(jsConsumerConfig& cc, const std::string& all, uint64_t start,
+                       const std::string& name) const {
     jsConsumerConfig_Init(&cc);
-    cc.Durable = options.durable.c_str();
+    cc.Durable = name.c_str();
     cc.FilterSubject = all.c_str();
     cc.AckPolicy = js_AckAll;
     cc.AckWait = std::chrono::duration_cast<std::chrono::nanoseconds>(options.ack_wait).count();
@@ -513,29 +516,50 @@ struct Ingester::Impl {
     cc.MemoryStorage = true;
   }
 
-  // The consumer (DESIGN 13), made again: deleted (whatever is left of it) and created in
+  // The consumer (DESIGN 13), made again: created under a new name (is_ingest_consumer) in
   // memory with one replica, delivering from just above the highest sequence delivered so
-  // far. Its state is disposable: what it knew is in PostgreSQL (the claims) and in this
-  // ingester (what is taken). Fetch loop only (and open).
+  // far, the fetch subscription bound to it, and the one before deleted (as far as it can
+  // be: a node down keeps it until it returns). Its state is disposable: what it knew is in
+  // PostgreSQL (the claims) and in this ingester (what is taken). Fetch loop only (and open).
   bool renew_consumer(std::string* why) {
     uint64_t start = 1;
     {
       const std::lock_guard<std::mutex> lock(progress_mutex);
       start = max_delivered + 1;
     }
-    jsErrCode jerr = static_cast<jsErrCode>(0);
-    (void)js_DeleteConsumer(link->js(), kRecordStream, options.durable.c_str(), nullptr, &jerr);
+    std::random_device random;
+    char suffix[18];
+    std::snprintf(suffix, sizeof suffix, "-%08x%08x", random(), random());
+    const std::string name = options.durable + suffix;
     const std::string all = std::string(kRecordSubjectPrefix) + ">";
     jsConsumerConfig cc;
-    consumer_config(cc, all, start);
+    consumer_config(cc, all, start, name);
     jsConsumerInfo* ci = nullptr;
-    jerr = static_cast<jsErrCode>(0);
-    const natsStatus s = js_AddConsumer(&ci, link->js(), kRecordStream, &cc, nullptr, &jerr);
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    natsStatus s = js_AddConsumer(&ci, link->js(), kRecordStream, &cc, nullptr, &jerr);
     jsConsumerInfo_Destroy(ci);
     if (s != NATS_OK) {
       if (why) *why = js_error("cannot create the consumer", s, jerr);
       return false;
     }
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = kRecordStream;
+    so.Consumer = name.c_str();
+    consumer_config(so.Config, all, start, name);  // libnats compares them
+    natsSubscription* bound = nullptr;
+    jerr = static_cast<jsErrCode>(0);
+    s = js_PullSubscribe(&bound, link->js(), all.c_str(), name.c_str(), nullptr, &so, &jerr);
+    if (s != NATS_OK) {
+      if (why) *why = js_error("cannot bind the consumer", s, jerr);
+      (void)js_DeleteConsumer(link->js(), kRecordStream, name.c_str(), nullptr, nullptr);
+      return false;
+    }
+    natsSubscription_Destroy(sub);
+    sub = bound;
+    if (!consumer.empty())
+      (void)js_DeleteConsumer(link->js(), kRecordStream, consumer.c_str(), nullptr, nullptr);
+    consumer = name;
     next_delivery = 1;
     consumer_start = start;
     return true;
@@ -1101,11 +1125,24 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
     }
     resume = std::strtoull(PQgetvalue(r.r, 0, 0), nullptr, 10);
   }
-  jsConsumerInfo* old = nullptr;
-  if (js_GetConsumerInfo(&old, impl->link->js(), kRecordStream, options.durable.c_str(), nullptr,
-                         nullptr) == NATS_OK)
-    resume = std::max(resume, old->AckFloor.Stream);
-  jsConsumerInfo_Destroy(old);
+  // Consumers an earlier ingester on this durable left (its own name: an older idr-ingest's;
+  // DURABLE-<hex>: one killed before it deleted its own): their acknowledgement floors count
+  // (acknowledgements follow commits), then they go.
+  std::vector<std::string> left;
+  jsConsumerNamesList* names = nullptr;
+  if (js_ConsumerNames(&names, impl->link->js(), kRecordStream, nullptr, nullptr) == NATS_OK) {
+    for (int i = 0; i < names->Count; ++i)
+      if (names->List[i] == options.durable || is_ingest_consumer(options.durable, names->List[i]))
+        left.emplace_back(names->List[i]);
+  }
+  jsConsumerNamesList_Destroy(names);
+  for (const auto& name : left) {
+    jsConsumerInfo* old = nullptr;
+    if (js_GetConsumerInfo(&old, impl->link->js(), kRecordStream, name.c_str(), nullptr, nullptr) ==
+        NATS_OK)
+      resume = std::max(resume, old->AckFloor.Stream);
+    jsConsumerInfo_Destroy(old);
+  }
   impl->max_delivered = resume;
   std::string failed;
   if (retry_transient([&] { return impl->renew_consumer(&failed) ? NATS_OK : NATS_TIMEOUT; },
@@ -1113,19 +1150,8 @@ Result<Ingester> Ingester::open(const IngestOptions& options, std::string* why) 
     if (why) *why = failed;
     return Error::Io;
   }
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = kRecordStream;
-  so.Consumer = options.durable.c_str();
-  const std::string all = std::string(kRecordSubjectPrefix) + ">";
-  impl->consumer_config(so.Config, all, impl->max_delivered + 1);  // libnats compares them
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  const natsStatus s = js_PullSubscribe(&impl->sub, impl->link->js(), all.c_str(),
-                                        options.durable.c_str(), nullptr, &so, &jerr);
-  if (s != NATS_OK) {
-    if (why) *why = js_error("cannot bind the consumer", s, jerr);
-    return Error::Io;
-  }
+  for (const auto& name : left)
+    (void)js_DeleteConsumer(impl->link->js(), kRecordStream, name.c_str(), nullptr, nullptr);
   return Ingester(std::move(impl));
 }
 
@@ -1177,7 +1203,7 @@ Result<void> Ingester::run(std::string* why) {
         checked = now;
         jsConsumerInfo* ci = nullptr;
         const natsStatus info = js_GetConsumerInfo(&ci, m.link->js(), kRecordStream,
-                                                   m.options.durable.c_str(), nullptr, nullptr);
+                                                   m.consumer.c_str(), nullptr, nullptr);
         jsConsumerInfo_Destroy(ci);
         if (info != NATS_OK) (void)m.renew_consumer(nullptr);
       }
@@ -1196,9 +1222,8 @@ Result<void> Ingester::run(std::string* why) {
       }
       jsMsgMetaData_Destroy(meta);
       if (delivery != m.next_delivery || seq == 0 || (count == 1 && seq < m.consumer_start)) {
-        // A delivery missed (lost on a reconnection, a consumer that restarted empty or was
-        // replaced), or a first delivery below where this consumer starts (not this
-        // consumer's: one a restarted node ran again before it learned of its replacement):
+        // A delivery missed (lost on a reconnection, a consumer that restarted empty), or a
+        // first delivery below where this consumer starts (not this consumer's):
         // what follows is dropped unacknowledged and the consumer made again above the last
         // sequence received, so nothing is skipped (DESIGN 13).
         (void)m.renew_consumer(nullptr);

@@ -4,9 +4,9 @@
 //
 // Progress: the consumer's state is disposable (in memory, one replica). Each batch's
 // transaction writes a claim in ingest_progress (every stream sequence up to it committed);
-// the consumer is made again from the highest claim at every start and whenever it is lost
-// (its node down, deliveries with a gap), so nothing is lost with it. One ingester per
-// durable name (a PostgreSQL advisory lock).
+// the consumer is made again (a new name each time: is_ingest_consumer) from the highest claim
+// at every start and whenever it is lost (its node down, deliveries with a gap), so nothing
+// is lost with it. One ingester per durable name (a PostgreSQL advisory lock).
 //
 // Exactly once: a record's key (reader serial, counter) is the primary key of record_keys,
 // inserted in the transaction that stores the record, so a record delivered again (a crash
