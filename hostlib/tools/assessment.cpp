@@ -2,25 +2,15 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <iomanip>
 #include <iostream>
-#include <sstream>
 
 #include "idr/photo.h"
+#include "output.h"
 
 namespace idr::tool {
 
 namespace {
-
-std::string utc_now_iso() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  std::ostringstream s;
-  s << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  return s.str();
-}
 
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
@@ -144,7 +134,7 @@ int Assessor::record(const char* command, const CardData& card, const Decision* 
       return kExitUsage;
     }
     const Result<int64_t> row = journal_->append(
-        {utc_now_iso(), d->record(), card.type, card.id_number, verdict_summary(*d)}, &why);
+        {utc_now_text(), d->record(), card.type, card.id_number, verdict_summary(*d)}, &why);
     if (!row) {
       std::cerr << "idr " << command << ": journal: " << (why.empty() ? message(row.error()) : why)
                 << "\n";

@@ -1,5 +1,6 @@
 #include "output.h"
 
+#include <ctime>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -187,6 +188,14 @@ nlohmann::json sam_json(const SamId& id) {
 
 std::string to_text(const nlohmann::json& j) {
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string utc_now_text() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[32];
+  return std::string(text, std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm));
 }
 
 }  // namespace idr::tool

@@ -29,4 +29,8 @@ void print_card(std::ostream& out, const CardData& card);
 // dump() that never throws on bad UTF-8 (replaced) and keeps Chinese text readable.
 [[nodiscard]] std::string to_text(const nlohmann::json& j);
 
+// The time now in UTC, ISO 8601 to the second ("2026-01-31T08:05:09Z"), as the read
+// journal's rows give it.
+[[nodiscard]] std::string utc_now_text();
+
 }  // namespace idr::tool

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
+#include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -63,6 +64,15 @@ std::string sql_text(const std::string& db, const std::string& query) {
   return value;
 }
 
+// A journal row's time, "YYYY-MM-DDTHH:MM:SSZ" (UTC, nothing after it), as Unix seconds; -1
+// for any other text.
+std::time_t parse_utc(const std::string& text) {
+  std::tm tm{};
+  const char* end = ::strptime(text.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == nullptr || *end != '\0' || text.size() != 20) return -1;
+  return ::timegm(&tm);
+}
+
 void sql(const std::string& db, const std::string& statement) {
   sqlite3* h = nullptr;
   REQUIRE(sqlite3_open(db.c_str(), &h) == SQLITE_OK);
@@ -81,8 +91,10 @@ TEST_CASE(
   const std::string db = dir.path + "/journal.db";
   JournalKey key(kKey);
   SimulatedReader reader(kSamples + "three-cards-sequential.json");
+  const std::time_t before = std::time(nullptr);
   const Run w = run_idr({"watch", "--reader", reader.uri, "--json", "--count", "3", "--journal", db,
                          "--journal-records"});
+  const std::time_t after = std::time(nullptr);
   REQUIRE(w.status == 0);
   const auto cards = lines(w.out);
   REQUIRE(cards.size() == 3);
@@ -100,6 +112,10 @@ TEST_CASE(
     const auto cols = split_tabs(rows[i + 1]);
     REQUIRE(cols.size() == 11);
     CHECK(cols[0] == n);
+    // The row's time: UTC, ISO 8601 to the second, within the watch.
+    const std::time_t at = parse_utc(cols[1]);
+    CHECK(at != -1);
+    CHECK((before <= at && at <= after));
     const std::string serial = card.at("reader");
     CHECK(serial.rfind("IDR-", 0) == 0);
     CHECK(cols[2] == serial);
