@@ -287,6 +287,35 @@ TEST_CASE(
   (void)ingest.stop();
 }
 
+TEST_CASE(
+    "a gate started while the cluster is away reads, and its records arrive once it is back") {
+  TempDir dir("idr-fleet-test");
+  FleetEngines engines;
+  const std::string pg = engines.postgres_conninfo();
+  REQUIRE(idr::fleet::ensure_record_stream(servers(engines), 3));
+  for (int n = 0; n < engines.nats_nodes(); ++n) engines.kill_nats(n);  // away before the start
+  // 16 presentations of 2.5 s: the gate is still reading when the cluster is back, and
+  // sends its spool then (what it cannot send by its last read stays for its next run).
+  constexpr int kReads = 16;
+  SimReader sim(write_gate_scenario(dir.path, 8, 2, 8));
+  const std::string spool = dir.path + "/spool.db";
+  Gate gate(sim, engines, "hainan.gate-2", spool, kReads);
+  // Reads are made and spooled with no server answering: the gate's connection to the
+  // cluster is made in the background, never in the way of reading (DESIGN 13).
+  wait_until([&] { return spooled(spool) >= 2; }, "reads spooled by a gate started cut off");
+  for (int n = 0; n < engines.nats_nodes(); ++n) engines.restart_nats(n, false);
+  engines.wait_for_jetstream();
+  Ingest ingest(engines, {sim.trust});
+  CHECK(gate.wait_done() == 0);
+  auto rows = [&] { return pg_count(pg, "SELECT count(*) FROM records"); };
+  wait_until([&] { return rows() >= kReads; }, "every record after the cluster came back");
+  check_exactly_once(pg, 1, kReads);
+  CHECK(spooled(spool) == 0);
+  const auto order = pg_rows(pg, "SELECT counter FROM records ORDER BY stream_seq");
+  for (size_t i = 1; i < order.size(); ++i) CHECK(std::stoll(order[i - 1]) < std::stoll(order[i]));
+  (void)ingest.stop();
+}
+
 TEST_CASE("the ingester stores a record once and keeps what does not verify out of records") {
   FleetFixture f;
   const std::string& pg = f.pg;

@@ -14,6 +14,9 @@ namespace {
 void close_nats_library() {
   (void)nats_CloseAndWait(5000);
 }
+// Nothing to do when a background connect succeeds: the drain (or the caller's next call)
+// finds the connection up. Its presence is what makes the connect asynchronous.
+void connected_in_background(natsConnection*, void*) {}
 }  // namespace
 
 void open_nats_library() {
@@ -63,8 +66,11 @@ Result<JetStream> JetStream::connect(const std::vector<std::string>& servers,
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts, how.timeout_ms);
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 250);
+  // keep_trying: libnats retries in the background only when it has a connected handler;
+  // with none, natsConnection_Connect blocks until a server answers (forever, with
+  // MaxReconnect -1), so a gate started while the cluster is away would never read.
   if (s == NATS_OK && how.keep_trying)
-    s = natsOptions_SetRetryOnFailedConnect(opts, true, nullptr, nullptr);
+    s = natsOptions_SetRetryOnFailedConnect(opts, true, connected_in_background, nullptr);
   JetStream link;
   if (s == NATS_OK) {
     s = natsConnection_Connect(&link.nc_, opts);
