@@ -235,11 +235,22 @@ void publish_raw(const idr::testing::FleetEngines& engines, const std::string& s
 
 std::string ingest_consumer(const idr::testing::FleetEngines& engines, const std::string& durable) {
   RawJetStream link(engines);
+  // The newest: one made before may stay while its node was down when it was deleted.
   std::string found;
+  int64_t newest = 0;
   jsConsumerNamesList* names = nullptr;
   if (js_ConsumerNames(&names, link.js, fleet::kRecordStream, nullptr, nullptr) == NATS_OK)
-    for (int i = 0; i < names->Count; ++i)
-      if (fleet::is_ingest_consumer(durable, names->List[i])) found = names->List[i];
+    for (int i = 0; i < names->Count; ++i) {
+      if (!fleet::is_ingest_consumer(durable, names->List[i])) continue;
+      jsConsumerInfo* info = nullptr;
+      if (js_GetConsumerInfo(&info, link.js, fleet::kRecordStream, names->List[i], nullptr,
+                             nullptr) == NATS_OK &&
+          (found.empty() || info->Created > newest)) {
+        found = names->List[i];
+        newest = info->Created;
+      }
+      jsConsumerInfo_Destroy(info);
+    }
   jsConsumerNamesList_Destroy(names);
   return found;
 }
