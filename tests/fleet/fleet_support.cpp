@@ -226,11 +226,21 @@ void publish_raw(const idr::testing::FleetEngines& engines, const std::string& s
   jsPubOptions po;
   jsPubOptions_Init(&po);
   po.MsgId = id.c_str();
-  jsPubAck* ack = nullptr;
-  jsErrCode jerr = static_cast<jsErrCode>(0);
-  CHECK(js_Publish(&ack, link.js, subject.c_str(), file.data(), static_cast<int>(file.size()), &po,
-                   &jerr) == NATS_OK);
-  jsPubAck_Destroy(ack);
+  // Tried again until stored: a test that kills a node publishes while the stream elects
+  // its new leader (each try times out meanwhile); the same Nats-Msg-Id makes a repeat of a
+  // stored message a duplicate the stream drops.
+  const auto deadline = std::chrono::steady_clock::now() + kBound;
+  natsStatus s = NATS_OK;
+  do {
+    jsPubAck* ack = nullptr;
+    jsErrCode jerr = static_cast<jsErrCode>(0);
+    s = js_Publish(&ack, link.js, subject.c_str(), file.data(), static_cast<int>(file.size()), &po,
+                   &jerr);
+    jsPubAck_Destroy(ack);
+    if (s != NATS_OK) std::this_thread::sleep_for(250ms);
+  } while (s != NATS_OK && std::chrono::steady_clock::now() < deadline);
+  INFO("publish " << id << ": " << natsStatus_GetText(s));
+  CHECK(s == NATS_OK);
 }
 
 std::string ingest_consumer(const idr::testing::FleetEngines& engines, const std::string& durable) {

@@ -86,7 +86,8 @@ struct FleetFixture {
 // The engines' NATS URLs as a list.
 std::vector<std::string> servers(const idr::testing::FleetEngines& engines);
 
-// Publishes `file` on `subject` with message id `id` (raw: what any NATS client could send).
+// Publishes `file` on `subject` with message id `id` (raw: what any NATS client could send),
+// tried again until the stream stores it (kBound).
 void publish_raw(const idr::testing::FleetEngines& engines, const std::string& subject,
                  const Bytes& file, const std::string& id);
 
