@@ -369,26 +369,6 @@ TEST_CASE(
   CHECK(salts.size() == disclosed);
 }
 
-namespace {
-
-// A TRNG that keeps answering Ok with the same bytes once `stuck` is set (a dead source, or one
-// an attacker holds still); the key was made while it still worked.
-class StickingRng final : public hal::Rng {
- public:
-  explicit StickingRng(uint64_t seed) : good_(seed) {}
-  Status fill(uint8_t* buf, size_t len) override {
-    if (!stuck) return good_.fill(buf, len);
-    std::memset(buf, 0x5A, len);
-    return Status::Ok;
-  }
-  bool stuck = false;
-
- private:
-  SeededRng good_;
-};
-
-}  // namespace
-
 // Selective disclosure (DESIGN 5) rests on the salts: a field left out of a forwarded record
 // stays hidden only while its salt cannot be guessed, else SHA-256(salt || value) is tried
 // against every gender, birth date or ID number. Salts made from the TRNG alone are known to

@@ -30,6 +30,7 @@ using idr::Status;
 using idr::testing::from_hex;
 using idr::testing::ModelFlash;
 using idr::testing::SeededRng;
+using idr::testing::StickingRng;
 
 namespace {
 
@@ -486,23 +487,6 @@ TEST_CASE("nonce pairs: a restarted reader (RAM lost) has none and repeats no r"
 
 namespace {
 
-// A TRNG that fails without saying so: every fill() succeeds, and once `stuck` is set every
-// byte is the same (a dead entropy source, or one an attacker holds still by glitching or
-// cooling the part). The key was made earlier, while it still worked.
-class FailingRng final : public idr::hal::Rng {
- public:
-  explicit FailingRng(uint64_t seed) : good_(seed) {}
-  Status fill(uint8_t* buf, size_t len) override {
-    if (!stuck) return good_.fill(buf, len);
-    std::memset(buf, 0x5A, len);
-    return Status::Ok;
-  }
-  bool stuck = false;
-
- private:
-  SeededRng good_;
-};
-
 // A signed read's signature of digest i (reserve_and_sign), verified; its r.
 Sig sign_reserved(crypto::ReaderIdentity& identity, uint64_t i,
                   crypto::ReaderIdentity::SignPath& path) {
@@ -524,7 +508,7 @@ Sig sign_reserved(crypto::ReaderIdentity& identity, uint64_t i,
 TEST_CASE("nonce pairs: a TRNG stuck on one value still gives every signature its own k") {
   idr::sim::FlashModel model(4096, 8);
   ModelFlash flash(model);
-  FailingRng rng(21);
+  StickingRng rng(21);
   crypto::ReaderIdentity identity(flash, rng);
   REQUIRE(identity.load() == Status::Ok);
   uint8_t challenge[crypto::kChallengeSize] = {};

@@ -56,6 +56,23 @@ class SeededRng final : public hal::Rng {
   std::mt19937_64 gen_;
 };
 
+// A TRNG that fails without saying so: every fill() succeeds, and once `stuck` is set every
+// byte is the same (a dead entropy source, or one an attacker holds still by glitching or
+// cooling the part). Until then it is a SeededRng, so a key can be made while it works.
+class StickingRng final : public hal::Rng {
+ public:
+  explicit StickingRng(uint64_t seed) : good_(seed) {}
+  Status fill(uint8_t* buf, size_t len) override {
+    if (!stuck) return good_.fill(buf, len);
+    for (size_t i = 0; i < len; ++i) buf[i] = 0x5A;
+    return Status::Ok;
+  }
+  bool stuck = false;
+
+ private:
+  SeededRng good_;
+};
+
 inline void check_mbedtls(int rc, const char* what) {
   if (rc != 0)
     throw std::runtime_error(std::string(what) + " failed: mbedTLS error " + std::to_string(rc));
