@@ -29,6 +29,7 @@
 #include <x86intrin.h>
 #endif
 
+#include "bench_args.h"
 #include "idr/blocklist.h"
 #include "idr/checks.h"
 
@@ -161,21 +162,10 @@ const char kUsage[] =
 
 int main(int argc, char** argv) {
   uint64_t n = 100'000'000ull;
-  if (argc > 2) return std::fputs(kUsage, stderr), 2;
-  if (argc == 2) {
-    const std::string a = argv[1];
-    if (a == "--help" || a == "-h") return std::fputs(kUsage, stdout), 0;
-    const bool digits = !a.empty() && a.size() <= 12 && std::all_of(a.begin(), a.end(), [](char c) {
-      return c >= '0' && c <= '9';
-    });
-    if (!digits || std::stoull(a) == 0) {
-      std::fprintf(stderr,
-                   "idr-bench-blocklist: N must be a whole number of entries from 1, not '%s'\n%s",
-                   a.c_str(), kUsage);
-      return 2;
-    }
-    n = std::stoull(a);
-  }
+  const int exit_status =
+      idr::bench::count_argument(argc, argv, "idr-bench-blocklist",
+                                 "N must be a whole number of entries from 1", 12, kUsage, n);
+  if (exit_status >= 0) return exit_status;
   const fs::path dir =
       fs::temp_directory_path() / ("idr-bench-blocklist-" + std::to_string(::getpid()));
   fs::create_directories(dir);

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "../signed/test_signer.h"
+#include "bench_args.h"
 #include "idr/verify.h"
 
 using namespace idr;
@@ -97,21 +98,11 @@ const char kUsage[] =
     "  ecdsap256` run in the same process; prints records/s and the ratios\n";
 
 int main(int argc, char** argv) {
-  size_t count = 4000;
-  if (argc > 2) return std::fputs(kUsage, stderr), 2;
-  if (argc == 2) {
-    const std::string a = argv[1];
-    if (a == "--help" || a == "-h") return std::fputs(kUsage, stdout), 0;
-    const bool digits = !a.empty() && a.size() <= 9 && std::all_of(a.begin(), a.end(), [](char c) {
-      return c >= '0' && c <= '9';
-    });
-    if (!digits || std::stoul(a) == 0) {
-      std::fprintf(stderr, "idr-bench-verify: RECORDS must be a whole number from 1, not '%s'\n%s",
-                   a.c_str(), kUsage);
-      return 2;
-    }
-    count = std::stoul(a);
-  }
+  uint64_t wanted = 4000;
+  const int exit_status = idr::bench::count_argument(
+      argc, argv, "idr-bench-verify", "RECORDS must be a whole number from 1", 9, kUsage, wanted);
+  if (exit_status >= 0) return exit_status;
+  const size_t count = static_cast<size_t>(wanted);
   constexpr size_t kReaders = 16;
   constexpr int kRounds = 5;
   const Pki pki = make_pki("Bench", kNow - 86400 * 30, kNow + 86400 * 3650);
